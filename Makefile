@@ -1,0 +1,79 @@
+# svabench - build, run, test, bench.
+#
+#   make          build/svabench (CLI)
+#   make run      install what is missing, build, run the default suite
+#   make test     every test, plain and under ASan+UBSan; ends "N passed, N failed"
+#   make bench    simulator events/s and default-suite wall time
+#
+# Sources are found by folder: core/, targets/ (and targets/*/) form the
+# library, cli/ the CLI; tests/**/test_*.c are test programs, tests/**/test_*.sh
+# test scripts.
+
+CC      ?= gcc
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARN    += -Werror
+endif
+BASE    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -MMD -MP $(WARN)
+OPT     ?= -O2
+SAN     := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LIBS    := -ljansson -lpthread -lm
+
+LIB_C   := $(sort $(wildcard core/*.c targets/*.c targets/*/*.c))
+LIB_S   := $(sort $(wildcard targets/*/*.S))
+CLI_C   := $(sort $(wildcard cli/*.c))
+TEST_C  := $(sort $(wildcard tests/*/test_*.c tests/*/*/test_*.c))
+DATA    := $(sort $(wildcard targets/*/presets/*.json))
+
+# $(1): build dir, $(2): extra flags
+define variant
+$(1)/obj/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(BASE) $(2) -c $$< -o $$@
+$(1)/obj/%.o: %.S $$(DATA)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $(2) -c $$< -o $$@
+$(1)/libsvabench.a: $$(patsubst %.c,$(1)/obj/%.o,$$(LIB_C)) $$(patsubst %.S,$(1)/obj/%.o,$$(LIB_S))
+	@rm -f $$@
+	ar rcs $$@ $$^
+$(1)/svabench: $$(patsubst %.c,$(1)/obj/%.o,$$(CLI_C)) $(1)/libsvabench.a
+	$$(CC) $(2) -o $$@ $$^ $$(LIBS)
+$(1)/tests/%: $(1)/obj/tests/%.o $(1)/libsvabench.a
+	@mkdir -p $$(dir $$@)
+	$$(CC) $(2) -o $$@ $$^ $$(LIBS)
+endef
+
+$(eval $(call variant,build,$(OPT)))
+$(eval $(call variant,build/asan,$(SAN)))
+
+TESTS      := $(patsubst tests/%.c,build/tests/%,$(TEST_C))
+ASAN_TESTS := $(patsubst tests/%.c,build/asan/tests/%,$(TEST_C))
+
+.PHONY: all run test bench deps clean check-deps
+.SECONDARY:
+
+all: build/svabench
+
+deps:
+	@scripts/deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/run.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all build/asan/svabench $(TESTS) $(ASAN_TESTS)
+	@tests/run.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all build/tests/sim/bench_sim
+	@scripts/bench.sh
+
+build/tests/sim/bench_sim: build/obj/tests/sim/bench_sim.o build/libsvabench.a
+	@mkdir -p $(dir $@)
+	$(CC) $(OPT) -o $@ $^ $(LIBS)
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

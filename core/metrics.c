@@ -1,0 +1,86 @@
+/* metrics.c - the flat name -> number set every target reports into. */
+#include "metrics.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct metrics *metrics_new(void)
+{
+	return calloc(1, sizeof(struct metrics));
+}
+
+void metrics_free(struct metrics *m)
+{
+	if (!m)
+		return;
+	free(m->v);
+	free(m);
+}
+
+void metrics_clear(struct metrics *m)
+{
+	m->n = 0;
+}
+
+static struct metric *find(const struct metrics *m, const char *name)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (!strcmp(m->v[i].name, name))
+			return &m->v[i];
+	return NULL;
+}
+
+static struct metric *slot(struct metrics *m, const char *name)
+{
+	struct metric *e = find(m, name);
+
+	if (e)
+		return e;
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 64;
+		struct metric *v = realloc(m->v, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		m->v = v;
+		m->cap = cap;
+	}
+	e = &m->v[m->n++];
+	memset(e, 0, sizeof(*e));
+	strncpy(e->name, name, METRIC_NAME_MAX - 1);
+	return e;
+}
+
+int metrics_set(struct metrics *m, const char *name, double value)
+{
+	struct metric *e = slot(m, name);
+
+	if (!e)
+		return -1;
+	e->value = value;
+	e->is_null = 0;
+	return 0;
+}
+
+int metrics_set_null(struct metrics *m, const char *name)
+{
+	struct metric *e = slot(m, name);
+
+	if (!e)
+		return -1;
+	e->value = 0;
+	e->is_null = 1;
+	return 0;
+}
+
+const struct metric *metrics_get(const struct metrics *m, const char *name)
+{
+	return find(m, name);
+}
+
+double metrics_value(const struct metrics *m, const char *name, double dflt)
+{
+	const struct metric *e = find(m, name);
+
+	return (e && !e->is_null) ? e->value : dflt;
+}
