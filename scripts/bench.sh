@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# bench.sh - svabench's own performance figures.
+#
+#   scripts/bench.sh
+#
+# 1. build/tests/sim/bench_sim: the simulator's throughput (it prints its
+#    own figures).
+# 2. The default suite (scripts/run.sh) with 2 jobs: its wall time against
+#    the 20 s target. The suite's tables go to build/bench/default-suite.log.
+# Exits 1 when a step is missing or fails. `make bench` builds, then runs it.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+scripts/deps.sh --bench
+status=0
+
+echo "== simulator: build/tests/sim/bench_sim"
+if [ -x build/tests/sim/bench_sim ]; then
+	build/tests/sim/bench_sim </dev/null || { echo "bench_sim failed" >&2; status=1; }
+else
+	echo "build/tests/sim/bench_sim is missing (make build/tests/sim/bench_sim; its source is tests/sim/bench_sim.c)" >&2
+	status=1
+fi
+echo
+
+echo "== default suite: scripts/run.sh --jobs 2"
+mkdir -p build/bench
+log=build/bench/default-suite.log
+t0=$(date +%s.%N)
+if scripts/run.sh --jobs 2 >"$log" 2>&1; then
+	t1=$(date +%s.%N)
+	awk -v a="$t0" -v b="$t1" \
+		'BEGIN { printf "default suite wall time: %.1f s (target <= 20 s)\n", b - a }'
+	echo "(tables in $log)"
+else
+	echo "default suite failed; last lines of $log:" >&2
+	tail -n 20 "$log" >&2
+	status=1
+fi
+exit "$status"
