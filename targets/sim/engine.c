@@ -1,0 +1,167 @@
+/*
+ * engine.c - the discrete-event core: one time-ordered queue (a binary heap
+ * ordered by time, then insertion order, so ties are deterministic), the
+ * xoshiro256** PRNG, and log-linear latency histograms.
+ */
+#include "model.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+static int ev_before(const struct ev *a, const struct ev *b)
+{
+	return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+}
+
+int evq_push(struct evq *q, uint64_t t, uint32_t type, uint32_t a, uint32_t b)
+{
+	size_t i;
+
+	if (q->n == q->cap) {
+		size_t cap = q->cap ? q->cap * 2 : 256;
+		struct ev *h = realloc(q->h, cap * sizeof(*h));
+
+		if (!h)
+			return -1;
+		q->h = h;
+		q->cap = cap;
+	}
+	i = q->n++;
+	struct ev e = {t, q->seq++, type, a, b};
+
+	while (i > 0) {
+		size_t up = (i - 1) / 2;
+
+		if (!ev_before(&e, &q->h[up]))
+			break;
+		q->h[i] = q->h[up];
+		i = up;
+	}
+	q->h[i] = e;
+	return 0;
+}
+
+int evq_pop(struct evq *q, struct ev *out)
+{
+	struct ev last;
+	size_t i = 0;
+
+	if (!q->n)
+		return 0;
+	*out = q->h[0];
+	last = q->h[--q->n];
+	for (;;) {
+		size_t l = 2 * i + 1, m;
+
+		if (l >= q->n)
+			break;
+		m = (l + 1 < q->n && ev_before(&q->h[l + 1], &q->h[l])) ? l + 1 : l;
+		if (!ev_before(&q->h[m], &last))
+			break;
+		q->h[i] = q->h[m];
+		i = m;
+	}
+	if (q->n)
+		q->h[i] = last;
+	return 1;
+}
+
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+void rng_seed(struct rng *r, uint64_t seed)
+{
+	for (int i = 0; i < 4; i++)
+		r->s[i] = splitmix64(&seed);
+}
+
+static uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+uint64_t rng_next(struct rng *r)
+{
+	uint64_t *s = r->s;
+	uint64_t result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return result;
+}
+
+double rng_unit(struct rng *r)
+{
+	return (double)(rng_next(r) >> 11) * 0x1.0p-53;
+}
+
+uint64_t rng_below(struct rng *r, uint64_t n)
+{
+	return n ? rng_next(r) % n : 0;
+}
+
+double rng_exp(struct rng *r, double mean)
+{
+	return -mean * log(1.0 - rng_unit(r));
+}
+
+/* Values below 16 get their own bucket; above, 16 sub-buckets per octave. */
+static unsigned bucket_of(uint64_t v)
+{
+	unsigned e;
+
+	if (v < 16)
+		return (unsigned)v;
+	e = 63u - (unsigned)__builtin_clzll(v); /* e >= 4 */
+	return (e - 3) * 16 + (unsigned)((v >> (e - 4)) & 15);
+}
+
+static uint64_t bucket_high(unsigned b)
+{
+	unsigned e, sub;
+
+	if (b < 16)
+		return b;
+	e = b / 16 + 3;
+	sub = b % 16;
+	return ((16ULL + sub + 1) << (e - 4)) - 1;
+}
+
+void hist_add(struct hist *h, uint64_t v)
+{
+	h->b[bucket_of(v)]++;
+	h->n++;
+	if (v > h->max)
+		h->max = v;
+}
+
+/* The q-quantile, as the upper bound of its bucket (capped at the max seen). */
+uint64_t hist_quantile(const struct hist *h, double q)
+{
+	uint64_t rank, seen = 0;
+
+	if (!h->n)
+		return 0;
+	rank = (uint64_t)ceil(q * (double)h->n);
+	if (rank < 1)
+		rank = 1;
+	for (unsigned b = 0; b < HIST_BUCKETS; b++) {
+		seen += h->b[b];
+		if (seen >= rank) {
+			uint64_t hi = bucket_high(b);
+
+			return hi < h->max ? hi : h->max;
+		}
+	}
+	return h->max;
+}

@@ -1,0 +1,487 @@
+/*
+ * mm.c - the bound process's page tables and the kernel paths that change
+ * them, with the secondary-TLB invalidation each strategy puts on them.
+ *
+ * Where strategies differ (model.md 1):
+ *  - upgrades (ptep_set_access_flags): only notifier and notifier-seed call
+ *    the SVA notifier; Fix A pays later, in the fault response (device.c).
+ *  - downgrades / unmaps: every strategy invalidates. `notifier` (v6.6) does
+ *    it from the arch TLB flush (flush_tlb_page / _range over the gathered
+ *    span / flush_tlb_mm = the whole ASID); the others model the pre-v6.6
+ *    kernel, mmu_notifier_invalidate_range_end() over the whole range the
+ *    operation covered, present pages or not (Popple's "flooding").
+ *
+ * A downgrade marks its PTEs pending until its invalidation completes: the
+ * coherence oracle only judges accesses after that (the kernel's own window).
+ */
+#include "model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static struct cmd *scratch(struct sim *s, size_t n);
+
+uint64_t new_pfn(struct sim *s)
+{
+	return s->next_pfn++;
+}
+
+int mm_init(struct sim *s)
+{
+	uint64_t buf = s->buf_pages;
+	uint8_t init = PTE_PRESENT | PTE_WRITE | PTE_DIRTY | PTE_MAYWRITE;
+
+	s->cpu_lo = buf;
+	/* the CPU-private region exists only when CPU threads churn it */
+	s->cpu_n = s->p[P_CPU_UPGRADE_RATE_HZ] > 0 ? par_u(s, P_CPU_PAGES) : 0;
+	s->map_lo = s->cpu_lo + s->cpu_n;
+	s->map_n = s->workload == WL_MUNMAP_LARGE ? par_u(s, P_RANGE_PAGES) : 0;
+	s->npages_total = s->map_lo + s->map_n;
+	s->mm = calloc(s->npages_total, sizeof(*s->mm));
+	if (!s->mm)
+		return -1;
+	s->next_pfn = 1; /* pfn 0 is the zero page */
+	if (s->workload == WL_RW_REUSE) {
+		/* after a fork whose child exited: read-only, exclusive, reusable */
+		switch ((int)s->p[P_REPROTECT]) {
+		case REPROT_WRITEBACK: init = PTE_PRESENT | PTE_RDONLY | PTE_MAYWRITE | PTE_FILE; break;
+		case REPROT_CLEAN: init = PTE_PRESENT | PTE_WRITE | PTE_RDONLY | PTE_MAYWRITE; break;
+		default: init = PTE_PRESENT | PTE_RDONLY | PTE_MAYWRITE; break;
+		}
+	} else if (s->workload == WL_FIRST_TOUCH) {
+		init = PTE_MAYWRITE;
+	}
+	for (uint64_t i = 0; i < s->npages_total; i++) {
+		struct pte *p = &s->mm[i];
+
+		if (i < buf)
+			p->flags = init;
+		else if (i < s->map_lo)
+			p->flags = PTE_PRESENT | PTE_WRITE | PTE_DIRTY | PTE_MAYWRITE;
+		else
+			p->flags = PTE_MAYWRITE;
+		if (p->flags & PTE_PRESENT)
+			p->pfn = (uint32_t)new_pfn(s);
+	}
+	return 0;
+}
+
+static struct cmd *scratch(struct sim *s, size_t n)
+{
+	if (n > s->scratch_cap) {
+		struct cmd *b = realloc(s->scratch, n * sizeof(*b));
+
+		if (!b)
+			return NULL;
+		s->scratch = b;
+		s->scratch_cap = n;
+	}
+	return s->scratch;
+}
+
+/* ATC_INV as arm_smmu_atc_inv_to_cmd(): 4 KiB grain, aligned power-of-two span. */
+static struct cmd atc_inv_cmd(const struct sim *s, int dev, uint64_t vpn, uint64_t n)
+{
+	struct cmd c = {.op = CMD_ATC_INV, .dev = (uint16_t)dev};
+	uint64_t per = s->page_bytes / 4096, start, end, span;
+	int log2_span;
+
+	if (!n)
+		return c; /* ATC_INV_SIZE_ALL */
+	start = vpn * per;
+	end = (vpn + n) * per - 1;
+	log2_span = (start ^ end) ? 64 - __builtin_clzll(start ^ end) : 0;
+	span = 1ULL << log2_span;
+	c.vpn = start & ~(span - 1);
+	c.npages = span;
+	return c;
+}
+
+/* ATC invalidations for the ATS devices behind SMMU m, then CMD_SYNC and wait. */
+static uint64_t atc_inv(struct sim *s, struct smmu *m, int only_dev,
+			uint64_t vpn, uint64_t n, uint64_t t)
+{
+	struct cmd *c;
+	size_t k = 0;
+
+	if (!s->ats || !m->ats_masters || s->strategy == ST_PRI_INV_NO_ATC)
+		return t;
+	c = scratch(s, (size_t)s->ndevs);
+	if (!c) {
+		s->failed = 1;
+		return t;
+	}
+	for (int d = 0; d < s->ndevs; d++)
+		if (s->devs[d].smmu == m->id && (only_dev < 0 || only_dev == d))
+			c[k++] = atc_inv_cmd(s, d, vpn, n);
+	return k ? cmdq_submit(s, m, t, c, k, 1) : t;
+}
+
+/*
+ * Builds the TLBI commands arm_smmu_tlb_inv_range_asid() would for
+ * [vpn, vpn+n); n = 0 means the whole address space. Returns how many.
+ */
+static size_t tlbi_cmds(struct sim *s, uint64_t vpn, uint64_t n, struct cmd **out)
+{
+	struct cmd *c;
+	size_t k = 0;
+
+	if (!s->p[P_RIL] && s->p[P_MAX_TLBI_OPS] && n >= s->max_tlbi_ops)
+		n = 0;
+	if (!n) {
+		c = scratch(s, 1);
+		if (!c)
+			return 0;
+		c[0] = (struct cmd){.op = CMD_TLBI_NH_ASID};
+		*out = c;
+		return 1;
+	}
+	if (!s->p[P_RIL]) {
+		c = scratch(s, (size_t)n);
+		if (!c)
+			return 0;
+		for (uint64_t i = 0; i < n; i++)
+			c[k++] = (struct cmd){.op = CMD_TLBI_NH_VA, .vpn = vpn + i, .npages = 1};
+		*out = c;
+		return k;
+	}
+	/* __arm_smmu_tlb_inv_range() with RIL: NUM (<= 31) chunks of 2^SCALE pages */
+	c = scratch(s, 64);
+	if (!c)
+		return 0;
+	for (uint64_t left = n; left;) {
+		int scale = __builtin_ctzll(left);
+		uint64_t num = (left >> scale) & 31, pages = num << scale;
+
+		c[k++] = (struct cmd){.op = CMD_TLBI_NH_VA_RANGE, .vpn = vpn, .npages = pages};
+		vpn += pages;
+		left -= pages;
+	}
+	*out = c;
+	return k;
+}
+
+uint64_t sva_invalidate(struct sim *s, uint64_t vpn, uint64_t n, uint64_t t)
+{
+	uint64_t t0 = t;
+
+	for (int i = 0; i < s->nsmmus; i++) {
+		struct smmu *m = &s->smmus[i];
+		uint64_t an = n;
+
+		s->c.notifier_calls++;
+		if (!s->p[P_RIL] && s->p[P_MAX_TLBI_OPS] && n >= s->max_tlbi_ops)
+			an = 0; /* size = 0: the ATC is invalidated whole too */
+		if (!s->p[P_BTM]) {
+			struct cmd *c = NULL;
+			size_t k = tlbi_cmds(s, vpn, n, &c);
+
+			if (!k) {
+				s->failed = 1;
+				return t;
+			}
+			t = cmdq_submit(s, m, t, c, k, 1);
+		}
+		t = atc_inv(s, m, -1, vpn, an, t);
+	}
+	s->c.cpu_invalidation_ns += t - t0;
+	return t;
+}
+
+/* The CPU's own TLBI for a flush of [vpn, vpn+n) (n = 0: the whole mm). */
+static uint64_t cpu_tlbi(struct sim *s, uint64_t vpn, uint64_t n, int broadcast, uint64_t t)
+{
+	uint64_t ops = n && n < s->max_tlbi_ops ? n : 1;
+
+	if (broadcast && s->p[P_BTM]) {
+		for (int i = 0; i < s->nsmmus; i++) {
+			if (n) {
+				tlb_inv_range(&s->smmus[i].tlb, vpn, n);
+			} else {
+				tlb_inv_all(&s->smmus[i].tlb);
+				tlb_inv_all(&s->smmus[i].walk);
+			}
+		}
+	}
+	return t + par_u(s, P_CPU_TLBI_NS) + (ops - 1) * par_u(s, P_CPU_PTE_NS);
+}
+
+/* ptep_set_access_flags(dirty) after an in-place upgrade. */
+static uint64_t upgrade_flush(struct sim *s, uint64_t vpn, uint64_t t)
+{
+	t = cpu_tlbi(s, vpn, 1, s->p[P_CPU_UPGRADE_FLUSH] == UPF_BROADCAST, t);
+	if (s->strategy == ST_NOTIFIER || s->strategy == ST_NOTIFIER_SEED)
+		t = sva_invalidate(s, vpn, 1, t);
+	return t;
+}
+
+/* flush_tlb_page / range_end after a downgrade or clear of one page. */
+static uint64_t downgrade_flush_page(struct sim *s, uint64_t vpn, uint64_t t)
+{
+	t = cpu_tlbi(s, vpn, 1, 1, t);
+	return sva_invalidate(s, vpn, 1, t);
+}
+
+/*
+ * After a range operation changed [glo, ghi] inside [lo, lo+n): v6.6 flushes
+ * the gathered span (nothing when nothing changed); pre-v6.6 range_end
+ * invalidates the whole range.
+ */
+static uint64_t downgrade_flush_range(struct sim *s, uint64_t lo, uint64_t n,
+				      uint64_t glo, uint64_t ghi, int changed, uint64_t t)
+{
+	if (changed)
+		t = cpu_tlbi(s, glo, ghi - glo + 1, 1, t);
+	if (s->strategy == ST_NOTIFIER)
+		return changed ? sva_invalidate(s, glo, ghi - glo + 1, t) : t;
+	return sva_invalidate(s, lo, n, t);
+}
+
+static void mark_pending(struct sim *s, uint64_t lo, uint64_t n, uint64_t until)
+{
+	for (uint64_t i = lo; i < lo + n; i++)
+		if (s->mm[i].pending_until == UINT64_MAX)
+			s->mm[i].pending_until = until;
+}
+
+static void change(struct pte *p, uint8_t flags)
+{
+	p->flags = flags;
+	p->gen++;
+}
+
+/* A downgrade: the PTE is pending until the caller's flush completes. */
+static void downgrade(struct sim *s, struct pte *p, uint8_t flags)
+{
+	change(p, flags);
+	p->pending_until = UINT64_MAX;
+	s->c.cpu_downgrades++;
+}
+
+enum fault_kind mm_handle_fault(struct sim *s, uint64_t vpn, int write,
+				uint64_t t, uint64_t *t_done)
+{
+	struct pte *p = &s->mm[vpn];
+	uint64_t per4k = s->page_bytes / 4096;
+
+	if (write && !(p->flags & PTE_MAYWRITE)) {
+		*t_done = t + par_u(s, P_FAULT_SPURIOUS_NS);
+		return FK_SEGV;
+	}
+	if (!(p->flags & PTE_PRESENT)) {
+		if (write) {
+			change(p, PTE_PRESENT | PTE_WRITE | PTE_DIRTY | PTE_MAYWRITE);
+			p->pfn = (uint32_t)new_pfn(s);
+			*t_done = t + par_u(s, P_FAULT_NEW_NS) * per4k;
+		} else {
+			change(p, PTE_PRESENT | PTE_RDONLY | PTE_ZERO | PTE_MAYWRITE);
+			p->pfn = 0;
+			*t_done = t + par_u(s, P_FAULT_REUSE_NS);
+		}
+		return FK_NEW;
+	}
+	if (!write || pte_hw_writable(p)) {
+		*t_done = t + par_u(s, P_FAULT_SPURIOUS_NS);
+		return FK_SPURIOUS;
+	}
+	if ((p->flags & PTE_ZERO) ||
+	    (!(p->flags & (PTE_FILE | PTE_WRITE)) && s->p[P_COW_COPY_FRACTION] > 0 &&
+	     rng_unit(&s->rng) < s->p[P_COW_COPY_FRACTION])) {
+		/* wp_page_copy: ptep_clear_flush, then the new page */
+		downgrade(s, p, PTE_PRESENT | PTE_WRITE | PTE_DIRTY | PTE_MAYWRITE |
+			  (p->flags & PTE_FILE));
+		s->c.cpu_downgrades--; /* a copy is not a protection downgrade */
+		p->pfn = (uint32_t)new_pfn(s);
+		t = downgrade_flush_page(s, vpn, t + par_u(s, P_FAULT_COPY_NS) * per4k);
+		p->pending_until = t;
+		*t_done = t;
+		return FK_COPY;
+	}
+	/* wp_page_reuse / DBM mkdirty: upgrade in place, same pfn */
+	change(p, (uint8_t)((p->flags & ~PTE_RDONLY) | PTE_WRITE | PTE_DIRTY));
+	s->c.mm_upgrades++;
+	*t_done = upgrade_flush(s, vpn, t + par_u(s, P_FAULT_REUSE_NS));
+	return FK_REUSE;
+}
+
+uint64_t mm_cpu_write(struct sim *s, uint64_t vpn, uint64_t t)
+{
+	struct pte *p = &s->mm[vpn];
+	enum fault_kind k;
+	uint64_t done;
+
+	if (pte_hw_writable(p))
+		return t;
+	if ((p->flags & PTE_PRESENT) && (p->flags & PTE_WRITE)) {
+		/* the CPU's hardware DBM makes a writable-clean page dirty, no fault */
+		change(p, (uint8_t)((p->flags & ~PTE_RDONLY) | PTE_DIRTY));
+		return t;
+	}
+	s->c.cpu_faults++;
+	k = mm_handle_fault(s, vpn, 1, t + par_u(s, P_CPU_FAULT_NS), &done);
+	if (k == FK_REUSE)
+		s->c.cpu_upgrades++;
+	hist_add(&s->cpu_fault_lat, done - t);
+	s->c.cpu_busy_ns += done - t;
+	return done;
+}
+
+uint64_t mm_wrprotect_page(struct sim *s, uint64_t vpn, int clean_only, uint64_t t)
+{
+	struct pte *p = &s->mm[vpn];
+	uint64_t t0 = t;
+
+	t += par_u(s, P_CPU_WP_NS);
+	if (pte_hw_writable(p)) {
+		if (clean_only)
+			downgrade(s, p, (uint8_t)((p->flags | PTE_RDONLY) & ~PTE_DIRTY));
+		else
+			downgrade(s, p, (uint8_t)((p->flags | PTE_RDONLY) & ~(PTE_WRITE | PTE_DIRTY)));
+		t = downgrade_flush_page(s, vpn, t);
+		p->pending_until = t;
+	}
+	s->c.cpu_busy_ns += t - t0;
+	return t;
+}
+
+/* clear_refs soft-dirty: wrprotect the whole mm, range_end(0, -1) / flush_tlb_mm. */
+uint64_t mm_wrprotect_range(struct sim *s, uint64_t lo, uint64_t n, uint64_t t)
+{
+	uint64_t t0 = t;
+	int changed = 0;
+
+	for (uint64_t i = lo; i < lo + n; i++) {
+		struct pte *p = &s->mm[i];
+
+		t += par_u(s, P_CPU_PTE_NS);
+		if (pte_hw_writable(p)) {
+			downgrade(s, p, (uint8_t)((p->flags | PTE_RDONLY) & ~PTE_WRITE));
+			changed = 1;
+		}
+	}
+	t = cpu_tlbi(s, 0, 0, 1, t);
+	t = sva_invalidate(s, 0, 0, t);
+	if (changed)
+		mark_pending(s, lo, n, t);
+	s->c.cpu_busy_ns += t - t0;
+	return t;
+}
+
+uint64_t mm_fork(struct sim *s, uint64_t t)
+{
+	const uint64_t lo[3] = {0, s->cpu_lo, s->map_lo};
+	const uint64_t n[3] = {s->buf_pages, s->cpu_n, s->map_n};
+	int changed[3] = {0, 0, 0};
+	uint64_t t0 = t;
+
+	t += par_u(s, P_CPU_FAULT_NS) * 10; /* copy_process and friends */
+	for (int r = 0; r < 3; r++) {
+		for (uint64_t i = lo[r]; i < lo[r] + n[r]; i++) {
+			struct pte *p = &s->mm[i];
+
+			if (!(p->flags & PTE_PRESENT) || (p->flags & PTE_FILE))
+				continue;
+			t += par_u(s, P_CPU_PTE_NS);
+			if (p->flags & PTE_WRITE) {
+				downgrade(s, p, (uint8_t)((p->flags | PTE_RDONLY) & ~PTE_WRITE));
+				changed[r] = 1;
+			}
+		}
+	}
+	t = cpu_tlbi(s, 0, 0, 1, t);
+	if (s->strategy == ST_NOTIFIER) {
+		t = sva_invalidate(s, 0, 0, t); /* flush_tlb_mm -> (0, -1UL) */
+	} else {
+		/* copy_page_range(): range_start/end on each COW VMA of the parent */
+		for (int r = 0; r < 3; r++)
+			if (n[r])
+				t = sva_invalidate(s, lo[r], n[r], t);
+	}
+	for (int r = 0; r < 3; r++)
+		if (changed[r])
+			mark_pending(s, lo[r], n[r], t);
+	s->c.cpu_busy_ns += t - t0;
+	return t;
+}
+
+uint64_t mm_zap_range(struct sim *s, uint64_t lo, uint64_t n, uint64_t t)
+{
+	uint64_t glo = UINT64_MAX, ghi = 0, t0 = t;
+
+	for (uint64_t i = lo; i < lo + n; i++) {
+		struct pte *p = &s->mm[i];
+
+		t += par_u(s, P_CPU_PTE_NS);
+		if (!(p->flags & PTE_PRESENT))
+			continue;
+		downgrade(s, p, (uint8_t)(p->flags & PTE_MAYWRITE));
+		s->c.cpu_downgrades--; /* an unmap is counted as an op, not a downgrade */
+		if (i < glo)
+			glo = i;
+		ghi = i;
+	}
+	t = downgrade_flush_range(s, lo, n, glo, ghi, glo != UINT64_MAX, t);
+	mark_pending(s, lo, n, t);
+	s->c.cpu_busy_ns += t - t0;
+	return t;
+}
+
+uint64_t mm_populate(struct sim *s, uint64_t lo, uint64_t n, uint64_t t)
+{
+	uint64_t t0 = t;
+
+	t += par_u(s, P_CPU_FAULT_NS);
+	for (uint64_t i = lo; i < lo + n; i++) {
+		struct pte *p = &s->mm[i];
+
+		t += par_u(s, P_CPU_PTE_NS);
+		if (p->flags & PTE_PRESENT)
+			continue;
+		change(p, PTE_PRESENT | PTE_WRITE | PTE_DIRTY | PTE_MAYWRITE);
+		p->pfn = (uint32_t)new_pfn(s);
+	}
+	s->c.cpu_busy_ns += t - t0;
+	return t;
+}
+
+uint64_t mm_mprotect(struct sim *s, uint64_t lo, uint64_t n, int writable, uint64_t t)
+{
+	uint64_t glo = UINT64_MAX, ghi = 0, t0 = t;
+
+	for (uint64_t i = lo; i < lo + n; i++) {
+		struct pte *p = &s->mm[i];
+		uint8_t f = p->flags;
+
+		t += par_u(s, P_CPU_PTE_NS);
+		if (!writable) {
+			f &= (uint8_t)~PTE_MAYWRITE;
+			if (pte_hw_writable(p)) {
+				downgrade(s, p, (uint8_t)((f | PTE_RDONLY) & ~PTE_WRITE));
+			} else {
+				p->flags = f; /* VMA change only, no PTE change */
+				continue;
+			}
+		} else {
+			f |= PTE_MAYWRITE;
+			if ((f & PTE_PRESENT) && (f & PTE_DIRTY) && !(f & (PTE_ZERO | PTE_FILE)) &&
+			    !pte_hw_writable(p)) {
+				/* can_change_pte_writable(): exclusive dirty anon, in place */
+				change(p, (uint8_t)((f & ~PTE_RDONLY) | PTE_WRITE));
+				s->c.cpu_upgrades++;
+				s->c.mm_upgrades++;
+			} else {
+				p->flags = f;
+				continue;
+			}
+		}
+		if (i < glo)
+			glo = i;
+		ghi = i;
+	}
+	/* change_protection() flushes the changed span; range_end the whole range */
+	t = downgrade_flush_range(s, lo, n, glo, ghi, glo != UINT64_MAX, t);
+	if (!writable)
+		mark_pending(s, lo, n, t);
+	s->c.cpu_busy_ns += t - t0;
+	return t;
+}

@@ -1,0 +1,206 @@
+/*
+ * model.c - one simulation run from start to metrics: builds the state for
+ * a resolved cell, runs the event loop to duration_us, samples every
+ * counter each sample_us, and reports api.md's metric vocabulary.
+ */
+#include "model.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int sim_schedule(struct sim *s, uint64_t t, uint32_t type, uint32_t a, uint32_t b)
+{
+	if (evq_push(&s->q, t, type, a, b)) {
+		s->failed = 1;
+		snprintf(s->reason, sizeof(s->reason), "out of memory for the event queue");
+		return -1;
+	}
+	return 0;
+}
+
+void sim_example(struct sim *s, int oracle, const char *fmt, ...)
+{
+	struct run_result *r = s->res;
+	int *count = oracle ? &s->n_oracle_examples : &s->n_livelock_examples;
+	va_list ap;
+
+	/* the first few of each kind, half of the slots each */
+	if (*count >= RUN_EXAMPLES_MAX / 2 || r->nexamples >= RUN_EXAMPLES_MAX)
+		return;
+	(*count)++;
+	va_start(ap, fmt);
+	vsnprintf(r->examples[r->nexamples++], sizeof(r->examples[0]), fmt, ap);
+	va_end(ap);
+}
+
+static void report(const struct sim *s, struct metrics *m, uint64_t t, int final)
+{
+	const struct counters *c = &s->c;
+	double dur = (double)t;
+
+	metrics_clear(m);
+#define X(field, name) metrics_set(m, name, (double)c->field);
+	SIM_COUNTERS(X)
+#undef X
+	metrics_set(m, "dma.throughput_bps", dur > 0 ? (double)c->dma_bytes * 1e9 / dur : 0);
+	metrics_set(m, "dma.latency_ns.p50", (double)hist_quantile(&s->dma_lat, 0.50));
+	metrics_set(m, "dma.latency_ns.p90", (double)hist_quantile(&s->dma_lat, 0.90));
+	metrics_set(m, "dma.latency_ns.p99", (double)hist_quantile(&s->dma_lat, 0.99));
+	metrics_set(m, "dma.latency_ns.p999", (double)hist_quantile(&s->dma_lat, 0.999));
+	metrics_set(m, "dma.latency_ns.max", (double)s->dma_lat.max);
+	if (s->cpu_fault_lat.n) {
+		metrics_set(m, "cpu.fault_latency_ns.p50", (double)hist_quantile(&s->cpu_fault_lat, 0.50));
+		metrics_set(m, "cpu.fault_latency_ns.p99", (double)hist_quantile(&s->cpu_fault_lat, 0.99));
+		metrics_set(m, "cpu.fault_latency_ns.max", (double)s->cpu_fault_lat.max);
+	} else {
+		metrics_set_null(m, "cpu.fault_latency_ns.p50");
+		metrics_set_null(m, "cpu.fault_latency_ns.p99");
+		metrics_set_null(m, "cpu.fault_latency_ns.max");
+	}
+	metrics_set(m, "cmdq.busy_fraction",
+		    dur > 0 ? (double)c->cmdq_busy_ns / (dur * s->nsmmus) : 0);
+	metrics_set(m, "pmcg.cycles", dur * s->p[P_SMMU_CLOCK_MHZ] / 1000.0);
+	metrics_set(m, "sim.events", (double)s->events);
+	metrics_set(m, "sim.duration_ns", dur);
+	(void)final;
+}
+
+static void dispatch(struct sim *s, const struct ev *e)
+{
+	switch (e->type) {
+	case EV_DEV_ISSUE: dev_issue(s, (int)e->a, (int)e->b); break;
+	case EV_DEV_DONE: dev_done(s, (int)e->a, (int)e->b); break;
+	case EV_RESUMED: dev_resumed(s, (int)e->a, (int)e->b, 0); break;
+	case EV_PRI_RESP: dev_resumed(s, (int)e->a, (int)e->b, 1); break;
+	case EV_FAULT_IRQ: fault_irq(s, (int)e->a, (int)e->b); break;
+	case EV_IOPF_RUN: iopf_run(s, (int)e->a, (int)e->b); break;
+	case EV_IOPF_DONE: iopf_done(s, (int)e->a, (int)e->b); break;
+	case EV_CPU: agent_step(s, (int)e->a); break;
+	case EV_PASS_OP:
+		if (e->b) {
+			s->pass_pending = 0;
+			devices_resume_pass(s);
+		} else {
+			pass_op(s);
+		}
+		break;
+	case EV_SAMPLE:
+		if (s->sink && s->sink->sample) {
+			report(s, s->sample_m, s->now, 0);
+			s->sink->sample(s->sink->ctx, s->now, s->sample_m);
+		}
+		if (s->sink && s->sink->progress)
+			s->sink->progress(s->sink->ctx, (double)s->now / (double)s->end);
+		sim_schedule(s, s->now + par_u(s, P_SAMPLE_US) * 1000, EV_SAMPLE, 0, 0);
+		break;
+	}
+}
+
+static int setup(struct sim *s, const struct run_req *req)
+{
+	const double *p = req->params;
+	static const int shift[] = {[GRAN_4K] = 12, [GRAN_16K] = 14, [GRAN_64K] = 16};
+	int sh = shift[(int)p[P_GRANULE]];
+
+	s->p = p;
+	s->workload = req->workload;
+	s->strategy = req->strategy;
+	rng_seed(&s->rng, req->seed);
+	s->end = par_u(s, P_DURATION_US) * 1000;
+	s->max_events = par_u(s, P_MAX_EVENTS);
+	s->page_bytes = 1ULL << sh;
+	s->level_bits = sh - 3;
+	s->max_tlbi_ops = 1ULL << (sh - 3); /* CMDQ_MAX_TLBI_OPS */
+	s->levels = sh == 16 ? 3 : 4;        /* 48-bit VA */
+	s->ats = p[P_ATS] != 0;
+	s->pri = s->ats; /* check_cell keeps fault_model consistent with ats */
+	s->buf_pages = par_u(s, P_PAGES);
+	s->nsmmus = (int)p[P_SMMUS];
+	s->sample_m = metrics_new();
+	if (!s->sample_m || mm_init(s))
+		return -1;
+	s->smmus = calloc((size_t)s->nsmmus, sizeof(*s->smmus));
+	if (!s->smmus)
+		return -1;
+	for (int i = 0; i < s->nsmmus; i++)
+		if (smmu_init(s, &s->smmus[i], i))
+			return -1;
+	if (devices_init(s) || agents_init(s))
+		return -1;
+	devices_start(s);
+	sim_schedule(s, par_u(s, P_SAMPLE_US) * 1000, EV_SAMPLE, 0, 0);
+	return 0;
+}
+
+static void teardown(struct sim *s)
+{
+	devices_free(s);
+	for (int i = 0; s->smmus && i < s->nsmmus; i++)
+		smmu_free(&s->smmus[i]);
+	free(s->smmus);
+	free(s->agents);
+	free(s->mm);
+	free(s->q.h);
+	free(s->scratch);
+	metrics_free(s->sample_m);
+}
+
+static uint64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+int sim_run(const struct run_req *req, const struct run_sink *sink,
+	    struct run_result *res)
+{
+	struct sim *s = calloc(1, sizeof(*s));
+	uint64_t w0 = wall_ns(), w;
+	struct ev e;
+	int rc = 0;
+
+	if (!s) {
+		snprintf(res->reason, sizeof(res->reason), "out of memory");
+		return -1;
+	}
+	s->res = res;
+	s->sink = sink;
+	if (setup(s, req)) {
+		snprintf(res->reason, sizeof(res->reason),
+			 "out of memory setting up %.0f pages", req->params[P_PAGES]);
+		teardown(s);
+		free(s);
+		return -1;
+	}
+	while (!s->failed && evq_pop(&s->q, &e) && e.t <= s->end) {
+		s->now = e.t;
+		cmdq_catch_up(s, e.t);
+		dispatch(s, &e);
+		if (++s->events >= s->max_events) {
+			s->failed = 1;
+			snprintf(s->reason, sizeof(s->reason),
+				 "event budget exhausted: %llu events before %llu ns of %llu (raise params.max_events)",
+				 (unsigned long long)s->events, (unsigned long long)s->now,
+				 (unsigned long long)s->end);
+		}
+	}
+	if (s->failed) {
+		if (!s->reason[0])
+			snprintf(s->reason, sizeof(s->reason), "out of memory during the run");
+		snprintf(res->reason, sizeof(res->reason), "%s", s->reason);
+		rc = -1;
+	}
+	report(s, res->metrics, s->end, 1);
+	w = wall_ns() - w0;
+	metrics_set(res->metrics, "sim.wall_ns", (double)w);
+	if (sink && sink->progress)
+		sink->progress(sink->ctx, 1.0);
+	teardown(s);
+	free(s);
+	return rc;
+}

@@ -1,0 +1,402 @@
+/*
+ * model.h - the state of one simulation (model.md): the event engine, the
+ * mm, the SMMUs with their caches and queues, the devices, the host fault
+ * path and the CPU agents. Private to targets/sim/.
+ *
+ * One `struct sim` is one run: no globals, no threads inside, all randomness
+ * from sim->rng, so the same params + seed give the same results anywhere.
+ */
+#ifndef SVABENCH_SIM_MODEL_H
+#define SVABENCH_SIM_MODEL_H
+
+#include "sim.h"
+#include "../../core/metrics.h"
+
+#include <stdint.h>
+
+/* Counters, in the order they are reported; the names are api.md's. */
+#define SIM_COUNTERS(X)                                              \
+	X(dma_transactions, "dma.transactions")                      \
+	X(dma_bytes, "dma.bytes")                                    \
+	X(dma_livelocked, "dma.livelocked")                          \
+	X(dma_errors, "dma.errors")                                  \
+	X(dma_passes, "dma.passes")                                  \
+	X(fault_translation, "fault.translation")                    \
+	X(fault_permission, "fault.permission")                      \
+	X(fault_refaults, "fault.refaults")                          \
+	X(fault_spurious, "fault.spurious")                          \
+	X(fault_stalls, "fault.stalls")                              \
+	X(fault_pri_requests, "fault.pri_requests")                  \
+	X(fault_responses, "fault.responses")                        \
+	X(fault_lost, "fault.lost")                                  \
+	X(evtq_overflows, "evtq.overflows")                          \
+	X(priq_overflows, "priq.overflows")                          \
+	X(stall_max_hits, "fault.stall_max_hits")                    \
+	X(oracle_violations, "oracle.coherence_violations")          \
+	X(cmd_tlbi_nh_va, "cmd.tlbi_nh_va")                          \
+	X(cmd_tlbi_nh_va_range, "cmd.tlbi_nh_va_range")              \
+	X(cmd_tlbi_nh_asid, "cmd.tlbi_nh_asid")                      \
+	X(cmd_atc_inv, "cmd.atc_inv")                                \
+	X(cmd_sync, "cmd.sync")                                      \
+	X(cmd_resume, "cmd.resume")                                  \
+	X(cmd_pri_resp, "cmd.pri_resp")                              \
+	X(cmd_cfgi_cd, "cmd.cfgi_cd")                                \
+	X(cmdq_submissions, "cmdq.submissions")                      \
+	X(cmdq_sync_wait_ns, "cmdq.sync_wait_ns")                    \
+	X(cmdq_busy_ns, "cmdq.busy_ns")                              \
+	X(cmdq_full_waits, "cmdq.full_waits")                        \
+	X(cpu_upgrades, "cpu.upgrades")                              \
+	X(cpu_downgrades, "cpu.downgrades")                          \
+	X(cpu_faults, "cpu.faults")                                  \
+	X(cpu_ops, "cpu.ops")                                        \
+	X(cpu_busy_ns, "cpu.busy_ns")                                \
+	X(cpu_invalidation_ns, "cpu.invalidation_ns")                \
+	X(host_fault_ns, "host.fault_handling_ns")                   \
+	X(mm_upgrades, "mm.upgrades")                                \
+	X(notifier_calls, "notifier.calls")                          \
+	X(smmu_tlb_hits, "smmu.tlb_hits")                            \
+	X(smmu_walk_cache_hits, "smmu.walk_cache_hits")              \
+	X(atc_hits, "atc.hits")                                      \
+	X(atc_misses, "atc.misses")                                  \
+	X(pmcg_transaction, "pmcg.transaction")                      \
+	X(pmcg_tlb_miss, "pmcg.tlb_miss")                            \
+	X(pmcg_config_cache_miss, "pmcg.config_cache_miss")          \
+	X(pmcg_trans_table_walk_access, "pmcg.trans_table_walk_access") \
+	X(pmcg_config_struct_access, "pmcg.config_struct_access")    \
+	X(pmcg_pcie_ats_trans_rq, "pmcg.pcie_ats_trans_rq")          \
+	X(pmcg_pcie_ats_trans_passed, "pmcg.pcie_ats_trans_passed")
+
+struct counters {
+#define X(field, name) uint64_t field;
+	SIM_COUNTERS(X)
+#undef X
+};
+
+/* ---- engine.c: events, PRNG, histograms ---- */
+
+enum ev_type {
+	EV_DEV_ISSUE,   /* a = device, b = slot: issue or retry the slot's transaction */
+	EV_DEV_DONE,    /* transaction completed */
+	EV_RESUMED,     /* CMD_RESUME consumed: the stalled transaction retries */
+	EV_PRI_RESP,    /* CMD_PRI_RESP consumed: the device retries translation */
+	EV_FAULT_IRQ,   /* a = smmu, b = 0 evtq / 1 priq: handler thread runs */
+	EV_IOPF_RUN,    /* a = smmu, b = work item: a worker handles it */
+	EV_IOPF_DONE,   /* a = smmu, b = work item: the worker is free again */
+	EV_CPU,         /* a = agent: its next operation */
+	EV_PASS_OP,     /* the bulk mm operation between device passes */
+	EV_SAMPLE,
+};
+
+struct ev {
+	uint64_t t;
+	uint64_t seq;
+	uint32_t type;
+	uint32_t a, b;
+};
+
+struct evq {
+	struct ev *h;
+	size_t n, cap;
+	uint64_t seq;
+};
+
+int evq_push(struct evq *q, uint64_t t, uint32_t type, uint32_t a, uint32_t b);
+int evq_pop(struct evq *q, struct ev *out);
+
+struct rng {
+	uint64_t s[4];
+};
+
+void rng_seed(struct rng *r, uint64_t seed);
+uint64_t rng_next(struct rng *r);
+double rng_unit(struct rng *r);        /* [0, 1) */
+uint64_t rng_below(struct rng *r, uint64_t n);
+double rng_exp(struct rng *r, double mean);
+
+/* Log-linear histogram: 16 sub-buckets per power of two, ~6% resolution. */
+#define HIST_BUCKETS (64 * 16)
+struct hist {
+	uint64_t b[HIST_BUCKETS];
+	uint64_t n, max;
+};
+
+void hist_add(struct hist *h, uint64_t v);
+uint64_t hist_quantile(const struct hist *h, double q);
+
+/* ---- the mm ---- */
+
+enum {
+	PTE_PRESENT = 1 << 0,
+	PTE_WRITE = 1 << 1,   /* software-writable (arm64: PTE_WRITE == DBM) */
+	PTE_RDONLY = 1 << 2,  /* hardware read-only */
+	PTE_DIRTY = 1 << 3,
+	PTE_MAYWRITE = 1 << 4, /* the VMA allows writes */
+	PTE_ZERO = 1 << 5,    /* maps the shared zero page */
+	PTE_FILE = 1 << 6,    /* file-shared, write-notify */
+};
+
+struct pte {
+	uint64_t pending_until; /* a downgrade's invalidation completes then */
+	uint32_t pfn;
+	uint32_t gen;           /* bumped by every change */
+	uint8_t flags;
+};
+
+static inline int pte_hw_writable(const struct pte *p)
+{
+	return (p->flags & (PTE_PRESENT | PTE_RDONLY)) == PTE_PRESENT &&
+	       (p->flags & PTE_WRITE);
+}
+
+/* ---- SMMU caches ---- */
+
+struct tlb_entry {
+	uint64_t key;   /* vpn (TLB, ATC) or table index (walk cache) */
+	uint32_t pfn;
+	uint32_t gen;   /* valid while == cache->gen (TLBI_NH_ASID bumps it) */
+	uint32_t lru;
+	uint8_t valid, writable;
+};
+
+struct tlb {
+	struct tlb_entry *e;
+	uint32_t sets, ways, gen, clock;
+};
+
+/* ---- command queue ---- */
+
+enum cmd_op {
+	CMD_TLBI_NH_VA,
+	CMD_TLBI_NH_VA_RANGE,
+	CMD_TLBI_NH_ASID,
+	CMD_ATC_INV,
+	CMD_SYNC,
+	CMD_RESUME,
+	CMD_PRI_RESP,
+	CMD_CFGI_CD,
+};
+
+struct cmd {
+	uint8_t op;
+	uint8_t leaf;
+	uint16_t dev;     /* ATC_INV, RESUME, PRI_RESP: the device */
+	uint32_t slot;    /* RESUME, PRI_RESP: the waiting slot */
+	uint64_t vpn;     /* first page (granule pages; ATC_INV: 4 KiB pages) */
+	uint64_t npages;  /* 0 = everything */
+};
+
+/* A command whose effect is due at `t` (consumption time). */
+struct effect {
+	uint64_t t;
+	struct cmd c;
+};
+
+#define CMDQ_BATCH_ENTRIES 64
+
+struct cmdq {
+	uint64_t *done;     /* ring of consumption times, cmdq_depth long */
+	uint64_t ncmds;     /* commands ever queued */
+	uint64_t busy_until;
+	struct effect *fx;  /* pending effects, FIFO by time */
+	size_t fx_head, fx_n, fx_cap;
+};
+
+/* ---- host fault path ---- */
+
+struct fault_rec {
+	uint16_t dev;
+	uint32_t slot;
+	uint64_t vpn;
+	uint8_t write, pri;
+	uint8_t npages;      /* PRI page request group size */
+};
+
+struct fault_queue {     /* event queue or PRI queue */
+	struct fault_rec *r;
+	uint32_t depth, head, n;
+	uint8_t thread_busy;
+};
+
+struct work {
+	struct fault_rec f;
+	uint8_t in_use;
+};
+
+struct smmu {
+	int id;
+	struct tlb tlb, walk;
+	uint32_t *cfg_sids;  /* configuration cache: StreamIDs, LRU order */
+	uint32_t cfg_n, cfg_cap;
+	struct cmdq q;
+	struct fault_queue evtq, priq;
+	uint32_t stalls;
+	struct work *work;   /* work items, indexed by event b */
+	uint32_t nwork;
+	uint32_t *pending;   /* dispatched work waiting for a worker (FIFO) */
+	uint32_t pend_head, pend_n;
+	uint32_t workers_busy;
+	int ats_masters;
+};
+
+/* ---- devices ---- */
+
+enum slot_state { SLOT_IDLE, SLOT_BUSY, SLOT_WAIT };
+
+struct slot {
+	uint8_t state;
+	uint8_t write;
+	uint8_t rtw_second;  /* read-then-write: the write half is next */
+	uint64_t vpn;
+	uint64_t start;
+	uint32_t faults;     /* faults of this transaction */
+	uint32_t stuck;      /* faults with no PTE change in between */
+	uint32_t last_gen;
+	uint32_t last_vpn_valid;
+};
+
+struct device {
+	int id, smmu, sid;
+	struct slot *slots;
+	struct tlb atc;
+	uint64_t lo, hi;       /* the device's share of the buffer [lo, hi) */
+	uint64_t cursor;
+	uint64_t link_free;
+	uint32_t pri_inflight;
+	uint32_t waiting_credit; /* slots blocked on PRI credits, FIFO */
+	uint32_t *credit_q;
+	uint32_t credit_head;
+	int pass_done;
+};
+
+/* ---- CPU agents ---- */
+
+struct agent {
+	int kind;            /* enum agent_kind (workload.c) */
+	uint64_t next;       /* scheduled time of the next operation */
+	uint64_t range_left; /* softdirty: upgrades left in the current range */
+	uint64_t range_lo;
+	int toggled;         /* mprotect-toggle: the range is read-only */
+};
+
+/* ---- one run ---- */
+
+struct sim {
+	const double *p;
+	int workload, strategy;
+	uint64_t now, end;
+	struct evq q;
+	struct rng rng;
+	struct counters c;
+	struct hist dma_lat, cpu_fault_lat;
+	uint64_t events, max_events;
+	int failed;
+	char reason[256];
+
+	/* derived parameters */
+	uint64_t page_bytes, max_tlbi_ops;
+	int levels, level_bits, ats, pri;
+
+	/* mm: device buffer [0, pages), CPU region, munmap region */
+	struct pte *mm;
+	uint64_t npages_total, buf_pages, cpu_lo, cpu_n, map_lo, map_n;
+	uint32_t next_pfn;
+
+	struct smmu *smmus;
+	int nsmmus;
+	struct device *devs;
+	int ndevs;
+	struct agent *agents;
+	int nagents;
+	int pass_pending;    /* the bulk op between passes is queued */
+
+	/* examples for the result */
+	struct run_result *res;
+	int n_oracle_examples, n_livelock_examples;
+
+	const struct run_sink *sink;
+	struct metrics *sample_m;
+	struct cmd *scratch;   /* command building space (mm.c) */
+	size_t scratch_cap;
+};
+
+/* smmu.c */
+int smmu_init(struct sim *s, struct smmu *m, int id);
+void smmu_free(struct smmu *m);
+int tlb_init(struct tlb *t, uint32_t entries, uint32_t ways);
+void tlb_free(struct tlb *t);
+struct tlb_entry *tlb_lookup(struct tlb *t, uint64_t key);
+void tlb_insert(struct tlb *t, uint64_t key, uint32_t pfn, int writable);
+void tlb_inv(struct tlb *t, uint64_t key);
+void tlb_inv_range(struct tlb *t, uint64_t key, uint64_t n);
+void tlb_inv_all(struct tlb *t);
+
+struct xlate {
+	int ok;           /* 0: fault */
+	int perm_fault;   /* the fault is a permission fault (else translation) */
+	int writable;
+	uint32_t pfn;
+	uint64_t lat;
+};
+
+/* Translates one access at the SMMU (config cache, TLB, walker). */
+struct xlate smmu_translate(struct sim *s, struct smmu *m, int sid,
+			    uint64_t vpn, int write);
+/*
+ * Queues n commands at time t as the Linux driver does (batches of 64; a
+ * CMD_SYNC appended when `sync`); returns the time the CPU is free again:
+ * after the SYNC completes when `sync`, else once the commands are written.
+ */
+uint64_t cmdq_submit(struct sim *s, struct smmu *m, uint64_t t,
+		     const struct cmd *cmds, size_t n, int sync);
+/* Applies every command effect due by time t. */
+void cmdq_catch_up(struct sim *s, uint64_t t);
+
+/* mm.c */
+int mm_init(struct sim *s);
+/* What handle_mm_fault did, and when the handler is done with it. */
+enum fault_kind { FK_SPURIOUS, FK_REUSE, FK_COPY, FK_NEW, FK_SEGV };
+enum fault_kind mm_handle_fault(struct sim *s, uint64_t vpn, int write,
+				uint64_t t, uint64_t *t_done);
+/* The CPU side: each returns when the calling thread is done. */
+uint64_t mm_cpu_write(struct sim *s, uint64_t vpn, uint64_t t);
+uint64_t mm_wrprotect_page(struct sim *s, uint64_t vpn, int clean_only, uint64_t t);
+uint64_t mm_wrprotect_range(struct sim *s, uint64_t lo, uint64_t n, uint64_t t);
+uint64_t mm_fork(struct sim *s, uint64_t t);
+uint64_t mm_zap_range(struct sim *s, uint64_t lo, uint64_t n, uint64_t t);
+uint64_t mm_populate(struct sim *s, uint64_t lo, uint64_t n, uint64_t t);
+uint64_t mm_mprotect(struct sim *s, uint64_t lo, uint64_t n, int writable, uint64_t t);
+/* The SVA driver's invalidation of [vpn, vpn+n) (n = 0: all) on every SMMU. */
+uint64_t sva_invalidate(struct sim *s, uint64_t vpn, uint64_t n, uint64_t t);
+uint64_t new_pfn(struct sim *s);
+
+/* device.c */
+int devices_init(struct sim *s);
+void devices_start(struct sim *s);
+void dev_issue(struct sim *s, int d, int slot);
+void dev_done(struct sim *s, int d, int slot);
+void dev_resumed(struct sim *s, int d, int slot, int pri);
+void fault_irq(struct sim *s, int smmu, int pri);
+void iopf_run(struct sim *s, int smmu, int w);
+void iopf_done(struct sim *s, int smmu, int w);
+void devices_resume_pass(struct sim *s);
+void devices_free(struct sim *s);
+void oracle_check(struct sim *s, int d, uint64_t vpn, int write, int writable,
+		  uint32_t pfn);
+
+/* workload.c */
+int agents_init(struct sim *s);
+void agent_step(struct sim *s, int a);
+void pass_op(struct sim *s);
+void pass_finished(struct sim *s);
+
+/* model.c */
+int sim_schedule(struct sim *s, uint64_t t, uint32_t type, uint32_t a, uint32_t b);
+void sim_example(struct sim *s, int oracle, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static inline uint64_t par_u(const struct sim *s, int i)
+{
+	return (uint64_t)s->p[i];
+}
+
+#endif

@@ -1,0 +1,395 @@
+/*
+ * smmu.c - one SMMUv3: configuration cache (STE+CD per StreamID), main TLB
+ * with negative caching of permissions, walk cache, page-table walker, and
+ * the command queue, consumed in order with per-opcode costs and batched as
+ * arm_smmu_cmdq_batch_add()/_submit() do.
+ *
+ * Command effects (a TLBI clearing entries) happen when the SMMU consumes
+ * the command, not when the CPU writes it: they wait in a FIFO until the
+ * simulated clock reaches them (cmdq_catch_up, before every event).
+ */
+#include "model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int tlb_init(struct tlb *t, uint32_t entries, uint32_t ways)
+{
+	t->ways = ways;
+	t->sets = entries / ways ? entries / ways : 1;
+	t->gen = 1;
+	t->clock = 0;
+	t->e = calloc((size_t)t->sets * ways, sizeof(*t->e));
+	return t->e ? 0 : -1;
+}
+
+void tlb_free(struct tlb *t)
+{
+	free(t->e);
+	t->e = NULL;
+}
+
+static struct tlb_entry *set_of(struct tlb *t, uint64_t key)
+{
+	uint64_t h = key * 0x9e3779b97f4a7c15ULL;
+
+	return &t->e[(size_t)((h >> 32) % t->sets) * t->ways];
+}
+
+struct tlb_entry *tlb_lookup(struct tlb *t, uint64_t key)
+{
+	struct tlb_entry *e = set_of(t, key);
+
+	for (uint32_t w = 0; w < t->ways; w++) {
+		if (e[w].valid && e[w].gen == t->gen && e[w].key == key) {
+			e[w].lru = ++t->clock;
+			return &e[w];
+		}
+	}
+	return NULL;
+}
+
+void tlb_insert(struct tlb *t, uint64_t key, uint32_t pfn, int writable)
+{
+	struct tlb_entry *e = set_of(t, key), *victim = NULL;
+
+	for (uint32_t w = 0; w < t->ways; w++) {
+		struct tlb_entry *x = &e[w];
+
+		if (!x->valid || x->gen != t->gen || x->key == key) {
+			victim = x;
+			break;
+		}
+		if (!victim || x->lru < victim->lru)
+			victim = x;
+	}
+	*victim = (struct tlb_entry){key, pfn, t->gen, ++t->clock, 1, (uint8_t)writable};
+}
+
+void tlb_inv(struct tlb *t, uint64_t key)
+{
+	struct tlb_entry *e = tlb_lookup(t, key);
+
+	if (e)
+		e->valid = 0;
+}
+
+void tlb_inv_range(struct tlb *t, uint64_t key, uint64_t n)
+{
+	uint64_t total = (uint64_t)t->sets * t->ways;
+
+	if (n < total) {
+		for (uint64_t i = 0; i < n; i++)
+			tlb_inv(t, key + i);
+		return;
+	}
+	for (uint64_t i = 0; i < total; i++)
+		if (t->e[i].key >= key && t->e[i].key - key < n)
+			t->e[i].valid = 0;
+}
+
+void tlb_inv_all(struct tlb *t)
+{
+	t->gen++;
+}
+
+int smmu_init(struct sim *s, struct smmu *m, int id)
+{
+	const double *p = s->p;
+
+	memset(m, 0, sizeof(*m));
+	m->id = id;
+	if (tlb_init(&m->tlb, par_u(s, P_TLB_ENTRIES), par_u(s, P_TLB_WAYS)) ||
+	    tlb_init(&m->walk, par_u(s, P_WALK_CACHE_ENTRIES), 1))
+		return -1;
+	m->cfg_cap = par_u(s, P_CFG_CACHE_ENTRIES);
+	m->cfg_sids = calloc(m->cfg_cap, sizeof(*m->cfg_sids));
+	m->q.done = calloc(par_u(s, P_CMDQ_DEPTH), sizeof(*m->q.done));
+	m->evtq.depth = par_u(s, P_EVTQ_DEPTH);
+	m->priq.depth = par_u(s, P_PRIQ_DEPTH);
+	m->evtq.r = calloc(m->evtq.depth, sizeof(*m->evtq.r));
+	m->priq.r = calloc(m->priq.depth, sizeof(*m->priq.r));
+	/* one work item per possible outstanding fault: every slot of every device */
+	m->nwork = (uint32_t)(p[P_DEVICES] * p[P_OUTSTANDING]) + 1;
+	m->work = calloc(m->nwork, sizeof(*m->work));
+	m->pending = calloc(m->nwork, sizeof(*m->pending));
+	if (!m->cfg_sids || !m->q.done || !m->evtq.r || !m->priq.r || !m->work || !m->pending)
+		return -1;
+	return 0;
+}
+
+void smmu_free(struct smmu *m)
+{
+	tlb_free(&m->tlb);
+	tlb_free(&m->walk);
+	free(m->cfg_sids);
+	free(m->q.done);
+	free(m->q.fx);
+	free(m->evtq.r);
+	free(m->priq.r);
+	free(m->work);
+	free(m->pending);
+}
+
+/* Configuration cache: a small LRU list of StreamIDs (STE + CD fetched on miss). */
+static uint64_t cfg_lookup(struct sim *s, struct smmu *m, uint32_t sid)
+{
+	uint32_t i;
+
+	for (i = 0; i < m->cfg_n; i++)
+		if (m->cfg_sids[i] == sid)
+			break;
+	if (i == m->cfg_n) {
+		s->c.pmcg_config_cache_miss++;
+		s->c.pmcg_config_struct_access += 2;
+		if (m->cfg_n < m->cfg_cap)
+			m->cfg_n++;
+		i = m->cfg_n - 1;
+		memmove(&m->cfg_sids[1], &m->cfg_sids[0], i * sizeof(*m->cfg_sids));
+		m->cfg_sids[0] = sid;
+		return 2 * par_u(s, P_CFG_ACCESS_NS);
+	}
+	memmove(&m->cfg_sids[1], &m->cfg_sids[0], i * sizeof(*m->cfg_sids));
+	m->cfg_sids[0] = sid;
+	return 0;
+}
+
+/*
+ * The walker reads the PTE at this instant (walks are atomic in the model;
+ * their latency is added to the transaction). HTTU sets the dirty state of a
+ * writable-clean (DBM) page in hardware, with no fault.
+ */
+static struct xlate walk(struct sim *s, struct smmu *m, uint64_t vpn, int write)
+{
+	struct xlate x = {0};
+	struct pte *pte = &s->mm[vpn];
+	uint64_t table = vpn >> s->level_bits;
+	int levels = s->levels;
+
+	if (tlb_lookup(&m->walk, table)) {
+		s->c.smmu_walk_cache_hits++;
+		levels = 1;
+	} else {
+		tlb_insert(&m->walk, table, 0, 0);
+	}
+	s->c.pmcg_trans_table_walk_access += (uint64_t)levels;
+	x.lat = (uint64_t)levels * par_u(s, P_WALK_LEVEL_NS);
+	if (!(pte->flags & PTE_PRESENT))
+		return x; /* translation fault; invalid descriptors are not cached */
+	if (write && s->p[P_HTTU] && (pte->flags & PTE_WRITE) && (pte->flags & PTE_RDONLY)) {
+		pte->flags = (uint8_t)((pte->flags & ~PTE_RDONLY) | PTE_DIRTY);
+		pte->gen++;
+	}
+	x.writable = pte_hw_writable(pte);
+	x.pfn = pte->pfn;
+	tlb_insert(&m->tlb, vpn, x.pfn, x.writable);
+	if (write && !x.writable) {
+		x.perm_fault = 1;
+		return x;
+	}
+	x.ok = 1;
+	return x;
+}
+
+struct xlate smmu_translate(struct sim *s, struct smmu *m, int sid,
+			    uint64_t vpn, int write)
+{
+	struct xlate x;
+	uint64_t lat = cfg_lookup(s, m, (uint32_t)sid) + par_u(s, P_TLB_HIT_NS);
+	struct tlb_entry *e = tlb_lookup(&m->tlb, vpn);
+
+	s->c.pmcg_transaction++;
+	if (e && (!write || e->writable)) {
+		s->c.smmu_tlb_hits++;
+		x = (struct xlate){1, 0, e->writable, e->pfn, lat};
+		return x;
+	}
+	if (e && s->p[P_NEGATIVE_CACHING]) {
+		/* the cached read-only permission faults the write, no re-walk */
+		s->c.smmu_tlb_hits++;
+		x = (struct xlate){0, 1, 0, e->pfn, lat};
+		return x;
+	}
+	s->c.pmcg_tlb_miss++;
+	x = walk(s, m, vpn, write);
+	x.lat += lat;
+	return x;
+}
+
+static uint64_t cmd_cost(const struct sim *s, int op)
+{
+	static const int param[] = {
+		[CMD_TLBI_NH_VA] = P_CMD_TLBI_NH_VA_NS,
+		[CMD_TLBI_NH_VA_RANGE] = P_CMD_TLBI_NH_VA_RANGE_NS,
+		[CMD_TLBI_NH_ASID] = P_CMD_TLBI_NH_ASID_NS,
+		[CMD_ATC_INV] = P_CMD_ATC_INV_NS,
+		[CMD_SYNC] = P_CMD_SYNC_NS,
+		[CMD_RESUME] = P_CMD_RESUME_NS,
+		[CMD_PRI_RESP] = P_CMD_PRI_RESP_NS,
+		[CMD_CFGI_CD] = P_CMD_CFGI_CD_NS,
+	};
+
+	return par_u(s, param[op]);
+}
+
+static void count_cmd(struct sim *s, int op)
+{
+	switch (op) {
+	case CMD_TLBI_NH_VA: s->c.cmd_tlbi_nh_va++; break;
+	case CMD_TLBI_NH_VA_RANGE: s->c.cmd_tlbi_nh_va_range++; break;
+	case CMD_TLBI_NH_ASID: s->c.cmd_tlbi_nh_asid++; break;
+	case CMD_ATC_INV: s->c.cmd_atc_inv++; break;
+	case CMD_SYNC: s->c.cmd_sync++; break;
+	case CMD_RESUME: s->c.cmd_resume++; break;
+	case CMD_PRI_RESP: s->c.cmd_pri_resp++; break;
+	case CMD_CFGI_CD: s->c.cmd_cfgi_cd++; break;
+	}
+}
+
+static int fx_push(struct cmdq *q, uint64_t t, const struct cmd *c)
+{
+	if (q->fx_n == q->fx_cap) {
+		size_t cap = q->fx_cap ? q->fx_cap * 2 : 256;
+		struct effect *fx = malloc(cap * sizeof(*fx));
+
+		if (!fx)
+			return -1;
+		for (size_t i = 0; i < q->fx_n; i++)
+			fx[i] = q->fx[(q->fx_head + i) % q->fx_cap];
+		free(q->fx);
+		q->fx = fx;
+		q->fx_cap = cap;
+		q->fx_head = 0;
+	}
+	q->fx[(q->fx_head + q->fx_n++) % q->fx_cap] = (struct effect){t, *c};
+	return 0;
+}
+
+/*
+ * One arm_smmu_cmdq_issue_cmdlist(): the CPU reserves slots (waiting for
+ * space when the queue is full), writes the commands and publishes PROD;
+ * the SMMU consumes them in order. Returns when the CPU is done writing; the
+ * completion time of the last command goes to *last_done.
+ */
+static uint64_t issue_cmdlist(struct sim *s, struct smmu *m, uint64_t t,
+			      const struct cmd *cmds, size_t n, uint64_t *last_done)
+{
+	struct cmdq *q = &m->q;
+	uint64_t depth = par_u(s, P_CMDQ_DEPTH), ins = par_u(s, P_CMDQ_INSERT_NS);
+	uint64_t done = 0;
+
+	s->c.cmdq_submissions++;
+	t += par_u(s, P_CMDQ_ISSUE_NS);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t arrive = t + ins, start, cost;
+
+		if (q->ncmds >= depth) {
+			uint64_t free_at = q->done[q->ncmds % depth];
+
+			if (free_at > arrive) {
+				s->c.cmdq_full_waits++;
+				arrive = free_at;
+			}
+		}
+		t = arrive;
+		start = q->busy_until > arrive ? q->busy_until : arrive;
+		cost = cmd_cost(s, cmds[i].op);
+		done = start + cost;
+		q->busy_until = done;
+		q->done[q->ncmds++ % depth] = done;
+		s->c.cmdq_busy_ns += cost;
+		count_cmd(s, cmds[i].op);
+		switch (cmds[i].op) {
+		case CMD_TLBI_NH_VA:
+		case CMD_TLBI_NH_VA_RANGE:
+		case CMD_TLBI_NH_ASID:
+		case CMD_ATC_INV:
+			if (fx_push(q, done, &cmds[i]))
+				s->failed = 1;
+			break;
+		case CMD_RESUME:
+		case CMD_PRI_RESP:
+			sim_schedule(s, done, cmds[i].op == CMD_RESUME ? EV_RESUMED : EV_PRI_RESP,
+				     cmds[i].dev, cmds[i].slot);
+			break;
+		default:
+			break;
+		}
+	}
+	*last_done = done;
+	return t;
+}
+
+uint64_t cmdq_submit(struct sim *s, struct smmu *m, uint64_t t,
+		     const struct cmd *cmds, size_t n, int sync)
+{
+	struct cmd batch[CMDQ_BATCH_ENTRIES + 1];
+	size_t k = 0;
+	uint64_t done = t;
+
+	/* arm_smmu_cmdq_batch_add(): a full batch goes out without a sync */
+	for (size_t i = 0; i < n; i++) {
+		if (k == CMDQ_BATCH_ENTRIES) {
+			t = issue_cmdlist(s, m, t, batch, k, &done);
+			k = 0;
+		}
+		batch[k++] = cmds[i];
+	}
+	if (sync)
+		batch[k++] = (struct cmd){.op = CMD_SYNC};
+	if (k)
+		t = issue_cmdlist(s, m, t, batch, k, &done);
+	if (!sync)
+		return t;
+	/* arm_smmu_cmdq_batch_submit(): wait for the CMD_SYNC */
+	if (done > t) {
+		s->c.cmdq_sync_wait_ns += done - t;
+		t = done;
+	}
+	return t;
+}
+
+static void apply(struct sim *s, struct smmu *m, const struct cmd *c)
+{
+	switch (c->op) {
+	case CMD_TLBI_NH_VA:
+	case CMD_TLBI_NH_VA_RANGE:
+		tlb_inv_range(&m->tlb, c->vpn, c->npages);
+		if (!c->leaf)
+			tlb_inv_range(&m->walk, c->vpn >> s->level_bits,
+				      ((c->vpn + c->npages - 1) >> s->level_bits) -
+				      (c->vpn >> s->level_bits) + 1);
+		break;
+	case CMD_TLBI_NH_ASID:
+		tlb_inv_all(&m->tlb);
+		tlb_inv_all(&m->walk);
+		break;
+	case CMD_ATC_INV: {
+		struct device *d = &s->devs[c->dev];
+
+		if (!c->npages) {
+			tlb_inv_all(&d->atc);
+		} else {
+			/* ATC_INV is in 4 KiB units; the ATC holds granule pages */
+			uint64_t per = s->page_bytes / 4096;
+			uint64_t lo = c->vpn / per, hi = (c->vpn + c->npages + per - 1) / per;
+
+			tlb_inv_range(&d->atc, lo, hi - lo);
+		}
+		break;
+	}
+	}
+}
+
+void cmdq_catch_up(struct sim *s, uint64_t t)
+{
+	for (int i = 0; i < s->nsmmus; i++) {
+		struct cmdq *q = &s->smmus[i].q;
+
+		while (q->fx_n && q->fx[q->fx_head].t <= t) {
+			apply(s, &s->smmus[i], &q->fx[q->fx_head].c);
+			q->fx_head = (q->fx_head + 1) % q->fx_cap;
+			q->fx_n--;
+		}
+	}
+}
