@@ -146,15 +146,14 @@ static int next_txn(struct sim *s, struct device *dev, struct slot *sl)
 static void access(struct sim *s, struct device *dev, struct slot *sl, uint32_t k,
 		   uint64_t lat, int writable, uint32_t pfn)
 {
-	uint64_t start, xfer, bytes = par_u(s, P_TXN_BYTES);
+	uint64_t start;
 
 	oracle_check(s, dev->id, sl->vpn, sl->write, writable, pfn);
 	start = s->now + lat;
 	if (dev->link_free > start)
 		start = dev->link_free;
-	xfer = (uint64_t)((double)bytes / s->p[P_DMA_BYTES_PER_NS]);
-	dev->link_free = start + xfer;
-	sim_schedule(s, start + xfer + par_u(s, P_DMA_SETUP_NS), EV_DEV_DONE,
+	dev->link_free = start + s->xfer_ns;
+	sim_schedule(s, start + s->xfer_ns + par_u(s, P_DMA_SETUP_NS), EV_DEV_DONE,
 		     (uint32_t)dev->id, k);
 }
 
@@ -299,11 +298,11 @@ void dev_issue(struct sim *s, int d, int k)
 		lat = par_u(s, P_ATS_RQ_NS) + x.lat;
 		if (!x.ok) {
 			if (x.perm_fault)
-				tlb_insert(&dev->atc, sl->vpn, x.pfn, 0);
+				tlb_insert(&dev->atc, sl->vpn, x.pfn, 0, 0);
 			fault(s, dev, (uint32_t)k, x.perm_fault, s->now + lat);
 			return;
 		}
-		tlb_insert(&dev->atc, sl->vpn, x.pfn, x.writable);
+		tlb_insert(&dev->atc, sl->vpn, x.pfn, x.writable, 0);
 		s->c.pmcg_transaction++;
 		s->c.pmcg_pcie_ats_trans_passed++;
 		access(s, dev, sl, (uint32_t)k, lat, x.writable, x.pfn);

@@ -107,7 +107,8 @@ double rng_unit(struct rng *r)
 
 uint64_t rng_below(struct rng *r, uint64_t n)
 {
-	return n ? rng_next(r) % n : 0;
+	/* Lemire's multiply-shift: no division on the hot path */
+	return (uint64_t)(((unsigned __int128)rng_next(r) * n) >> 64);
 }
 
 double rng_exp(struct rng *r, double mean)

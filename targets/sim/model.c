@@ -112,6 +112,7 @@ static int setup(struct sim *s, const struct run_req *req)
 	s->end = par_u(s, P_DURATION_US) * 1000;
 	s->max_events = par_u(s, P_MAX_EVENTS);
 	s->page_bytes = 1ULL << sh;
+	s->xfer_ns = (uint64_t)(p[P_TXN_BYTES] / p[P_DMA_BYTES_PER_NS]);
 	s->level_bits = sh - 3;
 	s->max_tlbi_ops = 1ULL << (sh - 3); /* CMDQ_MAX_TLBI_OPS */
 	s->levels = sh == 16 ? 3 : 4;        /* 48-bit VA */

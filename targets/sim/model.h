@@ -156,6 +156,7 @@ struct tlb_entry {
 	uint32_t gen;   /* valid while == cache->gen (TLBI_NH_ASID bumps it) */
 	uint32_t lru;
 	uint8_t valid, writable;
+	uint8_t dbm;    /* writable-clean: HTTU may set it dirty in hardware */
 };
 
 struct tlb {
@@ -276,6 +277,8 @@ struct agent {
 	uint64_t range_left; /* softdirty: upgrades left in the current range */
 	uint64_t range_lo;
 	int toggled;         /* mprotect-toggle: the range is read-only */
+	int has_pending;     /* churn: a page waits to be re-dirtied */
+	uint64_t pending_vpn;
 };
 
 /* ---- one run ---- */
@@ -293,7 +296,7 @@ struct sim {
 	char reason[256];
 
 	/* derived parameters */
-	uint64_t page_bytes, max_tlbi_ops;
+	uint64_t page_bytes, max_tlbi_ops, xfer_ns;
 	int levels, level_bits, ats, pri;
 
 	/* mm: device buffer [0, pages), CPU region, munmap region */
@@ -325,7 +328,7 @@ void smmu_free(struct smmu *m);
 int tlb_init(struct tlb *t, uint32_t entries, uint32_t ways);
 void tlb_free(struct tlb *t);
 struct tlb_entry *tlb_lookup(struct tlb *t, uint64_t key);
-void tlb_insert(struct tlb *t, uint64_t key, uint32_t pfn, int writable);
+void tlb_insert(struct tlb *t, uint64_t key, uint32_t pfn, int writable, int dbm);
 void tlb_inv(struct tlb *t, uint64_t key);
 void tlb_inv_range(struct tlb *t, uint64_t key, uint64_t n);
 void tlb_inv_all(struct tlb *t);

@@ -33,7 +33,7 @@ static struct tlb_entry *set_of(struct tlb *t, uint64_t key)
 {
 	uint64_t h = key * 0x9e3779b97f4a7c15ULL;
 
-	return &t->e[(size_t)((h >> 32) % t->sets) * t->ways];
+	return &t->e[(size_t)(((h >> 32) * t->sets) >> 32) * t->ways];
 }
 
 struct tlb_entry *tlb_lookup(struct tlb *t, uint64_t key)
@@ -49,7 +49,7 @@ struct tlb_entry *tlb_lookup(struct tlb *t, uint64_t key)
 	return NULL;
 }
 
-void tlb_insert(struct tlb *t, uint64_t key, uint32_t pfn, int writable)
+void tlb_insert(struct tlb *t, uint64_t key, uint32_t pfn, int writable, int dbm)
 {
 	struct tlb_entry *e = set_of(t, key), *victim = NULL;
 
@@ -63,7 +63,7 @@ void tlb_insert(struct tlb *t, uint64_t key, uint32_t pfn, int writable)
 		if (!victim || x->lru < victim->lru)
 			victim = x;
 	}
-	*victim = (struct tlb_entry){key, pfn, t->gen, ++t->clock, 1, (uint8_t)writable};
+	*victim = (struct tlb_entry){key, pfn, t->gen, ++t->clock, 1, (uint8_t)writable, (uint8_t)dbm};
 }
 
 void tlb_inv(struct tlb *t, uint64_t key)
@@ -170,7 +170,7 @@ static struct xlate walk(struct sim *s, struct smmu *m, uint64_t vpn, int write)
 		s->c.smmu_walk_cache_hits++;
 		levels = 1;
 	} else {
-		tlb_insert(&m->walk, table, 0, 0);
+		tlb_insert(&m->walk, table, 0, 0, 0);
 	}
 	s->c.pmcg_trans_table_walk_access += (uint64_t)levels;
 	x.lat = (uint64_t)levels * par_u(s, P_WALK_LEVEL_NS);
@@ -182,7 +182,8 @@ static struct xlate walk(struct sim *s, struct smmu *m, uint64_t vpn, int write)
 	}
 	x.writable = pte_hw_writable(pte);
 	x.pfn = pte->pfn;
-	tlb_insert(&m->tlb, vpn, x.pfn, x.writable);
+	tlb_insert(&m->tlb, vpn, x.pfn, x.writable,
+		   (pte->flags & (PTE_WRITE | PTE_RDONLY)) == (PTE_WRITE | PTE_RDONLY));
 	if (write && !x.writable) {
 		x.perm_fault = 1;
 		return x;
@@ -204,7 +205,7 @@ struct xlate smmu_translate(struct sim *s, struct smmu *m, int sid,
 		x = (struct xlate){1, 0, e->writable, e->pfn, lat};
 		return x;
 	}
-	if (e && s->p[P_NEGATIVE_CACHING]) {
+	if (e && s->p[P_NEGATIVE_CACHING] && !(e->dbm && s->p[P_HTTU])) {
 		/* the cached read-only permission faults the write, no re-walk */
 		s->c.smmu_tlb_hits++;
 		x = (struct xlate){0, 1, 0, e->pfn, lat};

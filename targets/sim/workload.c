@@ -55,12 +55,20 @@ int agents_init(struct sim *s)
 	return 0;
 }
 
-/* One write-protect + re-dirty cycle of a churn agent. */
+/*
+ * One churn step: re-dirty the page this agent write-protected last time,
+ * then write-protect another. The page stays read-only for one period, long
+ * enough for a device to read it and cache the read-only entry.
+ */
 static uint64_t churn(struct sim *s, struct agent *a, uint64_t t)
 {
 	uint64_t vpn;
 	int how = (int)s->p[P_REPROTECT];
 
+	if (a->has_pending) {
+		t = mm_cpu_write(s, a->pending_vpn, t);
+		a->has_pending = 0;
+	}
 	if (s->p[P_OVERLAP] > 0 && rng_unit(&s->rng) < s->p[P_OVERLAP])
 		vpn = rng_below(&s->rng, s->buf_pages);
 	else
@@ -79,7 +87,9 @@ static uint64_t churn(struct sim *s, struct agent *a, uint64_t t)
 		a->range_left--;
 		break;
 	}
-	return mm_cpu_write(s, vpn, t);
+	a->pending_vpn = vpn;
+	a->has_pending = 1;
+	return t;
 }
 
 void agent_step(struct sim *s, int i)
