@@ -10,7 +10,13 @@
 # test scripts.
 
 CC      ?= gcc
+.DEFAULT_GOAL := all
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+# CI (.ci/run sets CI=true) builds with -Werror
+ifeq ($(CI),true)
+WERROR  ?= 1
+endif
 ifeq ($(WERROR),1)
 WARN    += -Werror
 endif
@@ -58,15 +64,15 @@ deps:
 	@scripts/deps.sh
 
 run: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@scripts/run.sh
 
 test: deps
-	@$(MAKE) --no-print-directory all build/asan/svabench $(TESTS) $(ASAN_TESTS)
+	@$(MAKE) --no-print-directory -j$(JOBS) all build/asan/svabench $(TESTS) $(ASAN_TESTS)
 	@tests/run.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all build/tests/sim/bench_sim
+	@$(MAKE) --no-print-directory -j$(JOBS) all build/tests/sim/bench_sim
 	@scripts/bench.sh
 
 build/tests/sim/bench_sim: build/obj/tests/sim/bench_sim.o build/libsvabench.a

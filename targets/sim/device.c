@@ -183,6 +183,12 @@ static void slot_finish(struct sim *s, struct device *dev, uint32_t k, uint64_t 
 	sim_schedule(s, t, EV_DEV_ISSUE, (uint32_t)dev->id, k);
 }
 
+/* A host latency with its run-to-run spread (host_jitter). */
+static uint64_t jitter(struct sim *s, int param)
+{
+	return (uint64_t)(s->p[param] * rng_lognormal1(&s->rng, s->p[P_HOST_JITTER]));
+}
+
 static void queue_fault(struct sim *s, struct smmu *m, int pri, const struct fault_rec *f,
 			uint64_t t)
 {
@@ -191,7 +197,7 @@ static void queue_fault(struct sim *s, struct smmu *m, int pri, const struct fau
 	q->r[(q->head + q->n++) % q->depth] = *f;
 	if (!q->thread_busy) {
 		q->thread_busy = 1;
-		sim_schedule(s, t + par_u(s, P_IRQ_NS), EV_FAULT_IRQ, (uint32_t)m->id, (uint32_t)pri);
+		sim_schedule(s, t + jitter(s, P_IRQ_NS), EV_FAULT_IRQ, (uint32_t)m->id, (uint32_t)pri);
 	}
 }
 
@@ -378,7 +384,7 @@ void fault_irq(struct sim *s, int mi, int pri)
 	q->n--;
 	if (m->workers_busy < par_u(s, P_IOPF_WORKERS)) {
 		m->workers_busy++;
-		sim_schedule(s, t + par_u(s, P_IOPF_DISPATCH_NS), EV_IOPF_RUN, (uint32_t)mi, w);
+		sim_schedule(s, t + jitter(s, P_IOPF_DISPATCH_NS), EV_IOPF_RUN, (uint32_t)mi, w);
 	} else {
 		m->pending[(m->pend_head + m->pend_n++) % m->nwork] = w;
 	}

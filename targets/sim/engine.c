@@ -116,6 +116,19 @@ double rng_exp(struct rng *r, double mean)
 	return -mean * log(1.0 - rng_unit(r));
 }
 
+double rng_lognormal1(struct rng *r, double cv)
+{
+	double sigma, u1, u2, z;
+
+	if (cv <= 0)
+		return 1.0;
+	sigma = sqrt(log(1.0 + cv * cv));
+	u1 = 1.0 - rng_unit(r);
+	u2 = rng_unit(r);
+	z = sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+	return exp(sigma * z - sigma * sigma / 2);
+}
+
 /* Values below 16 get their own bucket; above, 16 sub-buckets per octave. */
 static unsigned bucket_of(uint64_t v)
 {

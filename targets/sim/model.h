@@ -112,6 +112,8 @@ uint64_t rng_next(struct rng *r);
 double rng_unit(struct rng *r);        /* [0, 1) */
 uint64_t rng_below(struct rng *r, uint64_t n);
 double rng_exp(struct rng *r, double mean);
+/* A log-normal multiplier with mean 1 and coefficient of variation cv. */
+double rng_lognormal1(struct rng *r, double cv);
 
 /* Log-linear histogram: 16 sub-buckets per power of two, ~6% resolution. */
 #define HIST_BUCKETS (64 * 16)

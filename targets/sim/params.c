@@ -109,6 +109,8 @@ const struct param_def sim_params[SIM_NPARAMS] = {
 	I("irq_ns", 0, 10000000, 2000, "ns", "host", "interrupt to threaded handler"),
 	I("queue_entry_ns", 0, 1000000, 200, "ns", "host", "handler cost per event / PRI record"),
 	I("iopf_dispatch_ns", 0, 10000000, 3000, "ns", "host", "IOPF workqueue dispatch"),
+	R("host_jitter", 0, 10, 0.3, "", "host",
+	  "coefficient of variation of the IRQ and workqueue latencies (log-normal, mean kept)"),
 	I("iopf_workers", 1, 256, 4, "workers", "host", "IOPF workqueue concurrency"),
 	I("fault_reuse_ns", 0, 10000000, 1500, "ns", "host", "handle_mm_fault: in-place upgrade (wp_page_reuse)"),
 	I("fault_copy_ns", 0, 10000000, 4000, "ns", "host", "handle_mm_fault: copy (wp_page_copy), per 4 KiB"),
