@@ -266,6 +266,7 @@ enum fault_kind mm_handle_fault(struct sim *s, uint64_t vpn, int write,
 
 	if (write && !(p->flags & PTE_MAYWRITE)) {
 		*t_done = t + par_u(s, P_FAULT_SPURIOUS_NS);
+		s->c.mm_faults_spurious++;
 		return FK_SEGV;
 	}
 	if (!(p->flags & PTE_PRESENT)) {
@@ -278,10 +279,12 @@ enum fault_kind mm_handle_fault(struct sim *s, uint64_t vpn, int write,
 			p->pfn = 0;
 			*t_done = t + par_u(s, P_FAULT_REUSE_NS);
 		}
+		s->c.mm_faults_new++;
 		return FK_NEW;
 	}
 	if (!write || pte_hw_writable(p)) {
 		*t_done = t + par_u(s, P_FAULT_SPURIOUS_NS);
+		s->c.mm_faults_spurious++;
 		return FK_SPURIOUS;
 	}
 	if ((p->flags & PTE_ZERO) ||
@@ -295,11 +298,13 @@ enum fault_kind mm_handle_fault(struct sim *s, uint64_t vpn, int write,
 		t = downgrade_flush_page(s, vpn, t + par_u(s, P_FAULT_COPY_NS) * per4k);
 		p->pending_until = t;
 		*t_done = t;
+		s->c.mm_faults_copy++;
 		return FK_COPY;
 	}
 	/* wp_page_reuse / DBM mkdirty: upgrade in place, same pfn */
 	change(p, (uint8_t)((p->flags & ~PTE_RDONLY) | PTE_WRITE | PTE_DIRTY));
 	s->c.mm_upgrades++;
+	s->c.mm_faults_reuse++;
 	*t_done = upgrade_flush(s, vpn, t + par_u(s, P_FAULT_REUSE_NS));
 	return FK_REUSE;
 }
@@ -482,6 +487,30 @@ uint64_t mm_mprotect(struct sim *s, uint64_t lo, uint64_t n, int writable, uint6
 	t = downgrade_flush_range(s, lo, n, glo, ghi, glo != UINT64_MAX, t);
 	if (!writable)
 		mark_pending(s, lo, n, t);
+	s->c.cpu_busy_ns += t - t0;
+	return t;
+}
+
+/*
+ * Page migration (compaction, NUMA balancing): try_to_migrate clears the PTE
+ * and flushes, the data is copied, the new PTE points at a new pfn with the
+ * old permissions. The model installs the new PTE at once and keeps the page
+ * pending until the flush and copy are done.
+ */
+uint64_t mm_migrate_page(struct sim *s, uint64_t vpn, uint64_t t)
+{
+	struct pte *p = &s->mm[vpn];
+	uint64_t t0 = t;
+
+	if (!(p->flags & PTE_PRESENT) || (p->flags & PTE_ZERO))
+		return t + par_u(s, P_CPU_WP_NS);
+	downgrade(s, p, p->flags);
+	s->c.cpu_downgrades--; /* a migration is counted on its own */
+	s->c.mm_migrations++;
+	p->pfn = (uint32_t)new_pfn(s);
+	t = downgrade_flush_page(s, vpn, t + par_u(s, P_CPU_WP_NS));
+	t += par_u(s, P_FAULT_COPY_NS) * (s->page_bytes / 4096);
+	p->pending_until = t;
 	s->c.cpu_busy_ns += t - t0;
 	return t;
 }

@@ -53,6 +53,11 @@
 	X(cpu_invalidation_ns, "cpu.invalidation_ns")                \
 	X(host_fault_ns, "host.fault_handling_ns")                   \
 	X(mm_upgrades, "mm.upgrades")                                \
+	X(mm_faults_new, "mm.faults_new")                            \
+	X(mm_faults_reuse, "mm.faults_reuse")                        \
+	X(mm_faults_copy, "mm.faults_copy")                          \
+	X(mm_faults_spurious, "mm.faults_spurious")                  \
+	X(mm_migrations, "mm.migrations")                            \
 	X(notifier_calls, "notifier.calls")                          \
 	X(smmu_tlb_hits, "smmu.tlb_hits")                            \
 	X(smmu_walk_cache_hits, "smmu.walk_cache_hits")              \
@@ -369,6 +374,7 @@ uint64_t mm_wrprotect_range(struct sim *s, uint64_t lo, uint64_t n, uint64_t t);
 uint64_t mm_fork(struct sim *s, uint64_t t);
 uint64_t mm_zap_range(struct sim *s, uint64_t lo, uint64_t n, uint64_t t);
 uint64_t mm_populate(struct sim *s, uint64_t lo, uint64_t n, uint64_t t);
+uint64_t mm_migrate_page(struct sim *s, uint64_t vpn, uint64_t t);
 uint64_t mm_mprotect(struct sim *s, uint64_t lo, uint64_t n, int writable, uint64_t t);
 /* The SVA driver's invalidation of [vpn, vpn+n) (n = 0: all) on every SMMU. */
 uint64_t sva_invalidate(struct sim *s, uint64_t vpn, uint64_t n, uint64_t t);

@@ -50,6 +50,8 @@ const struct param_def sim_params[SIM_NPARAMS] = {
 	I("range_pages", 1, 1048576, 64, "pages", "cpu", "size of one mprotect / munmap / clear_refs range"),
 	E("cpu_upgrade_flush", upgrade_flushes, 0, "cpu",
 	  "CPU TLBI after an in-place upgrade: local (v6.19+, invisible to BTM) or broadcast (<= v6.18, snooped by BTM)"),
+	R("migrate_rate_hz", 0, 100000000, 0, "Hz", "cpu",
+	  "device-buffer pages migrated per second (compaction / NUMA balancing: unmap + flush, copy, new pfn)"),
 	R("device_fault_rate_hz", 0, 100000000, 0, "Hz", "cpu",
 	  "mixed: device-buffer pages write-protected per second (each costs the device a fault on its next write)"),
 

@@ -5,7 +5,8 @@
  * Agents are switched on by their rate parameters, so every workload knob
  * stays overridable: cpu_upgrade_rate_hz starts `cpu_threads` churn agents
  * (write-protect a page, then re-dirty it from the CPU), device_fault_rate_hz
- * a writeback agent write-protecting device-buffer pages, and cpu_op_rate_hz
+ * a writeback agent write-protecting device-buffer pages,
+ * migrate_rate_hz a migration agent (compaction), and cpu_op_rate_hz
  * the mprotect toggler (mprotect-toggle) or the map+unmap cycler
  * (munmap-large). rw-reuse and first-touch work in device passes: after
  * each pass over the buffer the CPU re-protects / zaps it (pass_op).
@@ -14,13 +15,14 @@
 
 #include <stdlib.h>
 
-enum agent_kind { AG_CHURN, AG_WRITEBACK, AG_MPROTECT, AG_MUNMAP };
+enum agent_kind { AG_CHURN, AG_WRITEBACK, AG_MPROTECT, AG_MUNMAP, AG_MIGRATE };
 
 static double agent_rate(const struct sim *s, const struct agent *a)
 {
 	switch (a->kind) {
 	case AG_CHURN: return s->p[P_CPU_UPGRADE_RATE_HZ] / s->p[P_CPU_THREADS];
 	case AG_WRITEBACK: return s->p[P_DEVICE_FAULT_RATE_HZ];
+	case AG_MIGRATE: return s->p[P_MIGRATE_RATE_HZ];
 	default: return s->p[P_CPU_OP_RATE_HZ];
 	}
 }
@@ -36,7 +38,7 @@ static void add(struct sim *s, int kind)
 
 int agents_init(struct sim *s)
 {
-	int n = (int)s->p[P_CPU_THREADS] + 2;
+	int n = (int)s->p[P_CPU_THREADS] + 3;
 
 	s->agents = calloc((size_t)n, sizeof(*s->agents));
 	if (!s->agents)
@@ -46,6 +48,8 @@ int agents_init(struct sim *s)
 			add(s, AG_CHURN);
 	if (s->p[P_DEVICE_FAULT_RATE_HZ] > 0)
 		add(s, AG_WRITEBACK);
+	if (s->p[P_MIGRATE_RATE_HZ] > 0)
+		add(s, AG_MIGRATE);
 	if (s->p[P_CPU_OP_RATE_HZ] > 0 && s->p[P_CPU_THREADS] > 0) {
 		if (s->workload == WL_MPROTECT_TOGGLE)
 			add(s, AG_MPROTECT);
@@ -104,6 +108,9 @@ void agent_step(struct sim *s, int i)
 		break;
 	case AG_WRITEBACK:
 		t = mm_wrprotect_page(s, rng_below(&s->rng, s->buf_pages), 0, t);
+		break;
+	case AG_MIGRATE:
+		t = mm_migrate_page(s, rng_below(&s->rng, s->buf_pages), t);
 		break;
 	case AG_MPROTECT:
 		n = par_u(s, P_RANGE_PAGES) < s->buf_pages ? par_u(s, P_RANGE_PAGES) : s->buf_pages;

@@ -126,7 +126,8 @@ static void test_oracle_quiet(void)
 		for (size_t i = 0; i < 4; i++)
 			for (int ats = 0; ats <= 1; ats++) {
 				struct out o = run(wls[w], correct[i], 5, "ats", (double)ats,
-						   "duration_us", 1000.0, "pages", 48.0, NULL);
+						   "duration_us", 1000.0, "pages", 48.0,
+						   "migrate_rate_hz", 50000.0, NULL);
 
 				if (o.rc || v(&o, "oracle.coherence_violations") != 0 ||
 				    v(&o, "dma.livelocked") != 0) {
@@ -155,6 +156,20 @@ static void test_broken_fix_caught(void)
 	test_result(v(&g, "oracle.coherence_violations") == 0,
 		    "pri-inv under ATS with the same spec: no violation", "violations=%g",
 		    v(&g, "oracle.coherence_violations"));
+	struct out mb = run("cpu-upgrade-churn", "pri-inv-no-atc", 7, "ats", 1.0, "pages", 32.0,
+			    "migrate_rate_hz", 200000.0, NULL);
+	struct out mg = run("cpu-upgrade-churn", "pri-inv", 7, "ats", 1.0, "pages", 32.0,
+			    "migrate_rate_hz", 200000.0, NULL);
+
+	test_result(v(&mb, "mm.migrations") > 0 && v(&mb, "oracle.coherence_violations") > 0 &&
+		    mb.res.nexamples > 0 && strstr(mb.res.examples[0], "old pfn") &&
+		    v(&mg, "oracle.coherence_violations") == 0,
+		    "page migration: a stale ATC entry is caught as an access to the old pfn",
+		    "migrations=%g violations no-atc=%g pri-inv=%g example=%s", v(&mb, "mm.migrations"),
+		    v(&mb, "oracle.coherence_violations"), v(&mg, "oracle.coherence_violations"),
+		    mb.res.nexamples ? mb.res.examples[0] : "none");
+	done(&mb);
+	done(&mg);
 	done(&b);
 	done(&g);
 }
