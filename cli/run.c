@@ -1,0 +1,208 @@
+/*
+ * run.c - `svabench run --offline SPEC|- [--json] [--jobs N]`: validates a
+ * spec, runs every run in this process on worker threads, and prints the
+ * comparison table or the result document. A bad spec runs nothing.
+ */
+#include "cli.h"
+#include "../core/core.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define JOBS_MAX 1024
+
+static const char usage[] = "usage: svabench run --offline SPEC|- [--json] [--jobs N]\n";
+
+struct progress {
+	struct timespec start;
+	int tty;
+	int shown;
+};
+
+static double since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) + (now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* A progress line on a terminal, once the runs have taken over a second. */
+static void show_progress(void *ctx, size_t done, size_t total)
+{
+	struct progress *p = ctx;
+	double t = since(&p->start);
+
+	if (!p->tty || t <= 1.0)
+		return;
+	fprintf(stderr, "\rrunning %zu/%zu runs, %.1f s", done, total, t);
+	fflush(stderr);
+	p->shown = 1;
+}
+
+/* Reads all of path ("-": stdin), at most SPEC_MAX_BYTES; NULL after an error. */
+static char *read_spec(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	const char *shown = f == stdin ? "standard input" : path;
+	char *buf;
+	size_t n;
+
+	if (!f) {
+		cli_error("cannot open '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	buf = malloc(SPEC_MAX_BYTES + 1);
+	if (!buf) {
+		cli_error("out of memory");
+		if (f != stdin)
+			fclose(f);
+		return NULL;
+	}
+	n = fread(buf, 1, SPEC_MAX_BYTES + 1, f);
+	if (ferror(f)) {
+		cli_error("cannot read '%s': %s", shown, strerror(errno));
+		n = 0;
+		free(buf);
+		buf = NULL;
+	} else if (n > SPEC_MAX_BYTES) {
+		cli_error("spec is larger than %d bytes (1 MiB): '%s'", SPEC_MAX_BYTES, shown);
+		free(buf);
+		buf = NULL;
+	}
+	if (f != stdin)
+		fclose(f);
+	*len = n;
+	return buf;
+}
+
+static int parse_jobs(const char *arg, int *jobs)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || n < 1 || n > JOBS_MAX) {
+		cli_error("--jobs: '%s' is not a number of threads 1..%d", arg, JOBS_MAX);
+		return -1;
+	}
+	*jobs = (int)n;
+	return 0;
+}
+
+static int usage_error(void)
+{
+	fputs(usage, stderr);
+	return EXIT_USAGE;
+}
+
+/* Runs a validated spec and prints its results; the exit status. */
+static int run_spec(const struct spec *s, int as_json, int jobs)
+{
+	struct progress prog = {.tty = isatty(STDERR_FILENO)};
+	struct runner_opts o = {.jobs = jobs, .progress = show_progress, .ctx = &prog};
+	struct results *r = results_new(s);
+	char msg[256];
+	int rc;
+
+	if (!r) {
+		cli_error("out of memory");
+		return EXIT_RUN_FAILED;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &prog.start);
+	rc = runner_run(r, &o, msg, sizeof(msg));
+	if (prog.shown)
+		fputs("\r\033[K", stderr);
+	if (rc) {
+		cli_error("%s", msg);
+		results_free(r);
+		return EXIT_RUN_FAILED;
+	}
+	if (as_json) {
+		rc = result_write_json(stdout, r, "offline");
+	} else {
+		result_print_table(stdout, r);
+		rc = fflush(stdout) || ferror(stdout) ? -1 : 0;
+	}
+	if (rc) {
+		cli_error("cannot write the results");
+		rc = EXIT_RUN_FAILED;
+	} else {
+		/* Failed, or left pending because memory ran out. */
+		rc = r->ndone == s->nruns ? EXIT_OK : EXIT_RUN_FAILED;
+	}
+	results_free(r);
+	return rc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	const char *path = NULL;
+	int offline = 0, as_json = 0, jobs = 0, options = 1;
+	struct spec_error err;
+	struct spec *s;
+	size_t len;
+	char *buf;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (options && !strcmp(a, "--")) {
+			options = 0;
+		} else if (options && !strcmp(a, "--offline")) {
+			offline = 1;
+		} else if (options && !strcmp(a, "--json")) {
+			as_json = 1;
+		} else if (options && (!strcmp(a, "--help") || !strcmp(a, "-h"))) {
+			fputs(usage, stdout);
+			return EXIT_OK;
+		} else if (options && !strcmp(a, "--jobs")) {
+			if (i + 1 == argc) {
+				cli_error("--jobs needs a number of threads");
+				return usage_error();
+			}
+			if (parse_jobs(argv[++i], &jobs))
+				return EXIT_USAGE;
+		} else if (options && !strncmp(a, "--jobs=", 7)) {
+			if (parse_jobs(a + 7, &jobs))
+				return EXIT_USAGE;
+		} else if (options && a[0] == '-' && a[1]) {
+			cli_error("run: unknown option '%s'", a);
+			return usage_error();
+		} else if (path) {
+			cli_error("run: one SPEC at most, got '%s' and '%s'", path, a);
+			return usage_error();
+		} else {
+			path = a;
+		}
+	}
+	if (!offline) {
+		cli_error("run: the daemon is not available yet; use 'svabench run --offline SPEC'");
+		return usage_error();
+	}
+	if (!path) {
+		cli_error("run: missing SPEC (a JSON file, or - for standard input)");
+		return usage_error();
+	}
+	buf = read_spec(path, &len);
+	if (!buf)
+		return EXIT_USAGE;
+	s = spec_parse(buf, len, &err);
+	free(buf);
+	if (!s) {
+		if (err.field[0])
+			cli_error("%s: %s", err.field, err.msg);
+		else
+			cli_error("%s", err.msg);
+		return EXIT_USAGE;
+	}
+	rc = run_spec(s, as_json, jobs);
+	spec_free(s);
+	return rc;
+}

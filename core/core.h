@@ -1,0 +1,216 @@
+/*
+ * core.h - svabench's core: experiment specs (parse, validate, expand into
+ * runs), the offline runner, the result document, `describe`, and the
+ * comparison table. The one header other folders include from core/.
+ *
+ * An experiment is a spec expanded into runs: every cell of the parameter
+ * sweep x every repetition x every strategy (api.md).
+ */
+#ifndef SVABENCH_CORE_H
+#define SVABENCH_CORE_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "metrics.h"
+#include "../targets/target.h"
+
+#define SVABENCH_VERSION "0.1.0"
+
+#define SPEC_MAX_BYTES (1024 * 1024)   /* largest spec accepted */
+#define SPEC_MAX_RUNS 100000           /* cells x strategies x repetitions */
+#define SPEC_MAX_REPETITIONS 1000
+#define SPEC_MAX_TEXT 200              /* label and name, in characters */
+#define SPEC_MAX_SEED 9007199254740992.0 /* 2^53: exact in JSON everywhere */
+
+/*
+ * ---- spec.c: parse, validate, expand ----
+ */
+
+/* Why a spec was refused: the field ("params.pages", "strategies[2]"; "" for
+ * the document as a whole) and a lowercase message naming what is allowed. */
+struct spec_error {
+	char field[128];
+	char msg[512];
+};
+
+/* One run of the plan. Pointers borrow from the spec that holds the plan. */
+struct run_plan {
+	size_t cell;          /* index of the cell, 0..ncells-1 */
+	json_t *cell_json;    /* the swept params' values, {"pages": 64} */
+	int strategy;         /* index into the target's strategies */
+	int repetition;       /* 0..repetitions-1 */
+	uint64_t seed;        /* shared by the strategies of one cell and repetition */
+	const double *params; /* target->nparams resolved values */
+};
+
+/*
+ * A validated spec and its plan. Owns everything it points to except the
+ * target and preset, which are static/registry data.
+ */
+struct spec {
+	json_t *doc;                  /* the spec as given */
+	const struct target *target;
+	int workload;                 /* index into target->workloads */
+	const struct preset *preset;
+	int *strategies;              /* indexes into target->strategies, spec order */
+	size_t nstrategies;
+	int repetitions;
+	uint64_t seed;
+	const char *label, *name;     /* borrowed from doc; NULL when absent */
+
+	size_t ncells;
+	json_t **cells;               /* ncells objects of the swept params */
+	double *cell_params;          /* ncells x target->nparams resolved values */
+
+	struct run_plan *runs;        /* cell-major, then repetition, then strategy */
+	size_t nruns;
+};
+
+/*
+ * Parses and validates a spec of len bytes and expands it into its plan.
+ * Returns the spec (free with spec_free), or NULL with err filled when the
+ * spec is refused (nothing has been run) or memory ran out.
+ */
+struct spec *spec_parse(const char *buf, size_t len, struct spec_error *err);
+
+void spec_free(struct spec *s);
+
+/*
+ * A parameter value as JSON, the way a spec writes it: booleans as
+ * true/false, enums by name, integral numbers as integers. NULL on OOM.
+ */
+json_t *param_value_json(const struct param_def *d, double v);
+
+/*
+ * ---- result.c: what the runs left, and the result document ----
+ */
+
+enum run_status { RUN_PENDING, RUN_DONE, RUN_FAILED };
+
+/* One run's outcome, kept compact: metric values are indexed by the names
+ * of the results that hold it. */
+struct run_record {
+	enum run_status status;
+	char *reason;          /* why the run failed, or NULL */
+	char **examples;       /* nexamples strings */
+	int nexamples;
+	double *values;        /* nvalues, indexed like results->names */
+	unsigned char *state;  /* per value: 0 absent, 1 a number, 2 null */
+	size_t nvalues;
+};
+
+/* The outcomes of a spec's runs, in plan order. Owns records and names. */
+struct results {
+	const struct spec *spec;     /* borrowed; must outlive the results */
+	struct run_record *runs;     /* spec->nruns */
+	size_t ndone, nfailed;
+	char **names;                /* metric names in first-reported order */
+	size_t nnames, capnames;
+};
+
+/* Empty results (every run pending) for s, or NULL on OOM. */
+struct results *results_new(const struct spec *s);
+void results_free(struct results *r);
+
+/*
+ * Records run i's outcome: status RUN_DONE or RUN_FAILED, the target's
+ * metrics, reason and examples (copied). Not thread-safe: one caller at a
+ * time. Returns 0, or -1 on OOM (the run is then left pending).
+ */
+int results_store(struct results *r, size_t i, enum run_status status,
+		  const struct run_result *res);
+
+/*
+ * Run i's value of metric `name`: 1 with *v set when it is a finite number,
+ * 0 when it is null (or not finite), -1 when the run did not report it.
+ */
+int results_value(const struct results *r, size_t i, const char *name, double *v);
+
+/*
+ * The experiment object of the result document: id, spec, status ("done"
+ * when every run completed, "failed" when one failed, "running" while some
+ * are pending), run counts, preset with sources, host, target, workload,
+ * label, name. NULL on OOM.
+ */
+json_t *result_experiment_json(const struct results *r, const char *id);
+
+/* Run i as in the document's "runs" array; its id is "<id>-r<i+1>". */
+json_t *result_run_json(const struct results *r, size_t i, const char *id);
+
+/* The whole document {"experiment": ..., "runs": [...]}, NULL on OOM. */
+json_t *result_document(const struct results *r, const char *id);
+
+/*
+ * Writes the whole document to f without building it in memory: one run
+ * per line. Returns 0, or -1 on OOM or a write error.
+ */
+int result_write_json(FILE *f, const struct results *r, const char *id);
+
+/* A preset as the documents show it: name, description and values
+ * {param: {value (as a spec writes it), source, confidence}}; JSON null for
+ * no preset, NULL on OOM. */
+json_t *preset_json(const struct target *t, const struct preset *p);
+
+/* Dumps any JSON value the way svabench prints JSON (indented, UTF-8,
+ * reals with 15 significant digits), with a trailing newline. 0 or -1. */
+int json_print(FILE *f, const json_t *v);
+
+/*
+ * ---- runner.c: the offline runner ----
+ */
+
+struct runner_opts {
+	int jobs;  /* worker threads; <= 0: the online CPUs */
+	/* Called from the caller's thread about every 100 ms and at the end. */
+	void (*progress)(void *ctx, size_t done, size_t total);
+	void *ctx;
+};
+
+/*
+ * Runs every run of r->spec on worker threads, each with a fresh metrics
+ * set, storing outcomes by run index so r does not depend on scheduling. A
+ * run whose target fails is recorded RUN_FAILED with its reason. The
+ * target's run() is called from several threads at once. Returns 0 when
+ * every run was attempted (a run left RUN_PENDING means memory ran out),
+ * -1 (with msg) when the runner itself could not work (no thread started).
+ */
+int runner_run(struct results *r, const struct runner_opts *o,
+	       char *msg, size_t mlen);
+
+/* The number of online CPUs, at least 1. */
+int runner_default_jobs(void);
+
+/*
+ * ---- describe.c: what a target offers ----
+ */
+
+/* {"targets": [{name, description, available, reason}]}, NULL on OOM. */
+json_t *describe_targets_json(void);
+
+/*
+ * One target: name, description, available, reason, capabilities, params
+ * (type, min, max, effective default with preset 0 applied, choices, unit,
+ * group, help), workloads (with their defaults as a spec writes them),
+ * strategies, presets (values with source and confidence). NULL on OOM.
+ */
+json_t *describe_target_json(const struct target *t);
+
+/* The same for a terminal: aligned columns, parameters by group. */
+void describe_targets_text(FILE *f);
+void describe_target_text(FILE *f, const struct target *t);
+
+/*
+ * ---- table.c: the comparison table of `run` ----
+ */
+
+/*
+ * Prints, per cell, one row per strategy with the key metrics averaged over
+ * repetitions (and min..max below when there are several), a ratio against
+ * the first correct strategy (pri-inv when present), then a footer with the
+ * preset and the first examples (oracle violations, livelocks).
+ */
+void result_print_table(FILE *f, const struct results *r);
+
+#endif

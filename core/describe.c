@@ -1,0 +1,377 @@
+/*
+ * describe.c - what a target offers, from its tables: parameters (type,
+ * range, effective default, unit), workloads, strategies, presets. JSON for
+ * the API and scripts, aligned text for a terminal.
+ */
+#include "core.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define TEXT_WIDTH 110
+
+static const char *const type_names[] = {
+	[PARAM_BOOL] = "bool",
+	[PARAM_INT] = "int",
+	[PARAM_REAL] = "real",
+	[PARAM_ENUM] = "enum",
+};
+
+static void put(json_t *obj, const char *key, json_t *v, int *bad)
+{
+	if (json_object_set_new(obj, key, v))
+		*bad = 1;
+}
+
+static void push(json_t *arr, json_t *v, int *bad)
+{
+	if (json_array_append_new(arr, v))
+		*bad = 1;
+}
+
+static json_t *done(json_t *v, int bad)
+{
+	if (bad) {
+		json_decref(v);
+		return NULL;
+	}
+	return v;
+}
+
+static const struct preset *default_preset(const struct target *t)
+{
+	return t->npresets() ? t->preset(0) : NULL;
+}
+
+/* Effective defaults: the table's, with the default preset applied. */
+static double *effective_defaults(const struct target *t)
+{
+	double *v = calloc(t->nparams ? t->nparams : 1, sizeof(*v));
+
+	if (v)
+		target_resolve_defaults(t, -1, default_preset(t), v);
+	return v;
+}
+
+static void put_availability(const struct target *t, json_t *o, int *bad)
+{
+	char why[256] = "";
+	int ok = t->available(why, sizeof(why));
+
+	put(o, "available", json_boolean(ok), bad);
+	put(o, "reason", json_string(why), bad);
+}
+
+json_t *describe_targets_json(void)
+{
+	json_t *doc = json_object(), *list = json_array();
+	int bad = !doc || !list;
+
+	for (size_t i = 0; !bad && i < target_count(); i++) {
+		const struct target *t = target_at(i);
+		json_t *o = json_object();
+
+		if (!o) {
+			bad = 1;
+			break;
+		}
+		put(o, "name", json_string(t->name), &bad);
+		put(o, "description", json_string(t->description), &bad);
+		put_availability(t, o, &bad);
+		push(list, o, &bad);
+	}
+	if (doc)
+		put(doc, "targets", list, &bad);
+	else
+		json_decref(list);
+	return done(doc, bad);
+}
+
+static json_t *param_json(const struct param_def *d, double def)
+{
+	json_t *o = json_object();
+	int bad = 0;
+
+	if (!o)
+		return NULL;
+	put(o, "name", json_string(d->name), &bad);
+	put(o, "type", json_string(type_names[d->type]), &bad);
+	if (d->type == PARAM_INT || d->type == PARAM_REAL) {
+		put(o, "min", param_value_json(d, d->min), &bad);
+		put(o, "max", param_value_json(d, d->max), &bad);
+	}
+	put(o, "default", param_value_json(d, def), &bad);
+	if (d->type == PARAM_ENUM) {
+		json_t *c = json_array();
+
+		for (size_t i = 0; c && d->choices[i]; i++)
+			push(c, json_string(d->choices[i]), &bad);
+		put(o, "choices", c, &bad);
+	}
+	put(o, "unit", json_string(d->unit), &bad);
+	put(o, "group", json_string(d->group), &bad);
+	put(o, "help", json_string(d->help), &bad);
+	return done(o, bad);
+}
+
+static json_t *workload_json(const struct target *t, const struct workload_def *w)
+{
+	json_t *o = json_object(), *defs = json_object();
+	int bad = !o || !defs;
+
+	for (const struct param_override *p = w->defaults; !bad && p && p->name; p++) {
+		int k = target_param_index(t, p->name);
+
+		if (k >= 0)
+			put(defs, p->name, param_value_json(&t->params[k], p->value), &bad);
+	}
+	if (!o) {
+		json_decref(defs);
+		return NULL;
+	}
+	put(o, "name", json_string(w->name), &bad);
+	put(o, "help", json_string(w->help), &bad);
+	put(o, "defaults", defs, &bad);
+	return done(o, bad);
+}
+
+static json_t *strategy_json(const struct strategy_def *s)
+{
+	json_t *o = json_object();
+	int bad = !o;
+
+	if (!o)
+		return NULL;
+	put(o, "name", json_string(s->name), &bad);
+	put(o, "help", json_string(s->help), &bad);
+	return done(o, bad);
+}
+
+json_t *describe_target_json(const struct target *t)
+{
+	json_t *o = json_object(), *a;
+	double *defs = effective_defaults(t);
+	int bad = !o || !defs;
+
+	if (bad) {
+		json_decref(o);
+		free(defs);
+		return NULL;
+	}
+	put(o, "name", json_string(t->name), &bad);
+	put(o, "description", json_string(t->description), &bad);
+	put_availability(t, o, &bad);
+
+	a = json_array();
+	for (size_t i = 0; a && t->capabilities && t->capabilities[i]; i++)
+		push(a, json_string(t->capabilities[i]), &bad);
+	put(o, "capabilities", a, &bad);
+
+	a = json_array();
+	for (size_t i = 0; a && i < t->nparams; i++)
+		push(a, param_json(&t->params[i], defs[i]), &bad);
+	put(o, "params", a, &bad);
+
+	a = json_array();
+	for (size_t i = 0; a && i < t->nworkloads; i++)
+		push(a, workload_json(t, &t->workloads[i]), &bad);
+	put(o, "workloads", a, &bad);
+
+	a = json_array();
+	for (size_t i = 0; a && i < t->nstrategies; i++)
+		push(a, strategy_json(&t->strategies[i]), &bad);
+	put(o, "strategies", a, &bad);
+
+	a = json_array();
+	for (size_t i = 0; a && i < t->npresets(); i++)
+		push(a, preset_json(t, t->preset(i)), &bad);
+	put(o, "presets", a, &bad);
+
+	free(defs);
+	return done(o, bad);
+}
+
+/*
+ * Prints text from column `col` (where the cursor is) to TEXT_WIDTH,
+ * continuing on new lines indented to `indent`; a word longer than the room
+ * is printed whole.
+ */
+static void wrap(FILE *f, const char *text, int col, int indent)
+{
+	const char *p = text;
+	int fresh = 1; /* nothing printed on this line yet */
+
+	while (*p) {
+		const char *end = p;
+		int len;
+
+		while (*end && *end != ' ')
+			end++;
+		len = (int)(end - p);
+		if (!fresh && col + 1 + len > TEXT_WIDTH) {
+			fprintf(f, "\n%*s", indent, "");
+			col = indent;
+			fresh = 1;
+		}
+		if (!fresh) {
+			fputc(' ', f);
+			col++;
+		}
+		fprintf(f, "%.*s", len, p);
+		col += len;
+		fresh = 0;
+		p = end;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', f);
+}
+
+void describe_targets_text(FILE *f)
+{
+	int w = 0;
+
+	for (size_t i = 0; i < target_count(); i++) {
+		int n = (int)strlen(target_at(i)->name);
+
+		w = n > w ? n : w;
+	}
+	fprintf(f, "targets ('svabench describe TARGET' for parameters, workloads and strategies):\n");
+	for (size_t i = 0; i < target_count(); i++) {
+		const struct target *t = target_at(i);
+		char why[256] = "";
+		int ok = t->available(why, sizeof(why));
+		int col;
+
+		fprintf(f, "  %-*s  %-13s  ", w, t->name, ok ? "available" : "unavailable");
+		col = 2 + w + 2 + 13 + 2;
+		wrap(f, t->description, col, col);
+		if (!ok)
+			fprintf(f, "%*s(%s)\n", col, "", why);
+	}
+}
+
+/* "1..1048576 pages", "0..1", "true|false", "4k|16k|64k" */
+static void range_text(const struct param_def *d, char *buf, size_t len)
+{
+	switch (d->type) {
+	case PARAM_BOOL:
+		snprintf(buf, len, "true|false");
+		return;
+	case PARAM_ENUM:
+		buf[0] = '\0';
+		for (size_t k = 0; d->choices[k]; k++) {
+			size_t n = strlen(buf);
+
+			snprintf(buf + n, len - n, "%s%s", k ? "|" : "", d->choices[k]);
+		}
+		return;
+	case PARAM_INT:
+	case PARAM_REAL:
+		break;
+	}
+	snprintf(buf, len, "%.15g..%.15g%s%s", d->min, d->max, *d->unit ? " " : "", d->unit);
+}
+
+static void print_params(FILE *f, const struct target *t, const double *defs)
+{
+	int wn = 0, wd = 0;
+	char buf[128];
+
+	for (size_t i = 0; i < t->nparams; i++) {
+		const struct param_def *d = &t->params[i];
+		int n;
+
+		n = (int)strlen(d->name);
+		wn = n > wn ? n : wn;
+		target_format_value(d, defs[i], buf, sizeof(buf));
+		n = (int)strlen(buf);
+		wd = n > wd ? n : wd;
+	}
+	fprintf(f, "\nparameters (defaults with preset \"%s\"; set in a spec's \"params\"):\n",
+		default_preset(t) ? default_preset(t)->name : "none");
+	fprintf(f, "  %-*s  %-4s  %*s  %s\n", wn, "name", "type", wd, "default", "range");
+	for (size_t i = 0; i < t->nparams; i++) {
+		const struct param_def *d = &t->params[i];
+		char def[64], range[256];
+
+		if (i == 0 || strcmp(d->group, t->params[i - 1].group))
+			fprintf(f, "%s:\n", d->group);
+		target_format_value(d, defs[i], def, sizeof(def));
+		range_text(d, range, sizeof(range));
+		fprintf(f, "  %-*s  %-4s  %*s  %s\n", wn, d->name, type_names[d->type], wd, def, range);
+		fprintf(f, "      ");
+		wrap(f, d->help, 6, 6);
+	}
+}
+
+void describe_target_text(FILE *f, const struct target *t)
+{
+	double *defs = effective_defaults(t);
+	char why[256] = "", caps[1024];
+	int ok = t->available(why, sizeof(why));
+	int w = 0;
+
+	fprintf(f, "%s: ", t->name);
+	wrap(f, t->description, (int)strlen(t->name) + 2, 2);
+	fprintf(f, "available: %s (%s)\n", ok ? "yes" : "no", why);
+	caps[0] = '\0';
+	for (size_t i = 0; t->capabilities && t->capabilities[i]; i++) {
+		size_t n = strlen(caps);
+
+		snprintf(caps + n, sizeof(caps) - n, "%s%s", i ? ", " : "", t->capabilities[i]);
+	}
+	fprintf(f, "capabilities: ");
+	wrap(f, caps, 14, 2);
+
+	for (size_t i = 0; i < t->nworkloads; i++)
+		w = (int)strlen(t->workloads[i].name) > w ? (int)strlen(t->workloads[i].name) : w;
+	for (size_t i = 0; i < t->nstrategies; i++)
+		w = (int)strlen(t->strategies[i].name) > w ? (int)strlen(t->strategies[i].name) : w;
+	for (size_t i = 0; i < t->npresets(); i++)
+		w = (int)strlen(t->preset(i)->name) > w ? (int)strlen(t->preset(i)->name) : w;
+
+	fprintf(f, "\nworkloads:\n");
+	for (size_t i = 0; i < t->nworkloads; i++) {
+		const struct workload_def *wl = &t->workloads[i];
+		char line[512] = "defaults:";
+
+		fprintf(f, "  %-*s  ", w, wl->name);
+		wrap(f, wl->help, w + 4, w + 4);
+		for (const struct param_override *p = wl->defaults; p && p->name; p++) {
+			int k = target_param_index(t, p->name);
+			char val[64];
+			size_t n = strlen(line);
+
+			if (k < 0)
+				continue;
+			target_format_value(&t->params[k], p->value, val, sizeof(val));
+			snprintf(line + n, sizeof(line) - n, "%s %s=%s",
+				 p == wl->defaults ? "" : ",", p->name, val);
+		}
+		if (wl->defaults && wl->defaults->name) {
+			fprintf(f, "%*s", w + 4, "");
+			wrap(f, line, w + 4, w + 4);
+		}
+	}
+
+	fprintf(f, "\nstrategies:\n");
+	for (size_t i = 0; i < t->nstrategies; i++) {
+		fprintf(f, "  %-*s  ", w, t->strategies[i].name);
+		wrap(f, t->strategies[i].help, w + 4, w + 4);
+	}
+
+	fprintf(f, "\npresets (\"preset\" in a spec; values with sources: --json):\n");
+	for (size_t i = 0; i < t->npresets(); i++) {
+		const struct preset *p = t->preset(i);
+		char text[1024];
+
+		snprintf(text, sizeof(text), "%s (%zu values)", p->description, p->nvalues);
+		fprintf(f, "  %-*s  ", w, p->name);
+		wrap(f, text, w + 4, w + 4);
+	}
+
+	if (defs)
+		print_params(f, t, defs);
+	free(defs);
+}
