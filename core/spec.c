@@ -372,11 +372,52 @@ static int parse_text(const json_t *doc, const char *key, const char **out,
 	return 0;
 }
 
+struct indexed {
+	double v;
+	size_t i;
+};
+
+static int by_value(const void *pa, const void *pb)
+{
+	const struct indexed *a = pa, *b = pb;
+
+	if (a->v != b->v)
+		return a->v < b->v ? -1 : 1;
+	return a->i < b->i ? -1 : a->i > b->i;
+}
+
+/*
+ * The first value of v[n] that repeats an earlier one: *dup its index (n
+ * when none) and *orig the earlier one's. Sorting keeps long sweeps fast.
+ * -1 on OOM.
+ */
+static int first_repeat(const double *v, size_t n, size_t *dup, size_t *orig)
+{
+	struct indexed *x = calloc(n, sizeof(*x));
+
+	if (!x)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		x[i] = (struct indexed){v[i], i};
+	qsort(x, n, sizeof(*x), by_value);
+	*dup = n;
+	for (size_t i = 1; i < n; i++) {
+		/* Equal values sort by index: x[i - 1] is an earlier one. */
+		if (x[i].v == x[i - 1].v && x[i].i < *dup) {
+			*dup = x[i].i;
+			*orig = x[i - 1].i;
+		}
+	}
+	free(x);
+	return 0;
+}
+
 static int parse_axis(const struct target *t, const char *key, const json_t *v,
 		      struct axis *a, struct spec_error *err)
 {
 	char field[160], efield[192], shown[64];
 	const struct param_def *d;
+	size_t dup = 0, orig = 0;
 
 	snprintf(field, sizeof(field), "params.%s", key);
 	a->key = key;
@@ -393,17 +434,20 @@ static int parse_axis(const struct target *t, const char *key, const json_t *v,
 		return oom(err);
 	if (!a->swept)
 		return param_value(d, v, field, &a->vals[0], err);
+	if (a->n > SPEC_MAX_RUNS)
+		return fail(err, field, "%zu values; too many runs, at most %d per experiment",
+			    a->n, SPEC_MAX_RUNS);
 	for (size_t i = 0; i < a->n; i++) {
 		snprintf(efield, sizeof(efield), "%s[%zu]", field, i);
 		if (param_value(d, json_array_get(v, i), efield, &a->vals[i], err))
 			return -1;
-		for (size_t k = 0; k < i; k++) {
-			if (a->vals[k] == a->vals[i]) {
-				target_format_value(d, a->vals[i], shown, sizeof(shown));
-				return fail(err, efield, "%s is listed twice (also %s[%zu])",
-					    shown, field, k);
-			}
-		}
+	}
+	if (first_repeat(a->vals, a->n, &dup, &orig))
+		return oom(err);
+	if (dup < a->n) {
+		snprintf(efield, sizeof(efield), "%s[%zu]", field, dup);
+		target_format_value(d, a->vals[dup], shown, sizeof(shown));
+		return fail(err, efield, "%s is listed twice (also %s[%zu])", shown, field, orig);
 	}
 	return 0;
 }
