@@ -24,12 +24,16 @@ BASE    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -MMD -MP $(WA
 OPT     ?= -O2
 SAN     := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LIBS    := -ljansson -lpthread -lm
+DLIBS   := -lsqlite3 -lmicrohttpd
+CLIBS   := -lcurl
 
 LIB_C   := $(sort $(wildcard core/*.c targets/*.c targets/*/*.c))
 LIB_S   := $(sort $(wildcard targets/*/*.S))
 CLI_C   := $(sort $(wildcard cli/*.c))
+D_C     := $(sort $(filter-out daemon/main.c,$(wildcard daemon/*.c)))
+D_S     := $(sort $(wildcard daemon/*.S))
 TEST_C  := $(sort $(wildcard tests/*/test_*.c tests/*/*/test_*.c))
-DATA    := $(sort $(wildcard targets/*/presets/*.json))
+DATA    := $(sort $(wildcard targets/*/presets/*.json schema/*.sql))
 
 # $(1): build dir, $(2): extra flags
 define variant
@@ -42,11 +46,16 @@ $(1)/obj/%.o: %.S $$(DATA)
 $(1)/libsvabench.a: $$(patsubst %.c,$(1)/obj/%.o,$$(LIB_C)) $$(patsubst %.S,$(1)/obj/%.o,$$(LIB_S))
 	@rm -f $$@
 	ar rcs $$@ $$^
+$(1)/libsvabenchd.a: $$(patsubst %.c,$(1)/obj/%.o,$$(D_C)) $$(patsubst %.S,$(1)/obj/%.o,$$(D_S))
+	@rm -f $$@
+	ar rcs $$@ $$^
 $(1)/svabench: $$(patsubst %.c,$(1)/obj/%.o,$$(CLI_C)) $(1)/libsvabench.a
-	$$(CC) $(2) -o $$@ $$^ $$(LIBS)
-$(1)/tests/%: $(1)/obj/tests/%.o $(1)/libsvabench.a
+	$$(CC) $(2) -o $$@ $$^ $$(LIBS) $$(CLIBS)
+$(1)/svabenchd: $(1)/obj/daemon/main.o $(1)/libsvabenchd.a $(1)/libsvabench.a
+	$$(CC) $(2) -o $$@ $$^ $$(DLIBS) $$(LIBS)
+$(1)/tests/%: $(1)/obj/tests/%.o $(1)/libsvabenchd.a $(1)/libsvabench.a
 	@mkdir -p $$(dir $$@)
-	$$(CC) $(2) -o $$@ $$^ $$(LIBS)
+	$$(CC) $(2) -o $$@ $$^ $$(DLIBS) $$(LIBS) $$(CLIBS)
 endef
 
 $(eval $(call variant,build,$(OPT)))
@@ -58,7 +67,7 @@ ASAN_TESTS := $(patsubst tests/%.c,build/asan/tests/%,$(TEST_C))
 .PHONY: all run test bench deps clean check-deps
 .SECONDARY:
 
-all: build/svabench
+all: build/svabench build/svabenchd
 
 deps:
 	@scripts/deps.sh
@@ -68,16 +77,14 @@ run: deps
 	@scripts/run.sh
 
 test: deps
-	@$(MAKE) --no-print-directory -j$(JOBS) all build/asan/svabench $(TESTS) $(ASAN_TESTS)
+	@$(MAKE) --no-print-directory -j$(JOBS) all build/asan/svabench build/asan/svabenchd $(TESTS) $(ASAN_TESTS)
 	@tests/run.sh
 
 bench: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) all build/tests/sim/bench_sim
 	@scripts/bench.sh
 
-build/tests/sim/bench_sim: build/obj/tests/sim/bench_sim.o build/libsvabench.a
-	@mkdir -p $(dir $@)
-	$(CC) $(OPT) -o $@ $^ $(LIBS)
+# bench programs (tests/*/bench_*.c) build like tests but are not run by tests/run.sh
 
 clean:
 	rm -rf build

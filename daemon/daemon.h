@@ -1,0 +1,237 @@
+/*
+ * daemon.h - svabenchd's modules and how they talk: config (one declarative
+ * table), store (SQLite, the daemon is its only writer), scheduler (runs in
+ * worker processes), worker (one run, JSON lines on stdout), http (the API
+ * of api.md), auth (the bearer token in var/token).
+ *
+ * Threads: the HTTP thread pool reads the store through per-thread read
+ * connections and calls into the scheduler for submissions and cancels; the
+ * scheduler thread owns the workers and writes their results; all writes go
+ * through the store's single writer connection, serialized by its mutex.
+ */
+#ifndef SVABENCH_DAEMON_H
+#define SVABENCH_DAEMON_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/core.h"
+
+/* ---- config.c ---- */
+
+struct config {
+	char listen_host[64];   /* 127.0.0.1 */
+	int port;               /* 8470 */
+	char var[4096];         /* ./var */
+	int no_default_suite;
+	int workers;            /* concurrent worker processes; 0 = online CPUs */
+	int run_timeout_s;      /* a worker running longer is killed, its run failed */
+	int http_threads;
+	int conn_limit;         /* total connections */
+	int per_ip_limit;
+	int conn_timeout_s;
+	size_t conn_memory;     /* per-connection memory limit */
+	size_t body_max;        /* request body cap (413 above) */
+	char suite_dir[4096];   /* default suite specs, queued on an empty store */
+	int worker_mode;        /* internal: run one job from stdin (--worker) */
+};
+
+/*
+ * Parses argv into c, defaults first. Returns 0, 1 when --help was printed,
+ * or -1 with a message naming the option and its allowed range in err.
+ */
+int config_parse(int argc, char **argv, struct config *c, char *err, size_t len);
+void config_usage(FILE *f);
+
+/* ---- store.c ---- */
+
+struct store;
+
+/* Errors the API maps to statuses. */
+enum store_rc {
+	STORE_OK = 0,
+	STORE_ERR = -1,       /* SQLite failed; message in the store's last error */
+	STORE_FULL = -2,      /* disk or quota full (SQLITE_FULL / SQLITE_IOERR on write) */
+	STORE_NOT_FOUND = -3,
+	STORE_CONFLICT = -4,  /* e.g. cancelling a finished experiment */
+};
+
+/*
+ * Opens (creating) the SQLite file at path, WAL mode, applies the numbered
+ * migrations in schema/ (embedded) by PRAGMA user_version. NULL with a
+ * message on failure.
+ */
+struct store *store_open(const char *path, char *err, size_t len);
+void store_close(struct store *st);
+/* The last error text of this thread's use of the store. */
+const char *store_error(struct store *st);
+
+/*
+ * Persists an experiment and every run of its plan as `queued`, in one
+ * transaction, before anything runs. host is a JSON object (kernel,
+ * machine, svabench_version); the preset is taken from sp. Writes the new
+ * experiment's public id ("e12") into id.
+ */
+int store_create_experiment(struct store *st, const struct spec *sp, const char *spec_text,
+			    const json_t *host, char *id, size_t idlen);
+
+/* 1 when the store holds no experiment (the default suite is queued then). */
+int store_is_empty(struct store *st);
+
+/*
+ * Start-up recovery: every run left `running` becomes `interrupted` (reason
+ * stored, its partial samples dropped) and then `queued` again. Sets
+ * *requeued to how many.
+ */
+int store_recover(struct store *st, int *requeued);
+
+/* What a worker needs for one run. Strings owned by the job. */
+struct run_job {
+	int64_t run_id;        /* rowid */
+	char run_pub[48];      /* "e12-r3" */
+	char exp_pub[32];      /* "e12" */
+	char *spec_text;       /* the experiment's spec as given */
+	int index;             /* the run's index in the plan (0-based) */
+};
+
+void run_job_free(struct run_job *j);
+
+/*
+ * Claims the oldest queued run (of an experiment not cancelled): marks it
+ * `running`, attempts+1, started_at now. 1 with *job filled, 0 when nothing
+ * is queued, <0 on error.
+ */
+int store_claim_next(struct store *st, struct run_job *job);
+
+/* One time-series sample of one run: t_ns and every counter. */
+struct sample {
+	uint64_t t_ns;
+	struct metrics *m;
+};
+
+/* Appends samples of a run (batched: one transaction per call). */
+int store_add_samples(struct store *st, int64_t run_id, const struct sample *s, size_t n);
+
+/*
+ * Records a run's end: status "done" | "failed" | "cancelled", reason
+ * (NULL unless failed/cancelled), final metrics (may be NULL) and examples
+ * (JSON array, may be NULL); updates the experiment's counters and status.
+ */
+int store_finish_run(struct store *st, int64_t run_id, const char *status, const char *reason,
+		     const struct metrics *m, const json_t *examples);
+
+/*
+ * Cancels an experiment: its queued runs become `cancelled`; the rowids of
+ * its running runs are returned (malloc'd, *n of them) for the scheduler to
+ * kill. STORE_NOT_FOUND for an unknown id, STORE_CONFLICT when it is done.
+ */
+int store_cancel_experiment(struct store *st, const char *exp_pub, int64_t **running, size_t *n);
+
+/*
+ * Imports a result document (as `svabench export` / GET .../experiments/ID
+ * writes it, from this or another svabenchd): the spec must parse here and
+ * its plan match the document's runs; runs keep their status, metrics and
+ * examples; nothing is re-run. The experiment gets a new local id (the
+ * original id is kept in its "imported_from"). -1 with a message in err on
+ * a document that does not fit (400), STORE_FULL / STORE_ERR otherwise.
+ */
+int store_import_experiment(struct store *st, const json_t *doc, char *id, size_t idlen,
+			    char *err, size_t elen);
+
+/* ---- store reads (any thread; each thread gets its own read connection) ---- */
+
+/*
+ * The result document of api.md for one experiment: {"experiment": ...,
+ * "runs": [...]} (with_runs) or the experiment object alone, built exactly
+ * as `svabench run --offline --json` builds it (core/result.c) so the two
+ * compare equal but for ids, timings and sim.wall_ns. NULL with
+ * STORE_NOT_FOUND / STORE_ERR in *rc.
+ */
+json_t *store_experiment_doc(struct store *st, const char *exp_pub, int with_runs, int *rc);
+
+/* Filters and page of GET /api/v1/experiments. */
+struct list_query {
+	const char *label, *target, *workload, *status; /* NULL: any */
+	int limit;            /* 1..1000 */
+	int64_t cursor;       /* 0: first page; else from the previous page's next_cursor */
+};
+
+/* {"experiments": [experiment objects, newest first], "next_cursor": "..."|null} */
+json_t *store_list_experiments(struct store *st, const struct list_query *q, int *rc);
+/* {"runs": [...], "next_cursor": ...} of one experiment (limit/cursor as above). */
+json_t *store_list_runs(struct store *st, const char *exp_pub, int limit, int64_t cursor, int *rc);
+/* {"run": "e1-r2", "samples": [{"t_ns": n, "metrics": {...}}, ...], "next_cursor": ...} */
+json_t *store_run_samples(struct store *st, const char *run_pub, int limit, int64_t cursor, int *rc);
+
+struct store_stats {
+	int64_t experiments;
+	int64_t runs_by_status[6]; /* queued running done failed interrupted cancelled */
+	int64_t samples;
+	int64_t file_bytes;        /* database + WAL */
+};
+
+int store_stats(struct store *st, struct store_stats *s);
+/* Status names in store_stats order. */
+extern const char *const run_status_names[6];
+
+/* ---- scheduler.c ---- */
+
+struct scheduler;
+
+struct scheduler *scheduler_start(struct store *st, const struct config *c, char *err, size_t len);
+/* Stops starting runs, kills running workers (their runs stay `running`, so
+ * the next start re-queues them), joins the thread. */
+void scheduler_stop(struct scheduler *s);
+
+/*
+ * Validates and persists a spec, then wakes the scheduler. 0 with the new id;
+ * on a bad spec -1 with *e filled (400); STORE_FULL / STORE_ERR otherwise.
+ */
+int scheduler_submit(struct scheduler *s, const char *text, size_t len, char *id, size_t idlen,
+		     struct spec_error *e);
+/* Cancels queued and running runs of an experiment (STORE_* codes). */
+int scheduler_cancel(struct scheduler *s, const char *exp_pub);
+
+struct scheduler_stats {
+	int workers_busy, workers_max;
+	int64_t runs_started, runs_finished, workers_killed;
+	int store_failing;            /* the last write failed (disk full...) */
+	char store_error[256];
+};
+
+void scheduler_stats(struct scheduler *s, struct scheduler_stats *out);
+
+/* ---- worker.c ---- */
+
+/*
+ * The worker process: reads {"spec": ..., "index": n} from stdin, runs that
+ * run of the plan, writes JSON lines to stdout: {"sample": {"t_ns": n,
+ * "metrics": {...}}} per sample, then {"result": {"status", "reason",
+ * "metrics", "examples"}}. Returns the process exit status.
+ */
+int worker_main(void);
+
+/* ---- auth.c ---- */
+
+/* Creates var/token (0600, 32 random bytes hex) if missing and loads it. */
+int auth_init(const char *var, char *token, size_t len, char *err, size_t elen);
+/* 1 when the Authorization header carries the token (constant-time compare). */
+int auth_check(const char *token, const char *authorization_header);
+
+/* ---- http.c ---- */
+
+struct http;
+
+struct http_ctx {
+	struct store *store;
+	struct scheduler *sched;
+	const struct config *cfg;
+	const char *token;
+};
+
+/* Starts the libmicrohttpd daemon; NULL with a message on failure. */
+struct http *http_start(const struct http_ctx *ctx, char *err, size_t len);
+void http_stop(struct http *h);
+
+#endif
