@@ -1,0 +1,182 @@
+/*
+ * main.c - svabenchd: opens the store under --var, re-queues what a crash
+ * left running, queues the default suite on an empty store, runs the
+ * scheduler and the HTTP API, and stops cleanly on SIGINT/SIGTERM.
+ * `svabenchd --worker` is the worker process the scheduler execs.
+ */
+#define _GNU_SOURCE
+#include "daemon.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void die(const char *msg)
+{
+	fprintf(stderr, "svabenchd: %s\n", msg);
+	exit(1);
+}
+
+static int log_fd = -1, term_fd = -1;
+
+/* Everything written to stderr also lands in var/svabenchd.log. */
+static void *tee_thread(void *arg)
+{
+	int in = *(int *)arg;
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		if (write(term_fd, buf, (size_t)n) < 0) {
+			/* the terminal went away; keep logging to the file */
+		}
+		if (write(log_fd, buf, (size_t)n) < 0)
+			break;
+	}
+	return NULL;
+}
+
+static void start_log(const char *var)
+{
+	static int pfd[2];
+	char path[4200];
+	pthread_t t;
+
+	snprintf(path, sizeof(path), "%s/svabenchd.log", var);
+	log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (log_fd < 0 || pipe2(pfd, O_CLOEXEC)) {
+		fprintf(stderr, "svabenchd: cannot open %s: %s; logging to stderr only\n", path,
+			strerror(errno));
+		return;
+	}
+	term_fd = fcntl(2, F_DUPFD_CLOEXEC, 3);
+	dup2(pfd[1], 2);
+	close(pfd[1]);
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	if (pthread_create(&t, NULL, tee_thread, &pfd[0]) == 0)
+		pthread_detach(t);
+}
+
+static int json_file(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return n > 5 && !strcmp(d->d_name + n - 5, ".json") && d->d_name[0] != '.';
+}
+
+/* Queues suites/default/ (sorted by name) on an empty store. */
+static void queue_default_suite(struct scheduler *sched, const char *dir)
+{
+	struct dirent **names;
+	int n = scandir(dir, &names, json_file, alphasort);
+
+	if (n < 0) {
+		fprintf(stderr, "svabenchd: default suite %s: %s; nothing queued\n", dir, strerror(errno));
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		char path[8400], id[32];
+		struct spec_error e;
+		FILE *f;
+		char *text = NULL;
+		size_t len = 0;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+		f = fopen(path, "r");
+		if (f) {
+			text = malloc(SPEC_MAX_BYTES + 1);
+			if (text)
+				len = fread(text, 1, SPEC_MAX_BYTES + 1, f);
+			fclose(f);
+		}
+		if (!text || len > SPEC_MAX_BYTES) {
+			fprintf(stderr, "svabenchd: default suite: cannot read %s\n", path);
+		} else if (scheduler_submit(sched, text, len, id, sizeof(id), &e)) {
+			fprintf(stderr, "svabenchd: default suite: %s: %s%s%s\n", path, e.field,
+				e.field[0] ? ": " : "", e.msg);
+		} else {
+			fprintf(stderr, "svabenchd: queued %s as %s\n", names[i]->d_name, id);
+		}
+		free(text);
+		free(names[i]);
+	}
+	free(names);
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg;
+	char err[4608], token[128], path[4200];
+	struct store *st;
+	struct scheduler *sched;
+	struct http *http;
+	struct http_ctx ctx;
+	sigset_t sigs;
+	int sig, requeued = 0, rc;
+
+	rc = config_parse(argc, argv, &cfg, err, sizeof(err));
+	if (rc == 1)
+		return 0;
+	if (rc) {
+		fprintf(stderr, "svabenchd: %s\n", err);
+		return 2;
+	}
+	if (cfg.worker_mode)
+		return worker_main();
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+	if (mkdir(cfg.var, 0700) && errno != EEXIST) {
+		snprintf(err, sizeof(err), "cannot create --var %s: %s", cfg.var, strerror(errno));
+		die(err);
+	}
+	start_log(cfg.var);
+	if (auth_init(cfg.var, token, sizeof(token), err, sizeof(err)))
+		die(err);
+	snprintf(path, sizeof(path), "%s/svabench.db", cfg.var);
+	st = store_open(path, err, sizeof(err));
+	if (!st)
+		die(err);
+	if (store_recover(st, &requeued))
+		fprintf(stderr, "svabenchd: recovering interrupted runs failed: %s\n", store_error(st));
+	else if (requeued)
+		fprintf(stderr, "svabenchd: %d interrupted run(s) re-queued\n", requeued);
+	sched = scheduler_start(st, &cfg, err, sizeof(err));
+	if (!sched)
+		die(err);
+	if (!cfg.no_default_suite && store_is_empty(st) == 1)
+		queue_default_suite(sched, cfg.suite_dir);
+	ctx = (struct http_ctx){st, sched, &cfg, token};
+	http = http_start(&ctx, err, sizeof(err));
+	if (!http) {
+		scheduler_stop(sched);
+		store_close(st);
+		die(err);
+	}
+	printf("svabenchd: serving http://%s:%d/\n", cfg.listen_host, cfg.port);
+	fflush(stdout);
+	fprintf(stderr, "svabenchd: serving http://%s:%d/ (var %s, %d workers)\n", cfg.listen_host,
+		cfg.port, cfg.var, cfg.workers);
+
+	while (sigwait(&sigs, &sig) == EINTR)
+		;
+	fprintf(stderr, "svabenchd: %s, stopping\n", strsignal(sig));
+	http_stop(http);
+	scheduler_stop(sched);
+	if (store_recover(st, &requeued) == 0 && requeued)
+		fprintf(stderr, "svabenchd: %d running run(s) re-queued for the next start\n", requeued);
+	store_close(st);
+	fprintf(stderr, "svabenchd: stopped\n");
+	return 0;
+}
