@@ -5,7 +5,7 @@
 #
 # 1. build/tests/sim/bench_sim: the simulator's throughput (it prints its
 #    own figures).
-# 2. The default suite (scripts/run.sh) with 2 jobs: its wall time against
+# 2. The default suite (scripts/offline-suite.sh) with 2 jobs: its wall time against
 #    the 20 s target. The suite's tables go to build/bench/default-suite.log.
 # Exits 1 when a step is missing or fails. `make bench` builds, then runs it.
 set -euo pipefail
@@ -25,11 +25,11 @@ else
 fi
 echo
 
-echo "== default suite: scripts/run.sh --jobs 2"
+echo "== default suite: scripts/offline-suite.sh --jobs 2"
 mkdir -p build/bench
 log=build/bench/default-suite.log
 t0=$(date +%s.%N)
-if scripts/run.sh --jobs 2 >"$log" 2>&1; then
+if scripts/offline-suite.sh --jobs 2 >"$log" 2>&1; then
 	t1=$(date +%s.%N)
 	awk -v a="$t0" -v b="$t1" \
 		'BEGIN { printf "default suite wall time: %.1f s (target <= 20 s)\n", b - a }'

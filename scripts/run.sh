@@ -1,62 +1,18 @@
 #!/usr/bin/env bash
-# run.sh - run the default suite offline and print each result table.
+# run.sh - what `make run` starts: svabenchd on 127.0.0.1 with ./var/.
 #
-#   scripts/run.sh [--jobs N] [SPEC.json...]
+#   scripts/run.sh [svabenchd options...]
 #
-# Runs each spec (default: suites/default/*.json, in name order) with
-# `build/svabench run --offline`, a heading before each, the total wall time
-# at the end. Exits 1 when any spec failed. --jobs (default: the number of
-# cores) is passed on to svabench. Until the daemon exists (issue 4) this is
-# what `make run` does.
+# On an empty ./var/svabench.db the daemon queues the default suite
+# (suites/default/) and prints the dashboard URL; Ctrl-C (SIGINT) or SIGTERM
+# stops it cleanly and re-queues whatever was running. Defaults:
+# --listen 127.0.0.1:8470 --var ./var; SVABENCH_LISTEN overrides the address.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-jobs=$(nproc 2>/dev/null || echo 1)
-specs=()
-while [ $# -gt 0 ]; do
-	case $1 in
-	--jobs) [ $# -ge 2 ] || { echo "run.sh: --jobs needs a number" >&2; exit 2; }
-		jobs=$2; shift 2 ;;
-	--jobs=*) jobs=${1#--jobs=}; shift ;;
-	-h|--help) sed -n '2,10s/^# \{0,1\}//p' "$0"; exit 0 ;;
-	-*) echo "run.sh: unknown option '$1'" >&2; exit 2 ;;
-	*) specs+=("$1"); shift ;;
-	esac
-done
-if [ ${#specs[@]} -eq 0 ]; then
-	shopt -s nullglob
-	specs=(suites/default/*.json)
-	shopt -u nullglob
-	[ ${#specs[@]} -gt 0 ] || { echo "run.sh: no specs in suites/default/" >&2; exit 2; }
-fi
-
-svabench=build/svabench
-[ -x "$svabench" ] || { echo "run.sh: $svabench is missing; run 'make' first" >&2; exit 2; }
-
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
-
-start=$(now)
-failed=()
-for spec in "${specs[@]}"; do
-	title=$(sed -n 's/.*"name"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$spec" | head -n 1)
-	echo "== ${spec##*/}${title:+: $title}"
-	t0=$(now)
-	rc=0
-	"$svabench" run --offline "$spec" --jobs "$jobs" </dev/null || rc=$?
-	if [ "$rc" -ne 0 ]; then
-		failed+=("${spec##*/} (exit $rc)")
-		echo "== ${spec##*/}: FAILED (exit $rc) after $(secs "$t0" "$(now)") s"
-	else
-		echo "== ${spec##*/}: $(secs "$t0" "$(now)") s"
-	fi
-	echo
-done
-
-echo "${#specs[@]} specs, ${#failed[@]} failed, wall time $(secs "$start" "$(now)") s (--jobs $jobs)"
-if [ ${#failed[@]} -gt 0 ]; then
-	printf 'failed: %s\n' "${failed[@]}" >&2
-	exit 1
-fi
+[ -x build/svabenchd ] || { echo "run.sh: build/svabenchd is missing; run 'make' first" >&2; exit 2; }
+mkdir -p var
+chmod 700 var
+exec build/svabenchd --listen "${SVABENCH_LISTEN:-127.0.0.1:8470}" --var ./var "$@"
