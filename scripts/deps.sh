@@ -8,7 +8,7 @@
 # command to run and exits 1. --bench adds what the benchmarks need.
 set -euo pipefail
 
-need=(libjansson-dev libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev curl libpfm4-dev
+need=(libjansson-dev libsqlite3-dev sqlite3 libmicrohttpd-dev libcurl4-openssl-dev curl libpfm4-dev
       gnuplot-nox valgrind python3 pkg-config)
 bench=0
 for arg in "$@"; do
