@@ -7,6 +7,7 @@
 #    own figures).
 # 2. The default suite (scripts/offline-suite.sh) with 2 jobs: its wall time against
 #    the 20 s target. The suite's tables go to build/bench/default-suite.log.
+# 3. scripts/bench-daemon.sh: svabenchd under wrk beside nginx, RSS, ingest.
 # Exits 1 when a step is missing or fails. `make bench` builds, then runs it.
 set -euo pipefail
 
@@ -39,4 +40,7 @@ else
 	tail -n 20 "$log" >&2
 	status=1
 fi
+echo
+echo "== daemon: scripts/bench-daemon.sh"
+scripts/bench-daemon.sh </dev/null || { echo "bench-daemon.sh failed" >&2; status=1; }
 exit "$status"
