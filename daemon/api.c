@@ -1,0 +1,431 @@
+/*
+ * api.c - the routes of api.md's HTTP API and their handlers: targets,
+ * experiments (submit, list, show, runs, cancel), samples, import, /metrics.
+ * http.c has already matched the route, checked the token of a POST and
+ * read its body; a handler parses what is left (query, JSON body), calls
+ * the store or the scheduler, and answers once.
+ *
+ * Error codes (the "code" of an error body), by status:
+ *   400 invalid_json (the body is not one JSON object, or repeats a key),
+ *       invalid_spec (a spec field; "field" names it), invalid_param (a
+ *       spec's params.NAME), invalid_query (a query parameter, unknown or
+ *       bad; "field" names it), invalid_document (an import that does not
+ *       fit)
+ *   401 unauthorized, 404 not_found, 405 method_not_allowed, 409 conflict,
+ *   413 payload_too_large, 415 unsupported_media_type,
+ *   503 storage_full (the disk or quota is full), overloaded (out of memory)
+ *   500 internal (the store failed in a way it did not expect; logged)
+ */
+#include "http_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LIMIT_MAX 1000
+#define LIMIT_DEFAULT 50
+#define LIMIT_DEFAULT_RUNS 1000
+
+/* ---- answers for the store's and the scheduler's errors ---- */
+
+static enum MHD_Result store_failed(struct request *r, int rc, const char *what, const char *id)
+{
+	struct store *st = r->h->ctx.store;
+	const char *msg = store_error(st);
+
+	if (!msg || !*msg)
+		msg = "no message";
+	switch (rc) {
+	case STORE_NOT_FOUND:
+		return reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL, "no %s %s", what, id);
+	case STORE_CONFLICT:
+		return reply_error(r, MHD_HTTP_CONFLICT, "conflict", NULL,
+				   "%s %s has already finished", what, id);
+	case STORE_FULL:
+		fprintf(stderr, "svabenchd: storage full: %s\n", msg);
+		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "storage_full", NULL,
+				   "storage full: %s", msg);
+	case STORE_OK:
+		/* NULL with no error: memory ran out */
+		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL,
+				   "out of memory");
+	default:
+		fprintf(stderr, "svabenchd: store error on %s %s: %s\n", what, id, msg);
+		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", NULL,
+				   "the store failed: %s", msg);
+	}
+}
+
+/* ---- query strings ---- */
+
+#define QUERY_MAX 8
+
+struct query {
+	const char *const *names;    /* allowed, NULL-terminated */
+	const char *values[QUERY_MAX];
+	const char *bad;             /* the first unknown or repeated parameter */
+	int repeated;
+};
+
+static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				 const char *value)
+{
+	struct query *q = cls;
+
+	(void)kind;
+	for (int i = 0; q->names[i]; i++) {
+		if (strcmp(key, q->names[i]))
+			continue;
+		if (q->values[i]) {
+			q->bad = q->names[i];
+			q->repeated = 1;
+			return MHD_NO;
+		}
+		q->values[i] = value ? value : "";
+		return MHD_YES;
+	}
+	q->bad = key;
+	return MHD_NO;
+}
+
+/* Collects the query; 1 when it was refused (answered in *res). */
+static int read_query(struct request *r, struct query *q, enum MHD_Result *res)
+{
+	char allowed[256] = "";
+
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_arg, q);
+	if (!q->bad)
+		return 0;
+	for (int i = 0; q->names[i]; i++) {
+		size_t n = strlen(allowed);
+
+		snprintf(allowed + n, sizeof(allowed) - n, "%s%s", i ? ", " : "", q->names[i]);
+	}
+	if (q->repeated)
+		*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", q->bad,
+				   "query parameter '%s' is given more than once", q->bad);
+	else if (!allowed[0])
+		*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", q->bad,
+				   "unknown query parameter '%s'; this resource takes none", q->bad);
+	else
+		*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", q->bad,
+				   "unknown query parameter '%s'; allowed: %s", q->bad, allowed);
+	return 1;
+}
+
+/* Refuses any query parameter; 1 when answered. */
+static int no_query(struct request *r, enum MHD_Result *res)
+{
+	static const char *const none[] = {NULL};
+	struct query q = {.names = none};
+
+	return read_query(r, &q, res);
+}
+
+/* A decimal integer lo..hi, the whole string. */
+static int parse_int(const char *s, long long lo, long long hi, long long *out)
+{
+	char *end;
+	long long v;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* limit (lo 1, hi LIMIT_MAX, default dflt) and cursor from values; 1 when refused. */
+static int page_args(struct request *r, const char *limit, const char *cursor, int dflt,
+		     int *lim, int64_t *cur, enum MHD_Result *res)
+{
+	long long v;
+
+	*lim = dflt;
+	*cur = 0;
+	if (limit) {
+		if (parse_int(limit, 1, LIMIT_MAX, &v)) {
+			*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", "limit",
+					   "limit must be an integer 1..%d, got '%.40s'", LIMIT_MAX,
+					   limit);
+			return 1;
+		}
+		*lim = (int)v;
+	}
+	if (cursor && *cursor) {
+		if (parse_int(cursor, 0, INT64_MAX, &v)) {
+			*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", "cursor",
+					   "cursor must be a next_cursor of a previous page, got '%.40s'",
+					   cursor);
+			return 1;
+		}
+		*cur = v;
+	}
+	return 0;
+}
+
+/* ---- handlers ---- */
+
+static enum MHD_Result h_index(struct request *r)
+{
+	json_t *doc, *list = json_array();
+	enum MHD_Result res;
+
+	if (no_query(r, &res))
+		return res;
+	for (size_t i = 0; list && i < api_nroutes; i++) {
+		if (json_array_append_new(list, json_pack("{s:s, s:s}", "method",
+							  api_routes[i].method, "path",
+							  api_routes[i].pattern))) {
+			json_decref(list);
+			list = NULL;
+		}
+	}
+	if (!list)
+		return reply_json(r, MHD_HTTP_OK, NULL);
+	doc = json_pack("{s:s, s:s, s:o}", "name", "svabenchd", "version", SVABENCH_VERSION,
+			"endpoints", list);
+	return reply_json(r, MHD_HTTP_OK, doc);
+}
+
+static enum MHD_Result h_targets(struct request *r)
+{
+	enum MHD_Result res;
+
+	if (no_query(r, &res))
+		return res;
+	return reply_json(r, MHD_HTTP_OK, describe_targets_json());
+}
+
+static enum MHD_Result h_target(struct request *r)
+{
+	const struct target *t = target_find(r->ids[0]);
+	enum MHD_Result res;
+
+	if (no_query(r, &res))
+		return res;
+	if (!t)
+		return reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL, "no target %s",
+				   r->ids[0]);
+	return reply_json(r, MHD_HTTP_OK, describe_target_json(t));
+}
+
+/* The code of a refused spec: by where the spec went wrong. */
+static const char *spec_error_code(const struct spec_error *e)
+{
+	if (!e->field[0] && (!strncmp(e->msg, "not JSON", 8) || !strncmp(e->msg, "expected a JSON", 15)))
+		return "invalid_json";
+	if (!strncmp(e->field, "params.", 7))
+		return "invalid_param";
+	return "invalid_spec";
+}
+
+static enum MHD_Result h_submit(struct request *r)
+{
+	const struct http_ctx *ctx = &r->h->ctx;
+	struct spec_error e;
+	char id[64], location[128];
+	json_t *exp, *body;
+	int rc, src = 0;
+	enum MHD_Result res;
+
+	if (no_query(r, &res))
+		return res;
+	if (!ctx->sched)
+		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL,
+				   "the scheduler is not running");
+	memset(&e, 0, sizeof(e));
+	rc = scheduler_submit(ctx->sched, r->body, r->len, id, sizeof(id), &e);
+	if (rc && e.msg[0])
+		return reply_error(r, MHD_HTTP_BAD_REQUEST, spec_error_code(&e),
+				   e.field[0] ? e.field : NULL, "%s", e.msg);
+	if (rc)
+		return store_failed(r, rc, "experiment", "(new)");
+	snprintf(location, sizeof(location), "/api/v1/experiments/%s", id);
+	body = json_pack("{s:s, s:s}", "id", id, "status", "queued");
+	exp = store_experiment_doc(ctx->store, id, 0, &src);
+	if (body && exp && json_object_get(exp, "runs_total"))
+		json_object_set(body, "runs_total", json_object_get(exp, "runs_total"));
+	json_decref(exp);
+	return reply_created(r, MHD_HTTP_ACCEPTED, body, location);
+}
+
+static enum MHD_Result h_list(struct request *r)
+{
+	static const char *const names[] = {"label", "target", "workload", "status",
+					    "limit", "cursor", NULL};
+	struct query q = {.names = names};
+	struct list_query lq = {0};
+	enum MHD_Result res;
+	json_t *doc;
+	int rc = STORE_OK, known = 0;
+
+	if (read_query(r, &q, &res))
+		return res;
+	if (page_args(r, q.values[4], q.values[5], LIMIT_DEFAULT, &lq.limit, &lq.cursor, &res))
+		return res;
+	lq.label = q.values[0];
+	lq.target = q.values[1];
+	lq.workload = q.values[2];
+	lq.status = q.values[3];
+	if (lq.status) {
+		char allowed[128] = "";
+
+		for (int i = 0; i < 6; i++) {
+			size_t n = strlen(allowed);
+
+			known |= !strcmp(lq.status, run_status_names[i]);
+			snprintf(allowed + n, sizeof(allowed) - n, "%s%s", i ? ", " : "",
+				 run_status_names[i]);
+		}
+		if (!known)
+			return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", "status",
+					   "unknown status '%.40s'; allowed: %s", lq.status, allowed);
+	}
+	doc = store_list_experiments(r->h->ctx.store, &lq, &rc);
+	if (!doc)
+		return store_failed(r, rc, "experiment list", "");
+	return reply_json(r, MHD_HTTP_OK, doc);
+}
+
+static enum MHD_Result h_experiment(struct request *r)
+{
+	enum MHD_Result res;
+	json_t *doc;
+	int rc = STORE_OK;
+
+	if (no_query(r, &res))
+		return res;
+	doc = store_experiment_doc(r->h->ctx.store, r->ids[0], 1, &rc);
+	if (!doc)
+		return store_failed(r, rc, "experiment", r->ids[0]);
+	return reply_json(r, MHD_HTTP_OK, doc);
+}
+
+static enum MHD_Result h_runs(struct request *r)
+{
+	static const char *const names[] = {"limit", "cursor", NULL};
+	struct query q = {.names = names};
+	enum MHD_Result res;
+	int64_t cursor;
+	json_t *doc;
+	int limit, rc = STORE_OK;
+
+	if (read_query(r, &q, &res) ||
+	    page_args(r, q.values[0], q.values[1], LIMIT_DEFAULT_RUNS, &limit, &cursor, &res))
+		return res;
+	doc = store_list_runs(r->h->ctx.store, r->ids[0], limit, cursor, &rc);
+	if (!doc)
+		return store_failed(r, rc, "experiment", r->ids[0]);
+	return reply_json(r, MHD_HTTP_OK, doc);
+}
+
+static enum MHD_Result h_samples(struct request *r)
+{
+	static const char *const names[] = {"limit", "cursor", NULL};
+	struct query q = {.names = names};
+	enum MHD_Result res;
+	int64_t cursor;
+	json_t *doc;
+	int limit, rc = STORE_OK;
+
+	if (read_query(r, &q, &res) ||
+	    page_args(r, q.values[0], q.values[1], LIMIT_DEFAULT_RUNS, &limit, &cursor, &res))
+		return res;
+	doc = store_run_samples(r->h->ctx.store, r->ids[0], limit, cursor, &rc);
+	if (!doc)
+		return store_failed(r, rc, "run", r->ids[0]);
+	return reply_json(r, MHD_HTTP_OK, doc);
+}
+
+static enum MHD_Result h_cancel(struct request *r)
+{
+	const struct http_ctx *ctx = &r->h->ctx;
+	enum MHD_Result res;
+	json_t *exp;
+	int rc;
+
+	if (no_query(r, &res))
+		return res;
+	if (!ctx->sched)
+		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL,
+				   "the scheduler is not running");
+	rc = scheduler_cancel(ctx->sched, r->ids[0]);
+	if (rc)
+		return store_failed(r, rc, "experiment", r->ids[0]);
+	exp = store_experiment_doc(ctx->store, r->ids[0], 0, &rc);
+	if (!exp)
+		exp = json_pack("{s:s}", "id", r->ids[0]);
+	return reply_json(r, MHD_HTTP_ACCEPTED, exp);
+}
+
+static enum MHD_Result h_import(struct request *r)
+{
+	const struct http_ctx *ctx = &r->h->ctx;
+	char id[64], err[512] = "", location[128];
+	json_error_t jerr;
+	enum MHD_Result res;
+	json_t *doc, *exp;
+	int rc;
+
+	if (no_query(r, &res))
+		return res;
+	doc = json_loadb(r->body, r->len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!doc)
+		return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_json", NULL,
+				   "not JSON: line %d, column %d: %s", jerr.line, jerr.column,
+				   jerr.text);
+	if (!json_is_object(doc)) {
+		json_decref(doc);
+		return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_json", NULL,
+				   "expected a result document, {\"experiment\": ..., \"runs\": [...]}");
+	}
+	rc = store_import_experiment(ctx->store, doc, id, sizeof(id), err, sizeof(err));
+	json_decref(doc);
+	if (rc && rc != STORE_FULL && err[0])
+		return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_document", NULL, "%s", err);
+	if (rc)
+		return store_failed(r, rc, "experiment", "(import)");
+	snprintf(location, sizeof(location), "/api/v1/experiments/%s", id);
+	exp = store_experiment_doc(ctx->store, id, 0, &rc);
+	if (!exp)
+		exp = json_pack("{s:s}", "id", id);
+	return reply_created(r, MHD_HTTP_CREATED, exp, location);
+}
+
+static enum MHD_Result h_metrics(struct request *r)
+{
+	enum MHD_Result res;
+	size_t len = 0;
+	char *text;
+
+	if (no_query(r, &res))
+		return res;
+	text = prom_render(r->h, &len);
+	if (!text)
+		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL,
+				   "out of memory");
+	res = reply_text(r, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", text, len);
+	free(text);
+	return res;
+}
+
+const struct route api_routes[] = {
+	{"GET", "/", BODY_NONE, h_index},
+	{"GET", "/api/v1/targets", BODY_NONE, h_targets},
+	{"GET", "/api/v1/targets/*", BODY_NONE, h_target},
+	{"GET", "/api/v1/experiments", BODY_NONE, h_list},
+	{"POST", "/api/v1/experiments", BODY_JSON, h_submit},
+	{"GET", "/api/v1/experiments/*", BODY_NONE, h_experiment},
+	{"GET", "/api/v1/experiments/*/runs", BODY_NONE, h_runs},
+	{"POST", "/api/v1/experiments/*/cancel", BODY_NONE, h_cancel},
+	{"GET", "/api/v1/runs/*/samples", BODY_NONE, h_samples},
+	{"POST", "/api/v1/import", BODY_JSON, h_import},
+	{"GET", "/metrics", BODY_NONE, h_metrics},
+};
+
+const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

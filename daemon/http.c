@@ -1,0 +1,548 @@
+/*
+ * http.c - svabenchd's HTTP server: libmicrohttpd with an internal thread
+ * pool, the route table of api.c matched by path then method, and the
+ * checks every request passes before a handler sees it, in this order:
+ * 404 unknown path, 405 wrong method, 401 no or wrong token on anything
+ * that changes state, 415 a body that is not JSON, 413 a body over the cap
+ * (from Content-Length before any of it is read; counted as it arrives when
+ * chunked). The answers are JSON errors as api.md shows them.
+ */
+#include "http_internal.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#define JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
+/* ---- answering ---- */
+
+static void count(struct http *h, unsigned status)
+{
+	if (status < HTTP_STATUS_MAX)
+		atomic_fetch_add_explicit(&h->requests[status], 1, memory_order_relaxed);
+}
+
+static int add_header(struct MHD_Response *resp, const char *name, const char *value)
+{
+	return MHD_add_response_header(resp, name, value) == MHD_YES ? 0 : -1;
+}
+
+/*
+ * Queues buf (malloc'd, taken over) as the response. Responses are never
+ * cached except the targets' descriptions, which change only with the
+ * binary.
+ */
+static enum MHD_Result queue(struct request *r, unsigned status, const char *ctype, char *buf,
+			     size_t len, const char *location, const char *allow)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ok;
+	int bad = 0;
+
+	resp = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(buf);
+		return MHD_NO;
+	}
+	bad |= add_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	bad |= add_header(resp, "X-Content-Type-Options", "nosniff");
+	if (!r->route || strncmp(r->route->pattern, "/api/v1/targets", 15) || status >= 300)
+		bad |= add_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (location)
+		bad |= add_header(resp, MHD_HTTP_HEADER_LOCATION, location);
+	if (allow)
+		bad |= add_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+	if (status == MHD_HTTP_UNAUTHORIZED)
+		bad |= add_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"svabenchd\"");
+	if (bad) {
+		MHD_destroy_response(resp);
+		return MHD_NO;
+	}
+	ok = MHD_queue_response(r->conn, status, resp);
+	MHD_destroy_response(resp);
+	if (ok == MHD_YES) {
+		r->answered = 1;
+		count(r->h, status);
+	}
+	return ok;
+}
+
+/* v (stolen) as compact JSON with a newline; NULL on OOM. */
+static char *dump_json(json_t *v, size_t *len)
+{
+	char *s = json_dumps(v, JSON_FLAGS | JSON_ENCODE_ANY), *t;
+	size_t n;
+
+	json_decref(v);
+	if (!s)
+		return NULL;
+	n = strlen(s);
+	t = realloc(s, n + 2);
+	if (!t) {
+		free(s);
+		return NULL;
+	}
+	t[n] = '\n';
+	t[n + 1] = '\0';
+	*len = n + 1;
+	return t;
+}
+
+/* The last resort when memory ran out: a static 503 body. */
+static enum MHD_Result reply_oom(struct request *r)
+{
+	static const char body[] =
+		"{\"error\":{\"code\":\"overloaded\",\"message\":\"out of memory\",\"field\":null}}\n";
+	char *buf = malloc(sizeof(body));
+
+	fprintf(stderr, "svabenchd: http: out of memory answering %s\n",
+		r->route ? r->route->pattern : "a request");
+	if (!buf)
+		return MHD_NO;
+	memcpy(buf, body, sizeof(body));
+	return queue(r, MHD_HTTP_SERVICE_UNAVAILABLE, "application/json", buf, sizeof(body) - 1,
+		     NULL, NULL);
+}
+
+static enum MHD_Result reply_json_with(struct request *r, unsigned status, json_t *v,
+				       const char *location, const char *allow)
+{
+	size_t len = 0;
+	char *buf;
+
+	if (!v)
+		return reply_oom(r);
+	buf = dump_json(v, &len);
+	if (!buf)
+		return reply_oom(r);
+	return queue(r, status, "application/json", buf, len, location, allow);
+}
+
+enum MHD_Result reply_json(struct request *r, unsigned status, json_t *v)
+{
+	return reply_json_with(r, status, v, NULL, NULL);
+}
+
+enum MHD_Result reply_created(struct request *r, unsigned status, json_t *v, const char *location)
+{
+	return reply_json_with(r, status, v, location, NULL);
+}
+
+enum MHD_Result reply_text(struct request *r, unsigned status, const char *ctype,
+			   const char *buf, size_t len)
+{
+	char *copy = malloc(len ? len : 1);
+
+	if (!copy)
+		return reply_oom(r);
+	memcpy(copy, buf, len);
+	return queue(r, status, ctype, copy, len, NULL, NULL);
+}
+
+static json_t *error_json(const char *code, const char *field, const char *msg)
+{
+	return json_pack("{s:{s:s, s:s, s:s?}}", "error", "code", code, "message", msg,
+			 "field", field);
+}
+
+static enum MHD_Result reply_error_v(struct request *r, unsigned status, const char *code,
+				     const char *field, const char *allow, const char *fmt,
+				     va_list ap)
+{
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	return reply_json_with(r, status, error_json(code, field, msg), NULL, allow);
+}
+
+enum MHD_Result reply_error(struct request *r, unsigned status, const char *code,
+			    const char *field, const char *fmt, ...)
+{
+	enum MHD_Result rc;
+	va_list ap;
+
+	va_start(ap, fmt);
+	rc = reply_error_v(r, status, code, field, NULL, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static enum MHD_Result reply_error_allow(struct request *r, const char *allow, const char *fmt,
+					 ...) __attribute__((format(printf, 3, 4)));
+
+static enum MHD_Result reply_error_allow(struct request *r, const char *allow, const char *fmt,
+					 ...)
+{
+	enum MHD_Result rc;
+	va_list ap;
+
+	va_start(ap, fmt);
+	rc = reply_error_v(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed", NULL, allow, fmt,
+			   ap);
+	va_end(ap);
+	return rc;
+}
+
+enum MHD_Result reply_method_not_allowed(struct request *r, const char *allow)
+{
+	return reply_error_allow(r, allow, "method not allowed here; allowed: %s", allow);
+}
+
+/* ---- routing ---- */
+
+static int id_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '_' || c == '.';
+}
+
+/*
+ * 1 when path matches pattern, its '*' segments copied into ids. A '*'
+ * matches one segment of id characters, at most HTTP_ID_MAX of them.
+ */
+static int match(const char *pattern, const char *path, char ids[][HTTP_ID_MAX + 1])
+{
+	int k = 0;
+
+	while (*pattern && *path) {
+		if (*pattern == '*') {
+			size_t n = 0;
+
+			while (path[n] && path[n] != '/') {
+				if (!id_char(path[n]))
+					return 0;
+				n++;
+			}
+			if (!n || n > HTTP_ID_MAX || k == ROUTE_IDS)
+				return 0;
+			memcpy(ids[k], path, n);
+			ids[k][n] = '\0';
+			k++;
+			path += n;
+			pattern++;
+		} else if (*pattern++ != *path++) {
+			return 0;
+		}
+	}
+	return !*pattern && !*path;
+}
+
+static int method_is(const char *method, const char *want)
+{
+	if (!strcmp(method, want))
+		return 1;
+	return !strcmp(want, "GET") && !strcmp(method, MHD_HTTP_METHOD_HEAD);
+}
+
+/* The route for path and method; 405 fills allow, 404 leaves it empty. */
+static const struct route *route_find(const char *path, const char *method,
+				      char ids[][HTTP_ID_MAX + 1], char *allow, size_t alen)
+{
+	allow[0] = '\0';
+	for (size_t i = 0; i < api_nroutes; i++) {
+		const struct route *rt = &api_routes[i];
+		size_t n = strlen(allow);
+
+		if (!match(rt->pattern, path, ids))
+			continue;
+		if (method_is(method, rt->method))
+			return rt;
+		snprintf(allow + n, alen - n, "%s%s", n ? ", " : "",
+			 strcmp(rt->method, "GET") ? rt->method : "GET, HEAD");
+	}
+	return NULL;
+}
+
+/* application/json, with parameters such as charset=utf-8 allowed. */
+static int is_json_type(const char *ct)
+{
+	static const char want[] = "application/json";
+	size_t n = sizeof(want) - 1;
+
+	if (!ct)
+		return 0;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	if (strncasecmp(ct, want, n))
+		return 0;
+	ct += n;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
+/* -1 without a (valid) Content-Length, else its value. */
+static long long content_length(struct MHD_Connection *c)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	char *end;
+	unsigned long long n;
+
+	if (!v || *v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || *end)
+		return (long long)(~0ULL >> 1);
+	return n > (~0ULL >> 1) ? (long long)(~0ULL >> 1) : (long long)n;
+}
+
+static enum MHD_Result too_large(struct request *r)
+{
+	return reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "payload_too_large", NULL,
+			   "request body larger than %zu bytes", r->h->ctx.cfg->body_max);
+}
+
+/*
+ * The checks made on the headers alone, before any of the body is read.
+ * Returns 1 when the request was answered (refused).
+ */
+static int refuse_early(struct request *r, const char *url, const char *method,
+			enum MHD_Result *res)
+{
+	const struct http_ctx *ctx = &r->h->ctx;
+	char allow[128];
+	long long clen;
+
+	r->route = route_find(url, method, r->ids, allow, sizeof(allow));
+	if (!r->route && !allow[0]) {
+		*res = reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL, "no such resource: %.200s",
+				   url);
+		return 1;
+	}
+	if (!r->route) {
+		*res = reply_method_not_allowed(r, allow);
+		return 1;
+	}
+	if (strcmp(r->route->method, "POST"))
+		return 0;
+	if (!auth_check(ctx->token, MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+								MHD_HTTP_HEADER_AUTHORIZATION))) {
+		*res = reply_error(r, MHD_HTTP_UNAUTHORIZED, "unauthorized", NULL,
+				   "this request needs 'Authorization: Bearer TOKEN' with the token "
+				   "in the daemon's var/token");
+		return 1;
+	}
+	if (r->route->body == BODY_JSON &&
+	    !is_json_type(MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+						      MHD_HTTP_HEADER_CONTENT_TYPE))) {
+		*res = reply_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", NULL,
+				   "the body must be JSON: Content-Type: application/json");
+		return 1;
+	}
+	clen = content_length(r->conn);
+	if (clen > (long long)ctx->cfg->body_max) {
+		*res = too_large(r);
+		return 1;
+	}
+	return 0;
+}
+
+/* Keeps up to body_max bytes of the body; past that only remembers it. */
+static int take_body(struct request *r, const char *data, size_t n)
+{
+	size_t max = r->h->ctx.cfg->body_max;
+
+	if (r->too_large || n > max - r->len) {
+		r->too_large = 1;
+		r->dropped += n;
+		free(r->body);
+		r->body = NULL;
+		r->len = r->cap = 0;
+		return 0;
+	}
+	if (r->len + n + 1 > r->cap) {
+		size_t cap = r->cap ? r->cap : 4096;
+		char *b;
+
+		while (cap < r->len + n + 1)
+			cap *= 2;
+		if (cap > max + 1)
+			cap = max + 1;
+		b = realloc(r->body, cap);
+		if (!b)
+			return -1;
+		r->body = b;
+		r->cap = cap;
+	}
+	memcpy(r->body + r->len, data, n);
+	r->len += n;
+	r->body[r->len] = '\0';
+	return 0;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	struct request *r = *con_cls;
+	enum MHD_Result res;
+
+	(void)version;
+	if (!r) {
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return MHD_NO;
+		r->h = cls;
+		r->conn = conn;
+		*con_cls = r;
+		if (refuse_early(r, url, method, &res))
+			return res;
+		/*
+		 * Answered in a later call, even without a body: a response
+		 * queued now makes libmicrohttpd close the connection.
+		 */
+		return MHD_YES;
+	}
+	if (r->answered) {
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		if (take_body(r, upload_data, *upload_data_size))
+			return reply_oom(r);
+		*upload_data_size = 0;
+		/*
+		 * libmicrohttpd cannot answer in the middle of a body: the rest
+		 * is read and dropped, and the 413 follows. A client that keeps
+		 * sending far past the cap is cut off instead.
+		 */
+		if (r->too_large && r->dropped > r->h->ctx.cfg->body_max)
+			return MHD_NO;
+		return MHD_YES;
+	}
+	if (r->too_large)
+		return too_large(r);
+	if (!r->body) {
+		r->body = strdup("");
+		if (!r->body)
+			return reply_oom(r);
+	}
+	return r->route->fn(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode why)
+{
+	struct request *r = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)why;
+	if (!r)
+		return;
+	free(r->body);
+	free(r);
+	*con_cls = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[1024];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	fprintf(stderr, "svabenchd: http: %s\n", msg);
+}
+
+/* cfg's listen address as an IPv4 socket address. */
+static int listen_addr(const struct config *cfg, struct sockaddr_in *sa, char *err, size_t len)
+{
+	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *ai = NULL;
+	int rc;
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons((uint16_t)cfg->port);
+	if (inet_pton(AF_INET, cfg->listen_host, &sa->sin_addr) == 1)
+		return 0;
+	rc = getaddrinfo(cfg->listen_host, NULL, &hints, &ai);
+	if (rc || !ai) {
+		snprintf(err, len, "--listen: cannot resolve '%s' to an IPv4 address: %s",
+			 cfg->listen_host, rc ? gai_strerror(rc) : "no address");
+		return -1;
+	}
+	sa->sin_addr = ((const struct sockaddr_in *)ai->ai_addr)->sin_addr;
+	freeaddrinfo(ai);
+	return 0;
+}
+
+struct http *http_start(const struct http_ctx *ctx, char *err, size_t len)
+{
+	const struct config *cfg = ctx->cfg;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	struct sockaddr_in sa;
+	struct http *h;
+	struct MHD_OptionItem opts[10];
+	int n = 0;
+
+	if (listen_addr(cfg, &sa, err, len))
+		return NULL;
+	h = calloc(1, sizeof(*h));
+	if (!h) {
+		snprintf(err, len, "out of memory");
+		return NULL;
+	}
+	h->ctx = *ctx;
+	for (size_t i = 0; i < HTTP_STATUS_MAX; i++)
+		atomic_init(&h->requests[i], 0);
+	h->prom = prom_cache_new();
+	if (!h->prom) {
+		free(h);
+		snprintf(err, len, "out of memory");
+		return NULL;
+	}
+	flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL
+									 : MHD_USE_POLL;
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &sa};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL};
+	if (cfg->http_threads > 1)
+		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE,
+						    cfg->http_threads, NULL};
+	if (cfg->conn_limit > 0)
+		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, cfg->conn_limit, NULL};
+	if (cfg->per_ip_limit > 0)
+		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+						    cfg->per_ip_limit, NULL};
+	if (cfg->conn_timeout_s > 0)
+		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
+						    cfg->conn_timeout_s, NULL};
+	if (cfg->conn_memory > 0)
+		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+						    (intptr_t)cfg->conn_memory, NULL};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+
+	h->mhd = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, h,
+				  MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+	if (!h->mhd) {
+		snprintf(err, len, "cannot serve on %s:%d (address in use, or not local?)",
+			 cfg->listen_host, cfg->port);
+		prom_cache_free(h->prom);
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+void http_stop(struct http *h)
+{
+	if (!h)
+		return;
+	MHD_stop_daemon(h->mhd);
+	prom_cache_free(h->prom);
+	free(h);
+}

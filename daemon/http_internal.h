@@ -1,0 +1,89 @@
+/*
+ * http_internal.h - what the HTTP server (http.c), the API's route handlers
+ * (api.c) and the /metrics exposition (prom.c) share: one request as a
+ * handler sees it, the route table, and the ways to answer.
+ *
+ * A handler runs on one of libmicrohttpd's pool threads once the request is
+ * complete (headers, and the body when the route takes one) and answers it
+ * exactly once through a reply_* function.
+ */
+#ifndef SVABENCH_HTTP_INTERNAL_H
+#define SVABENCH_HTTP_INTERNAL_H
+
+#include "daemon.h"
+
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#define HTTP_STATUS_MAX 600
+#define ROUTE_IDS 2            /* '*' segments a route pattern may hold */
+#define HTTP_ID_MAX 64         /* longest id or name accepted in a path */
+
+struct request;
+
+/* Answers the request; returns what the access handler gives libmicrohttpd. */
+typedef enum MHD_Result (*route_fn)(struct request *r);
+
+/* Whether a route reads a request body. */
+enum route_body {
+	BODY_NONE,   /* any body is capped and ignored */
+	BODY_JSON,   /* Content-Type must be application/json */
+};
+
+struct route {
+	const char *method;    /* "GET" (HEAD too) or "POST" */
+	const char *pattern;   /* a path; a "*" segment matches one id */
+	enum route_body body;
+	route_fn fn;
+};
+
+extern const struct route api_routes[];
+extern const size_t api_nroutes;
+
+/* The /metrics results section, cached per experiment (prom.c). */
+struct prom_cache;
+
+struct http {
+	struct MHD_Daemon *mhd;
+	struct http_ctx ctx;
+	atomic_uint_fast64_t requests[HTTP_STATUS_MAX]; /* answered, by status */
+	struct prom_cache *prom;
+};
+
+struct request {
+	struct http *h;
+	struct MHD_Connection *conn;
+	const struct route *route;   /* NULL until matched */
+	char ids[ROUTE_IDS][HTTP_ID_MAX + 1]; /* the path's '*' segments */
+	char *body;                  /* NUL-terminated, len bytes */
+	size_t len, cap;
+	int too_large;               /* the body passed cfg->body_max */
+	size_t dropped;              /* bytes of it dropped since */
+	int answered;
+};
+
+/* Queues a JSON response (v is stolen; NULL means out of memory). */
+enum MHD_Result reply_json(struct request *r, unsigned status, json_t *v);
+/* The same with a Location header (201/202). */
+enum MHD_Result reply_created(struct request *r, unsigned status, json_t *v,
+			      const char *location);
+/* Queues text (buf is copied) with the given Content-Type. */
+enum MHD_Result reply_text(struct request *r, unsigned status, const char *ctype,
+			   const char *buf, size_t len);
+/*
+ * Queues {"error": {"code", "message", "field"}}; field may be NULL (then
+ * JSON null). Adds WWW-Authenticate for 401 and Allow when allow is given
+ * (405).
+ */
+enum MHD_Result reply_error(struct request *r, unsigned status, const char *code,
+			    const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+enum MHD_Result reply_method_not_allowed(struct request *r, const char *allow);
+
+/* The body of /metrics (prom.c): malloc'd text, NULL on OOM. */
+char *prom_render(struct http *h, size_t *len);
+struct prom_cache *prom_cache_new(void);
+void prom_cache_free(struct prom_cache *c);
+
+#endif
