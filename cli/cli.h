@@ -6,6 +6,8 @@
 #ifndef SVABENCH_CLI_H
 #define SVABENCH_CLI_H
 
+#include "../core/core.h"
+
 /* Exit statuses (api.md). */
 #define EXIT_OK 0
 #define EXIT_RUN_FAILED 1 /* a run failed, or output could not be written */
@@ -16,6 +18,136 @@ int cmd_describe(int argc, char **argv);
 
 /* `svabench run --offline SPEC|- [--json] [--jobs N]` */
 int cmd_run(int argc, char **argv);
+
+/* `svabench submit SPEC|- [--wait [--timeout S]]`: prints the new id */
+int cmd_submit(int argc, char **argv);
+
+/* `svabench list [--label L] [--target T] [--workload W] [--status S]
+ * [--limit N] [--json]` */
+int cmd_list(int argc, char **argv);
+
+/* `svabench show ID [--json]` */
+int cmd_show(int argc, char **argv);
+
+/* `svabench wait ID [--timeout S]` */
+int cmd_wait(int argc, char **argv);
+
+/* `svabench cancel ID` */
+int cmd_cancel(int argc, char **argv);
+
+/* `svabench export ID [-o FILE]` and `svabench import FILE|-` */
+int cmd_export(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+
+/*
+ * ---- client.c: talking to svabenchd over HTTP (libcurl) ----
+ *
+ * Every daemon command takes --server URL (else SVABENCH_URL, else
+ * http://127.0.0.1:8470) and --var DIR (the token is DIR/token; without
+ * --var, SVABENCH_TOKEN, else ./var/token). Every request is bounded:
+ * CLIENT_CONNECT_TIMEOUT_S to connect, CLIENT_TIMEOUT_S in all.
+ */
+#define CLIENT_DEFAULT_URL "http://127.0.0.1:8470"
+#define CLIENT_CONNECT_TIMEOUT_S 5
+#define CLIENT_TIMEOUT_S 60
+#define CLIENT_BODY_MAX (512L * 1024 * 1024) /* largest answer accepted */
+
+struct client_opts {
+	const char *server; /* --server, or NULL */
+	const char *var;    /* --var, or NULL */
+};
+
+/*
+ * Consumes argv[*i] (and its value, advancing *i) when it is --server or
+ * --var, in either "--opt VALUE" or "--opt=VALUE" form. 1 when consumed,
+ * 0 when argv[*i] is something else, -1 after a message (missing value).
+ */
+int client_option(struct client_opts *o, int argc, char **argv, int *i);
+
+struct client;
+
+/* An answer: the HTTP status, the body (NUL-terminated, owned) and the
+ * Location header ("" when absent or too long). */
+struct client_response {
+	long status;
+	char *body;
+	size_t len;
+	char location[512];
+};
+
+/* A client for o's server, or NULL after a message (bad --server URL, OOM). */
+struct client *client_open(const struct client_opts *o);
+void client_close(struct client *c);
+/* The base URL, without a trailing slash. */
+const char *client_url(const struct client *c);
+
+/*
+ * One request: method GET or POST, path under the base URL ("/api/v1/..."),
+ * body (POSTs send it as application/json with the bearer token). 0 when an
+ * answer arrived, whatever its status (free it with client_response_free);
+ * -1 after a message when the daemon could not be reached or did not answer
+ * in time.
+ */
+int client_request(struct client *c, const char *method, const char *path,
+		   const char *body, size_t len, struct client_response *r);
+void client_response_free(struct client_response *r);
+
+/*
+ * Prints an error answer as one line, "svabench: <field>: <message>" from
+ * api.md's {"error": {...}} body, and returns the exit status it means:
+ * EXIT_USAGE for bad input (400, 404, 413, 415), EXIT_RUN_FAILED otherwise.
+ */
+int client_fail(const struct client *c, const struct client_response *r);
+
+/*
+ * A request whose answer must be a 2xx JSON object: EXIT_OK with *out set
+ * (the caller owns it), or the exit status after a message.
+ */
+int client_call_json(struct client *c, const char *method, const char *path,
+		     const char *body, size_t len, json_t **out);
+
+/*
+ * POSTs body to path, which creates an experiment (submit, import), and
+ * writes the new experiment's id into id: the answer's "id" (or
+ * experiment.id), else the last part of its Location. EXIT_OK, or the exit
+ * status after a message.
+ */
+int client_create(struct client *c, const char *path, const char *body, size_t len,
+		  char *id, size_t idlen);
+
+/* s percent-encoded for a URL path or query (malloc'd), NULL on OOM. */
+char *client_escape(const char *s);
+
+/*
+ * Reads all of path ("-": standard input), at most max bytes, NUL-terminated.
+ * NULL after a message naming what was being read (what: "spec").
+ */
+char *client_read_input(const char *path, const char *what, size_t max, size_t *len);
+
+/*
+ * ---- wait.c ----
+ *
+ * Polls experiment id every CLIENT_POLL_MS until it is done, failed or
+ * cancelled (a progress bar on stderr when it is a terminal). EXIT_OK when
+ * done; EXIT_RUN_FAILED when it failed, was cancelled, or timeout_s (> 0)
+ * passed first; an error's status otherwise.
+ */
+#define CLIENT_POLL_MS 500
+int client_wait(struct client *c, const char *id, double timeout_s);
+
+/* Parses a --timeout value in seconds (> 0); -1 after a message. */
+int cli_parse_seconds(const char *opt, const char *arg, double *out);
+
+/*
+ * ---- docresults.c: a result document back into results ----
+ *
+ * Parses doc's experiment.spec and stores each run of doc's "runs" that is
+ * done or failed at its place in the plan, so core's table can print a
+ * document the daemon returned. 0 with *sp and *rp set (free the results
+ * before the spec), or -1 with a message in err.
+ */
+int doc_results(const json_t *doc, struct spec **sp, struct results **rp,
+		char *err, size_t elen);
 
 /* Prints "svabench: <message>" and a newline on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

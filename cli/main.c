@@ -16,6 +16,13 @@ struct command {
 static const struct command commands[] = {
 	{"describe", cmd_describe},
 	{"run", cmd_run},
+	{"submit", cmd_submit},
+	{"list", cmd_list},
+	{"show", cmd_show},
+	{"wait", cmd_wait},
+	{"cancel", cmd_cancel},
+	{"export", cmd_export},
+	{"import", cmd_import},
 };
 
 static const char usage[] =
@@ -31,7 +38,29 @@ static const char usage[] =
 	"      JSON file, - reads it from standard input; N worker threads\n"
 	"      (default: the online CPUs)\n"
 	"\n"
-	"exit status: 0 every run completed, 1 a run failed, 2 bad spec or usage\n";
+	"commands that talk to svabenchd (each takes --server URL and --var DIR):\n"
+	"  submit SPEC|- [--wait [--timeout S]]\n"
+	"      queue an experiment and print its id; --wait then waits for it\n"
+	"  list [--label L] [--target T] [--workload W] [--status S] [--limit N]\n"
+	"       [--json]\n"
+	"      experiments, newest first (at most N, default 50)\n"
+	"  show ID [--json]\n"
+	"      an experiment's comparison table, or its result document\n"
+	"  wait ID [--timeout S]\n"
+	"      wait until the experiment is done (exit 0), failed or cancelled (1)\n"
+	"  cancel ID\n"
+	"      drop its queued runs and stop its running ones\n"
+	"  export ID [-o FILE]\n"
+	"      write its result document (standard output, or FILE)\n"
+	"  import FILE|-\n"
+	"      store an exported result document as a new experiment; print its id\n"
+	"\n"
+	"svabenchd is at --server URL, else $SVABENCH_URL, else http://127.0.0.1:8470;\n"
+	"the token for changes is in DIR/token of --var DIR, else $SVABENCH_TOKEN,\n"
+	"else ./var/token\n"
+	"\n"
+	"exit status: 0 every run completed, 1 a run failed (or the daemon could not\n"
+	"do it or be reached), 2 bad spec or usage\n";
 
 void cli_error(const char *fmt, ...)
 {

@@ -1,0 +1,513 @@
+/*
+ * client.c - the CLI's side of the HTTP API: one libcurl handle per
+ * command, the server URL and bearer token from options or the
+ * environment, bounded requests, and api.md's error bodies turned into one
+ * line on stderr with the exit status they mean.
+ */
+#include "cli.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define TOKEN_MAX 256
+
+struct client {
+	CURL *curl;
+	char url[1024];            /* base, no trailing slash */
+	char token_path[1024];     /* "" when the token comes from SVABENCH_TOKEN */
+	char token[TOKEN_MAX];
+	int token_loaded;          /* 1 loaded, -1 could not be read, 0 not yet */
+	char token_why[1200];      /* why it could not be read */
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+/* The body being received. */
+struct sink {
+	char *buf;
+	size_t len, cap;
+	int too_big;
+};
+
+static int option_value(const char *name, int argc, char **argv, int *i, const char **out)
+{
+	const char *a = argv[*i];
+	size_t n = strlen(name);
+
+	if (strncmp(a, name, n))
+		return 0;
+	if (a[n] == '=') {
+		*out = a + n + 1;
+		return 1;
+	}
+	if (a[n])
+		return 0;
+	if (*i + 1 >= argc) {
+		cli_error("%s needs a value", name);
+		return -1;
+	}
+	*out = argv[++*i];
+	return 1;
+}
+
+int client_option(struct client_opts *o, int argc, char **argv, int *i)
+{
+	int rc = option_value("--server", argc, argv, i, &o->server);
+
+	if (rc)
+		return rc;
+	return option_value("--var", argc, argv, i, &o->var);
+}
+
+struct client *client_open(const struct client_opts *o)
+{
+	const char *url = o->server, *env;
+	struct client *c;
+	size_t n;
+
+	if (!url) {
+		env = getenv("SVABENCH_URL");
+		url = env && *env ? env : CLIENT_DEFAULT_URL;
+	}
+	if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8)) {
+		cli_error("--server: '%s' is not an http:// or https:// URL", url);
+		return NULL;
+	}
+	n = strlen(url);
+	while (n > 8 && url[n - 1] == '/')
+		n--;
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		cli_error("out of memory");
+		return NULL;
+	}
+	if (n >= sizeof(c->url)) {
+		cli_error("--server: the URL is longer than %zu characters", sizeof(c->url) - 1);
+		free(c);
+		return NULL;
+	}
+	memcpy(c->url, url, n);
+	c->url[n] = '\0';
+
+	/* --var names the token file; else SVABENCH_TOKEN; else ./var/token. */
+	env = getenv("SVABENCH_TOKEN");
+	if (o->var || !env || !*env) {
+		const char *var = o->var ? o->var : "./var";
+
+		if (strlen(var) + sizeof("/token") > sizeof(c->token_path)) {
+			cli_error("--var: the path is longer than %zu characters",
+				  sizeof(c->token_path) - sizeof("/token"));
+			free(c);
+			return NULL;
+		}
+		snprintf(c->token_path, sizeof(c->token_path), "%s/token", var);
+	} else if (strlen(env) >= sizeof(c->token)) {
+		cli_error("SVABENCH_TOKEN is longer than %d characters", TOKEN_MAX - 1);
+		free(c);
+		return NULL;
+	} else {
+		snprintf(c->token, sizeof(c->token), "%s", env);
+		c->token_loaded = 1;
+	}
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) || !(c->curl = curl_easy_init())) {
+		cli_error("cannot start libcurl");
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void client_close(struct client *c)
+{
+	if (!c)
+		return;
+	curl_easy_cleanup(c->curl);
+	curl_global_cleanup();
+	free(c);
+}
+
+const char *client_url(const struct client *c)
+{
+	return c->url;
+}
+
+/* Loads the token file once; a failure is remembered for the 401 hint. */
+static const char *token(struct client *c)
+{
+	FILE *f;
+	size_t n;
+
+	if (c->token_loaded)
+		return c->token_loaded > 0 ? c->token : NULL;
+	c->token_loaded = -1;
+	f = fopen(c->token_path, "r");
+	if (!f) {
+		snprintf(c->token_why, sizeof(c->token_why), "cannot read %s: %s", c->token_path,
+			 strerror(errno));
+		return NULL;
+	}
+	n = fread(c->token, 1, sizeof(c->token) - 1, f);
+	fclose(f);
+	c->token[n] = '\0';
+	while (n && (c->token[n - 1] == '\n' || c->token[n - 1] == '\r' ||
+		     c->token[n - 1] == ' ' || c->token[n - 1] == '\t'))
+		c->token[--n] = '\0';
+	if (!n) {
+		snprintf(c->token_why, sizeof(c->token_why), "%s is empty", c->token_path);
+		return NULL;
+	}
+	c->token_loaded = 1;
+	return c->token;
+}
+
+static size_t on_data(char *p, size_t size, size_t nmemb, void *ctx)
+{
+	struct sink *s = ctx;
+	size_t n = size * nmemb;
+
+	if (s->len + n + 1 > s->cap) {
+		size_t cap = s->cap ? s->cap : 16384;
+		char *b;
+
+		while (cap < s->len + n + 1)
+			cap *= 2;
+		if (cap > (size_t)CLIENT_BODY_MAX + 1) {
+			s->too_big = 1;
+			return 0;
+		}
+		b = realloc(s->buf, cap);
+		if (!b)
+			return 0;
+		s->buf = b;
+		s->cap = cap;
+	}
+	memcpy(s->buf + s->len, p, n);
+	s->len += n;
+	s->buf[s->len] = '\0';
+	return n;
+}
+
+/* Keeps the Location header, the new resource of a 202. */
+static size_t on_header(char *p, size_t size, size_t nmemb, void *ctx)
+{
+	struct client_response *r = ctx;
+	size_t n = size * nmemb;
+
+	if (n > 9 && !strncasecmp(p, "location:", 9)) {
+		size_t a = 9, b = n;
+
+		while (a < b && (p[a] == ' ' || p[a] == '\t'))
+			a++;
+		while (b > a && (p[b - 1] == '\r' || p[b - 1] == '\n' || p[b - 1] == ' '))
+			b--;
+		if (b - a < sizeof(r->location)) {
+			memcpy(r->location, p + a, b - a);
+			r->location[b - a] = '\0';
+		}
+	}
+	return n;
+}
+
+static void transport_error(const struct client *c, CURLcode rc, const struct sink *s)
+{
+	const char *detail = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
+
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+		cli_error("cannot reach svabenchd at %s (is it running? make run starts it)", c->url);
+		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		cli_error("svabenchd at %s did not answer in time: %s", c->url, detail);
+		break;
+	case CURLE_WRITE_ERROR:
+		if (s->too_big) {
+			cli_error("the answer of %s is larger than %ld MiB", c->url,
+				  CLIENT_BODY_MAX >> 20);
+			break;
+		}
+		cli_error("out of memory reading the answer of %s", c->url);
+		break;
+	default:
+		cli_error("cannot reach svabenchd at %s: %s", c->url, detail);
+		break;
+	}
+}
+
+int client_request(struct client *c, const char *method, const char *path,
+		   const char *body, size_t len, struct client_response *r)
+{
+	int post = !strcmp(method, "POST");
+	struct curl_slist *hdr = NULL, *h;
+	struct sink s = {0};
+	char auth[TOKEN_MAX + 32];
+	const char *tok;
+	char *url;
+	CURLcode rc;
+	int bad = 0;
+
+	memset(r, 0, sizeof(*r));
+	url = malloc(strlen(c->url) + strlen(path) + 1);
+	if (!url) {
+		cli_error("out of memory");
+		return -1;
+	}
+	strcpy(url, c->url);
+	strcat(url, path);
+
+	hdr = curl_slist_append(hdr, "Accept: application/json");
+	if (post) {
+		/* No "Expect: 100-continue" round trip for large bodies. */
+		bad |= !(h = curl_slist_append(hdr, "Expect:"));
+		hdr = h ? h : hdr;
+		bad |= !(h = curl_slist_append(hdr, "Content-Type: application/json"));
+		hdr = h ? h : hdr;
+		tok = token(c);
+		if (tok) {
+			snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok);
+			bad |= !(h = curl_slist_append(hdr, auth));
+			hdr = h ? h : hdr;
+		}
+	}
+	if (!hdr || bad) {
+		curl_slist_free_all(hdr);
+		free(url);
+		cli_error("out of memory");
+		return -1;
+	}
+
+	curl_easy_reset(c->curl);
+	c->errbuf[0] = '\0';
+	curl_easy_setopt(c->curl, CURLOPT_URL, url);
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "svabench/" SVABENCH_VERSION);
+	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, c->errbuf);
+	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, (long)CLIENT_CONNECT_TIMEOUT_S);
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, (long)CLIENT_TIMEOUT_S);
+	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+	/* The daemon is usually on loopback: never send that through a proxy. */
+	curl_easy_setopt(c->curl, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1");
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &s);
+	curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, r);
+	if (post) {
+		curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body ? body : "");
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? len : 0));
+	}
+	rc = curl_easy_perform(c->curl);
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(hdr);
+	free(url);
+	if (rc != CURLE_OK) {
+		transport_error(c, rc, &s);
+		free(s.buf);
+		return -1;
+	}
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &r->status);
+	if (!s.buf) {
+		s.buf = calloc(1, 1);
+		if (!s.buf) {
+			cli_error("out of memory");
+			return -1;
+		}
+	}
+	r->body = s.buf;
+	r->len = s.len;
+	return 0;
+}
+
+void client_response_free(struct client_response *r)
+{
+	free(r->body);
+	memset(r, 0, sizeof(*r));
+}
+
+/* The first line of text, at most 200 bytes, for a message. */
+static void first_line(char *out, size_t len, const char *text)
+{
+	size_t n = strcspn(text, "\r\n");
+
+	if (n > 200)
+		n = 200;
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, text, n);
+	out[n] = '\0';
+}
+
+int client_fail(const struct client *c, const struct client_response *r)
+{
+	json_t *doc = json_loadb(r->body, r->len, 0, NULL);
+	json_t *e = json_object_get(doc, "error");
+	const char *msg = json_string_value(json_object_get(e, "message"));
+	const char *field = json_string_value(json_object_get(e, "field"));
+	const char *code = json_string_value(json_object_get(e, "code"));
+	char status[64] = "", hint[1400] = "", line[256];
+	long st = r->status;
+	int rc = st == 400 || st == 404 || st == 413 || st == 415 ? EXIT_USAGE : EXIT_RUN_FAILED;
+
+	/* A bad spec reads as `run --offline` prints it; others say the status. */
+	if (st != 400)
+		snprintf(status, sizeof(status), " (HTTP %ld%s%s)", st, code ? " " : "",
+			 code ? code : "");
+	if (st == 401) {
+		if (c->token_loaded < 0)
+			snprintf(hint, sizeof(hint), "; no token: %s (pass --var DIR, or set "
+				 "SVABENCH_TOKEN)", c->token_why);
+		else if (c->token_path[0])
+			snprintf(hint, sizeof(hint), "; the token was read from %s", c->token_path);
+		else
+			snprintf(hint, sizeof(hint), "; the token was SVABENCH_TOKEN");
+	}
+	if (msg && field && *field)
+		cli_error("%s: %s%s%s", field, msg, status, hint);
+	else if (msg)
+		cli_error("%s%s%s", msg, status, hint);
+	else {
+		first_line(line, sizeof(line), r->body);
+		cli_error("svabenchd at %s answered HTTP %ld%s%s%s", c->url, st, line[0] ? ": " : "",
+			  line, hint);
+	}
+	json_decref(doc);
+	return rc;
+}
+
+int client_call_json(struct client *c, const char *method, const char *path,
+		     const char *body, size_t len, json_t **out)
+{
+	struct client_response r;
+	json_error_t jerr;
+	json_t *doc;
+	int rc;
+
+	*out = NULL;
+	if (client_request(c, method, path, body, len, &r))
+		return EXIT_RUN_FAILED;
+	if (r.status < 200 || r.status > 299) {
+		rc = client_fail(c, &r);
+		client_response_free(&r);
+		return rc;
+	}
+	doc = json_loadb(r.body, r.len, 0, &jerr);
+	client_response_free(&r);
+	if (!json_is_object(doc)) {
+		cli_error("svabenchd at %s answered %s %s with %s", c->url, method, path,
+			  doc ? "JSON that is not an object" : "something that is not JSON");
+		json_decref(doc);
+		return EXIT_RUN_FAILED;
+	}
+	*out = doc;
+	return EXIT_OK;
+}
+
+int client_create(struct client *c, const char *path, const char *body, size_t len,
+		  char *id, size_t idlen)
+{
+	struct client_response r;
+	const char *got = NULL, *slash;
+	json_t *doc;
+	int rc = EXIT_OK;
+
+	if (client_request(c, "POST", path, body, len, &r))
+		return EXIT_RUN_FAILED;
+	if (r.status < 200 || r.status > 299) {
+		rc = client_fail(c, &r);
+		client_response_free(&r);
+		return rc;
+	}
+	doc = json_loadb(r.body, r.len, 0, NULL);
+	got = json_string_value(json_object_get(doc, "id"));
+	if (!got)
+		got = json_string_value(json_object_get(json_object_get(doc, "experiment"), "id"));
+	if (!got && r.location[0]) {
+		slash = strrchr(r.location, '/');
+		got = slash ? slash + 1 : r.location;
+	}
+	if (!got || !*got || strlen(got) >= idlen) {
+		cli_error("svabenchd at %s accepted POST %s but named no experiment id", c->url, path);
+		rc = EXIT_RUN_FAILED;
+	} else {
+		snprintf(id, idlen, "%s", got);
+	}
+	json_decref(doc);
+	client_response_free(&r);
+	return rc;
+}
+
+char *client_escape(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *out = malloc(strlen(s) * 3 + 1), *p = out;
+
+	if (!out)
+		return NULL;
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+			*p++ = (char)ch;
+		} else {
+			*p++ = '%';
+			*p++ = hex[ch >> 4];
+			*p++ = hex[ch & 15];
+		}
+	}
+	*p = '\0';
+	return out;
+}
+
+char *client_read_input(const char *path, const char *what, size_t max, size_t *len)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	const char *shown = f == stdin ? "standard input" : path;
+	size_t n = 0, cap = 65536;
+	char *buf = NULL, *b;
+
+	if (!f) {
+		cli_error("cannot open '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		if (n + 1 >= cap || !buf) {
+			if (buf)
+				cap *= 2;
+			if (cap > max + 2)
+				cap = max + 2;
+			b = realloc(buf, cap);
+			if (!b) {
+				cli_error("out of memory reading %s '%s'", what, shown);
+				goto fail;
+			}
+			buf = b;
+		}
+		size_t got = fread(buf + n, 1, cap - 1 - n, f);
+
+		n += got;
+		if (n > max) {
+			cli_error("%s is larger than %zu bytes: '%s'", what, max, shown);
+			goto fail;
+		}
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		cli_error("cannot read '%s': %s", shown, strerror(errno));
+		goto fail;
+	}
+	if (f != stdin)
+		fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+fail:
+	free(buf);
+	if (f != stdin)
+		fclose(f);
+	return NULL;
+}

@@ -1,0 +1,367 @@
+/*
+ * list.c - `svabench list [--label L] [--target T] [--workload W]
+ * [--status S] [--limit N] [--json]`: experiments, newest first, as a
+ * table or as JSON, following the API's pages up to N of them.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define LIMIT_DEFAULT 50
+#define LIMIT_MAX 100000
+#define PAGE_MAX 1000     /* the API's largest page */
+#define LABEL_SHOWN 24    /* characters of a label in the table */
+#define NAME_SHOWN 40
+
+static const char usage[] =
+	"usage: svabench list [--label L] [--target T] [--workload W] [--status S]\n"
+	"                     [--limit N] [--json] [--server URL] [--var DIR]\n";
+
+struct filter {
+	const char *key, *value;
+};
+
+enum { COL_ID, COL_STATUS, COL_RUNS, COL_WORKLOAD, COL_LABEL, COL_NAME, COL_CREATED, NCOL };
+
+static const char *const heads[NCOL] = {"id", "status", "runs", "workload", "label", "name",
+					"created"};
+
+/* Appends "&key=value" (escaped) to the query in *q; -1 on OOM. */
+static int query_add(char **q, size_t *len, const char *key, const char *value)
+{
+	char *esc = client_escape(value), *b;
+	size_t need;
+
+	if (!esc)
+		return -1;
+	need = *len + strlen(key) + strlen(esc) + 3;
+	b = realloc(*q, need);
+	if (!b) {
+		free(esc);
+		return -1;
+	}
+	*len += (size_t)sprintf(b + *len, "%c%s=%s", *len ? '&' : '?', key, esc);
+	*q = b;
+	free(esc);
+	return 0;
+}
+
+/* At most max characters of s (whole UTF-8 sequences), "~" when cut. */
+static void clip(char *out, size_t len, const char *s, int max)
+{
+	size_t i = 0, o = 0;
+	int chars = 0;
+
+	while (s[i] && chars < max) {
+		size_t n = 1;
+
+		while (s[i + n] && ((unsigned char)s[i + n] & 0xC0) == 0x80)
+			n++;
+		if (o + n + 2 > len)
+			break;
+		/* Control characters would break the row. */
+		if ((unsigned char)s[i] < 0x20) {
+			out[o++] = ' ';
+		} else {
+			memcpy(out + o, s + i, n);
+			o += n;
+		}
+		i += n;
+		chars++;
+	}
+	if (s[i] && o + 2 <= len)
+		out[o++] = '~';
+	out[o] = '\0';
+}
+
+/* Display width: UTF-8 sequences count one. */
+static int width(const char *s)
+{
+	int w = 0;
+
+	for (; *s; s++)
+		w += ((unsigned char)*s & 0xC0) != 0x80;
+	return w;
+}
+
+/* created_at as the API gives it, in local time: an ISO 8601 UTC string
+ * ("2026-11-24T21:29:54.427Z"), or a number since the epoch. */
+static void created_text(char *out, size_t len, const json_t *exp)
+{
+	const json_t *v = json_object_get(exp, "created_at");
+	struct tm tm;
+	time_t t;
+
+	if (!v)
+		v = json_object_get(exp, "created");
+	if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+		int n;
+
+		memset(&tm, 0, sizeof(tm));
+		n = sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+			   &tm.tm_hour, &tm.tm_min, &tm.tm_sec);
+		tm.tm_year -= 1900;
+		tm.tm_mon -= 1;
+		t = n == 6 ? timegm(&tm) : (time_t)-1;
+		if (t != (time_t)-1 && localtime_r(&t, &tm))
+			strftime(out, len, "%Y-%m-%d %H:%M:%S", &tm);
+		else
+			clip(out, len, s, 25);
+	} else if (json_is_number(v)) {
+		double x = json_number_value(v);
+
+		/* Milliseconds or nanoseconds since the epoch, judged by size. */
+		if (x > 1e17)
+			x /= 1e9;
+		else if (x > 1e11)
+			x /= 1e3;
+		t = (time_t)x;
+		if (localtime_r(&t, &tm))
+			strftime(out, len, "%Y-%m-%d %H:%M:%S", &tm);
+		else
+			snprintf(out, len, "-");
+	} else {
+		snprintf(out, len, "-");
+	}
+}
+
+static json_int_t count(const json_t *exp, const char *key)
+{
+	json_t *v = json_object_get(exp, key);
+
+	return json_is_integer(v) ? json_integer_value(v) : 0;
+}
+
+static void row_text(char cells[NCOL][128], const json_t *exp)
+{
+	const char *s;
+
+	s = json_string_value(json_object_get(exp, "id"));
+	clip(cells[COL_ID], 128, s ? s : "?", 40);
+	s = json_string_value(json_object_get(exp, "status"));
+	clip(cells[COL_STATUS], 128, s ? s : "?", 20);
+	snprintf(cells[COL_RUNS], 128, "%lld/%lld", (long long)count(exp, "runs_done"),
+		 (long long)count(exp, "runs_total"));
+	if (count(exp, "runs_failed"))
+		snprintf(cells[COL_RUNS] + strlen(cells[COL_RUNS]), 64, " (%lld failed)",
+			 (long long)count(exp, "runs_failed"));
+	s = json_string_value(json_object_get(exp, "workload"));
+	clip(cells[COL_WORKLOAD], 128, s ? s : "-", 30);
+	s = json_string_value(json_object_get(exp, "label"));
+	clip(cells[COL_LABEL], 128, s ? s : "-", LABEL_SHOWN);
+	s = json_string_value(json_object_get(exp, "name"));
+	clip(cells[COL_NAME], 128, s ? s : "-", NAME_SHOWN);
+	created_text(cells[COL_CREATED], 128, exp);
+}
+
+static void print_row(char cells[NCOL][128], const int *w)
+{
+	for (int k = 0; k < NCOL; k++) {
+		if (k == NCOL - 1) {
+			printf("%s\n", cells[k]);
+			break;
+		}
+		printf("%s%*s  ", cells[k], w[k] - width(cells[k]), "");
+	}
+}
+
+static int print_table(const json_t *all)
+{
+	size_t n = json_array_size(all), i;
+	char (*cells)[NCOL][128] = calloc(n + 1, sizeof(*cells));
+	int w[NCOL] = {0};
+	json_t *exp;
+
+	if (!cells) {
+		cli_error("out of memory");
+		return EXIT_RUN_FAILED;
+	}
+	for (int k = 0; k < NCOL; k++) {
+		snprintf(cells[0][k], 128, "%s", heads[k]);
+		w[k] = width(heads[k]);
+	}
+	json_array_foreach(all, i, exp) {
+		row_text(cells[i + 1], exp);
+		for (int k = 0; k < NCOL; k++)
+			if (width(cells[i + 1][k]) > w[k])
+				w[k] = width(cells[i + 1][k]);
+	}
+	for (i = 0; i <= n; i++)
+		print_row(cells[i], w);
+	free(cells);
+	if (!n)
+		fprintf(stderr, "svabench: no experiments match\n");
+	if (fflush(stdout) || ferror(stdout)) {
+		cli_error("cannot write the list");
+		return EXIT_RUN_FAILED;
+	}
+	return EXIT_OK;
+}
+
+/* Pages through GET /api/v1/experiments into all, at most limit of them. */
+static int fetch(struct client *c, const struct filter *f, size_t nf, long limit, json_t *all)
+{
+	char *cursor = NULL, page[32];
+	int rc = EXIT_OK;
+
+	while ((long)json_array_size(all) < limit) {
+		long want = limit - (long)json_array_size(all);
+		char *q = NULL;
+		size_t qlen = 0;
+		json_t *answer, *items, *next, *exp;
+		size_t i;
+		int bad = 0;
+
+		snprintf(page, sizeof(page), "%ld", want < PAGE_MAX ? want : PAGE_MAX);
+		for (size_t k = 0; k < nf && !bad; k++)
+			if (f[k].value)
+				bad = query_add(&q, &qlen, f[k].key, f[k].value);
+		bad = bad || query_add(&q, &qlen, "limit", page) ||
+		      (cursor && query_add(&q, &qlen, "cursor", cursor));
+		char *path = bad ? NULL : malloc(qlen + 32);
+
+		if (!path) {
+			free(q);
+			cli_error("out of memory");
+			rc = EXIT_RUN_FAILED;
+			break;
+		}
+		sprintf(path, "/api/v1/experiments%s", q);
+		free(q);
+		rc = client_call_json(c, "GET", path, NULL, 0, &answer);
+		free(path);
+		if (rc)
+			break;
+		items = json_object_get(answer, "experiments");
+		if (!json_is_array(items)) {
+			cli_error("svabenchd at %s answered the list without \"experiments\"",
+				  client_url(c));
+			json_decref(answer);
+			rc = EXIT_RUN_FAILED;
+			break;
+		}
+		json_array_foreach(items, i, exp) {
+			if ((long)json_array_size(all) >= limit)
+				break;
+			json_array_append(all, exp);
+		}
+		next = json_object_get(answer, "next_cursor");
+		free(cursor);
+		cursor = NULL;
+		if (json_is_string(next) && *json_string_value(next)) {
+			cursor = strdup(json_string_value(next));
+		} else if (json_is_integer(next)) {
+			cursor = malloc(32);
+			if (cursor)
+				snprintf(cursor, 32, "%lld", (long long)json_integer_value(next));
+		}
+		/* The last page, or a server that does not move on. */
+		if (!json_array_size(items)) {
+			free(cursor);
+			cursor = NULL;
+		}
+		json_decref(answer);
+		if (!cursor)
+			break;
+	}
+	free(cursor);
+	return rc;
+}
+
+int cmd_list(int argc, char **argv)
+{
+	struct filter f[] = {
+		{"label", NULL}, {"target", NULL}, {"workload", NULL}, {"status", NULL},
+	};
+	struct client_opts o = {0};
+	long limit = LIMIT_DEFAULT;
+	int as_json = 0, rc;
+	struct client *c;
+	json_t *all;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int matched = 0;
+
+		rc = client_option(&o, argc, argv, &i);
+		if (rc < 0)
+			goto usage;
+		if (rc)
+			continue;
+		for (size_t k = 0; k < sizeof(f) / sizeof(f[0]) && !matched; k++) {
+			char opt[32];
+			size_t n = (size_t)snprintf(opt, sizeof(opt), "--%s", f[k].key);
+
+			if (!strcmp(a, opt)) {
+				if (i + 1 == argc) {
+					cli_error("%s needs a value", opt);
+					goto usage;
+				}
+				f[k].value = argv[++i];
+				matched = 1;
+			} else if (!strncmp(a, opt, n) && a[n] == '=') {
+				f[k].value = a + n + 1;
+				matched = 1;
+			}
+		}
+		if (matched)
+			continue;
+		if (!strcmp(a, "--json")) {
+			as_json = 1;
+		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			fputs(usage, stdout);
+			return EXIT_OK;
+		} else if (!strcmp(a, "--limit") || !strncmp(a, "--limit=", 8)) {
+			const char *v = a[7] == '=' ? a + 8 : i + 1 < argc ? argv[++i] : NULL;
+			char *end;
+
+			if (!v) {
+				cli_error("--limit needs a number");
+				goto usage;
+			}
+			errno = 0;
+			limit = strtol(v, &end, 10);
+			if (errno || end == v || *end || limit < 1 || limit > LIMIT_MAX) {
+				cli_error("--limit: '%s' is not a number 1..%d", v, LIMIT_MAX);
+				return EXIT_USAGE;
+			}
+		} else if (a[0] == '-') {
+			cli_error("list: unknown option '%s'", a);
+			goto usage;
+		} else {
+			cli_error("list: unexpected argument '%s'", a);
+			goto usage;
+		}
+	}
+	all = json_array();
+	c = all ? client_open(&o) : NULL;
+	if (!c) {
+		json_decref(all);
+		return all ? EXIT_USAGE : EXIT_RUN_FAILED;
+	}
+	rc = fetch(c, f, sizeof(f) / sizeof(f[0]), limit, all);
+	client_close(c);
+	if (rc == EXIT_OK) {
+		if (as_json) {
+			json_t *doc = json_pack("{s:O}", "experiments", all);
+
+			if (!doc || json_print(stdout, doc)) {
+				cli_error("cannot write the list");
+				rc = EXIT_RUN_FAILED;
+			}
+			json_decref(doc);
+		} else {
+			rc = print_table(all);
+		}
+	}
+	json_decref(all);
+	return rc;
+usage:
+	fputs(usage, stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,243 @@
+/*
+ * wait.c - `svabench wait ID [--timeout S]`: polls an experiment until it
+ * is done, failed or cancelled, with a progress bar on a terminal. Also
+ * what `submit --wait` does after submitting.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BAR_WIDTH 20
+#define TIMEOUT_MAX_S (365.0 * 24 * 3600)
+
+static const char usage[] =
+	"usage: svabench wait ID [--timeout S] [--server URL] [--var DIR]\n";
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec t = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+
+	while (nanosleep(&t, &t) && errno == EINTR)
+		;
+}
+
+int cli_parse_seconds(const char *opt, const char *arg, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !isfinite(v) || v <= 0 || v > TIMEOUT_MAX_S) {
+		cli_error("%s: '%s' is not a number of seconds > 0", opt, arg);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static json_int_t count(const json_t *exp, const char *key)
+{
+	json_t *v = json_object_get(exp, key);
+
+	return json_is_integer(v) ? json_integer_value(v) : 0;
+}
+
+/* `[#####-----] 48/96 runs  12.3 s`, over itself. */
+static void show_bar(json_int_t finished, json_int_t total, double elapsed)
+{
+	char bar[BAR_WIDTH + 1];
+	int fill = total > 0 ? (int)(finished * BAR_WIDTH / total) : 0;
+
+	if (fill > BAR_WIDTH)
+		fill = BAR_WIDTH;
+	memset(bar, '#', (size_t)fill);
+	memset(bar + fill, '-', (size_t)(BAR_WIDTH - fill));
+	bar[BAR_WIDTH] = '\0';
+	fprintf(stderr, "\r[%s] %lld/%lld runs  %.1f s", bar, (long long)finished,
+		(long long)total, elapsed);
+	fflush(stderr);
+}
+
+int client_wait(struct client *c, const char *id, double timeout_s)
+{
+	int tty = isatty(STDERR_FILENO), shown = 0, rc = EXIT_RUN_FAILED;
+	double start = now_s();
+	char *esc = client_escape(id), *path;
+	json_t *doc = NULL;
+
+	if (!esc) {
+		cli_error("out of memory");
+		return EXIT_RUN_FAILED;
+	}
+	path = malloc(strlen(esc) + 32);
+	if (!path) {
+		free(esc);
+		cli_error("out of memory");
+		return EXIT_RUN_FAILED;
+	}
+	sprintf(path, "/api/v1/experiments/%s", esc);
+	free(esc);
+
+	for (;;) {
+		struct client_response r;
+		const json_t *exp;
+		const char *status;
+		json_int_t total, finished;
+		double elapsed;
+
+		if (client_request(c, "GET", path, NULL, 0, &r)) {
+			rc = EXIT_RUN_FAILED;
+			break;
+		}
+		/* Overloaded: ask again at the next poll. */
+		if (r.status == 429 || r.status == 503) {
+			client_response_free(&r);
+			doc = NULL;
+		} else if (r.status < 200 || r.status > 299) {
+			if (shown)
+				fputs("\r\033[K", stderr);
+			shown = 0;
+			rc = client_fail(c, &r);
+			client_response_free(&r);
+			break;
+		} else {
+			doc = json_loadb(r.body, r.len, 0, NULL);
+			client_response_free(&r);
+			if (!doc) {
+				cli_error("svabenchd at %s answered GET %s with something that is "
+					  "not JSON", client_url(c), path);
+				rc = EXIT_RUN_FAILED;
+				break;
+			}
+		}
+		elapsed = now_s() - start;
+		if (doc) {
+			/* The document, or the experiment object alone. */
+			exp = json_object_get(doc, "experiment");
+			if (!exp)
+				exp = doc;
+			status = json_string_value(json_object_get(exp, "status"));
+			total = count(exp, "runs_total");
+			finished = count(exp, "runs_done") + count(exp, "runs_failed");
+			if (!status) {
+				cli_error("svabenchd's experiment %s has no status", id);
+				rc = EXIT_RUN_FAILED;
+				break;
+			}
+			if (tty) {
+				show_bar(finished, total, elapsed);
+				shown = 1;
+			}
+			if (!strcmp(status, "done") || !strcmp(status, "failed") ||
+			    !strcmp(status, "cancelled")) {
+				if (shown)
+					fputs("\r\033[K", stderr);
+				shown = 0;
+				rc = EXIT_OK;
+				if (!strcmp(status, "failed")) {
+					cli_error("experiment %s failed: %lld of %lld runs failed", id,
+						  (long long)count(exp, "runs_failed"), (long long)total);
+					rc = EXIT_RUN_FAILED;
+				} else if (!strcmp(status, "cancelled")) {
+					cli_error("experiment %s was cancelled after %lld of %lld runs",
+						  id, (long long)finished, (long long)total);
+					rc = EXIT_RUN_FAILED;
+				}
+				break;
+			}
+			if (timeout_s > 0 && elapsed >= timeout_s) {
+				if (shown)
+					fputs("\r\033[K", stderr);
+				shown = 0;
+				cli_error("wait: timed out after %g s; experiment %s is %s, %lld of "
+					  "%lld runs finished", timeout_s, id, status,
+					  (long long)finished, (long long)total);
+				rc = EXIT_RUN_FAILED;
+				break;
+			}
+			json_decref(doc);
+			doc = NULL;
+		} else if (timeout_s > 0 && elapsed >= timeout_s) {
+			cli_error("wait: timed out after %g s; svabenchd is overloaded", timeout_s);
+			rc = EXIT_RUN_FAILED;
+			break;
+		}
+		sleep_ms(CLIENT_POLL_MS);
+	}
+	if (shown)
+		fputs("\r\033[K", stderr);
+	json_decref(doc);
+	free(path);
+	return rc;
+}
+
+int cmd_wait(int argc, char **argv)
+{
+	struct client_opts o = {0};
+	const char *id = NULL;
+	double timeout_s = 0;
+	struct client *c;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = NULL;
+
+		rc = client_option(&o, argc, argv, &i);
+		if (rc < 0)
+			goto usage;
+		if (rc)
+			continue;
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			fputs(usage, stdout);
+			return EXIT_OK;
+		} else if (!strcmp(a, "--timeout") || !strncmp(a, "--timeout=", 10)) {
+			if (a[9] == '=') {
+				v = a + 10;
+			} else if (i + 1 < argc) {
+				v = argv[++i];
+			} else {
+				cli_error("--timeout needs a number of seconds");
+				goto usage;
+			}
+			if (cli_parse_seconds("--timeout", v, &timeout_s))
+				return EXIT_USAGE;
+		} else if (a[0] == '-' && a[1]) {
+			cli_error("wait: unknown option '%s'", a);
+			goto usage;
+		} else if (id) {
+			cli_error("wait: one ID at most, got '%s' and '%s'", id, a);
+			goto usage;
+		} else {
+			id = a;
+		}
+	}
+	if (!id) {
+		cli_error("wait: missing ID (as submit printed it, or from svabench list)");
+		goto usage;
+	}
+	c = client_open(&o);
+	if (!c)
+		return EXIT_USAGE;
+	rc = client_wait(c, id, timeout_s);
+	client_close(c);
+	return rc;
+usage:
+	fputs(usage, stderr);
+	return EXIT_USAGE;
+}
