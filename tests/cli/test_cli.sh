@@ -74,12 +74,14 @@ sv --version
 	not_ok "--version" "exit $rc: $(head -c 100 "$tmp/out")"
 sv --help
 [ "$rc" -eq 0 ] && grep -q 'describe' "$tmp/out" && grep -q 'run --offline' "$tmp/out" &&
-	! grep -q 'submit' "$tmp/out" && ok "--help lists describe and run, not the daemon's commands" ||
+	grep -q 'submit' "$tmp/out" && ok "--help lists describe, run and the daemon's commands" ||
 	not_ok "--help" "exit $rc"
 sv
 expect_usage "no command: usage" "usage: svabench"
-sv submit x.json
-expect_usage "daemon commands are unknown for now" "'submit' is not a svabench command"
+sv submit
+expect_usage "submit without SPEC" "missing SPEC"
+sv frobnicate
+expect_usage "an unknown command" "'frobnicate' is not a svabench command"
 sv --frobnicate
 expect_usage "unknown global option" "unknown option '--frobnicate'"
 sv run "$root/suites/default/01-livelock.json"
