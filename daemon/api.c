@@ -295,15 +295,16 @@ static enum MHD_Result h_list(struct request *r)
 static enum MHD_Result h_experiment(struct request *r)
 {
 	enum MHD_Result res;
-	json_t *doc;
+	size_t len = 0;
+	char *text;
 	int rc = STORE_OK;
 
 	if (no_query(r, &res))
 		return res;
-	doc = store_experiment_doc(r->h->ctx.store, r->ids[0], 1, &rc);
-	if (!doc)
+	text = store_experiment_doc_text(r->h->ctx.store, r->ids[0], 1, &rc, &len);
+	if (!text)
 		return store_failed(r, rc, "experiment", r->ids[0]);
-	return reply_json(r, MHD_HTTP_OK, doc);
+	return reply_json_text(r, MHD_HTTP_OK, text, len);
 }
 
 static enum MHD_Result h_runs(struct request *r)

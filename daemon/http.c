@@ -131,6 +131,13 @@ enum MHD_Result reply_json(struct request *r, unsigned status, json_t *v)
 	return reply_json_with(r, status, v, NULL, NULL);
 }
 
+enum MHD_Result reply_json_text(struct request *r, unsigned status, char *text, size_t len)
+{
+	if (!text)
+		return reply_oom(r);
+	return queue(r, status, "application/json", text, len, NULL, NULL);
+}
+
 enum MHD_Result reply_created(struct request *r, unsigned status, json_t *v, const char *location)
 {
 	return reply_json_with(r, status, v, location, NULL);

@@ -65,6 +65,8 @@ struct request {
 
 /* Queues a JSON response (v is stolen; NULL means out of memory). */
 enum MHD_Result reply_json(struct request *r, unsigned status, json_t *v);
+/* Queues JSON text already serialized (malloc'd, taken over). */
+enum MHD_Result reply_json_text(struct request *r, unsigned status, char *text, size_t len);
 /* The same with a Location header (201/202). */
 enum MHD_Result reply_created(struct request *r, unsigned status, json_t *v,
 			      const char *location);
@@ -80,6 +82,14 @@ enum MHD_Result reply_error(struct request *r, unsigned status, const char *code
 			    const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 enum MHD_Result reply_method_not_allowed(struct request *r, const char *allow);
+
+/*
+ * The store's serialized result document, cached while the experiment does
+ * not change (daemon/store_doc.c; proposed for daemon.h - an identical
+ * declaration there is fine). Caller frees; NULL with *rc.
+ */
+char *store_experiment_doc_text(struct store *st, const char *exp_pub, int with_runs, int *rc,
+				size_t *len);
 
 /* The body of /metrics (prom.c): malloc'd text, NULL on OOM. */
 char *prom_render(struct http *h, size_t *len);
