@@ -72,7 +72,8 @@ norm='
 import json, sys
 d = json.load(open(sys.argv[1]))
 for r in d["runs"]:
-    r.pop("id", None)
+    for k in ("id", "started_at", "finished_at", "attempts"):
+        r.pop(k, None)
     r["metrics"].pop("sim.wall_ns", None)
 print(json.dumps([d["runs"]], sort_keys=True))
 '
