@@ -92,8 +92,10 @@ static void queue_default_suite(struct scheduler *sched, const char *dir)
 		f = fopen(path, "r");
 		if (f) {
 			text = malloc(SPEC_MAX_BYTES + 1);
-			if (text)
-				len = fread(text, 1, SPEC_MAX_BYTES + 1, f);
+			if (text) {
+				len = fread(text, 1, SPEC_MAX_BYTES, f);
+				text[len] = 0; /* the store keeps the spec as a C string */
+			}
 			fclose(f);
 		}
 		if (!text || len > SPEC_MAX_BYTES) {

@@ -332,7 +332,7 @@ static void reap(struct scheduler *s, struct wslot *w)
 		snprintf(w->status, sizeof(w->status), "failed");
 		snprintf(w->reason, sizeof(w->reason), "worker killed after --run-timeout %d s",
 			 s->cfg->run_timeout_s);
-	} else if (w->result && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+	} else if (w->result && WIFEXITED(status)) {
 		st = json_string_value(json_object_get(w->result, "status"));
 		snprintf(w->status, sizeof(w->status), "%s", st && !strcmp(st, "done") ? "done" : "failed");
 		snprintf(w->reason, sizeof(w->reason), "%s",
@@ -575,7 +575,12 @@ int scheduler_submit(struct scheduler *s, const char *text, size_t len, char *id
 		memset(&u, 0, sizeof(u));
 	host = json_pack("{s:s,s:s,s:s}", "kernel", u.release, "machine", u.machine,
 			 "svabench_version", SVABENCH_VERSION);
-	rc = store_create_experiment(s->st, sp, text, host, id, idlen);
+	{
+		char *copy = strndup(text, len); /* the store keeps a C string */
+
+		rc = copy ? store_create_experiment(s->st, sp, copy, host, id, idlen) : STORE_ERR;
+		free(copy);
+	}
 	json_decref(host);
 	spec_free(sp);
 	if (rc == 0)
