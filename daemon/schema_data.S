@@ -1,0 +1,11 @@
+/* schema_data.S - embeds the SQL migrations of schema/ (data, not code) in
+ * svabenchd; daemon/store.c applies them in order. Paths are relative to the
+ * repository root, where make runs. */
+	.section .rodata
+	.global store_schema_001
+	.global store_schema_001_end
+store_schema_001:
+	.incbin "schema/001_init.sql"
+store_schema_001_end:
+	.byte 0
+	.section .note.GNU-stack,"",%progbits
