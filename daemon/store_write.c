@@ -21,7 +21,7 @@ _Static_assert(WS_COUNT <= STORE_NWSTMT, "raise STORE_NWSTMT");
  * Samples go in SAMPLE_ROWS rows per statement: one sqlite3_step per row
  * costs half the ingest rate in statement overhead (tests/daemon/bench_store.c).
  */
-#define SAMPLE_ROWS 32
+#define SAMPLE_ROWS 64
 
 static char *samples_sql(void)
 {
