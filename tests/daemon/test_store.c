@@ -801,6 +801,7 @@ static void test_full_disk(void)
 	struct run_job job = {0};
 	struct sample smp[200];
 	int rc = 0, tries = 0, mounted = 0;
+	json_t *page, *late;
 
 	path_in(mnt, sizeof(mnt), "full");
 	snprintf(db, sizeof(db), "%s/svabench.db", mnt);
@@ -826,6 +827,10 @@ static void test_full_disk(void)
 		goto out;
 	}
 	fill(filler);
+	/* New names too: the ids the failed transaction handed out must go. */
+	for (size_t i = 0; i < 200; i++)
+		for (int k = 0; k < 80; k++)
+			snprintf(smp[i].m->v[k].name, METRIC_NAME_MAX, "perf.late_%d", k);
 	/* Each try adds new times; one of them meets the full disk. */
 	do {
 		for (size_t i = 0; i < 200; i++)
@@ -841,6 +846,12 @@ static void test_full_disk(void)
 		 (unsigned long long)smp[199].t_ns);
 	test_result(rc == 0 && sql_int(db, sql) == 80,
 		    "the same write succeeds once space is freed", "rc %d: %s", rc, store_error(st));
+	page = store_run_samples(st, job.run_pub, 1, (int64_t)smp[0].t_ns, &rc);
+	late = json_object_get(json_array_get(json_object_get(page, "samples"), 0), "metrics");
+	test_result(json_object_size(late) == 80 &&
+		    json_real_value(json_object_get(late, "perf.late_79")) == smp[0].m->v[79].value,
+		    "its samples read back under their new names", "rc %d: %s", rc, store_error(st));
+	json_decref(page);
 	test_result(store_finish_run(st, job.run_id, "done", NULL, smp[0].m, NULL) == 0 &&
 		    integrity_ok(db), "and the store goes on", "%s", store_error(st));
 out:
