@@ -43,7 +43,8 @@ struct store_tls {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[RS_NSTMT];
 	char **names;           /* metric id -> name, as far as this thread has seen */
-	size_t nnames;
+	size_t nnames;          /* slots in names */
+	int64_t names_next;     /* ids below it are loaded */
 	char err[512];
 	struct store_tls *prev, *next;
 };

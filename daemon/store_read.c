@@ -113,49 +113,56 @@ void store_rend(struct store *st, struct store_tls *t)
 {
 	sqlite3_stmt *s = store_rstmt(st, t, RS_COMMIT, NULL);
 
-	if (s && sqlite3_step(s) != SQLITE_DONE)
+	if (s) {
+		sqlite3_step(s);
 		sqlite3_reset(s);
-	else if (s)
-		sqlite3_reset(s);
+	}
 	if (!sqlite3_get_autocommit(t->db))
 		sqlite3_exec(t->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-/* The name of metric id, loading names added since the last look. */
+/* The name of metric id, loading the names added since the last look
+ * (ids are never reused, so what is loaded stays true). */
 const char *store_metric_name(struct store *st, struct store_tls *t, int64_t id, int *rc)
 {
 	sqlite3_stmt *s;
 	int r;
 
-	if (id > 0 && (size_t)id < t->nnames && t->names[id])
+	if (id > 0 && id < t->names_next && t->names[id])
 		return t->names[id];
 	if (!(s = store_rstmt(st, t, RS_NAMES, NULL))) {
 		*rc = STORE_ERR;
 		return NULL;
 	}
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)t->nnames);
+	sqlite3_bind_int64(s, 1, t->names_next);
 	while ((r = store_rrow(st, t, s, "metric names")) == 1) {
 		int64_t k = sqlite3_column_int64(s, 0);
 		const char *name = (const char *)sqlite3_column_text(s, 1);
 
-		if (k < 0 || (size_t)k >= t->nnames) {
-			size_t n = (size_t)k + 64;
-			char **v = k < 0 ? NULL : realloc(t->names, n * sizeof(*v));
+		if (k <= 0)
+			continue;
+		if ((size_t)k >= t->nnames) {
+			size_t n = (size_t)k * 2 + 64;
+			char **v = realloc(t->names, n * sizeof(*v));
 
-			if (!v)
-				continue;
+			if (!v) {
+				sqlite3_reset(s);
+				*rc = store_fail(st, STORE_ERR, "out of memory");
+				return NULL;
+			}
 			memset(v + t->nnames, 0, (n - t->nnames) * sizeof(*v));
 			t->names = v;
 			t->nnames = n;
 		}
-		if (!t->names[k])
-			t->names[k] = strdup(name ? name : "");
+		free(t->names[k]);
+		t->names[k] = strdup(name ? name : "");
+		t->names_next = k + 1;
 	}
 	if (r < 0) {
 		*rc = r;
 		return NULL;
 	}
-	if (id > 0 && (size_t)id < t->nnames && t->names[id])
+	if (id > 0 && id < t->names_next && t->names[id])
 		return t->names[id];
 	*rc = store_fail(st, STORE_ERR, "unknown metric id %lld", (long long)id);
 	return NULL;

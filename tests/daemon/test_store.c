@@ -616,6 +616,16 @@ static void test_samples_stats(void)
 		    json_is_null(json_object_get(page, "next_cursor")),
 		    "a NaN sample value reads back as null; the last page", "rc %d", rc);
 	json_decref(page);
+	/* A name first seen after this thread's last read. */
+	metrics_set(smp[2].m, "notifier.calls", 7);
+	smp[2].t_ns = 4000;
+	rc = store_add_samples(st, job.run_id, &smp[2], 1);
+	page = store_run_samples(st, job.run_pub, 1, 4000, &rc);
+	first = json_object_get(json_array_get(json_object_get(page, "samples"), 0), "metrics");
+	test_result(json_integer_value(json_object_get(first, "notifier.calls")) == 7,
+		    "a metric named after the reader's last look reads back", "rc %d: %s", rc,
+		    store_error(st));
+	json_decref(page);
 	page = store_run_samples(st, "e1-r9", 2, 0, &rc);
 	test_result(!page && rc == STORE_NOT_FOUND, "samples of an unknown run: not found", "rc %d", rc);
 	test_result(store_add_samples(st, 12345, smp, 1) == STORE_NOT_FOUND,
@@ -623,7 +633,7 @@ static void test_samples_stats(void)
 	store_finish_run(st, job.run_id, "failed", NULL, smp[0].m, NULL);
 	rc = store_stats(st, &ss);
 	test_result(rc == 0 && ss.experiments == 1 && ss.runs_by_status[0] == 2 &&
-		    ss.runs_by_status[1] == 0 && ss.runs_by_status[3] == 1 && ss.samples == 3 &&
+		    ss.runs_by_status[1] == 0 && ss.runs_by_status[3] == 1 && ss.samples == 4 &&
 		    ss.file_bytes > 0,
 		    "stats count experiments, runs by status, samples, bytes",
 		    "rc %d exp %lld queued %lld failed %lld samples %lld", rc, (long long)ss.experiments,
