@@ -150,6 +150,14 @@ int store_import_experiment(struct store *st, const json_t *doc, char *id, size_
  */
 json_t *store_experiment_doc(struct store *st, const char *exp_pub, int with_runs, int *rc);
 
+/*
+ * The same document as compact JSON text (malloc'd, *len bytes), served
+ * from a cache while the experiment is unchanged: what GET
+ * /api/v1/experiments/ID sends.
+ */
+char *store_experiment_doc_text(struct store *st, const char *exp_pub, int with_runs, int *rc,
+				size_t *len);
+
 /* Filters and page of GET /api/v1/experiments. */
 struct list_query {
 	const char *label, *target, *workload, *status; /* NULL: any */

@@ -83,14 +83,6 @@ enum MHD_Result reply_error(struct request *r, unsigned status, const char *code
 	__attribute__((format(printf, 5, 6)));
 enum MHD_Result reply_method_not_allowed(struct request *r, const char *allow);
 
-/*
- * The store's serialized result document, cached while the experiment does
- * not change (daemon/store_doc.c; proposed for daemon.h - an identical
- * declaration there is fine). Caller frees; NULL with *rc.
- */
-char *store_experiment_doc_text(struct store *st, const char *exp_pub, int with_runs, int *rc,
-				size_t *len);
-
 /* The body of /metrics (prom.c): malloc'd text, NULL on OOM. */
 char *prom_render(struct http *h, size_t *len);
 struct prom_cache *prom_cache_new(void);

@@ -165,15 +165,6 @@ void store_cache_put(struct store *st, int64_t exp, int with_runs, int64_t rev,
 		     const char *text, size_t len);
 void store_cache_free(struct store *st);
 
-/*
- * Proposed for daemon.h: the result document as compact JSON text (reals
- * with 15 significant digits, as svabench prints them), from the cache when
- * the experiment has not changed. Caller frees; *len is its length. NULL
- * with STORE_NOT_FOUND / STORE_ERR in *rc.
- */
-char *store_experiment_doc_text(struct store *st, const char *exp_pub, int with_runs, int *rc,
-				size_t *len);
-
 /* Number text as the documents write it: integral values as integers. */
 json_t *store_number_json(double v);
 
