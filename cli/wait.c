@@ -90,7 +90,7 @@ int client_wait(struct client *c, const char *id, double timeout_s)
 		cli_error("out of memory");
 		return EXIT_RUN_FAILED;
 	}
-	sprintf(path, "/api/v1/experiments/%s", esc);
+	sprintf(path, "/api/v1/experiments/%s?runs=false", esc);
 	free(esc);
 
 	for (;;) {

@@ -299,11 +299,35 @@ static enum MHD_Result h_experiment(struct request *r)
 	char *text;
 	int rc = STORE_OK;
 
-	if (no_query(r, &res))
+	static const char *const names[] = {"runs", NULL};
+	struct query q = {.names = names};
+	int with_runs = 1;
+
+	if (read_query(r, &q, &res))
 		return res;
-	text = store_experiment_doc_text(r->h->ctx.store, r->ids[0], 1, &rc, &len);
+	if (q.values[0]) {
+		if (!strcmp(q.values[0], "false") || !strcmp(q.values[0], "0"))
+			with_runs = 0;
+		else if (strcmp(q.values[0], "true") && strcmp(q.values[0], "1"))
+			return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", "runs",
+					   "runs must be true or false, got '%s'", q.values[0]);
+	}
+	text = store_experiment_doc_text(r->h->ctx.store, r->ids[0], with_runs, &rc, &len);
 	if (!text)
 		return store_failed(r, rc, "experiment", r->ids[0]);
+	if (!with_runs) {
+		/* the same shape, without the runs: {"experiment": {...}} (for polling) */
+		char *wrapped = malloc(len + 16);
+
+		if (!wrapped) {
+			free(text);
+			return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL,
+					   "out of memory");
+		}
+		len = (size_t)sprintf(wrapped, "{\"experiment\":%s}", text);
+		free(text);
+		text = wrapped;
+	}
 	return reply_json_text(r, MHD_HTTP_OK, text, len);
 }
 

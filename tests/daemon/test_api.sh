@@ -328,6 +328,11 @@ if [ "$status" = done ]; then
 else
 	not_ok "the experiment runs to done" "status '$status' after 60 s: $(snippet)"
 fi
+req GET "/api/v1/experiments/$id?runs=false"
+check "?runs=false: the experiment without its runs (for polling)" "
+assert d['experiment']['id'] == '$id' and d['experiment']['runs_total'] == 2 and 'runs' not in d, d"
+req GET "/api/v1/experiments/$id?runs=maybe"
+expect_error "?runs=maybe is refused" 400 invalid_query runs "true or false"
 cp "$tmp/body" "$tmp/daemon.json"
 
 if "$SVABENCH" run --offline --json "$tmp/spec.json" >"$tmp/offline.json" 2>"$tmp/offline.err"; then
