@@ -333,6 +333,7 @@ check "?runs=false: the experiment without its runs (for polling)" "
 assert d['experiment']['id'] == '$id' and d['experiment']['runs_total'] == 2 and 'runs' not in d, d"
 req GET "/api/v1/experiments/$id?runs=maybe"
 expect_error "?runs=maybe is refused" 400 invalid_query runs "true or false"
+req GET "/api/v1/experiments/$id" # the full document, for what follows
 cp "$tmp/body" "$tmp/daemon.json"
 
 if "$SVABENCH" run --offline --json "$tmp/spec.json" >"$tmp/offline.json" 2>"$tmp/offline.err"; then
