@@ -111,6 +111,7 @@ static int setup(struct sim *s, const struct run_req *req)
 	rng_seed(&s->rng, req->seed);
 	s->end = par_u(s, P_DURATION_US) * 1000;
 	s->max_events = par_u(s, P_MAX_EVENTS);
+	s->fx_next = UINT64_MAX;
 	s->page_bytes = 1ULL << sh;
 	s->xfer_ns = (uint64_t)(p[P_TXN_BYTES] / p[P_DMA_BYTES_PER_NS]);
 	s->level_bits = sh - 3;

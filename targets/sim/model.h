@@ -299,6 +299,7 @@ struct sim {
 	struct counters c;
 	struct hist dma_lat, cpu_fault_lat;
 	uint64_t events, max_events;
+	uint64_t fx_next;    /* earliest pending command effect, any SMMU */
 	int failed;
 	char reason[256];
 

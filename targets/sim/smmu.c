@@ -307,6 +307,8 @@ static uint64_t issue_cmdlist(struct sim *s, struct smmu *m, uint64_t t,
 		case CMD_ATC_INV:
 			if (fx_push(q, done, &cmds[i]))
 				s->failed = 1;
+			if (done < s->fx_next)
+				s->fx_next = done;
 			break;
 		case CMD_RESUME:
 		case CMD_PRI_RESP:
@@ -384,6 +386,10 @@ static void apply(struct sim *s, struct smmu *m, const struct cmd *c)
 
 void cmdq_catch_up(struct sim *s, uint64_t t)
 {
+	uint64_t next = UINT64_MAX;
+
+	if (t < s->fx_next)
+		return; /* the common case: nothing due */
 	for (int i = 0; i < s->nsmmus; i++) {
 		struct cmdq *q = &s->smmus[i].q;
 
@@ -392,5 +398,8 @@ void cmdq_catch_up(struct sim *s, uint64_t t)
 			q->fx_head = (q->fx_head + 1) % q->fx_cap;
 			q->fx_n--;
 		}
+		if (q->fx_n && q->fx[q->fx_head].t < next)
+			next = q->fx[q->fx_head].t;
 	}
+	s->fx_next = next;
 }
