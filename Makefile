@@ -23,11 +23,11 @@ endif
 BASE    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -MMD -MP $(WARN)
 OPT     ?= -O2
 SAN     := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
-LIBS    := -ljansson -lpthread -lm
+LIBS    := -ljansson -lpfm -lpthread -lm
 DLIBS   := -lsqlite3 -lmicrohttpd
 CLIBS   := -lcurl
 
-LIB_C   := $(sort $(wildcard core/*.c targets/*.c targets/*/*.c))
+LIB_C   := $(sort $(wildcard core/*.c targets/*.c targets/*/*.c collectors/*.c))
 LIB_S   := $(sort $(wildcard targets/*/*.S))
 CLI_C   := $(sort $(wildcard cli/*.c))
 D_C     := $(sort $(filter-out daemon/main.c,$(wildcard daemon/*.c)))
@@ -81,7 +81,7 @@ test: deps
 	@tests/run.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory -j$(JOBS) all build/tests/sim/bench_sim build/tests/daemon/bench_store
+	@$(MAKE) --no-print-directory -j$(JOBS) all build/tests/sim/bench_sim build/tests/daemon/bench_store build/tests/collectors/bench_collectors
 	@scripts/bench.sh
 
 # bench programs (tests/*/bench_*.c) build like tests but are not run by tests/run.sh
