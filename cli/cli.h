@@ -16,6 +16,9 @@
 /* `svabench describe [TARGET] [--json]` */
 int cmd_describe(int argc, char **argv);
 
+/* `svabench collectors [--json]`: this machine's counters and their availability */
+int cmd_collectors(int argc, char **argv);
+
 /* `svabench run --offline SPEC|- [--json] [--jobs N]` */
 int cmd_run(int argc, char **argv);
 

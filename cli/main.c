@@ -15,6 +15,7 @@ struct command {
 
 static const struct command commands[] = {
 	{"describe", cmd_describe},
+	{"collectors", cmd_collectors},
 	{"run", cmd_run},
 	{"submit", cmd_submit},
 	{"list", cmd_list},
@@ -32,6 +33,9 @@ static const char usage[] =
 	"  describe [TARGET] [--json]\n"
 	"      list the targets, or what TARGET offers: parameters (type, range,\n"
 	"      default, unit), workloads, strategies, presets\n"
+	"  collectors [--json]\n"
+	"      every counter this machine offers a spec's \"collect\" (perf, software\n"
+	"      events, tracepoints, SMMUv3 PMCG, procfs), available or why not\n"
 	"  run --offline SPEC|- [--json] [--jobs N]\n"
 	"      run an experiment in this process, without a daemon, and print a\n"
 	"      comparison table (or the result document with --json); SPEC is a\n"

@@ -66,6 +66,10 @@ struct spec {
 
 	struct run_plan *runs;        /* cell-major, then repetition, then strategy */
 	size_t nruns;
+	/* "collect": counters sampled alongside every run (collectors/) */
+	const char **collect;         /* event names, borrowed from doc; NULL when none */
+	size_t ncollect;
+	int collect_interval_ms;      /* sampling interval, default 100 */
 };
 
 /*
@@ -76,6 +80,43 @@ struct spec {
 struct spec *spec_parse(const char *buf, size_t len, struct spec_error *err);
 
 void spec_free(struct spec *s);
+
+#define SPEC_MAX_COLLECT 64            /* events in "collect" */
+
+/*
+ * The spec's optional "collect": {"events": [names...], "interval_ms": n}
+ * (spec_collect.c; called by spec_parse). Names as perf users type them,
+ * tracepoints as SYS:EV, PMCG events as PMU/event,filters/, procfs as
+ * vmstat:NAME or interrupts:smmu; availability is checked when runs start,
+ * never refused here.
+ */
+int spec_parse_collect(struct spec *s, struct spec_error *err);
+
+/* Where a run's counter samples go (wall-clock ns since the run started). */
+struct collect_sink {
+	void *ctx;
+	void (*sample)(void *ctx, uint64_t wall_ns, const struct metrics *m);
+};
+
+/*
+ * Runs req on sp's target with sp's "collect" counters around it
+ * (collect_run.c): sampled into csink (may be NULL) every interval, final
+ * raw counts added to res->metrics as perf.<event>, perf.<event>.enabled_ns
+ * and .running_ns (null when this machine cannot count it). Without
+ * "collect", just target->run. Returns what target->run returned.
+ */
+int run_collected(const struct spec *sp, const struct run_req *req, const struct run_sink *sink,
+		  const struct collect_sink *csink, struct run_result *res);
+/*
+ * [{"name", "source", "available", "reason"}] for sp's "collect" events on
+ * this machine, as the experiment's host.collectors; NULL without "collect".
+ */
+json_t *collectors_probe_json(const struct spec *sp);
+/*
+ * {"collectors": [{"name", "source", "available", "reason"}]}: every event
+ * this machine knows, probed now (GET /api/v1/collectors, svabench collectors).
+ */
+json_t *collectors_list_json(void);
 
 /*
  * A parameter value as JSON, the way a spec writes it: booleans as

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#define METRIC_NAME_MAX 64
+#define METRIC_NAME_MAX 192
 
 struct metric {
 	char name[METRIC_NAME_MAX];

@@ -246,14 +246,18 @@ json_t *preset_json(const struct target *t, const struct preset *p)
 	return o;
 }
 
-static json_t *host_json(void)
+static json_t *host_json(const struct spec *s)
 {
+	json_t *probe = collectors_probe_json(s);
+
 	struct utsname u;
 	json_t *o = json_object();
 	int bad = 0;
 
-	if (!o)
+	if (!o) {
+		json_decref(probe);
 		return NULL;
+	}
 	if (uname(&u) == 0) {
 		put(o, "kernel", json_string(u.release), &bad);
 		put(o, "machine", json_string(u.machine), &bad);
@@ -262,6 +266,8 @@ static json_t *host_json(void)
 		put(o, "machine", json_null(), &bad);
 	}
 	put(o, "svabench_version", json_string(SVABENCH_VERSION), &bad);
+	if (probe)
+		put(o, "collectors", probe, &bad);
 	if (bad) {
 		json_decref(o);
 		return NULL;
@@ -292,7 +298,7 @@ json_t *result_experiment_json(const struct results *r, const char *id)
 	put(o, "runs_done", json_integer((json_int_t)r->ndone), &bad);
 	put(o, "runs_failed", json_integer((json_int_t)r->nfailed), &bad);
 	put(o, "preset", preset_json(t, s->preset), &bad);
-	put(o, "host", host_json(), &bad);
+	put(o, "host", host_json(s), &bad);
 	put(o, "target", json_string(t->name), &bad);
 	put(o, "workload", json_string(t->workloads[s->workload].name), &bad);
 	put(o, "label", string_or_null(s->label), &bad);

@@ -48,7 +48,7 @@ static void run_one(struct pool *pool, size_t i)
 	res.metrics = metrics_new();
 	if (!res.metrics)
 		snprintf(res.reason, sizeof(res.reason), "out of memory");
-	else if (s->target->run(&req, &sink, &res) == 0)
+	else if (run_collected(s, &req, &sink, NULL, &res) == 0)
 		st = RUN_DONE;
 	pthread_mutex_lock(&pool->lock);
 	if (results_store(pool->r, i, st, &res) < 0) {

@@ -22,7 +22,7 @@ struct axis {
 
 static const char *const top_keys[] = {
 	"target", "workload", "strategies", "preset", "params", "repetitions",
-	"seed", "label", "name", NULL,
+	"seed", "label", "name", "collect", NULL,
 };
 
 static int fail(struct spec_error *err, const char *field, const char *fmt, ...)
@@ -697,7 +697,7 @@ struct spec *spec_parse(const char *buf, size_t len, struct spec_error *err)
 	    parse_preset(s, err) || parse_strategies(s, err) ||
 	    parse_params(s, &axes, &naxes, err) || parse_numbers(s, err) ||
 	    parse_text(s->doc, "label", &s->label, err) ||
-	    parse_text(s->doc, "name", &s->name, err) ||
+	    parse_text(s->doc, "name", &s->name, err) || spec_parse_collect(s, err) ||
 	    count_runs(s, axes, naxes, err) || expand(s, axes, naxes, err))
 		goto bad;
 	free_axes(axes, naxes);
@@ -719,6 +719,7 @@ void spec_free(struct spec *s)
 	free(s->cell_params);
 	free(s->runs);
 	free(s->strategies);
+	free(s->collect);
 	json_decref(s->doc);
 	free(s);
 }

@@ -214,6 +214,15 @@ static enum MHD_Result h_target(struct request *r)
 	return reply_json(r, MHD_HTTP_OK, describe_target_json(t));
 }
 
+static enum MHD_Result h_collectors(struct request *r)
+{
+	enum MHD_Result res;
+
+	if (no_query(r, &res))
+		return res;
+	return reply_json(r, MHD_HTTP_OK, collectors_list_json());
+}
+
 /* The code of a refused spec: by where the spec went wrong. */
 static const char *spec_error_code(const struct spec_error *e)
 {
@@ -450,6 +459,7 @@ const struct route api_routes[] = {
 	{"POST", "/api/v1/experiments/*/cancel", BODY_NONE, h_cancel},
 	{"GET", "/api/v1/runs/*/samples", BODY_NONE, h_samples},
 	{"POST", "/api/v1/import", BODY_JSON, h_import},
+	{"GET", "/api/v1/collectors", BODY_NONE, h_collectors},
 	{"GET", "/metrics", BODY_NONE, h_metrics},
 };
 

@@ -248,7 +248,7 @@ static void line(struct scheduler *s, struct wslot *w, const char *text, size_t 
 
 	if (!o)
 		return;
-	if ((x = json_object_get(o, "sample"))) {
+	if ((x = json_object_get(o, "sample")) || (x = json_object_get(o, "collector_sample"))) {
 		if (w->nsamples >= SAMPLE_BATCH && !s->stats.store_failing)
 			flush_samples(s, w);
 		if (w->nsamples == w->capsamples) {
@@ -575,6 +575,8 @@ int scheduler_submit(struct scheduler *s, const char *text, size_t len, char *id
 		memset(&u, 0, sizeof(u));
 	host = json_pack("{s:s,s:s,s:s}", "kernel", u.release, "machine", u.machine,
 			 "svabench_version", SVABENCH_VERSION);
+	if (host && sp->ncollect)
+		json_object_set_new(host, "collectors", collectors_probe_json(sp));
 	{
 		char *copy = strndup(text, len); /* the store keeps a C string */
 

@@ -10,6 +10,7 @@
  */
 #include "daemon.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,12 +27,17 @@ static json_t *metrics_json(const struct metrics *m)
 	return o;
 }
 
+/* Lines come from the run and from the counter sampler's thread. */
+static pthread_mutex_t out_mu = PTHREAD_MUTEX_INITIALIZER;
+
 static void emit(json_t *line)
 {
+	pthread_mutex_lock(&out_mu);
 	if (line) {
 		json_dumpf(line, stdout, JSON_COMPACT);
 		fputc('\n', stdout);
 	}
+	pthread_mutex_unlock(&out_mu);
 	json_decref(line);
 }
 
@@ -39,6 +45,14 @@ static void on_sample(void *ctx, uint64_t t_ns, const struct metrics *m)
 {
 	(void)ctx;
 	emit(json_pack("{s:{s:I,s:o}}", "sample", "t_ns", (json_int_t)t_ns, "metrics",
+		       metrics_json(m)));
+}
+
+/* Counter samples: wall-clock ns since the run started, perf.* names. */
+static void on_counters(void *ctx, uint64_t wall_ns, const struct metrics *m)
+{
+	(void)ctx;
+	emit(json_pack("{s:{s:I,s:o}}", "collector_sample", "t_ns", (json_int_t)wall_ns, "metrics",
 		       metrics_json(m)));
 }
 
@@ -92,6 +106,7 @@ int worker_main(void)
 	struct metrics *m;
 	struct run_result res = {0};
 	struct run_sink sink = {NULL, on_sample, NULL};
+	struct collect_sink csink = {NULL, on_counters};
 	struct run_req req;
 	const struct run_plan *rp;
 	json_t *ex;
@@ -114,7 +129,7 @@ int worker_main(void)
 	m = metrics_new();
 	res.metrics = m;
 	req = (struct run_req){sp->workload, rp->strategy, rp->params, rp->seed};
-	rc = sp->target->run(&req, &sink, &res);
+	rc = run_collected(sp, &req, &sink, &csink, &res);
 	ex = json_array();
 	for (int i = 0; i < res.nexamples; i++)
 		json_array_append_new(ex, json_string(res.examples[i]));

@@ -1,0 +1,159 @@
+/*
+ * collect_run.c - one run with the spec's counters around it: the
+ * collectors are opened for the running thread (and, inherited, whatever it
+ * starts), sampled every collect.interval_ms by a second thread while the
+ * target runs, and their final raw counts become perf.<event> metrics with
+ * .enabled_ns and .running_ns. An event this machine cannot count is a
+ * null metric, and the experiment's host.collectors says why
+ * (collectors_probe_json); the run goes on.
+ */
+#include "core.h"
+#include "../collectors/collectors.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+struct sampler {
+	struct collector_set *cs;
+	const struct collect_sink *out;
+	int interval_ms;
+	uint64_t t0;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int stop;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* perf.<event>, .enabled_ns, .running_ns for every event of the set. */
+static void put_counts(struct collector_set *cs, struct metrics *m)
+{
+	char name[METRIC_NAME_MAX + 64];
+
+	for (size_t i = 0; i < collector_count(cs); i++) {
+		const struct collector_event *e = collector_event(cs, i);
+
+		snprintf(name, sizeof(name), "perf.%s", e->name);
+		if (!e->available) {
+			metrics_set_null(m, name);
+			continue;
+		}
+		metrics_set(m, name, (double)e->value);
+		snprintf(name, sizeof(name), "perf.%s.enabled_ns", e->name);
+		metrics_set(m, name, (double)e->enabled_ns);
+		snprintf(name, sizeof(name), "perf.%s.running_ns", e->name);
+		metrics_set(m, name, (double)e->running_ns);
+	}
+}
+
+static void *sample_loop(void *arg)
+{
+	struct sampler *sm = arg;
+	struct metrics *m = metrics_new();
+	struct timespec until;
+
+	pthread_mutex_lock(&sm->mu);
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	while (m && !sm->stop) {
+		until.tv_nsec += (long)sm->interval_ms * 1000000L;
+		while (until.tv_nsec >= 1000000000L) {
+			until.tv_nsec -= 1000000000L;
+			until.tv_sec++;
+		}
+		while (!sm->stop && pthread_cond_timedwait(&sm->cv, &sm->mu, &until) == 0)
+			;
+		if (sm->stop)
+			break;
+		pthread_mutex_unlock(&sm->mu);
+		if (collector_read(sm->cs) == 0) {
+			metrics_clear(m);
+			put_counts(sm->cs, m);
+			sm->out->sample(sm->out->ctx, mono_ns() - sm->t0, m);
+		}
+		pthread_mutex_lock(&sm->mu);
+	}
+	pthread_mutex_unlock(&sm->mu);
+	metrics_free(m);
+	return NULL;
+}
+
+int run_collected(const struct spec *sp, const struct run_req *req, const struct run_sink *sink,
+		  const struct collect_sink *csink, struct run_result *res)
+{
+	struct collector_set *cs;
+	struct sampler sm = {0};
+	pthread_t th;
+	int rc, sampling = 0;
+
+	if (!sp->ncollect)
+		return sp->target->run(req, sink, res);
+	cs = collector_open(sp->collect, sp->ncollect, 0, "", "");
+	if (!cs)
+		return sp->target->run(req, sink, res);
+	sm.cs = cs;
+	sm.out = csink;
+	sm.interval_ms = sp->collect_interval_ms;
+	sm.t0 = mono_ns();
+	pthread_mutex_init(&sm.mu, NULL);
+	pthread_cond_init(&sm.cv, NULL);
+	collector_start(cs);
+	if (csink && csink->sample && pthread_create(&th, NULL, sample_loop, &sm) == 0)
+		sampling = 1;
+	rc = sp->target->run(req, sink, res);
+	if (sampling) {
+		pthread_mutex_lock(&sm.mu);
+		sm.stop = 1;
+		pthread_cond_signal(&sm.cv);
+		pthread_mutex_unlock(&sm.mu);
+		pthread_join(th, NULL);
+	}
+	collector_stop(cs);
+	collector_read(cs);
+	put_counts(cs, res->metrics);
+	collector_close(cs);
+	pthread_cond_destroy(&sm.cv);
+	pthread_mutex_destroy(&sm.mu);
+	return rc;
+}
+
+json_t *collectors_probe_json(const struct spec *sp)
+{
+	struct collector_set *cs;
+	json_t *a;
+
+	if (!sp->ncollect)
+		return NULL;
+	cs = collector_open(sp->collect, sp->ncollect, 0, "", "");
+	a = json_array();
+	for (size_t i = 0; cs && a && i < collector_count(cs); i++) {
+		const struct collector_event *e = collector_event(cs, i);
+
+		json_array_append_new(a, json_pack("{s:s,s:s,s:b,s:s?}", "name", e->name, "source",
+						   e->source, "available", e->available, "reason",
+						   e->available ? NULL : e->reason));
+	}
+	collector_close(cs);
+	return a;
+}
+
+json_t *collectors_list_json(void)
+{
+	size_t n = 0;
+	struct collector_event *ev = collector_list("", "", &n);
+	json_t *a = json_array();
+
+	for (size_t i = 0; ev && a && i < n; i++)
+		json_array_append_new(a, json_pack("{s:s,s:s,s:b,s:s?}", "name", ev[i].name, "source",
+						   ev[i].source, "available", ev[i].available,
+						   "reason", ev[i].available ? NULL : ev[i].reason));
+	collector_list_free(ev);
+	return a ? json_pack("{s:o}", "collectors", a) : NULL;
+}
