@@ -177,12 +177,13 @@ static enum MHD_Result h_index(struct request *r)
 
 	if (no_query(r, &res))
 		return res;
-	for (size_t i = 0; list && i < api_nroutes; i++) {
-		if (json_array_append_new(list, json_pack("{s:s, s:s}", "method",
-							  api_routes[i].method, "path",
-							  api_routes[i].pattern))) {
-			json_decref(list);
-			list = NULL;
+	for (size_t t = 0; list && route_tables[t]; t++) {
+		for (const struct route *rt = route_tables[t]; list && rt->method; rt++) {
+			if (json_array_append_new(list, json_pack("{s:s, s:s}", "method", rt->method,
+								  "path", rt->pattern))) {
+				json_decref(list);
+				list = NULL;
+			}
 		}
 	}
 	if (!list)
@@ -449,7 +450,7 @@ static enum MHD_Result h_metrics(struct request *r)
 }
 
 const struct route api_routes[] = {
-	{"GET", "/", BODY_NONE, h_index},
+	{"GET", "/api/v1", BODY_NONE, h_index},
 	{"GET", "/api/v1/targets", BODY_NONE, h_targets},
 	{"GET", "/api/v1/targets/*", BODY_NONE, h_target},
 	{"GET", "/api/v1/experiments", BODY_NONE, h_list},
@@ -461,6 +462,7 @@ const struct route api_routes[] = {
 	{"POST", "/api/v1/import", BODY_JSON, h_import},
 	{"GET", "/api/v1/collectors", BODY_NONE, h_collectors},
 	{"GET", "/metrics", BODY_NONE, h_metrics},
+	{NULL, NULL, BODY_NONE, NULL},
 };
 
-const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
+const struct route *const route_tables[] = {api_routes, analysis_routes, web_routes, NULL};

@@ -254,16 +254,17 @@ static const struct route *route_find(const char *path, const char *method,
 				      char ids[][HTTP_ID_MAX + 1], char *allow, size_t alen)
 {
 	allow[0] = '\0';
-	for (size_t i = 0; i < api_nroutes; i++) {
-		const struct route *rt = &api_routes[i];
-		size_t n = strlen(allow);
+	for (size_t t = 0; route_tables[t]; t++) {
+		for (const struct route *rt = route_tables[t]; rt->method; rt++) {
+			size_t n = strlen(allow);
 
-		if (!match(rt->pattern, path, ids))
-			continue;
-		if (method_is(method, rt->method))
-			return rt;
-		snprintf(allow + n, alen - n, "%s%s", n ? ", " : "",
-			 strcmp(rt->method, "GET") ? rt->method : "GET, HEAD");
+			if (!match(rt->pattern, path, ids))
+				continue;
+			if (method_is(method, rt->method))
+				return rt;
+			snprintf(allow + n, alen - n, "%s%s", n ? ", " : "",
+				 strcmp(rt->method, "GET") ? rt->method : "GET, HEAD");
+		}
 	}
 	return NULL;
 }

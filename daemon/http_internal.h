@@ -38,8 +38,16 @@ struct route {
 	route_fn fn;
 };
 
+/*
+ * Route tables, each ended by a {NULL} entry: api.c (targets, experiments,
+ * runs, import, collectors, /metrics), api_analysis.c (comparison, report,
+ * history, alerts), api_web.c (the dashboard's files and the plots).
+ * route_tables lists them, NULL-terminated, in lookup order.
+ */
 extern const struct route api_routes[];
-extern const size_t api_nroutes;
+extern const struct route analysis_routes[];
+extern const struct route web_routes[];
+extern const struct route *const route_tables[];
 
 /* The /metrics results section, cached per experiment (prom.c). */
 struct prom_cache;
