@@ -141,17 +141,6 @@ int client_wait(struct client *c, const char *id, double timeout_s);
 /* Parses a --timeout value in seconds (> 0); -1 after a message. */
 int cli_parse_seconds(const char *opt, const char *arg, double *out);
 
-/*
- * ---- docresults.c: a result document back into results ----
- *
- * Parses doc's experiment.spec and stores each run of doc's "runs" that is
- * done or failed at its place in the plan, so core's table can print a
- * document the daemon returned. 0 with *sp and *rp set (free the results
- * before the spec), or -1 with a message in err.
- */
-int doc_results(const json_t *doc, struct spec **sp, struct results **rp,
-		char *err, size_t elen);
-
 /* Prints "svabench: <message>" and a newline on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -189,6 +189,16 @@ json_t *result_document(const struct results *r, const char *id);
  */
 int result_write_json(FILE *f, const struct results *r, const char *id);
 
+/*
+ * A result document back into results (docresults.c): parses doc's
+ * experiment.spec and stores each run of doc's "runs" that is done or
+ * failed at its place in the plan (found by cell, repetition, strategy).
+ * 0 with *sp and *rp set (free the results before the spec), or -1 with a
+ * message in err.
+ */
+int doc_results(const json_t *doc, struct spec **sp, struct results **rp,
+		char *err, size_t elen);
+
 /* A preset as the documents show it: name, description and values
  * {param: {value (as a spec writes it), source, confidence}}; JSON null for
  * no preset, NULL on OOM. */
@@ -253,5 +263,58 @@ void describe_target_text(FILE *f, const struct target *t);
  * preset and the first examples (oracle violations, livelocks).
  */
 void result_print_table(FILE *f, const struct results *r);
+
+/*
+ * ---- stats.c: the statistics the comparison rests on ----
+ */
+
+/* The median of v[n] (v is reordered); NAN when n == 0. */
+double stats_median(double *v, size_t n);
+/* The q-quantile (0..1, linear interpolation, R type 7) of v[n] (reordered). */
+double stats_quantile(double *v, size_t n, double q);
+/*
+ * Two-sided Mann-Whitney U test of a[na] against b[nb]: *u is U of a, *p
+ * the p-value (exact for small samples without ties, else the normal
+ * approximation with tie and continuity corrections). -1 when a side is
+ * empty.
+ */
+int stats_mann_whitney(const double *a, size_t na, const double *b, size_t nb,
+		       double *u, double *p);
+/*
+ * Percentile bootstrap CI of median(a) / median(b) at `level` (0.95) with
+ * `iters` resamples from a PRNG seeded by `seed` (deterministic). -1 when
+ * a side is empty or median(b) is 0 in too many resamples.
+ */
+int stats_bootstrap_ratio_ci(const double *a, size_t na, const double *b, size_t nb,
+			     double level, int iters, uint64_t seed, double *lo, double *hi);
+
+/*
+ * ---- compare.c: strategies against a baseline, per cell and metric ----
+ */
+
+struct compare_opts {
+	const char *baseline;   /* strategy name; NULL: pri-inv if run, else the first correct one */
+	double noise;           /* relative change below which a difference is noise (0.05) */
+	double alpha;           /* significance for the U test (0.05) */
+	int iters;              /* bootstrap resamples (2000) */
+	const char *const *metrics; /* NULL: the default set (compare.c) */
+	size_t nmetrics;
+};
+
+/*
+ * The comparison document of GET /api/v1/experiments/ID/comparison:
+ * {"experiment", "baseline", "noise", "alpha", "warnings": [...],
+ *  "metrics": [{"name", "better": "lower"|"higher"}],
+ *  "cells": [{"cell": {...}, "strategies": {S: {M: {"n", "median", "p25",
+ *     "p75", "min", "max", "ratio", "ci": [lo, hi], "p", "verdict"}}}}],
+ *  "crossover": null | {"x", "y", "metric", "xs", "ys", "grid": [[...]]}}
+ * verdicts: "baseline", "better", "worse", "within noise", "no data";
+ * numbers that do not exist are null. NULL with a message (unknown
+ * baseline or metric, naming it and the allowed values) in err.
+ */
+json_t *compare_json(const struct results *r, const char *id, const struct compare_opts *o,
+		     char *err, size_t elen);
+/* Defaults for compare_opts. */
+void compare_defaults(struct compare_opts *o);
 
 #endif

@@ -40,12 +40,15 @@ struct route {
 
 /*
  * Route tables, each ended by a {NULL} entry: api.c (targets, experiments,
- * runs, import, collectors, /metrics), api_analysis.c (comparison, report,
- * history, alerts), api_web.c (the dashboard's files and the plots).
- * route_tables lists them, NULL-terminated, in lookup order.
+ * runs, import, collectors, /metrics), api_compare.c (comparison),
+ * api_history.c (history, alerts, report), api_plots.c (plots), api_web.c
+ * (the dashboard's files). route_tables lists them, NULL-terminated, in
+ * lookup order.
  */
 extern const struct route api_routes[];
-extern const struct route analysis_routes[];
+extern const struct route compare_routes[];
+extern const struct route history_routes[];
+extern const struct route plot_routes[];
 extern const struct route web_routes[];
 extern const struct route *const route_tables[];
 

@@ -1,11 +1,12 @@
 /*
  * docresults.c - a result document (api.md) back into core's results, so
- * `svabench show` prints the comparison table `run --offline` prints. The
+ * `svabench show` prints the comparison table `run --offline` prints and
+ * the daemon's analysis (comparison, report, plots) works on stored results. The
  * spec is parsed again here and each run of the document is put at its
  * place in the plan, found by cell, repetition and strategy rather than
  * by position, so a document need not list its runs in plan order.
  */
-#include "cli.h"
+#include "core.h"
 
 #include <stdarg.h>
 #include <stdio.h>
