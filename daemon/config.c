@@ -28,6 +28,7 @@ static const struct opt opts[] = {
 	{"var", OPT_PATH, 0, 0, OFF(var), "DIR", "state: SQLite file, token, log (default ./var)"},
 	{"no-default-suite", OPT_FLAG, 0, 1, OFF(no_default_suite), NULL, "do not queue the default suite on an empty store"},
 	{"suite", OPT_PATH, 0, 0, OFF(suite_dir), "DIR", "the default suite's specs (default suites/default)"},
+	{"web", OPT_PATH, 0, 0, OFF(web_dir), "DIR", "the dashboard's files (default web)"},
 	{"workers", OPT_INT, 1, 256, OFF(workers), "N", "worker processes running at once (default: online CPUs)"},
 	{"run-timeout", OPT_INT, 1, 86400, OFF(run_timeout_s), "S", "kill a run's worker after S seconds (default 600)"},
 	{"http-threads", OPT_INT, 1, 64, OFF(http_threads), "N", "HTTP thread pool size (default 4)"},
@@ -48,6 +49,7 @@ static void defaults(struct config *c)
 	c->port = 8470;
 	snprintf(c->var, sizeof(c->var), "./var");
 	snprintf(c->suite_dir, sizeof(c->suite_dir), "suites/default");
+	snprintf(c->web_dir, sizeof(c->web_dir), "web");
 	c->workers = 0;
 	c->run_timeout_s = 600;
 	c->http_threads = 4;

@@ -34,6 +34,7 @@ struct config {
 	size_t conn_memory;     /* per-connection memory limit */
 	size_t body_max;        /* request body cap (413 above) */
 	char suite_dir[4096];   /* default suite specs, queued on an empty store */
+	char web_dir[4096];     /* the dashboard's static files (web/) */
 	int worker_mode;        /* internal: run one job from stdin (--worker) */
 };
 
@@ -182,6 +183,33 @@ struct store_stats {
 int store_stats(struct store *st, struct store_stats *s);
 /* Status names in store_stats order. */
 extern const char *const run_status_names[6];
+
+/* ---- history.c: a metric across labels, change points, alerts ---- */
+
+/* GET /api/v1/history's query. Strings borrowed; NULL = not given. */
+struct history_query {
+	const char *workload;   /* required */
+	const char *metric;     /* required, e.g. "cpu.invalidation_ns" */
+	const char *strategy;   /* required */
+	const char *cell;       /* JSON object text of the cell ({} = no swept params); NULL: every cell */
+	const char *target;     /* default "sim" */
+	int limit;              /* newest experiments considered (default 200) */
+	/* change-point detection parameters (history.c documents the method) */
+	double min_change;      /* relative step worth an alert (default 0.05) */
+	double alpha;           /* significance (default 0.01) */
+	int window;             /* points each side of a candidate (default 5) */
+};
+
+/*
+ * {"workload", "metric", "strategy", "target", "params": {...},
+ *  "series": [{"cell": {...}, "points": [{"experiment", "label", "created_at",
+ *      "n", "median", "values": [...]}], "change_points": [{"index",
+ *      "experiment", "label", "before", "after", "change", "p"}]}]}
+ * ordered by label then time; also stores new alerts. NULL with a message
+ * naming the field in err (400) or a STORE_* code in *rc.
+ */
+json_t *history_json(struct store *st, const struct history_query *q, int *rc, char *err,
+		     size_t elen);
 
 /* ---- scheduler.c ---- */
 
