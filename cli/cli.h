@@ -38,6 +38,10 @@ int cmd_wait(int argc, char **argv);
 /* `svabench cancel ID` */
 int cmd_cancel(int argc, char **argv);
 
+/* `svabench compare ID [--baseline S] [--noise X] [--alpha X] [--metrics M,M]
+ * [--json]`: strategies against a baseline, per cell and metric */
+int cmd_compare(int argc, char **argv);
+
 /* `svabench export ID [-o FILE]` and `svabench import FILE|-` */
 int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);

@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	{"show", cmd_show},
 	{"wait", cmd_wait},
 	{"cancel", cmd_cancel},
+	{"compare", cmd_compare},
 	{"export", cmd_export},
 	{"import", cmd_import},
 };
@@ -54,6 +55,10 @@ static const char usage[] =
 	"      wait until the experiment is done (exit 0), failed or cancelled (1)\n"
 	"  cancel ID\n"
 	"      drop its queued runs and stop its running ones\n"
+	"  compare ID [--baseline S] [--noise X] [--alpha X] [--metrics M,M...] [--json]\n"
+	"      its strategies against baseline S per cell and metric: medians, ratios\n"
+	"      with 95% bootstrap CIs, U-test verdicts (better, worse, within noise),\n"
+	"      warnings, and the crossover map of a 2-D sweep\n"
 	"  export ID [-o FILE]\n"
 	"      write its result document (standard output, or FILE)\n"
 	"  import FILE|-\n"

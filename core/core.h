@@ -273,10 +273,11 @@ double stats_median(double *v, size_t n);
 /* The q-quantile (0..1, linear interpolation, R type 7) of v[n] (reordered). */
 double stats_quantile(double *v, size_t n, double q);
 /*
- * Two-sided Mann-Whitney U test of a[na] against b[nb]: *u is U of a, *p
- * the p-value (exact for small samples without ties, else the normal
- * approximation with tie and continuity corrections). -1 when a side is
- * empty.
+ * Two-sided Mann-Whitney U test of a[na] against b[nb]: *u is U of a (the
+ * pairs a > b, ties counting a half), *p the p-value: exact up to 20 values
+ * a side, ties included (the permutation distribution of the midranks), else
+ * the normal approximation with tie and continuity corrections. -1 when a
+ * side is empty or memory ran out.
  */
 int stats_mann_whitney(const double *a, size_t na, const double *b, size_t nb,
 		       double *u, double *p);
@@ -303,13 +304,25 @@ struct compare_opts {
 
 /*
  * The comparison document of GET /api/v1/experiments/ID/comparison:
- * {"experiment", "baseline", "noise", "alpha", "warnings": [...],
- *  "metrics": [{"name", "better": "lower"|"higher"}],
+ * {"experiment", "target", "workload", "label", "repetitions", "baseline",
+ *  "noise", "alpha", "level" (0.95), "iters", "strategies": [S...],
+ *  "warnings": [...], "metrics": [{"name", "better": "lower"|"higher"}],
  *  "cells": [{"cell": {...}, "strategies": {S: {M: {"n", "median", "p25",
- *     "p75", "min", "max", "ratio", "ci": [lo, hi], "p", "verdict"}}}}],
- *  "crossover": null | {"x", "y", "metric", "xs", "ys", "grid": [[...]]}}
- * verdicts: "baseline", "better", "worse", "within noise", "no data";
- * numbers that do not exist are null. NULL with a message (unknown
+ *     "p75", "min", "max", "ratio", "ci": [lo, hi] | null, "p", "verdict"}}}}],
+ *  "crossover": null | {"x", "y", "metric", "better", "a", "b", "xs", "ys",
+ *     "grid": [[...]], "ratio": [[...]]}}
+ * Statistics over the done runs of each cell and strategy; ratio = median /
+ * the baseline's median, its bootstrap CI seeded by the spec's seed, cell,
+ * metric and strategy (the same data give the same answer anywhere).
+ * verdicts: "baseline", "no data" (a side without values), "within noise"
+ * (|ratio - 1| < noise, or p >= alpha, or the CI holds 1), else "better" /
+ * "worse" by the metric's direction. The default metric set leaves out
+ * metrics no run reported; cmd.tlbi_total is tlbi_nh_va + _range + _asid.
+ * crossover: for a sweep of exactly two numeric params, grid[iy][ix] of the
+ * first metric (default cpu.invalidation_ns) is "A" where the baseline a is
+ * cheaper, "B" where b (the first other correct strategy) is, "=" within
+ * noise, null without data; ratio[iy][ix] is b's median / a's.
+ * Numbers that do not exist are null. NULL with a message (unknown
  * baseline or metric, naming it and the allowed values) in err.
  */
 json_t *compare_json(const struct results *r, const char *id, const struct compare_opts *o,

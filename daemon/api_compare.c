@@ -1,10 +1,338 @@
 /*
  * api_compare.c - an experiment's comparison: GET
- * /api/v1/experiments/ID/comparison?baseline=S (core's compare_json on the
- * stored results).
+ * /api/v1/experiments/ID/comparison?baseline=S&noise=X&alpha=X&metrics=a,b
+ * (core's compare_json on the stored results). Answers are kept in a small
+ * in-memory cache keyed by the experiment, its progress (runs done and
+ * failed, status) and the query, so a dashboard polling a finished
+ * experiment does not redo the bootstrap every time.
+ *
+ * Errors: 400 invalid_query naming the parameter (unknown, repeated, out of
+ * range, an unknown baseline or metric), 404 not_found, 503 overloaded.
  */
 #include "http_internal.h"
 
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CACHE_SLOTS 32
+#define QUERY_METRICS_MAX 64
+
+enum { Q_BASELINE, Q_NOISE, Q_ALPHA, Q_METRICS, Q_N };
+
+static const char *const query_names[Q_N + 1] = {"baseline", "noise", "alpha", "metrics", NULL};
+
+struct query {
+	const char *values[Q_N];
+	const char *bad;       /* the first unknown or repeated parameter */
+	int repeated;
+};
+
+/* ---- the cache: the last answers, least recently used replaced ---- */
+
+struct cached {
+	char *key;             /* malloc'd; NULL when the slot is free */
+	char *text;            /* the answer as sent */
+	size_t len;
+	unsigned long used;
+};
+
+static struct cached cache[CACHE_SLOTS];
+static unsigned long cache_clock;
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A copy of the cached answer for key (malloc'd), or NULL. */
+static char *cache_get(const char *key, size_t *len)
+{
+	char *copy = NULL;
+
+	pthread_mutex_lock(&cache_lock);
+	for (size_t i = 0; i < CACHE_SLOTS; i++) {
+		if (!cache[i].key || strcmp(cache[i].key, key))
+			continue;
+		copy = malloc(cache[i].len + 1);
+		if (copy) {
+			memcpy(copy, cache[i].text, cache[i].len + 1);
+			*len = cache[i].len;
+			cache[i].used = ++cache_clock;
+		}
+		break;
+	}
+	pthread_mutex_unlock(&cache_lock);
+	return copy;
+}
+
+/* Keeps a copy of text under key; nothing when memory is short. */
+static void cache_put(const char *key, const char *text, size_t len)
+{
+	char *k = strdup(key), *t = malloc(len + 1);
+	size_t victim = 0;
+
+	if (!k || !t) {
+		free(k);
+		free(t);
+		return;
+	}
+	memcpy(t, text, len + 1);
+	pthread_mutex_lock(&cache_lock);
+	for (size_t i = 0; i < CACHE_SLOTS; i++) {
+		if (cache[i].key && !strcmp(cache[i].key, key)) {
+			victim = i;
+			break;
+		}
+		if (!cache[i].key || cache[i].used < cache[victim].used)
+			victim = i;
+		if (!cache[i].key)
+			break;
+	}
+	free(cache[victim].key);
+	free(cache[victim].text);
+	cache[victim] = (struct cached){k, t, len, ++cache_clock};
+	pthread_mutex_unlock(&cache_lock);
+}
+
+/* "ID|done|failed|status|baseline|noise|alpha|metrics" (malloc'd), NULL on OOM. */
+static char *cache_key(const char *id, const json_t *exp, const struct query *q)
+{
+	const char *status = json_string_value(json_object_get(exp, "status"));
+	size_t n = strlen(id) + 128;
+	char *key;
+
+	for (int i = 0; i < Q_N; i++)
+		n += (q->values[i] ? strlen(q->values[i]) : 0) + 2;
+	key = malloc(n);
+	if (!key)
+		return NULL;
+	snprintf(key, n, "%s|%lld|%lld|%s|%s|%s|%s|%s", id,
+		 (long long)json_integer_value(json_object_get(exp, "runs_done")),
+		 (long long)json_integer_value(json_object_get(exp, "runs_failed")),
+		 status ? status : "", q->values[Q_BASELINE] ? q->values[Q_BASELINE] : "",
+		 q->values[Q_NOISE] ? q->values[Q_NOISE] : "",
+		 q->values[Q_ALPHA] ? q->values[Q_ALPHA] : "",
+		 q->values[Q_METRICS] ? q->values[Q_METRICS] : "");
+	return key;
+}
+
+/* ---- the query ---- */
+
+static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				 const char *value)
+{
+	struct query *q = cls;
+
+	(void)kind;
+	for (int i = 0; i < Q_N; i++) {
+		if (strcmp(key, query_names[i]))
+			continue;
+		if (q->values[i]) {
+			q->bad = query_names[i];
+			q->repeated = 1;
+			return MHD_NO;
+		}
+		q->values[i] = value ? value : "";
+		return MHD_YES;
+	}
+	q->bad = key;
+	return MHD_NO;
+}
+
+/* A number lo..hi, the whole string; -1 when it is not. */
+static int parse_fraction(const char *s, double lo, double hi, int lo_open, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !isfinite(v) || v < lo || v > hi || (lo_open && v == lo))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/*
+ * Splits "a,b" into names (pointing into buf, a copy of s). 0, or -1 with
+ * a message in err.
+ */
+static int split_metrics(char *buf, const char **names, size_t *n, char *err, size_t elen)
+{
+	char *p = buf;
+
+	*n = 0;
+	for (;;) {
+		char *comma = strchr(p, ',');
+
+		if (comma)
+			*comma = '\0';
+		if (!*p) {
+			snprintf(err, elen, "an empty name; give metric names separated by commas, "
+					    "e.g. metrics=cpu.invalidation_ns,cmd.sync");
+			return -1;
+		}
+		if (*n == QUERY_METRICS_MAX) {
+			snprintf(err, elen, "at most %d names", QUERY_METRICS_MAX);
+			return -1;
+		}
+		names[(*n)++] = p;
+		if (!comma)
+			return 0;
+		p = comma + 1;
+	}
+}
+
+static enum MHD_Result store_failed(struct request *r, int rc, const char *id)
+{
+	const char *msg = store_error(r->h->ctx.store);
+
+	if (rc == STORE_NOT_FOUND)
+		return reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL, "no experiment %s", id);
+	if (rc == STORE_OK)
+		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL, "out of memory");
+	fprintf(stderr, "svabenchd: store error on the comparison of %s: %s\n", id,
+		msg && *msg ? msg : "no message");
+	return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", NULL, "the store failed: %s",
+			   msg && *msg ? msg : "no message");
+}
+
+/* The comparison as JSON text (malloc'd), or NULL after answering. */
+static char *compute(struct request *r, const json_t *doc, const struct compare_opts *o,
+		     size_t *len, enum MHD_Result *res)
+{
+	const char *id = r->ids[0];
+	struct results *results;
+	struct spec *s;
+	char err[2048] = "";
+	json_t *cmp;
+	char *text, *more;
+
+	if (doc_results(doc, &s, &results, err, sizeof(err))) {
+		fprintf(stderr, "svabenchd: comparison of %s: %s\n", id, err);
+		*res = reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", NULL,
+				   "experiment %s: %s", id, err);
+		return NULL;
+	}
+	cmp = compare_json(results, id, o, err, sizeof(err));
+	results_free(results);
+	spec_free(s);
+	if (!cmp) {
+		if (!strncmp(err, "unknown baseline", 16))
+			*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", "baseline", "%s", err);
+		else if (!strcmp(err, "out of memory") || !err[0])
+			*res = reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL,
+					   "out of memory");
+		else if (strstr(err, "metric"))
+			*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", "metrics", "%s", err);
+		else
+			*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", NULL, "%s", err);
+		return NULL;
+	}
+	text = json_dumps(cmp, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	json_decref(cmp);
+	*len = text ? strlen(text) : 0;
+	more = text ? realloc(text, *len + 2) : NULL;
+	if (!more) {
+		free(text);
+		*res = reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL, "out of memory");
+		return NULL;
+	}
+	/* a newline at the end, as every other answer */
+	more[(*len)++] = '\n';
+	more[*len] = '\0';
+	return more;
+}
+
+static enum MHD_Result h_comparison(struct request *r)
+{
+	struct store *st = r->h->ctx.store;
+	const char *id = r->ids[0], *names[QUERY_METRICS_MAX];
+	struct query q = {0};
+	struct compare_opts o;
+	char allowed[128] = "", err[256], *metrics = NULL, *key = NULL, *text;
+	enum MHD_Result res;
+	json_t *exp, *doc;
+	size_t len = 0;
+	int rc = STORE_OK;
+
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_arg, &q);
+	if (q.bad) {
+		for (int i = 0; i < Q_N; i++) {
+			size_t n = strlen(allowed);
+
+			snprintf(allowed + n, sizeof(allowed) - n, "%s%s", i ? ", " : "", query_names[i]);
+		}
+		if (q.repeated)
+			return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", q.bad,
+					   "query parameter '%s' is given more than once", q.bad);
+		return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", q.bad,
+				   "unknown query parameter '%.60s'; allowed: %s", q.bad, allowed);
+	}
+	compare_defaults(&o);
+	if (q.values[Q_NOISE] && parse_fraction(q.values[Q_NOISE], 0, 1, 0, &o.noise))
+		return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", "noise",
+				   "noise must be a relative change 0..1 (0.05 is 5 %%), got '%.40s'",
+				   q.values[Q_NOISE]);
+	if (q.values[Q_ALPHA] && parse_fraction(q.values[Q_ALPHA], 0, 0.5, 1, &o.alpha))
+		return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", "alpha",
+				   "alpha must be a significance level above 0, at most 0.5 (e.g. 0.05), "
+				   "got '%.40s'", q.values[Q_ALPHA]);
+	if (q.values[Q_BASELINE]) {
+		if (!*q.values[Q_BASELINE])
+			return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", "baseline",
+					   "baseline must name one of the experiment's strategies");
+		o.baseline = q.values[Q_BASELINE];
+	}
+	if (q.values[Q_METRICS]) {
+		metrics = strdup(q.values[Q_METRICS]);
+		if (!metrics)
+			return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL,
+					   "out of memory");
+		if (split_metrics(metrics, names, &o.nmetrics, err, sizeof(err))) {
+			free(metrics);
+			return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", "metrics", "%s", err);
+		}
+		o.metrics = names;
+	}
+
+	/* The experiment's progress first (cheap): the cache's key. */
+	exp = store_experiment_doc(st, id, 0, &rc);
+	if (!exp) {
+		free(metrics);
+		return store_failed(r, rc, id);
+	}
+	key = cache_key(id, exp, &q);
+	json_decref(exp);
+	text = key ? cache_get(key, &len) : NULL;
+	free(key);
+	if (text) {
+		free(metrics);
+		return reply_json_text(r, MHD_HTTP_OK, text, len);
+	}
+
+	doc = store_experiment_doc(st, id, 1, &rc);
+	if (!doc) {
+		free(metrics);
+		return store_failed(r, rc, id);
+	}
+	text = compute(r, doc, &o, &len, &res);
+	/* Keyed by the progress of the document the answer was computed from. */
+	key = text ? cache_key(id, json_object_get(doc, "experiment"), &q) : NULL;
+	json_decref(doc);
+	free(metrics);
+	if (!text) {
+		free(key);
+		return res;
+	}
+	if (key)
+		cache_put(key, text, len);
+	free(key);
+	return reply_json_text(r, MHD_HTTP_OK, text, len);
+}
+
 const struct route compare_routes[] = {
+	{"GET", "/api/v1/experiments/*/comparison", BODY_NONE, h_comparison},
 	{NULL, NULL, BODY_NONE, NULL},
 };

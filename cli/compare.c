@@ -1,0 +1,425 @@
+/*
+ * compare.c - `svabench compare ID [--baseline S] [--noise X] [--alpha X]
+ * [--metrics a,b] [--json]`: svabenchd's comparison of an experiment's
+ * strategies against a baseline (GET .../comparison), as JSON or as
+ * tables a terminal shows: per cell, a row per strategy and per metric
+ * "median (ratio [CI]) mark"; then the crossover map of a 2-D sweep.
+ */
+#include "cli.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WIDTH 110          /* nothing printed wider */
+#define TEXT_MAX 128       /* one table cell */
+
+static const char usage[] =
+	"usage: svabench compare ID [--baseline STRATEGY] [--noise X] [--alpha X]\n"
+	"                           [--metrics M,M...] [--json] [--server URL] [--var DIR]\n"
+	"  --baseline  the strategy the others are compared with (default: pri-inv when\n"
+	"              run, else the first correct one)\n"
+	"  --noise     a relative change below which a difference is noise (default 0.05)\n"
+	"  --alpha     the U test's significance level (default 0.05)\n"
+	"  --metrics   the metrics to compare (default: throughput, p99 latency, CPU\n"
+	"              invalidation time, commands, faults, livelocks, violations);\n"
+	"              the first one is the crossover map's\n";
+
+/* Short numbers: 0.25, 12.5, 812, 12345, 123k, 1.23M, 4.5G (as `run` prints). */
+static void fmt_number(char *b, size_t n, double v)
+{
+	double a = fabs(v);
+	const char *suffix = "";
+
+	if (a >= 1e9) {
+		v /= 1e9;
+		suffix = "G";
+	} else if (a >= 1e6) {
+		v /= 1e6;
+		suffix = "M";
+	} else if (a >= 1e5) {
+		v /= 1e3;
+		suffix = "k";
+	} else if (a >= 100 || v == floor(v)) {
+		snprintf(b, n, "%.0f", v);
+		return;
+	}
+	a = fabs(v);
+	if (a >= 100)
+		snprintf(b, n, "%.0f%s", v, suffix);
+	else if (a >= 10)
+		snprintf(b, n, "%.1f%s", v, suffix);
+	else if (a >= 0.01 || v == 0)
+		snprintf(b, n, "%.2f%s", v, suffix);
+	else
+		snprintf(b, n, "%.2g%s", v, suffix);
+}
+
+static void fmt_ratio(char *b, size_t n, double v)
+{
+	snprintf(b, n, fabs(v) >= 100 ? "%.0f" : fabs(v) >= 10 ? "%.1f" : "%.2f", v);
+}
+
+static char mark(const char *verdict)
+{
+	if (!verdict)
+		return ' ';
+	if (!strcmp(verdict, "better"))
+		return '+';
+	if (!strcmp(verdict, "worse"))
+		return '-';
+	if (!strcmp(verdict, "within noise"))
+		return '~';
+	if (!strcmp(verdict, "no data"))
+		return '?';
+	return ' ';
+}
+
+/* "median (ratio [lo..hi]) mark" of one strategy and metric. */
+static void entry_text(char *b, size_t n, const json_t *e)
+{
+	const char *verdict = json_string_value(json_object_get(e, "verdict"));
+	const json_t *median = json_object_get(e, "median"), *ratio = json_object_get(e, "ratio");
+	const json_t *ci = json_object_get(e, "ci");
+	char m[24], r[24] = "-", lo[24], hi[24];
+
+	if (!json_is_number(median)) {
+		snprintf(b, n, "-");
+		return;
+	}
+	fmt_number(m, sizeof(m), json_number_value(median));
+	if (verdict && !strcmp(verdict, "baseline")) {
+		snprintf(b, n, "%s", m);
+		return;
+	}
+	if (json_is_number(ratio))
+		fmt_ratio(r, sizeof(r), json_number_value(ratio));
+	if (json_array_size(ci) == 2 && json_is_number(json_array_get(ci, 0)) &&
+	    json_is_number(json_array_get(ci, 1))) {
+		fmt_ratio(lo, sizeof(lo), json_number_value(json_array_get(ci, 0)));
+		fmt_ratio(hi, sizeof(hi), json_number_value(json_array_get(ci, 1)));
+		snprintf(b, n, "%s (%s [%s..%s]) %c", m, r, lo, hi, mark(verdict));
+	} else {
+		snprintf(b, n, "%s (%s) %c", m, r, mark(verdict));
+	}
+}
+
+/* A JSON scalar as a spec writes it: 64, 0.5, true, "random" without quotes. */
+static void value_text(char *b, size_t n, const json_t *v)
+{
+	if (json_is_integer(v))
+		snprintf(b, n, "%lld", (long long)json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(b, n, "%g", json_real_value(v));
+	else if (json_is_string(v))
+		snprintf(b, n, "%s", json_string_value(v));
+	else if (json_is_boolean(v))
+		snprintf(b, n, "%s", json_is_true(v) ? "true" : "false");
+	else
+		snprintf(b, n, "-");
+}
+
+static int text_width(const char *s)
+{
+	return (int)strlen(s);
+}
+
+/* One cell: its metrics in as many tables as it takes to stay within WIDTH. */
+static void print_cell(const json_t *cell, size_t index, size_t ncells, const json_t *strategies,
+		       const json_t *metrics)
+{
+	const json_t *per = json_object_get(cell, "strategies");
+	size_t ns = json_array_size(strategies), nm = json_array_size(metrics);
+	int name_w = (int)strlen("strategy"), *w = calloc(nm ? nm : 1, sizeof(*w));
+	char (*text)[TEXT_MAX] = calloc(ns * nm > 0 ? ns * nm : 1, sizeof(*text));
+	const char *key;
+	json_t *v;
+	int first = 1;
+
+	printf("\ncell %zu/%zu", index + 1, ncells);
+	if (!json_object_size(json_object_get(cell, "cell")))
+		printf(": no swept parameters");
+	json_object_foreach(json_object_get(cell, "cell"), key, v) {
+		char val[64];
+
+		value_text(val, sizeof(val), v);
+		printf("%s%s=%s", first ? ": " : ", ", key, val);
+		first = 0;
+	}
+	putchar('\n');
+	if (!w || !text) {
+		printf("(out of memory)\n");
+		free(w);
+		free(text);
+		return;
+	}
+	for (size_t k = 0; k < ns; k++) {
+		const char *s = json_string_value(json_array_get(strategies, k));
+
+		if (s && text_width(s) > name_w)
+			name_w = text_width(s);
+	}
+	for (size_t j = 0; j < nm; j++) {
+		const char *m = json_string_value(json_object_get(json_array_get(metrics, j), "name"));
+
+		w[j] = m ? text_width(m) : 1;
+		for (size_t k = 0; k < ns; k++) {
+			const char *s = json_string_value(json_array_get(strategies, k));
+			const json_t *e = json_object_get(json_object_get(per, s ? s : ""), m ? m : "");
+
+			entry_text(text[k * nm + j], TEXT_MAX, e);
+			if (text_width(text[k * nm + j]) > w[j])
+				w[j] = text_width(text[k * nm + j]);
+		}
+	}
+	/* Metrics in groups that fit the width, each group a table. */
+	for (size_t j0 = 0; j0 < nm;) {
+		size_t j1 = j0;
+		int used = name_w;
+
+		while (j1 < nm && (j1 == j0 || used + 2 + w[j1] <= WIDTH)) {
+			used += 2 + w[j1];
+			j1++;
+		}
+		if (j0)
+			putchar('\n');
+		printf("%-*s", name_w, "strategy");
+		for (size_t j = j0; j < j1; j++)
+			printf("  %-*s", j + 1 < j1 ? w[j] : 0,
+			       json_string_value(json_object_get(json_array_get(metrics, j), "name")));
+		putchar('\n');
+		for (size_t k = 0; k < ns; k++) {
+			char line[WIDTH * 4];
+			size_t n = (size_t)snprintf(line, sizeof(line), "%-*s", name_w,
+						    json_string_value(json_array_get(strategies, k)));
+
+			for (size_t j = j0; j < j1 && n < sizeof(line); j++)
+				n += (size_t)snprintf(line + n, sizeof(line) - n, "  %-*s", w[j],
+						      text[k * nm + j]);
+			n = strlen(line);
+			while (n && line[n - 1] == ' ')
+				line[--n] = '\0';
+			printf("%s\n", line);
+		}
+		j0 = j1;
+	}
+	free(w);
+	free(text);
+}
+
+/* The crossover grid as a small map: y upwards, x to the right. */
+static void print_crossover(const json_t *x)
+{
+	const json_t *xs = json_object_get(x, "xs"), *ys = json_object_get(x, "ys");
+	const json_t *grid = json_object_get(x, "grid");
+	size_t nx = json_array_size(xs), ny = json_array_size(ys);
+	const char *better = json_string_value(json_object_get(x, "better"));
+	int yw = 1, xw = 1, compact;
+	char val[64];
+
+	if (!nx || !ny)
+		return;
+	printf("\ncrossover on %s (%s is better):\nA = %s cheaper, B = %s cheaper, "
+	       "= within noise, . no data\n",
+	       json_string_value(json_object_get(x, "metric")), better ? better : "lower",
+	       json_string_value(json_object_get(x, "a")), json_string_value(json_object_get(x, "b")));
+	for (size_t i = 0; i < ny; i++) {
+		value_text(val, sizeof(val), json_array_get(ys, i));
+		if (text_width(val) > yw)
+			yw = text_width(val);
+	}
+	for (size_t i = 0; i < nx; i++) {
+		value_text(val, sizeof(val), json_array_get(xs, i));
+		if (text_width(val) > xw)
+			xw = text_width(val);
+	}
+	/* Too many x values for their labels: one character per column. */
+	compact = yw + 3 + (int)nx * (xw + 1) > WIDTH;
+	if (compact)
+		xw = 1;
+	printf("%s\n", json_string_value(json_object_get(x, "y")));
+	for (size_t i = ny; i-- > 0;) {
+		const json_t *row = json_array_get(grid, i);
+
+		value_text(val, sizeof(val), json_array_get(ys, i));
+		printf("%*s |", yw, val);
+		for (size_t j = 0; j < nx; j++) {
+			const char *m = json_string_value(json_array_get(row, j));
+
+			printf(" %*s", xw, m ? m : ".");
+		}
+		putchar('\n');
+	}
+	printf("%*s +", yw, "");
+	for (size_t j = 0; j < nx * (size_t)(xw + 1); j++)
+		putchar('-');
+	putchar('\n');
+	if (!compact) {
+		printf("%*s  ", yw, "");
+		for (size_t j = 0; j < nx; j++) {
+			value_text(val, sizeof(val), json_array_get(xs, j));
+			printf(" %*s", xw, val);
+		}
+		putchar('\n');
+		printf("%*s   %s\n", yw, "", json_string_value(json_object_get(x, "x")));
+	} else {
+		printf("%*s   %s:", yw, "", json_string_value(json_object_get(x, "x")));
+		for (size_t j = 0; j < nx; j++) {
+			value_text(val, sizeof(val), json_array_get(xs, j));
+			printf(" %s", val);
+		}
+		putchar('\n');
+	}
+}
+
+static void print_comparison(const json_t *doc)
+{
+	const json_t *cells = json_object_get(doc, "cells"), *warnings = json_object_get(doc, "warnings");
+	const json_t *strategies = json_object_get(doc, "strategies");
+	const json_t *metrics = json_object_get(doc, "metrics");
+	const json_t *crossover = json_object_get(doc, "crossover");
+	const char *baseline = json_string_value(json_object_get(doc, "baseline"));
+	const char *label = json_string_value(json_object_get(doc, "label"));
+	json_int_t reps = json_integer_value(json_object_get(doc, "repetitions"));
+	size_t k;
+	json_t *v;
+
+	printf("experiment %s: %s %s, %zu cell%s, %lld repetition%s",
+	       json_string_value(json_object_get(doc, "experiment")),
+	       json_string_value(json_object_get(doc, "target")),
+	       json_string_value(json_object_get(doc, "workload")), json_array_size(cells),
+	       json_array_size(cells) == 1 ? "" : "s", (long long)reps, reps == 1 ? "" : "s");
+	if (label)
+		printf(", label %s", label);
+	printf("\nmedian over repetitions (ratio to %s [%g%% bootstrap CI]) mark: + better, - worse,\n"
+	       "~ within noise (|ratio - 1| < %g, U test p >= %g, or the CI holds 1), ? no data\n",
+	       baseline, 100 * json_number_value(json_object_get(doc, "level")),
+	       json_number_value(json_object_get(doc, "noise")),
+	       json_number_value(json_object_get(doc, "alpha")));
+	json_array_foreach(warnings, k, v)
+		printf("warning: %s\n", json_string_value(v));
+	json_array_foreach(cells, k, v)
+		print_cell(v, k, json_array_size(cells), strategies, metrics);
+	if (json_is_object(crossover))
+		print_crossover(crossover);
+}
+
+/* Appends "&name=escaped(value)" (or "?..." first) to path; -1 on OOM. */
+static int add_param(char **path, const char *name, const char *value)
+{
+	char *esc = client_escape(value), *p;
+	size_t n;
+
+	if (!esc)
+		return -1;
+	n = strlen(*path) + strlen(name) + strlen(esc) + 3;
+	p = realloc(*path, n);
+	if (!p) {
+		free(esc);
+		return -1;
+	}
+	snprintf(p + strlen(p), n - strlen(p), "%c%s=%s", strchr(p, '?') ? '&' : '?', name, esc);
+	free(esc);
+	*path = p;
+	return 0;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+	static const char *const names[] = {"baseline", "noise", "alpha", "metrics"};
+	const char *values[4] = {NULL, NULL, NULL, NULL};
+	struct client_opts o = {0};
+	const char *id = NULL;
+	int as_json = 0, rc;
+	struct client *c;
+	char *esc, *path;
+	json_t *doc;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int opt = -1;
+
+		rc = client_option(&o, argc, argv, &i);
+		if (rc < 0)
+			goto usage;
+		if (rc)
+			continue;
+		for (int k = 0; k < 4; k++) {
+			size_t n = strlen(names[k]);
+
+			if (!strncmp(a, "--", 2) && !strncmp(a + 2, names[k], n) &&
+			    (a[2 + n] == '\0' || a[2 + n] == '='))
+				opt = k;
+		}
+		if (opt >= 0) {
+			const char *eq = strchr(a, '=');
+
+			if (eq) {
+				values[opt] = eq + 1;
+			} else if (i + 1 < argc) {
+				values[opt] = argv[++i];
+			} else {
+				cli_error("compare: %s needs a value", a);
+				goto usage;
+			}
+		} else if (!strcmp(a, "--json")) {
+			as_json = 1;
+		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			fputs(usage, stdout);
+			return EXIT_OK;
+		} else if (a[0] == '-' && a[1]) {
+			cli_error("compare: unknown option '%s'", a);
+			goto usage;
+		} else if (id) {
+			cli_error("compare: one ID at most, got '%s' and '%s'", id, a);
+			goto usage;
+		} else {
+			id = a;
+		}
+	}
+	if (!id) {
+		cli_error("compare: missing ID (as submit printed it, or from svabench list)");
+		goto usage;
+	}
+	esc = client_escape(id);
+	path = esc ? malloc(strlen(esc) + 48) : NULL;
+	if (path)
+		sprintf(path, "/api/v1/experiments/%s/comparison", esc);
+	free(esc);
+	for (int k = 0; path && k < 4; k++) {
+		if (values[k] && add_param(&path, names[k], values[k])) {
+			free(path);
+			path = NULL;
+		}
+	}
+	if (!path) {
+		cli_error("out of memory");
+		return EXIT_RUN_FAILED;
+	}
+	c = client_open(&o);
+	if (!c) {
+		free(path);
+		return EXIT_USAGE;
+	}
+	rc = client_call_json(c, "GET", path, NULL, 0, &doc);
+	client_close(c);
+	free(path);
+	if (rc)
+		return rc;
+	if (as_json) {
+		if (json_print(stdout, doc))
+			rc = EXIT_RUN_FAILED;
+	} else {
+		print_comparison(doc);
+		if (fflush(stdout) || ferror(stdout))
+			rc = EXIT_RUN_FAILED;
+	}
+	if (rc)
+		cli_error("cannot write the output");
+	json_decref(doc);
+	return rc;
+usage:
+	fputs(usage, stderr);
+	return EXIT_USAGE;
+}
