@@ -24,7 +24,10 @@ struct collector_event {
 					   "vmstat:pgfault", "interrupts:smmu" */
 	char source[16];                /* "perf" | "tracepoint" | "pmcg" | "procfs" */
 	int available;                  /* 1 when opened / openable */
-	char reason[256];               /* why not, in the words perf uses, naming the fix */
+	char reason[256];               /* why not, in the words perf uses, naming the fix;
+					   when available, a note or "": "user space only:
+					   kernel.perf_event_paranoid=2 ...", "counted outside
+					   the group of ...", "read on its own: ..." */
 	/* the last reading (collector_read) */
 	uint64_t value, enabled_ns, running_ns;
 };
@@ -41,6 +44,14 @@ struct collector_set;
  * Never fails because an event is unavailable; returns NULL only on OOM or
  * an empty list. `sysfs_root` ("" = "/") and `procfs_root` ("" = "/proc")
  * let tests point at a tree they built.
+ *
+ * A name is, in this order: "vmstat:NAME" / "interrupts:TEXT" (procfs,
+ * machine-wide whatever pid); "PMU/terms/" (pmcg); "SYS:EV" when tracefs
+ * (<sysfs_root>/sys/kernel/tracing, then .../debug/tracing) has system SYS;
+ * else a libpfm4 name or perf alias; else, in SYS:EV form, a tracepoint
+ * tracefs lacks. As root on the real root, an unmounted tracefs is mounted
+ * at /sys/kernel/tracing once. System-wide, value, enabled_ns and
+ * running_ns are sums over the CPUs, as perf stat aggregates them.
  */
 struct collector_set *collector_open(const char *const *names, size_t n, pid_t pid,
 				     const char *sysfs_root, const char *procfs_root);
@@ -49,13 +60,16 @@ void collector_close(struct collector_set *cs);
 size_t collector_count(const struct collector_set *cs);
 const struct collector_event *collector_event(const struct collector_set *cs, size_t i);
 
-/* Enables / disables counting (PERF_EVENT_IOC_ENABLE / _DISABLE on group leaders). */
+/*
+ * Enables / disables counting (PERF_EVENT_IOC_ENABLE / _DISABLE on group
+ * leaders); counts add up over start..stop spans. 0, or -1 when an ioctl failed.
+ */
 int collector_start(struct collector_set *cs);
 int collector_stop(struct collector_set *cs);
 /*
  * Reads every available event (one read() per group, PERF_FORMAT_GROUP |
  * TOTAL_TIME_ENABLED | TOTAL_TIME_RUNNING; procfs: deltas since start).
- * Updates value / enabled_ns / running_ns.
+ * Updates value / enabled_ns / running_ns. 0, or -1 when a read failed.
  */
 int collector_read(struct collector_set *cs);
 
@@ -71,7 +85,11 @@ double collector_scaled(uint64_t value, uint64_t enabled_ns, uint64_t running_ns
  * about (iommu, dma, exceptions:page_fault_user, tlb:tlb_flush, and the
  * rest of tracefs only by name when asked), every smmuv3_pmcg_* PMU with
  * its events, and the procfs sources. Each with availability and reason as
- * probed now. Caller frees with collector_list_free.
+ * probed now: opened and closed again, for this process (pid 0) except
+ * PMCG events (system-wide on their CPU); of the tracepoints one is opened
+ * and the others' tracefs ids are checked (closing a tracepoint event waits
+ * for an RCU grace period, ~35 ms). NULL on OOM. Caller frees with
+ * collector_list_free.
  */
 struct collector_event *collector_list(const char *sysfs_root, const char *procfs_root, size_t *n);
 void collector_list_free(struct collector_event *ev);

@@ -8,6 +8,8 @@
 # 2. The default suite (scripts/offline-suite.sh) with 2 jobs: its wall time against
 #    the 20 s target. The suite's tables go to build/bench/default-suite.log.
 # 3. scripts/bench-daemon.sh: svabenchd under wrk beside nginx, RSS, ingest.
+# 4. build/tests/collectors/bench_collectors: the cost of one counter sample
+#    (a group read) and of sampling at 1 kHz (it prints its own figures).
 # Exits 1 when a step is missing or fails. `make bench` builds, then runs it.
 set -euo pipefail
 
@@ -43,4 +45,12 @@ fi
 echo
 echo "== daemon: scripts/bench-daemon.sh"
 scripts/bench-daemon.sh </dev/null || { echo "bench-daemon.sh failed" >&2; status=1; }
+echo
+echo "== collectors: build/tests/collectors/bench_collectors"
+if [ -x build/tests/collectors/bench_collectors ]; then
+	build/tests/collectors/bench_collectors </dev/null || { echo "bench_collectors failed" >&2; status=1; }
+else
+	echo "build/tests/collectors/bench_collectors is missing (make build/tests/collectors/bench_collectors; its source is tests/collectors/bench_collectors.c)" >&2
+	status=1
+fi
 exit "$status"
