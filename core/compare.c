@@ -520,8 +520,8 @@ static void add_warnings(const struct ctx *c, json_t *warnings, int *bad)
 		warn(warnings, bad, "one strategy only (%s): nothing to compare it with",
 		     strategy_name(s, 0));
 	if (finished < s->nruns)
-		warn(warnings, bad, "the experiment is not finished: %zu of %zu runs, the comparison "
-				    "covers those", finished, s->nruns);
+		warn(warnings, bad, "%zu of %zu runs have finished (the rest are queued, running or "
+				    "cancelled); the comparison covers those", finished, s->nruns);
 	if (s->nstrategies > 1 && min_p(reps, reps) >= c->o->alpha) {
 		size_t need = reps;
 
