@@ -294,8 +294,8 @@ assert d['name'] == 'sim' and 'rw-reuse' in json.dumps(d['workloads']), list(d)"
 ctype=$(header Content-Type)
 [[ $ctype == application/json* ]] && ok "JSON is served as application/json" ||
 	not_ok "JSON is served as application/json" "got '$ctype'"
-req GET /
-check "GET / lists the endpoints" "assert any(e['path'] == '/metrics' for e in d['endpoints']), d"
+req GET /api/v1
+check "GET /api/v1 lists the endpoints" "assert any(e['path'] == '/metrics' for e in d['endpoints']), d"
 
 # ---- a tiny experiment, end to end ----
 
