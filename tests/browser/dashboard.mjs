@@ -1,0 +1,273 @@
+// dashboard.mjs - the dashboard in a real browser, as a user drives it:
+// the list, the submit form (a refused parameter shown next to its field,
+// then a tiny experiment with a label holding markup), the list until it is
+// done, the experiment page (comparison table with a row per strategy, a
+// rendered plot, the report, the label as text), a run page, the targets
+// and history pages, and the list at phone width. A screenshot of each page
+// goes to ARTIFACTS. Prints "ok - ..." / "not ok - ...: why" per step;
+// exits 1 when any step failed.
+//
+// Environment: SVABENCH_URL (the daemon, started with --web pointing at
+// web/), SVABENCH_TOKEN, ARTIFACTS (a directory), CHROMIUM (default
+// /usr/bin/chromium).
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const url = (process.env.SVABENCH_URL || '').replace(/\/$/, '');
+const token = process.env.SVABENCH_TOKEN || '';
+const artifacts = process.env.ARTIFACTS || 'build/artifacts';
+const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+const LABEL = 'browser-test <b>x</b>';
+const NAME = 'browser test <img src=x onerror="window.__svabenchPwned=1">';
+const WAIT = 15000;
+
+let failed = 0;
+const ok = (name) => console.log(`ok - ${name}`);
+const notOk = (name, why) => {
+	failed++;
+	console.log(`not ok - ${name}: ${String(why).replace(/\s+/g, ' ').slice(0, 400)}`);
+};
+
+// step(name, fn): runs fn, prints its result; returns fn's value or undefined.
+async function step(name, fn) {
+	try {
+		const v = await fn();
+		ok(name);
+		return v === undefined ? true : v;
+	} catch (e) {
+		notOk(name, e && e.message ? e.message.split('\n')[0] : e);
+		return undefined;
+	}
+}
+
+function assert(cond, why) {
+	if (!cond)
+		throw new Error(why);
+}
+
+if (!url || !token) {
+	notOk('dashboard', 'SVABENCH_URL and SVABENCH_TOKEN must be set (tests/browser/test_dashboard.sh sets them)');
+	process.exit(1);
+}
+fs.mkdirSync(artifacts, { recursive: true });
+const shot = (page, name) => page.screenshot({ path: path.join(artifacts, name), fullPage: true });
+
+// Nothing may hang the test run: a last resort after 100 s.
+const watchdog = setTimeout(() => {
+	notOk('dashboard', 'the browser test took longer than 100 s');
+	process.exit(1);
+}, 100000);
+
+const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'svabench-chromium-'));
+let context;
+const launched = await step('chromium starts headless', async () => {
+	context = await chromium.launchPersistentContext(profile, {
+		executablePath,
+		headless: true,
+		viewport: { width: 1280, height: 900 },
+		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+			'--disable-background-networking', '--disable-component-update', '--disable-sync'],
+	});
+});
+if (!launched) {
+	fs.rmSync(profile, { recursive: true, force: true });
+	process.exit(1);
+}
+
+// JavaScript errors and CSP refusals on any page fail the run at the end.
+const jsErrors = [];
+function watch(page) {
+	page.on('pageerror', (e) => jsErrors.push(e.message));
+	page.on('console', (m) => {
+		if (m.type() === 'error' && !/Failed to load resource/.test(m.text()))
+			jsErrors.push(m.text());
+	});
+	return page;
+}
+
+const page = watch(context.pages()[0] || await context.newPage());
+page.setDefaultTimeout(WAIT);
+
+// The text of the first element matching selector, or ''.
+const text = (sel) => page.locator(sel).first().textContent({ timeout: WAIT });
+
+await step('the experiments list renders', async () => {
+	await page.goto(url + '/#/');
+	await page.locator('h1', { hasText: 'Experiments' }).waitFor();
+	await page.locator('#experiments table, #experiments .empty').first().waitFor();
+	await shot(page, 'list-empty.png');
+});
+
+await step('the submit form is built from the target\'s describe', async () => {
+	await page.goto(url + '/#/submit');
+	await page.locator('#f-workload option[value="rw-reuse"]').waitFor({ state: 'attached' });
+	for (const s of ['none', 'pri-inv', 'notifier'])
+		assert(await page.locator(`input[type=checkbox][value="${s}"]`).count() === 1, `no checkbox for ${s}`);
+	const hint = await text('#f-p-duration_us-hint');
+	assert(/int/.test(hint) && /us/.test(hint), `duration_us has no type/unit hint: '${hint}'`);
+	assert(await page.locator('#f-preset option').count() >= 1, 'no preset to pick');
+	assert(await page.locator('#f-token[type=password]').count() === 1, 'no password field for the token');
+});
+
+// Fills the form for the tiny experiment; duration_us as given.
+async function fill(duration) {
+	await page.selectOption('#f-workload', 'rw-reuse');
+	for (const box of await page.locator('input[type=checkbox][name=strategy]').all()) {
+		const v = await box.getAttribute('value');
+		await box.setChecked(v === 'pri-inv' || v === 'notifier');
+	}
+	await page.fill('#f-p-duration_us', duration);
+	await page.fill('#f-repetitions', '3');
+	await page.fill('#f-label', LABEL);
+	await page.fill('#f-name', NAME);
+}
+
+await step('a refused parameter is shown next to its field', async () => {
+	await fill('5');
+	await page.fill('#f-token', token);
+	await page.click('form.submit button[type=submit]');
+	const err = page.locator('[data-field="params.duration_us"] .field-error');
+	await page.waitForFunction(() =>
+		(document.querySelector('[data-field="params.duration_us"] .field-error') || {}).textContent);
+	const msg = await err.textContent();
+	assert(/duration_us/.test(msg) || /10/.test(msg), `the error does not name the field or range: '${msg}'`);
+	assert(await page.locator('#f-p-duration_us[aria-invalid=true]').count() === 1, 'the field is not marked invalid');
+	assert(/#\/submit/.test(page.url()), 'navigated away after a refusal');
+	await shot(page, 'submit.png');
+});
+
+const id = await step('an experiment submitted through the form', async () => {
+	await fill('300');
+	if (await page.locator('#f-token').count())
+		await page.fill('#f-token', token);
+	await page.click('form.submit button[type=submit]');
+	await page.waitForURL(/#\/experiments\/[A-Za-z0-9_-]+$/);
+	const got = decodeURIComponent(page.url().split('#/experiments/')[1]);
+	const kept = await page.evaluate(() => localStorage.getItem('svabench.token'));
+	assert(kept === token, 'the token was not kept in localStorage');
+	return got;
+});
+
+if (id) {
+	await step(`the list shows ${id} done`, async () => {
+		await page.goto(url + '/#/');
+		const row = page.locator('table.list tbody tr', { has: page.locator(`a[href="#/experiments/${id}"]`) });
+		await row.locator('.badge', { hasText: /^done$/ }).waitFor({ timeout: 40000 });
+		const label = await row.locator('.label').textContent();
+		assert(label === LABEL, `label shows as '${label}'`);
+		const progress = await row.locator('progress').evaluate((p) => [p.value, p.max]);
+		assert(progress[0] === 6 && progress[1] === 6, `progress ${progress[0]}/${progress[1]}, want 6/6`);
+		await shot(page, 'list.png');
+	});
+
+	await step('the experiment page shows the comparison table', async () => {
+		await page.goto(url + `/#/experiments/${id}`);
+		await page.locator('#sec-comparison').waitFor();
+		await page.locator('table.cmp, #sec-comparison + .section-body .error').first().waitFor();
+		const err = page.locator('#sec-comparison + .section-body .error');
+		if (await err.count())
+			throw new Error('no comparison table: ' + await err.textContent());
+		for (const s of ['pri-inv', 'notifier']) {
+			const n = await page.locator(`table.cmp tbody tr[data-strategy="${s}"]`).count();
+			assert(n >= 1, `no comparison row for ${s}`);
+		}
+		const cells = await page.locator('table.cmp tbody td span.median').count();
+		assert(cells > 0, 'the comparison table has no medians');
+	});
+
+	await step('the experiment page shows a rendered plot', async () => {
+		// every plot either loads or is replaced by the API's reason
+		await page.waitForFunction(() => {
+			const imgs = [...document.querySelectorAll('.plots img')];
+			const errs = document.querySelectorAll('.plots .plot-error').length;
+			return (imgs.length || errs) && imgs.every((i) => i.complete);
+		}, null, { timeout: 30000 }).catch(() => {});
+		const widths = await page.$$eval('.plots img', (imgs) => imgs.map((i) => [i.currentSrc, i.naturalWidth]));
+		const reasons = await page.$$eval('.plots .plot-error', (ps) => ps.map((p) => p.textContent));
+		const rendered = widths.filter(([, w]) => w > 0);
+		assert(rendered.length > 0, 'no plot rendered (' + widths.length + ' images): ' +
+			(reasons.join('; ') || widths.map(([s, w]) => `${s} width ${w}`).join('; ') || 'no plot element'));
+	});
+
+	await step('user text renders as text, not markup', async () => {
+		const label = await page.locator('.facts .label').first().textContent();
+		assert(label === LABEL, `label shows as '${label}'`);
+		const h1 = await text('h1');
+		assert(h1.includes('<img src=x'), `the name is not shown literally: '${h1}'`);
+		assert(await page.locator('main b').count() === 0, 'a <b> element was created from the label');
+		assert(await page.locator('main img[src="x"]').count() === 0, 'an <img> was created from the name');
+		assert(await page.evaluate(() => window.__svabenchPwned === undefined), 'the name ran script');
+	});
+
+	await step('the report link opens the plain-text report', async () => {
+		const href = await page.locator('#sec-report + .section-body a').getAttribute('href');
+		const resp = await page.request.get(url + href);
+		assert(resp.status() === 200, `GET ${href}: HTTP ${resp.status()} ${(await resp.text()).slice(0, 160)}`);
+		assert(/^text\/plain/.test(resp.headers()['content-type'] || ''), `GET ${href}: ${resp.headers()['content-type']}`);
+		const body = await resp.text();
+		assert(body.includes(id), `the report does not name ${id}`);
+	});
+	await shot(page, 'experiment.png').catch((e) => notOk('experiment screenshot', e.message));
+
+	await step('a run page shows its final metrics and time series', async () => {
+		await page.locator('table.runs a').first().click();
+		await page.waitForURL(/#\/runs\//);
+		await page.locator('table.metrics tbody tr').first().waitFor();
+		const rows = await page.locator('table.metrics tbody tr').count();
+		assert(rows > 10, `only ${rows} metrics`);
+		await page.waitForFunction(() => {
+			const img = document.querySelector('#sec-timeseries + .section-body img');
+			return !img || img.complete;
+		}, null, { timeout: 20000 }).catch(() => {});
+		const w = await page.$$eval('#sec-timeseries + .section-body img', (i) => i.map((x) => x.naturalWidth));
+		const why = await page.$$eval('#sec-timeseries + .section-body .plot-error', (p) => p.map((x) => x.textContent));
+		await shot(page, 'run.png');
+		assert(w.length && w[0] > 0, 'the time series did not render: ' + (why.join('; ') || 'no image'));
+	});
+}
+
+await step('the targets page describes sim and lists the collectors', async () => {
+	await page.goto(url + '/#/targets');
+	await page.locator('table.params tbody tr', { hasText: 'duration_us' }).first().waitFor();
+	await page.locator('table.collectors, #sec-collectors + .section-body .error').first().waitFor();
+	const err = page.locator('#sec-collectors + .section-body .error');
+	if (await err.count())
+		throw new Error(await err.textContent());
+	await shot(page, 'targets.png');
+});
+
+await step('the history page shows the series and the alerts', async () => {
+	await page.goto(url + '/#/history?workload=rw-reuse&metric=cpu.invalidation_ns&strategy=notifier');
+	await page.locator('#sec-series + .section-body table.history, #sec-series + .section-body .error, ' +
+		'#sec-series + .section-body p.empty').first().waitFor();
+	await page.locator('#sec-alerts + .section-body table, #sec-alerts + .section-body .error, ' +
+		'#sec-alerts + .section-body p.empty').first().waitFor();
+	await shot(page, 'history.png');
+	const errs = await page.$$eval('main .error', (e) => e.map((x) => x.textContent));
+	assert(!errs.length, errs.join('; '));
+	if (id)
+		assert(await page.locator(`table.history a[href="#/experiments/${id}"]`).count() === 1,
+			`the series has no point for ${id}`);
+});
+
+await step('the list works at phone width (390 px)', async () => {
+	const phone = watch(await context.newPage());
+	await phone.setViewportSize({ width: 390, height: 844 });
+	await phone.goto(url + '/#/');
+	await phone.locator('#experiments table, #experiments .empty').first().waitFor({ timeout: WAIT });
+	const overflow = await phone.evaluate(() => document.documentElement.scrollWidth);
+	await phone.screenshot({ path: path.join(artifacts, 'list-390.png'), fullPage: true });
+	await phone.close();
+	assert(overflow <= 390, `the page is ${overflow} px wide at 390 px`);
+});
+
+await step('no JavaScript errors or CSP refusals', async () => {
+	assert(!jsErrors.length, jsErrors.slice(0, 3).join(' | '));
+});
+
+await context.close();
+fs.rmSync(profile, { recursive: true, force: true });
+clearTimeout(watchdog);
+process.exit(failed ? 1 : 0);

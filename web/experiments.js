@@ -1,0 +1,437 @@
+/*
+ * experiments.js - the dashboard's experiment pages: the list (filters,
+ * progress, pages), one experiment (header, comparison, plots, report,
+ * runs, examples) and one run (time series, final metrics).
+ */
+'use strict';
+
+(function (S) {
+	const {API, POLL_MS, main, el, append, replace, link, num, ratio, pct, when, cellText,
+		value, progress, safeClass, busy, section, errorBox, table, api, query, target, plot, later,
+		current, heading} = S;
+	const LIST_LIMIT = 20;
+	const EXP_STATUSES = ['queued', 'running', 'done', 'failed', 'cancelled'];
+	/* the comparison plots the experiment page shows first, when measured */
+	const KEY_METRICS = ['cpu.invalidation_ns', 'dma.latency_ns.p99', 'dma.throughput_bps',
+		'fault.permission', 'cmd.tlbi_nh_va'];
+	const LATENCY_CELLS = 4;
+
+	/* ---- experiments list ---- */
+
+	async function pageList(g, params) {
+		document.title = 'Experiments - svabench';
+		heading('Experiments');
+		const f = {label: params.get('label') || '', workload: params.get('workload') || '',
+			status: params.get('status') || '', cursor: params.get('cursor') || ''};
+
+		const workloadSel = el('select', {id: 'flt-workload', name: 'workload'},
+			el('option', {value: ''}, 'any'));
+		const statusSel = el('select', {id: 'flt-status', name: 'status'},
+			el('option', {value: ''}, 'any'),
+			EXP_STATUSES.map((s) => el('option', {value: s, selected: s === f.status}, s)));
+		const labelIn = el('input', {id: 'flt-label', name: 'label', type: 'search', value: f.label,
+			autocomplete: 'off', placeholder: 'exact label'});
+		const form = el('form.filters', {role: 'search', 'aria-label': 'Filter experiments'},
+			el('div.field', {}, el('label', {for: 'flt-label'}, 'Label'), labelIn),
+			el('div.field', {}, el('label', {for: 'flt-workload'}, 'Workload'), workloadSel),
+			el('div.field', {}, el('label', {for: 'flt-status'}, 'Status'), statusSel),
+			el('div.field.actions', {}, el('button', {type: 'submit'}, 'Filter'),
+				(f.label || f.workload || f.status) ? link('#/', 'Clear') : null));
+		form.addEventListener('submit', (ev) => {
+			ev.preventDefault();
+			location.hash = '#/' + query({label: labelIn.value.trim(), workload: workloadSel.value,
+				status: statusSel.value});
+		});
+		const body = el('div', {id: 'experiments'});
+		append(main, [form, body]);
+
+		target('sim').then((t) => {
+			for (const w of t.workloads || [])
+				workloadSel.appendChild(el('option', {value: w.name, selected: w.name === f.workload}, w.name));
+		}).catch(() => {
+			if (f.workload)
+				workloadSel.appendChild(el('option', {value: f.workload, selected: true}, f.workload));
+		});
+
+		const refresh = async () => {
+			let doc;
+			try {
+				doc = await api('/experiments' + query({label: f.label, workload: f.workload,
+					status: f.status, limit: LIST_LIMIT, cursor: f.cursor}));
+			} catch (e) {
+				if (current(g)) {
+					replace(body, errorBox(e, 'Cannot list the experiments'));
+					later(refresh, 5 * POLL_MS);
+				}
+				return;
+			}
+			if (!current(g))
+				return;
+			renderList(body, doc, f);
+			if ((doc.experiments || []).some(busy))
+				later(refresh, POLL_MS);
+		};
+		await refresh();
+	}
+
+	function renderList(body, doc, f) {
+		const exps = doc.experiments || [];
+		if (!exps.length) {
+			replace(body, el('p.empty', {}, f.label || f.workload || f.status
+				? 'No experiment matches these filters.'
+				: 'No experiments yet. ', link('#/submit', 'Submit one')));
+			return;
+		}
+		const rows = exps.map((e) => [
+			link('#/experiments/' + encodeURIComponent(e.id), e.id),
+			el('span.name', {}, el('span.title', {}, e.name || (e.spec && e.spec.name) || ''),
+				e.label ? link('#/' + query({label: e.label}), el('span.label', {title: 'all experiments labelled so'}, e.label)) : null),
+			e.workload || (e.spec && e.spec.workload) || '',
+			progress(e),
+			when(e.created_at),
+		]);
+		const pager = el('nav.pager', {'aria-label': 'Pages'},
+			f.cursor ? link('#/' + query({label: f.label, workload: f.workload, status: f.status}),
+				'« Newest') : null,
+			doc.next_cursor ? link('#/' + query({label: f.label, workload: f.workload,
+				status: f.status, cursor: doc.next_cursor}), 'Older »') : null);
+		replace(body, table('Experiments, newest first', ['Id', 'Name / label', 'Workload',
+			'Status', 'Created'], rows, 'list.cards'), pager);
+	}
+
+	/* ---- one experiment ---- */
+
+	async function pageExperiment(g, params, id) {
+		document.title = id + ' - svabench';
+		let doc;
+		try {
+			doc = await api('/experiments/' + encodeURIComponent(id));
+		} catch (e) {
+			heading('Experiment ' + id);
+			main.appendChild(errorBox(e, 'Cannot load experiment ' + id));
+			return;
+		}
+		if (!current(g))
+			return;
+		const exp = doc.experiment || {};
+		const spec = exp.spec || {};
+		document.title = (exp.name || id) + ' - svabench';
+		heading(exp.name || 'Experiment ' + id, ' ', el('span.id', {}, id));
+
+		const prog = el('div.exp-progress', {}, progress(exp));
+		main.appendChild(header(exp, spec, prog));
+
+		if (busy(exp)) {
+			/* poll the light document; the full page once it ends */
+			const poll = async () => {
+				try {
+					const d = await api('/experiments/' + encodeURIComponent(id) + '?runs=false');
+					if (!current(g))
+						return;
+					replace(prog, progress(d.experiment));
+					if (busy(d.experiment))
+						later(poll, POLL_MS);
+					else
+						S.route();
+				} catch (e) {
+					if (current(g))
+						later(poll, 5 * POLL_MS);
+				}
+			};
+			later(poll, POLL_MS);
+		}
+
+		const [cmpSec, cmpBody] = section('Comparison', 'sec-comparison');
+		const [plotSec, plotBody] = section('Plots', 'sec-plots');
+		main.appendChild(cmpSec);
+		main.appendChild(plotSec);
+		main.appendChild(reportSection(id));
+		main.appendChild(runsSection(doc.runs || []));
+		const ex = examplesSection(doc.runs || []);
+		if (ex)
+			main.appendChild(ex);
+
+		const opts = {baseline: params.get('baseline') || '', noise: params.get('noise') || ''};
+		replace(cmpBody, el('p.loading', {}, 'Computing the comparison…'));
+		let cmp = null;
+		try {
+			cmp = await api('/experiments/' + encodeURIComponent(id) + '/comparison' + query(opts));
+		} catch (e) {
+			if (current(g)) {
+				replace(cmpBody, errorBox(e, 'Comparison unavailable'));
+				if (opts.baseline || opts.noise)
+					append(cmpBody, [link('#/experiments/' + encodeURIComponent(id), 'Compare with the defaults')]);
+			}
+		}
+		if (!current(g))
+			return;
+		if (cmp)
+			renderComparison(cmpBody, cmp, id, spec);
+		renderPlots(plotBody, id, spec, cmp, opts);
+	}
+
+	function header(exp, spec, prog) {
+		const params = spec.params || {};
+		const swept = Object.keys(params).filter((k) => Array.isArray(params[k]) && params[k].length > 1);
+		const dl = el('dl.facts', {});
+		const fact = (k, ...v) => append(dl, [el('dt', {}, k), el('dd', {}, ...v)]);
+		const label = exp.label || spec.label;
+		fact('Label', label ? link('#/' + query({label}), el('span.label', {}, label)) : '–');
+		fact('Target / workload', (exp.target || spec.target || 'sim') + ' / ' +
+			(exp.workload || spec.workload || '?'));
+		fact('Strategies', (spec.strategies || []).join(', '));
+		fact('Parameters', Object.keys(params).length
+			? Object.keys(params).map((k) => k + '=' + value(params[k])).join(' ')
+			: 'defaults');
+		if (swept.length)
+			fact('Swept', swept.join(' × '));
+		fact('Repetitions', value(spec.repetitions));
+		fact('Progress', prog);
+		fact('Created', when(exp.created_at));
+		if (exp.finished_at)
+			fact('Finished', when(exp.finished_at));
+		const host = exp.host || {};
+		fact('Host', Object.keys(host).map((k) => k + ' ' + value(host[k])).join(', ') || '–');
+		if (exp.imported_from)
+			fact('Imported from', exp.imported_from);
+
+		const preset = exp.preset || {};
+		const values = preset.values || {};
+		const presetBox = el('details.preset', {},
+			el('summary', {}, 'Preset ', el('strong', {}, preset.name || spec.preset || 'default'),
+				' – ' + Object.keys(values).length + ' calibrated values and their sources'),
+			preset.description ? el('p', {}, preset.description) : null,
+			table('Preset values', ['Parameter', 'Value', 'Confidence', 'Source'],
+				Object.keys(values).map((k) => [k, value(values[k].value),
+					values[k].confidence || '', values[k].source || ''])));
+		const specBox = el('details.spec', {}, el('summary', {}, 'Spec as submitted'),
+			el('pre', {}, JSON.stringify(spec, null, 2)));
+		return el('div.exp-header', {}, dl, presetBox, specBox);
+	}
+
+	function renderComparison(body, cmp, id, spec) {
+		const metrics = cmp.metrics || [];
+		const strategies = spec.strategies || [];
+		const base = cmp.baseline;
+		const sel = el('select', {id: 'cmp-baseline', name: 'baseline'},
+			strategies.map((s) => el('option', {value: s, selected: s === base}, s)));
+		const noise = el('input', {id: 'cmp-noise', name: 'noise', type: 'number', min: 0, max: 100,
+			step: 0.5, value: typeof cmp.noise === 'number' ? +(cmp.noise * 100).toFixed(2) : ''});
+		const opts = el('form.filters.cmp-opts', {'aria-label': 'Comparison options'},
+			el('div.field', {}, el('label', {for: 'cmp-baseline'}, 'Baseline'), sel),
+			el('div.field', {}, el('label', {for: 'cmp-noise'}, 'Noise threshold (%)'), noise),
+			el('div.field.actions', {}, el('button', {type: 'submit'}, 'Compare')));
+		opts.addEventListener('submit', (ev) => {
+			ev.preventDefault();
+			const n = noise.value === '' ? '' : String(Number(noise.value) / 100);
+			location.hash = '#/experiments/' + encodeURIComponent(id) + query({baseline: sel.value, noise: n});
+		});
+		replace(body, opts,
+			el('p.hint', {}, 'Ratio = median ÷ the baseline\'s median, with its 95 % bootstrap CI; ' +
+				'a difference is better or worse when the Mann-Whitney U test gives p < ' + value(cmp.alpha) +
+				' and the change passes the noise threshold (' + pct(cmp.noise) + ').'),
+			(cmp.warnings || []).length ? el('ul.warnings', {}, cmp.warnings.map((w) =>
+				el('li', {}, typeof w === 'string' ? w : JSON.stringify(w)))) : null,
+			el('p.legend', {}, 'Verdicts: ', ['better', 'worse', 'within noise', 'baseline', 'no data']
+				.map((v) => el('span.verdict.v-' + safeClass(v), {}, v))));
+		for (const c of cmp.cells || []) {
+			const rows = Object.keys(c.strategies || {});
+			rows.sort((a, b) => strategies.indexOf(a) - strategies.indexOf(b));
+			const t = el('table.cmp', {'data-cell': cellText(c.cell)},
+				el('caption', {}, cellText(c.cell)),
+				el('thead', {}, el('tr', {}, el('th', {scope: 'col'}, 'Strategy'),
+					metrics.map((m) => el('th', {scope: 'col', title: m.better ? m.better + ' is better' : null},
+						m.name, el('span.better', {}, m.better === 'higher' ? ' ↑' : m.better === 'lower' ? ' ↓' : ''))))),
+				el('tbody', {}, rows.map((s) => el('tr', {'data-strategy': s},
+					el('th', {scope: 'row'}, s, s === base ? el('span.hint', {}, ' (baseline)') : null),
+					metrics.map((m) => cmpCell(m.name, (c.strategies[s] || {})[m.name]))))));
+			body.appendChild(el('div.table-wrap', {role: 'region', tabindex: 0,
+				'aria-label': 'Comparison ' + cellText(c.cell)}, t));
+		}
+		if (cmp.crossover)
+			body.appendChild(crossoverTable(cmp.crossover));
+	}
+
+	function cmpCell(metric, s) {
+		if (!s)
+			return el('td.v-no_data', {}, '–');
+		const verdict = s.verdict || 'no data';
+		const ci = Array.isArray(s.ci) && s.ci[0] !== null && s.ci[1] !== null
+			? '[' + s.ci[0].toFixed(3) + ', ' + s.ci[1].toFixed(3) + ']' : null;
+		const title = metric + ': median ' + num(s.median) + ' (n=' + value(s.n) + ', p25 ' +
+			num(s.p25) + ', p75 ' + num(s.p75) + ', min ' + num(s.min) + ', max ' + num(s.max) + ')' +
+			(s.p !== null && s.p !== undefined ? ', p=' + num(s.p) : '');
+		return el('td.v-' + safeClass(verdict), {title},
+			el('span.median', {}, num(s.median)),
+			verdict !== 'baseline' && s.ratio !== null && s.ratio !== undefined
+				? el('span.ratio', {}, ratio(s.ratio)) : null,
+			ci ? el('span.ci', {}, ci) : null,
+			el('span.verdict-text', {}, verdict));
+	}
+
+	/*
+	 * The crossover grid: per (x, y) cell the cheaper strategy on the metric
+	 * ("A" the baseline a, "B" the other b, "=" within noise, null no data)
+	 * and b's median / a's.
+	 */
+	function crossoverTable(x) {
+		const xs = x.xs || [], ys = x.ys || [], grid = x.grid || [], ratios = x.ratio || [];
+		const who = {A: x.a, B: x.b, '=': 'within noise'};
+		const rows = ys.map((yv, j) => [el('th', {scope: 'row'}, x.y + '=' + value(yv))].concat(
+			xs.map((_, i) => {
+				const v = (grid[j] || [])[i], r = (ratios[j] || [])[i];
+				const cls = v === 'A' ? 'x-a' : v === 'B' ? 'x-b' : v === '=' ? 'x-eq' : 'x-none';
+				return el('td.' + cls, {}, el('span', {}, v in who ? who[v] || v : value(v)),
+					typeof r === 'number' ? el('span.ratio', {}, ratio(r)) : null);
+			})));
+		return el('div.table-wrap', {role: 'region', tabindex: 0, 'aria-label': 'Crossover'},
+			el('table.crossover', {},
+				el('caption', {}, 'Crossover on ' + x.metric + ': the cheaper strategy per cell, ' +
+					x.y + ' (rows) × ' + x.x + ' (columns); ratio = ' + x.b + ' ÷ ' + x.a),
+				el('thead', {}, el('tr', {}, el('td', {}),
+					xs.map((xv) => el('th', {scope: 'col'}, x.x + '=' + value(xv))))),
+				el('tbody', {}, rows.map((r) => el('tr', {}, r)))));
+	}
+
+	/*
+	 * The comparison plots of a few key metrics, the latency quantiles per
+	 * cell (a picker past LATENCY_CELLS cells), the crossover map of a
+	 * 2-parameter sweep; with the table's baseline and noise threshold.
+	 */
+	function renderPlots(body, id, spec, cmp, opts) {
+		const base = API + '/experiments/' + encodeURIComponent(id) + '/plots/';
+		const names = cmp && cmp.metrics ? cmp.metrics.map((m) => m.name) : KEY_METRICS;
+		let pick = KEY_METRICS.filter((m) => names.includes(m)).slice(0, 3);
+		if (!pick.length)
+			pick = names.slice(0, 3);
+		const params = spec.params || {};
+		const swept = Object.keys(params).filter((k) => Array.isArray(params[k]) && params[k].length > 1);
+		const cells = cmp && cmp.cells ? cmp.cells.map((c) => cellText(c.cell)) : [''];
+		const latency = (i) => plot(base + 'latency.svg' + query({cell: i, baseline: opts.baseline}),
+			'latency quantiles' + (cells.length > 1 ? ' of ' + cells[i] : ''),
+			'DMA latency quantiles by strategy' + (cells.length > 1 ? ', ' + cells[i] : ''));
+		let latencyPlots;
+		if (cells.length <= LATENCY_CELLS) {
+			latencyPlots = cells.map((_, i) => latency(i));
+		} else {
+			const slot = el('div', {}, latency(0));
+			const pickCell = el('select', {id: 'latency-cell'},
+				cells.map((c, i) => el('option', {value: i}, c)));
+			pickCell.addEventListener('change', () => replace(slot, latency(Number(pickCell.value))));
+			latencyPlots = [el('div.plot-pick', {},
+				el('label', {for: 'latency-cell'}, 'Latency of cell '), pickCell, slot)];
+		}
+		replace(body, el('div.plots', {},
+			pick.map((m) => plot(base + 'comparison.svg' + query({metric: m, baseline: opts.baseline,
+				noise: opts.noise}), 'comparison of ' + m, 'Strategies on ' + m +
+				' (median; whiskers: 95 % CI of the ratio)')),
+			latencyPlots,
+			swept.length === 2 || (cmp && cmp.crossover)
+				? plot(base + 'crossover.svg' + query({baseline: opts.baseline, noise: opts.noise}),
+					'crossover map', 'Where each fix is cheaper (' + swept.join(' × ') + ')') : null));
+	}
+
+	function reportSection(id) {
+		const [s, body] = section('Report', 'sec-report');
+		const url = API + '/experiments/' + encodeURIComponent(id) + '/report';
+		append(body, [el('p', {}, el('a', {href: url, target: '_blank', rel: 'noopener'},
+			'The report as plain text'), ' – fixed-width, ready to paste into a mail.')]);
+		return s;
+	}
+
+	function runsSection(runs) {
+		const [s, body] = section('Runs', 'sec-runs');
+		const rows = runs.map((r) => {
+			const m = r.metrics || {};
+			return [link('#/runs/' + encodeURIComponent(r.id), r.id), cellText(r.cell), r.strategy,
+				value(r.repetition), el('span.badge.st-' + safeClass(r.status), {}, r.status),
+				num(m['dma.livelocked']), num(m['oracle.coherence_violations']), r.reason || ''];
+		});
+		append(body, [runs.length ? table(runs.length + ' runs', ['Run', 'Cell', 'Strategy', 'Rep',
+			'Status', 'Livelocked', 'Violations', 'Reason'], rows, 'runs.cards')
+			: el('p.empty', {}, 'No runs.')]);
+		return s;
+	}
+
+	function examplesSection(runs) {
+		const withEx = runs.filter((r) => (r.examples || []).length);
+		if (!withEx.length)
+			return null;
+		const [s, body] = section('Livelocks and coherence violations', 'sec-examples');
+		const shown = withEx.slice(0, 12);
+		append(body, [
+			el('p.hint', {}, withEx.length + ' run(s) reported examples' +
+				(withEx.length > shown.length ? '; the first ' + shown.length + ' shown' : '') + '.'),
+			el('ul.examples', {}, shown.map((r) => el('li', {},
+				link('#/runs/' + encodeURIComponent(r.id), r.id), ' ' + r.strategy + ', ' + cellText(r.cell),
+				el('ul', {}, r.examples.slice(0, 4).map((x) =>
+					el('li', {}, el('code', {}, typeof x === 'string' ? x : JSON.stringify(x)))))))),
+		]);
+		return s;
+	}
+
+	/* ---- one run ---- */
+
+	async function pageRun(g, params, id) {
+		document.title = id + ' - svabench';
+		const expId = id.replace(/-r\d+$/, '');
+		heading('Run ', el('span.id', {}, id));
+		const crumbs = el('p.crumbs', {}, 'Experiment ', link('#/experiments/' + encodeURIComponent(expId), expId));
+		const info = el('div', {});
+		const [plotSec, plotBody] = section('Time series', 'sec-timeseries');
+		const [metSec, metBody] = section('Final metrics', 'sec-metrics');
+		append(main, [crumbs, info, plotSec, metSec]);
+		append(plotBody, [plot(API + '/runs/' + encodeURIComponent(id) + '/plots/timeseries.svg',
+			'time series of run ' + id, 'Faults, commands by opcode and latency over simulated time'),
+		el('p', {}, el('a', {href: API + '/runs/' + encodeURIComponent(id) + '/samples'}, 'Samples as JSON'))]);
+
+		let doc;
+		try {
+			doc = await api('/experiments/' + encodeURIComponent(expId));
+		} catch (e) {
+			if (current(g))
+				replace(metBody, errorBox(e, 'Cannot load experiment ' + expId));
+			return;
+		}
+		if (!current(g))
+			return;
+		const run = (doc.runs || []).find((r) => r.id === id);
+		if (!run) {
+			replace(metBody, el('p.error', {role: 'alert'}, 'Experiment ' + expId + ' has no run ' + id + '.'));
+			return;
+		}
+		const dl = el('dl.facts', {});
+		const fact = (k, ...v) => append(dl, [el('dt', {}, k), el('dd', {}, ...v)]);
+		fact('Strategy', run.strategy);
+		fact('Cell', cellText(run.cell));
+		fact('Repetition', value(run.repetition));
+		fact('Seed', String(run.seed));
+		fact('Status', el('span.badge.st-' + safeClass(run.status), {}, run.status));
+		if (run.reason)
+			fact('Reason', run.reason);
+		fact('Started', when(run.started_at));
+		fact('Finished', when(run.finished_at));
+		append(info, [dl]);
+		if (busy(run))
+			later(S.route, POLL_MS);
+		const m = run.metrics || {};
+		const groups = new Map();
+		for (const k of Object.keys(m)) {
+			const grp = k.split('.')[0];
+			if (!groups.has(grp))
+				groups.set(grp, []);
+			groups.get(grp).push(k);
+		}
+		replace(metBody, groups.size
+			? el('div.metric-groups', {}, [...groups].map(([grp, names]) => table(grp, ['Metric', 'Value'],
+				names.map((k) => [el('code', {}, k.slice(grp.length + 1) || k), num(m[k])]), 'metrics')))
+			: el('p.empty', {}, 'No metrics (yet).'));
+		if ((run.examples || []).length)
+			append(metBody, [el('h3', {}, 'Examples'), el('ul.examples', {}, run.examples.map((x) =>
+				el('li', {}, el('code', {}, typeof x === 'string' ? x : JSON.stringify(x)))))]);
+	}
+
+	S.pages.list = pageList;
+	S.pages.experiment = pageExperiment;
+	S.pages.run = pageRun;
+}(window.svabench));
