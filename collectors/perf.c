@@ -261,8 +261,15 @@ enum perf_task_mode perf_task_mode(void)
 
 void perf_list(struct cl_list *l)
 {
+	struct collector_event e;
 	size_t i;
 
-	for (i = 0; i < NGENERIC; i++)
+	for (i = 0; i < NGENERIC; i++) {
 		cl_list_probe(l, generic[i].name, 0, "", "");
+		if (!generic[i].alias || l->n == 0)
+			continue;
+		/* the other name perf takes ("faults", "cs"): the same counter */
+		e = l->ev[l->n - 1];  /* a copy: adding may move the list */
+		cl_list_add(l, generic[i].alias, e.source, e.available, e.reason);
+	}
 }

@@ -314,13 +314,15 @@ static void test_list(void)
 {
 	struct collector_event *l;
 	size_t n, i;
-	int faults = -1, cycles = -1, tracepoints = 0, pmcg = 0, procfs = 0;
+	int faults = -1, alias = -1, cycles = -1, tracepoints = 0, pmcg = 0, procfs = 0;
 
 	l = collector_list("", "", &n);
 	test_result(l && n > 0, "list: not empty", "NULL or empty");
 	for (i = 0; l && i < n; i++) {
 		if (strcmp(l[i].name, "page-faults") == 0)
 			faults = l[i].available;
+		if (strcmp(l[i].name, "faults") == 0)
+			alias = l[i].available;
 		if (strcmp(l[i].name, "cycles") == 0)
 			cycles = l[i].available;
 		tracepoints += strcmp(l[i].source, "tracepoint") == 0;
@@ -328,6 +330,7 @@ static void test_list(void)
 		procfs += strcmp(l[i].source, "procfs") == 0;
 	}
 	test_result(faults == 1, "list: page-faults is available", "page-faults %d", faults);
+	test_result(alias == 1, "list: its alias faults too", "faults %d", alias);
 	test_result(cycles == have_hw_pmu(), "list: cycles is probed by opening it",
 		    "listed %d, the kernel says %d", cycles, have_hw_pmu());
 	test_result(tracepoints > 0 && pmcg > 0 && procfs > 0,
