@@ -13,7 +13,7 @@
 'use strict';
 
 (function (S) {
-	const {API, main, el, append, replace, link, setStatus, num, pct, when, cellText, value, range,
+	const {API, main, el, append, replace, link, setStatus, takeFlash, num, pct, when, cellText, value, range,
 		safeClass, section, errorBox, table, api, query, target, plot, current, nextPage, heading} = S;
 	/* metrics offered on the history page (api.md's vocabulary) */
 	const HISTORY_METRICS = ['cpu.invalidation_ns', 'dma.latency_ns.p50', 'dma.latency_ns.p99',
@@ -199,7 +199,7 @@
 			box.appendChild(el('p', {}, 'Capabilities: ', t.capabilities.join(', ')));
 		box.appendChild(table('Parameters of ' + t.name, ['Name', 'Group', 'Type', 'Range', 'Default',
 			'Unit', 'Help'], (t.params || []).map((p) => [el('code', {}, p.name), p.group || '', p.type,
-			range(p), value(p.default), p.unit || '', p.help || '']), 'params'));
+			range(p, value), value(p.default), p.unit || '', p.help || '']), 'params'));
 		box.appendChild(table('Workloads', ['Name', 'What it does', 'Defaults it sets'],
 			(t.workloads || []).map((w) => [el('code', {}, w.name), w.help || '',
 				Object.keys(w.defaults || {}).map((k) => k + '=' + value(w.defaults[k])).join(' ')])));
@@ -240,7 +240,7 @@
 		if (location.hash && !location.hash.startsWith('#/') && main.childElementCount)
 			return; /* an in-page anchor (the skip link), not a page */
 		const g = nextPage();
-		setStatus('');
+		setStatus(takeFlash());
 		const {path, params} = parseHash();
 		for (const [re, nav, fn] of routes) {
 			const m = path.match(re);

@@ -61,7 +61,8 @@
 			} catch (e) {
 				if (current(g)) {
 					replace(body, errorBox(e, 'Cannot list the experiments'));
-					later(refresh, 5 * POLL_MS);
+					if (!e.status || e.status >= 500) /* the daemon may come back */
+						later(refresh, 5 * POLL_MS);
 				}
 				return;
 			}

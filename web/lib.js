@@ -64,8 +64,24 @@ window.svabench = (function () {
 		return el('a', {href: hash}, ...children);
 	}
 
+	let flashed = '';
+
+	/* The status line (a live region) for this page. */
 	function setStatus(text) {
 		statusLine.textContent = text || '';
+	}
+
+	/* A status line that survives the next navigation (set just before it). */
+	function flash(text) {
+		flashed = text;
+		setStatus(text);
+	}
+
+	/* Called by the router on each new page: the flashed line, once. */
+	function takeFlash() {
+		const t = flashed;
+		flashed = '';
+		return t;
 	}
 
 	/* ---- formatting ---- */
@@ -232,14 +248,19 @@ window.svabench = (function () {
 		return typeof v === 'number' ? (v * 100).toFixed(1) + ' %' : '–';
 	}
 
-	/* A parameter's allowed values as describe gives them: '10 … 60,000,000', '4k | 16k'. */
-	function range(p) {
+	/*
+	 * A parameter's allowed values as describe gives them: '10 … 60000000',
+	 * '4k | 16k'; fmt formats the numbers (plain by default: a form field
+	 * reads commas as a list).
+	 */
+	function range(p, fmt) {
+		const f = fmt || String;
 		if (p.choices)
 			return p.choices.join(' | ');
 		if (p.type === 'bool')
 			return 'true | false';
 		if (p.min !== undefined || p.max !== undefined)
-			return value(p.min) + ' … ' + value(p.max);
+			return f(p.min) + ' … ' + f(p.max);
 		return '';
 	}
 
@@ -278,7 +299,7 @@ window.svabench = (function () {
 		return h;
 	}
 
-	return {API, POLL_MS, main, el, append, replace, link, setStatus, num, ratio, pct, when,
+	return {API, POLL_MS, main, el, append, replace, link, setStatus, flash, takeFlash, num, ratio, pct, when,
 		cellText, value, range, progress, safeClass, busy, section, errorBox, errText, table,
 		ApiError, api, query, target, plot, later, current, nextPage, heading,
 		pages: {}, route: null};

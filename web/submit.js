@@ -8,9 +8,16 @@
 'use strict';
 
 (function (S) {
-	const {main, el, append, replace, setStatus, value, range, safeClass, errorBox, api, target,
+	const {main, el, append, replace, setStatus, flash, value, range, safeClass, errorBox, api, target,
 		current, heading} = S;
 	const TOKEN_KEY = 'svabench.token';
+
+	/* A default as it would be typed in a field: 2000, not 2,000 (a comma is a list). */
+	function plain(v) {
+		if (v === null || v === undefined)
+			return '';
+		return typeof v === 'object' ? JSON.stringify(v) : String(v);
+	}
 
 	/* ---- the submit form ---- */
 
@@ -124,7 +131,7 @@
 					? 'f-p-' + safeClass(p.name) + '-choices' : null});
 			paramInputs.push([p, inp]);
 			const hint = p.type + (range(p) ? ', ' + range(p) : '') + (p.unit ? ' ' + p.unit : '') +
-				'; default ' + value(p.default) + (p.help ? ' – ' + p.help : '');
+				'; default ' + plain(p.default) + (p.help ? ' – ' + p.help : '');
 			const f = field('params.' + p.name, [el('code', {}, p.name), p.unit ? ' (' + p.unit + ')' : ''],
 				inp, hint);
 			if (p.choices || p.type === 'bool')
@@ -144,7 +151,7 @@
 			wlHelp.textContent = w.help || '';
 			for (const [p, inp] of paramInputs) {
 				const d = w.defaults && p.name in w.defaults ? w.defaults[p.name] : p.default;
-				inp.placeholder = value(d);
+				inp.placeholder = plain(d);
 			}
 		};
 		wl.addEventListener('change', updateDefaults);
@@ -204,7 +211,7 @@
 					'Content-Type': 'application/json', 'Authorization': 'Bearer ' + tok},
 				body: JSON.stringify(spec)});
 				storeToken(tok);
-				setStatus('Submitted ' + res.id + ' (' + value(res.runs_total) + ' runs).');
+				flash('Submitted ' + res.id + ' (' + value(res.runs_total) + ' runs).');
 				location.hash = '#/experiments/' + encodeURIComponent(res.id);
 			} catch (e) {
 				if (!current(g))
