@@ -159,7 +159,8 @@
 		heading('Targets & collectors');
 		const [tSec, tBody] = section('Targets', 'sec-targets');
 		const [cSec, cBody] = section('Collectors', 'sec-collectors');
-		append(main, [tSec, cSec]);
+		append(main, [el('p.hint', {}, 'Each target\'s parameters, workloads, strategies and presets; below, ',
+			el('a', {href: '#sec-collectors'}, 'the counters this host has'), '.'), tSec, cSec]);
 
 		api('/collectors').then((doc) => {
 			if (!current(g))
