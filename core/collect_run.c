@@ -72,6 +72,8 @@ static void *sample_loop(void *arg)
 			;
 		if (sm->stop)
 			break;
+		if (!sm->cs)
+			continue; /* not opened yet */
 		pthread_mutex_unlock(&sm->mu);
 		if (collector_read(sm->cs) == 0) {
 			metrics_clear(m);
@@ -95,18 +97,20 @@ int run_collected(const struct spec *sp, const struct run_req *req, const struct
 
 	if (!sp->ncollect)
 		return sp->target->run(req, sink, res);
-	cs = collector_open(sp->collect, sp->ncollect, 0, "", "");
-	if (!cs)
-		return sp->target->run(req, sink, res);
-	sm.cs = cs;
 	sm.out = csink;
 	sm.interval_ms = sp->collect_interval_ms;
 	sm.t0 = mono_ns();
 	pthread_mutex_init(&sm.mu, NULL);
 	pthread_cond_init(&sm.cv, NULL);
-	collector_start(cs);
+	/* the sampler exists before the counters open, so inherit does not count it */
 	if (csink && csink->sample && pthread_create(&th, NULL, sample_loop, &sm) == 0)
 		sampling = 1;
+	cs = collector_open(sp->collect, sp->ncollect, 0, "", "");
+	if (cs)
+		collector_start(cs);
+	pthread_mutex_lock(&sm.mu);
+	sm.cs = cs;
+	pthread_mutex_unlock(&sm.mu);
 	rc = sp->target->run(req, sink, res);
 	if (sampling) {
 		pthread_mutex_lock(&sm.mu);
@@ -115,10 +119,12 @@ int run_collected(const struct spec *sp, const struct run_req *req, const struct
 		pthread_mutex_unlock(&sm.mu);
 		pthread_join(th, NULL);
 	}
-	collector_stop(cs);
-	collector_read(cs);
-	put_counts(cs, res->metrics);
-	collector_close(cs);
+	if (cs) {
+		collector_stop(cs);
+		collector_read(cs);
+		put_counts(cs, res->metrics);
+		collector_close(cs);
+	}
 	pthread_cond_destroy(&sm.cv);
 	pthread_mutex_destroy(&sm.mu);
 	return rc;

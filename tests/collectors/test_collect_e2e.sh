@@ -84,7 +84,7 @@ for _ in $(seq 1 300); do
 	case $st in done|failed) break ;; esac
 	sleep 0.1
 done
-curl -s "$url/api/v1/runs/$id-r1/samples?limit=10000" >"$tmp/samples.json"
+curl -s "$url/api/v1/runs/$id-r1/samples?limit=1000" >"$tmp/samples.json"
 if [ "$st" = done ] && why=$(pyjson "$tmp/samples.json" '
 perf = [s for s in d["samples"] if "perf.task-clock" in s["metrics"]]
 sim = [s for s in d["samples"] if "fault.permission" in s["metrics"]]
