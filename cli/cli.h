@@ -42,6 +42,9 @@ int cmd_cancel(int argc, char **argv);
  * [--json]`: strategies against a baseline, per cell and metric */
 int cmd_compare(int argc, char **argv);
 
+/* `svabench report ID [--baseline S]`: the mail-ready text report */
+int cmd_report(int argc, char **argv);
+
 /* `svabench export ID [-o FILE]` and `svabench import FILE|-` */
 int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);

@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{"wait", cmd_wait},
 	{"cancel", cmd_cancel},
 	{"compare", cmd_compare},
+	{"report", cmd_report},
 	{"export", cmd_export},
 	{"import", cmd_import},
 };
@@ -59,6 +60,10 @@ static const char usage[] =
 	"      its strategies against baseline S per cell and metric: medians, ratios\n"
 	"      with 95% bootstrap CIs, U-test verdicts (better, worse, within noise),\n"
 	"      warnings, and the crossover map of a 2-D sweep\n"
+	"  report ID [--baseline S]\n"
+	"      its report as plain text for a mail: host, preset and sources, tables\n"
+	"      of medians with ratios, CIs and significance marks, crossover, livelocks\n"
+	"      and coherence violations; nothing over 80 columns\n"
 	"  export ID [-o FILE]\n"
 	"      write its result document (standard output, or FILE)\n"
 	"  import FILE|-\n"

@@ -330,4 +330,71 @@ json_t *compare_json(const struct results *r, const char *id, const struct compa
 /* Defaults for compare_opts. */
 void compare_defaults(struct compare_opts *o);
 
+/*
+ * ---- changepoint.c: steps in a metric's history ----
+ *
+ * The method is Perfherder's windowed two-sample test: for every candidate
+ * index i of a series of points (each point: the values of one experiment's
+ * runs), the values of the k points before i are compared with those of the
+ * k points from i on, k = min(window, i, npoints - i) (equal sides, so a
+ * side cut short by the series' start never faces one reaching over a later
+ * step), by a two-sided Welch t-test, the p-value from Student's t
+ * distribution with the Welch-Satterthwaite degrees of freedom. A change
+ * point is an index whose |t| is a local maximum (above its left
+ * neighbour's, not below its right one's), whose p is below `alpha`, and
+ * whose relative change of medians (after / before - 1) is at least
+ * `min_change` in size. Each side
+ * needs at least 2 points and 2 values, so the newest point alone never
+ * makes an alert: one experiment cannot tell a step from an outlier.
+ * Values from one point are pooled, as Perfherder pools retriggers. The
+ * result depends only on the input (no randomness).
+ */
+
+struct cp_params {
+	double min_change;   /* relative step worth reporting (0.05 = 5 %) */
+	double alpha;        /* significance of the t-test (0.01) */
+	int window;          /* points each side of a candidate (5) */
+};
+
+/* One change point: the series changes between point index-1 and index. */
+struct cp_result {
+	size_t index;        /* the first point after the step */
+	double before;       /* median of the values in the window before */
+	double after;        /* median of the values in the window from index on */
+	double change;       /* after / before - 1; INFINITY (or -) when before is 0 */
+	double t, p;         /* Welch's t (after minus before) and its two-sided p */
+};
+
+/* min_change 0.05, alpha 0.01, window 5. */
+void cp_defaults(struct cp_params *p);
+
+/*
+ * Finds the change points of a series of npoints points, point k having
+ * counts[k] values at values[k] (NaNs are ignored). Writes at most max of
+ * them to out in index order and returns how many were found (which may
+ * exceed max), or -1 when p is out of range (window < 1, alpha outside
+ * (0, 1), min_change negative or NaN) or memory ran out.
+ */
+long changepoints_detect(const double *const *values, const size_t *counts, size_t npoints,
+			 const struct cp_params *p, struct cp_result *out, size_t max);
+
+/*
+ * ---- report.c: the mail-ready text of an experiment ----
+ */
+
+/*
+ * Plain text a maintainer pastes into a mail, no line longer than width
+ * columns (UTF-8 characters; 40..200, else 80): title, experiment, target and
+ * workload, host, svabench version, the preset with each value's source
+ * and confidence, per cell a table of the key metrics' medians with ratio
+ * to the baseline, 95 % CI and significance marks (* p < 0.05, ** p < 0.01,
+ * ~ within noise), the crossover, livelocks and coherence violations per
+ * strategy with their first examples, warnings, and for the sim target the
+ * note that its figures are model outputs. doc is a result document (with
+ * runs), comparison what compare_json returns for it, or {"error": "why"}
+ * or NULL when there is none (the report says so). Deterministic: the same
+ * inputs give the same bytes. Returns malloc'd text, NULL on OOM.
+ */
+char *report_text(const json_t *doc, const json_t *comparison, int width);
+
 #endif

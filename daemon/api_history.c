@@ -2,9 +2,282 @@
  * api_history.c - a metric across labels and time, its change points and
  * alerts (GET /api/v1/history, /api/v1/alerts), and the mail-ready report
  * (GET /api/v1/experiments/ID/report).
+ *
+ * Errors as api.c answers them: 400 invalid_query naming the parameter
+ * (unknown, repeated, missing or out of range), 404 not_found, 503
+ * storage_full / overloaded, 500 internal.
  */
 #include "http_internal.h"
 
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define QUERY_MAX 12
+#define LIMIT_MAX 1000
+#define ALERTS_LIMIT_DEFAULT 50
+
+static enum MHD_Result store_failed(struct request *r, int rc, const char *what, const char *id)
+{
+	const char *msg = store_error(r->h->ctx.store);
+
+	if (!msg || !*msg)
+		msg = "no message";
+	switch (rc) {
+	case STORE_NOT_FOUND:
+		return reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL, "no %s %s", what, id);
+	case STORE_FULL:
+		fprintf(stderr, "svabenchd: storage full: %s\n", msg);
+		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "storage_full", NULL,
+				   "storage full: %s", msg);
+	case STORE_OK:
+		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL,
+				   "out of memory");
+	default:
+		fprintf(stderr, "svabenchd: store error on %s %s: %s\n", what, id, msg);
+		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", NULL,
+				   "the store failed: %s", msg);
+	}
+}
+
+/* ---- query strings (as api.c reads them) ---- */
+
+struct query {
+	const char *const *names;    /* allowed, NULL-terminated */
+	const char *values[QUERY_MAX];
+	const char *bad;             /* the first unknown or repeated parameter */
+	int repeated;
+};
+
+static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				 const char *value)
+{
+	struct query *q = cls;
+
+	(void)kind;
+	for (int i = 0; q->names[i]; i++) {
+		if (strcmp(key, q->names[i]))
+			continue;
+		if (q->values[i]) {
+			q->bad = q->names[i];
+			q->repeated = 1;
+			return MHD_NO;
+		}
+		q->values[i] = value ? value : "";
+		return MHD_YES;
+	}
+	q->bad = key;
+	return MHD_NO;
+}
+
+/* Collects the query; 1 when it was refused (answered in *res). */
+static int read_query(struct request *r, struct query *q, enum MHD_Result *res)
+{
+	char allowed[256] = "";
+
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_arg, q);
+	if (!q->bad)
+		return 0;
+	for (int i = 0; q->names[i]; i++) {
+		size_t n = strlen(allowed);
+
+		snprintf(allowed + n, sizeof(allowed) - n, "%s%s", i ? ", " : "", q->names[i]);
+	}
+	if (q->repeated)
+		*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", q->bad,
+				   "query parameter '%s' is given more than once", q->bad);
+	else
+		*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", q->bad,
+				   "unknown query parameter '%.60s'; allowed: %s", q->bad, allowed);
+	return 1;
+}
+
+/* A decimal integer lo..hi, the whole string; 0 or -1. */
+static int parse_int(const char *s, long long lo, long long hi, long long *out)
+{
+	char *end;
+	long long v;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* A finite decimal number, the whole string; 0 or -1. */
+static int parse_real(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s || (*s != '.' && *s != '-' && (*s < '0' || *s > '9')))
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !isfinite(v))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static enum MHD_Result bad_value(struct request *r, const char *field, const char *want,
+				 const char *got)
+{
+	return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", field,
+			   "%s must be %s, got '%.40s'", field, want, got);
+}
+
+/* ---- GET /api/v1/history ---- */
+
+enum { HQ_WORKLOAD, HQ_METRIC, HQ_STRATEGY, HQ_CELL, HQ_TARGET, HQ_LIMIT, HQ_MIN_CHANGE,
+       HQ_ALPHA, HQ_WINDOW };
+
+static enum MHD_Result h_history(struct request *r)
+{
+	static const char *const names[] = {"workload", "metric", "strategy", "cell", "target",
+					    "limit", "min_change", "alpha", "window", NULL};
+	struct query q = {.names = names};
+	struct history_query hq;
+	enum MHD_Result res;
+	char err[512], field[32];
+	const char *colon;
+	long long v;
+	json_t *doc;
+	int rc = STORE_OK;
+
+	if (read_query(r, &q, &res))
+		return res;
+	history_query_defaults(&hq);
+	hq.workload = q.values[HQ_WORKLOAD];
+	hq.metric = q.values[HQ_METRIC];
+	hq.strategy = q.values[HQ_STRATEGY];
+	hq.cell = q.values[HQ_CELL];
+	if (q.values[HQ_TARGET])
+		hq.target = q.values[HQ_TARGET];
+	if (q.values[HQ_LIMIT]) {
+		if (parse_int(q.values[HQ_LIMIT], 1, LIMIT_MAX, &v))
+			return bad_value(r, "limit", "an integer 1..1000", q.values[HQ_LIMIT]);
+		hq.limit = (int)v;
+	}
+	if (q.values[HQ_MIN_CHANGE] && parse_real(q.values[HQ_MIN_CHANGE], &hq.min_change))
+		return bad_value(r, "min_change", "a relative change such as 0.05",
+				 q.values[HQ_MIN_CHANGE]);
+	if (q.values[HQ_ALPHA] && parse_real(q.values[HQ_ALPHA], &hq.alpha))
+		return bad_value(r, "alpha", "a significance level such as 0.01", q.values[HQ_ALPHA]);
+	if (q.values[HQ_WINDOW]) {
+		if (parse_int(q.values[HQ_WINDOW], 1, 100, &v))
+			return bad_value(r, "window", "an integer 1..100", q.values[HQ_WINDOW]);
+		hq.window = (int)v;
+	}
+	doc = history_json(r->h->ctx.store, &hq, &rc, err, sizeof(err));
+	if (doc)
+		return reply_json(r, MHD_HTTP_OK, doc);
+	if (!err[0])
+		return store_failed(r, rc, "history of", hq.workload ? hq.workload : "");
+	/* err reads "FIELD: message" */
+	colon = strchr(err, ':');
+	snprintf(field, sizeof(field), "%.*s", colon ? (int)(colon - err) : 0, err);
+	return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", field[0] ? field : NULL,
+			   "%s", err);
+}
+
+/* ---- GET /api/v1/alerts ---- */
+
+static enum MHD_Result h_alerts(struct request *r)
+{
+	static const char *const names[] = {"target", "workload", "metric", "strategy", "status",
+					    "limit", "cursor", NULL};
+	struct query q = {.names = names};
+	struct alert_query aq = {0};
+	enum MHD_Result res;
+	long long v;
+	json_t *doc;
+	int rc = STORE_OK;
+
+	if (read_query(r, &q, &res))
+		return res;
+	aq.target = q.values[0];
+	aq.workload = q.values[1];
+	aq.metric = q.values[2];
+	aq.strategy = q.values[3];
+	aq.status = q.values[4];
+	aq.limit = ALERTS_LIMIT_DEFAULT;
+	if (q.values[5]) {
+		if (parse_int(q.values[5], 1, LIMIT_MAX, &v))
+			return bad_value(r, "limit", "an integer 1..1000", q.values[5]);
+		aq.limit = (int)v;
+	}
+	if (q.values[6] && *q.values[6]) {
+		if (parse_int(q.values[6], 0, INT64_MAX, &v))
+			return bad_value(r, "cursor", "a next_cursor of a previous page", q.values[6]);
+		aq.cursor = v;
+	}
+	doc = store_list_alerts(r->h->ctx.store, &aq, &rc);
+	if (!doc)
+		return store_failed(r, rc, "alerts", "");
+	return reply_json(r, MHD_HTTP_OK, doc);
+}
+
+/* ---- GET /api/v1/experiments/ID/report ---- */
+
+static enum MHD_Result h_report(struct request *r)
+{
+	static const char *const names[] = {"baseline", NULL};
+	struct query q = {.names = names};
+	struct compare_opts o;
+	struct results *res = NULL;
+	struct spec *sp = NULL;
+	json_t *doc, *cmp = NULL;
+	enum MHD_Result ans;
+	char err[512] = "";
+	char *text;
+	int rc = STORE_OK;
+
+	if (read_query(r, &q, &ans))
+		return ans;
+	doc = store_experiment_doc(r->h->ctx.store, r->ids[0], 1, &rc);
+	if (!doc)
+		return store_failed(r, rc, "experiment", r->ids[0]);
+	if (doc_results(doc, &sp, &res, err, sizeof(err))) {
+		json_decref(doc);
+		fprintf(stderr, "svabenchd: report of %s: %s\n", r->ids[0], err);
+		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", NULL,
+				   "the stored experiment does not rebuild: %s", err);
+	}
+	compare_defaults(&o);
+	o.baseline = q.values[0];
+	cmp = compare_json(res, r->ids[0], &o, err, sizeof(err));
+	if (!cmp && q.values[0]) {
+		results_free(res);
+		spec_free(sp);
+		json_decref(doc);
+		return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", "baseline", "%s", err);
+	}
+	/* Without a comparison (nothing to compare yet) the report says why. */
+	if (!cmp && err[0])
+		cmp = json_pack("{s:s}", "error", err);
+	text = report_text(doc, cmp, 80);
+	json_decref(cmp);
+	results_free(res);
+	spec_free(sp);
+	json_decref(doc);
+	if (!text)
+		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL,
+				   "out of memory");
+	ans = reply_text(r, MHD_HTTP_OK, "text/plain; charset=utf-8", text, strlen(text));
+	free(text);
+	return ans;
+}
+
 const struct route history_routes[] = {
+	{"GET", "/api/v1/history", BODY_NONE, h_history},
+	{"GET", "/api/v1/alerts", BODY_NONE, h_alerts},
+	{"GET", "/api/v1/experiments/*/report", BODY_NONE, h_report},
 	{NULL, NULL, BODY_NONE, NULL},
 };

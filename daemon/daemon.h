@@ -200,16 +200,54 @@ struct history_query {
 	int window;             /* points each side of a candidate (default 5) */
 };
 
+/* The defaults above, every string NULL but target. */
+void history_query_defaults(struct history_query *q);
+
 /*
  * {"workload", "metric", "strategy", "target", "params": {...},
  *  "series": [{"cell": {...}, "points": [{"experiment", "label", "created_at",
  *      "n", "median", "values": [...]}], "change_points": [{"index",
  *      "experiment", "label", "before", "after", "change", "p"}]}]}
  * ordered by label then time; also stores new alerts. NULL with a message
- * naming the field in err (400) or a STORE_* code in *rc.
+ * naming the field in err (400) or a STORE_* code in *rc. err then reads
+ * "FIELD: message" (FIELD a query parameter's name).
  */
 json_t *history_json(struct store *st, const struct history_query *q, int *rc, char *err,
 		     size_t elen);
+
+/*
+ * Called after each run of exp_pub is stored: once the experiment has
+ * ended (done or failed), looks for change points in the history of its
+ * workload for the key metrics and every strategy and cell, and stores the
+ * new ones as alerts. Logs its own failures; never fails the run.
+ */
+void history_on_run_finished(struct store *st, const char *exp_pub);
+
+/* One alert to store (strings borrowed; cell is canonical JSON text). */
+struct alert {
+	const char *target, *workload, *cell, *strategy, *metric, *label;
+	int64_t experiment;        /* rowid of the first experiment after the step */
+	double before, after, change, p; /* change: NAN or infinite stored as NULL */
+};
+
+/*
+ * Stores alerts that are not stored yet (one per series and experiment;
+ * the rest are ignored), in one transaction. *added (may be NULL) gets how
+ * many were new. 0 or a STORE_* code.
+ */
+int store_add_alerts(struct store *st, const struct alert *a, size_t n, int *added);
+
+/* Filters and page of GET /api/v1/alerts (strings borrowed, NULL: any). */
+struct alert_query {
+	const char *target, *workload, *metric, *strategy, *status;
+	int limit;              /* 1..1000 */
+	int64_t cursor;         /* 0: first page */
+};
+
+/* {"alerts": [{"id", "created_at", "target", "workload", "cell", "strategy",
+ *  "metric", "experiment", "label", "before", "after", "change", "p",
+ *  "status"}, ... newest first], "next_cursor": "..."|null} */
+json_t *store_list_alerts(struct store *st, const struct alert_query *q, int *rc);
 
 /* ---- scheduler.c ---- */
 

@@ -372,6 +372,7 @@ static void finish(struct scheduler *s, struct wslot *w)
 		set_failing(s, 1);
 		return;
 	}
+	history_on_run_finished(s->st, w->job.exp_pub);
 	if (strcmp(w->status, "done"))
 		slog("run %s %s: %s", w->job.run_pub, w->status, w->reason);
 	slot_reset(s, w);

@@ -8,4 +8,10 @@ store_schema_001:
 	.incbin "schema/001_init.sql"
 store_schema_001_end:
 	.byte 0
+	.global store_schema_002
+	.global store_schema_002_end
+store_schema_002:
+	.incbin "schema/002_history.sql"
+store_schema_002_end:
+	.byte 0
 	.section .note.GNU-stack,"",%progbits

@@ -14,12 +14,14 @@
 
 /* Migrations, embedded by schema_data.S; applied in order, never edited. */
 extern const char store_schema_001[], store_schema_001_end[];
+extern const char store_schema_002[], store_schema_002_end[];
 
 static const struct migration {
 	int version;
 	const char *sql;
 } migrations[] = {
 	{1, store_schema_001},
+	{2, store_schema_002},
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -245,9 +245,10 @@ static void test_migrations(void)
 	test_result(st != NULL, "a new file opens", "%s", err);
 	if (!st)
 		return;
-	test_result(sql_int(db, "PRAGMA user_version") == 1 &&
+	test_result(sql_int(db, "PRAGMA user_version") == 2 &&
 		    sql_int(db, "SELECT COUNT(*) FROM sqlite_master WHERE name IN"
-			    " ('experiments', 'runs', 'metric_names', 'metrics', 'samples')") == 5,
+			    " ('experiments', 'runs', 'metric_names', 'metrics', 'samples',"
+			    " 'alerts')") == 6,
 		    "migrations create the tables and set user_version",
 		    "user_version %lld", (long long)sql_int(db, "PRAGMA user_version"));
 	test_result(store_is_empty(st) == 1, "a new store is empty", "store_is_empty");
@@ -255,7 +256,7 @@ static void test_migrations(void)
 		    "the first experiment is e1", "got %s: %s", id, store_error(st));
 	store_close(st);
 	st = store_open(db, err, sizeof(err));
-	test_result(st && sql_int(db, "PRAGMA user_version") == 1 && store_is_empty(st) == 0 &&
+	test_result(st && sql_int(db, "PRAGMA user_version") == 2 && store_is_empty(st) == 0 &&
 		    sql_int(db, "SELECT COUNT(*) FROM runs") == 3,
 		    "reopening applies nothing again and keeps the data", "%s", st ? "" : err);
 	{

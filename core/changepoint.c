@@ -1,0 +1,243 @@
+/*
+ * changepoint.c - steps in a metric's history, found the way Perfherder
+ * finds them: a Welch t-test between a window of points before and after
+ * every candidate index, change points at the local maxima of |t| that are
+ * significant and large enough to matter (core.h documents the rule).
+ *
+ * Perfherder compares |t| with a fixed threshold (7); here the threshold
+ * comes from alpha through Student's t distribution, so a series with few
+ * values per point is not held to a large-sample threshold.
+ */
+#include "core.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CP_MIN_POINTS 2   /* points on each side of a candidate */
+#define CP_MIN_VALUES 2   /* values on each side (a variance needs two) */
+#define CP_WINDOW_MAX 1000
+
+void cp_defaults(struct cp_params *p)
+{
+	p->min_change = 0.05;
+	p->alpha = 0.01;
+	p->window = 5;
+}
+
+/*
+ * The regularized incomplete beta function I_x(a, b) by its continued
+ * fraction (modified Lentz), as in Numerical Recipes' betacf.
+ */
+static double beta_cf(double a, double b, double x)
+{
+	const double tiny = 1e-300;
+	double c = 1, d = 1 - (a + b) * x / (a + 1), h;
+
+	if (fabs(d) < tiny)
+		d = tiny;
+	d = 1 / d;
+	h = d;
+	for (int m = 1; m <= 300; m++) {
+		double m2 = 2.0 * m, aa, del;
+
+		aa = m * (b - m) * x / ((a + m2 - 1) * (a + m2));
+		d = 1 + aa * d;
+		c = 1 + aa / c;
+		if (fabs(d) < tiny)
+			d = tiny;
+		if (fabs(c) < tiny)
+			c = tiny;
+		d = 1 / d;
+		h *= d * c;
+		aa = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1));
+		d = 1 + aa * d;
+		c = 1 + aa / c;
+		if (fabs(d) < tiny)
+			d = tiny;
+		if (fabs(c) < tiny)
+			c = tiny;
+		d = 1 / d;
+		del = d * c;
+		h *= del;
+		if (fabs(del - 1) < 1e-15)
+			break;
+	}
+	return h;
+}
+
+static double log_gamma(double x)
+{
+	int sign;
+
+	return lgamma_r(x, &sign); /* lgamma() would write the global signgam */
+}
+
+static double inc_beta(double a, double b, double x)
+{
+	double front;
+
+	if (x <= 0)
+		return 0;
+	if (x >= 1)
+		return 1;
+	front = exp(log_gamma(a + b) - log_gamma(a) - log_gamma(b) + a * log(x) +
+		    b * log(1 - x));
+	if (x < (a + 1) / (a + b + 2))
+		return front * beta_cf(a, b, x) / a;
+	return 1 - front * beta_cf(b, a, 1 - x) / b;
+}
+
+/* Two-sided p of Student's t with df degrees of freedom. */
+static double t_two_sided_p(double t, double df)
+{
+	if (isnan(t))
+		return 1;
+	if (isinf(t))
+		return 0;
+	return inc_beta(df / 2, 0.5, df / (df + t * t));
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The values of points [from, to) without NaNs, sorted, into buf. */
+static size_t gather(const double *const *values, const size_t *counts, size_t from, size_t to,
+		     double *buf)
+{
+	size_t n = 0;
+
+	for (size_t k = from; k < to; k++)
+		for (size_t j = 0; j < counts[k]; j++)
+			if (!isnan(values[k][j]))
+				buf[n++] = values[k][j];
+	qsort(buf, n, sizeof(*buf), cmp_double);
+	return n;
+}
+
+static double median_sorted(const double *v, size_t n)
+{
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Mean and sample variance, two-pass for accuracy. */
+static void moments(const double *v, size_t n, double *mean, double *var)
+{
+	double s = 0, ss = 0;
+
+	for (size_t i = 0; i < n; i++)
+		s += v[i];
+	*mean = s / (double)n;
+	for (size_t i = 0; i < n; i++)
+		ss += (v[i] - *mean) * (v[i] - *mean);
+	*var = n > 1 ? ss / (double)(n - 1) : 0;
+}
+
+/* after / before - 1, signed infinity for a step away from 0. */
+static double relative_change(double before, double after)
+{
+	if (before == after)
+		return 0;
+	if (before == 0)
+		return after > 0 ? INFINITY : -INFINITY;
+	return (after - before) / fabs(before);
+}
+
+/*
+ * The test at candidate i: 1 with r filled when both windows have enough
+ * points and values, else 0. a and b are scratch space for the values.
+ */
+static int test_at(const double *const *values, const size_t *counts, size_t npoints, size_t i,
+		   size_t window, double *a, double *b, struct cp_result *r)
+{
+	/* Equal windows, shrinking near the ends: a short side facing a long one
+	 * that reaches over a later step would see that step here. */
+	size_t k = window < i ? window : i, from, to;
+	size_t na, nb;
+	double ma, va, mb, vb, se2, ea, eb, df;
+
+	if (npoints - i < k)
+		k = npoints - i;
+	if (k < CP_MIN_POINTS)
+		return 0;
+	from = i - k;
+	to = i + k;
+	na = gather(values, counts, from, i, a);
+	nb = gather(values, counts, i, to, b);
+	if (na < CP_MIN_VALUES || nb < CP_MIN_VALUES)
+		return 0;
+	moments(a, na, &ma, &va);
+	moments(b, nb, &mb, &vb);
+	r->index = i;
+	r->before = median_sorted(a, na);
+	r->after = median_sorted(b, nb);
+	r->change = relative_change(r->before, r->after);
+	ea = va / (double)na;
+	eb = vb / (double)nb;
+	se2 = ea + eb;
+	/* Both windows constant (a deterministic target): any difference is certain. */
+	if (!(se2 > DBL_MIN)) {
+		r->t = ma == mb ? 0 : ma < mb ? INFINITY : -INFINITY;
+		r->p = ma == mb ? 1 : 0;
+		return 1;
+	}
+	r->t = (mb - ma) / sqrt(se2);
+	df = se2 * se2 / (ea * ea / (double)(na - 1) + eb * eb / (double)(nb - 1));
+	r->p = t_two_sided_p(r->t, df);
+	return 1;
+}
+
+long changepoints_detect(const double *const *values, const size_t *counts, size_t npoints,
+			 const struct cp_params *p, struct cp_result *out, size_t max)
+{
+	struct cp_result *all = NULL;
+	unsigned char *valid = NULL;
+	double *a = NULL, *b = NULL;
+	size_t window, total = 0;
+	long found = 0;
+
+	if (!p || p->window < 1 || p->window > CP_WINDOW_MAX || !(p->alpha > 0 && p->alpha < 1) ||
+	    !(p->min_change >= 0))
+		return -1;
+	if (npoints < 2 * CP_MIN_POINTS)
+		return 0;
+	window = (size_t)p->window;
+	for (size_t k = 0; k < npoints; k++)
+		total += counts[k];
+	all = calloc(npoints, sizeof(*all));
+	valid = calloc(npoints, 1);
+	a = malloc((total ? total : 1) * sizeof(*a));
+	b = malloc((total ? total : 1) * sizeof(*b));
+	if (!all || !valid || !a || !b) {
+		found = -1;
+		goto out;
+	}
+	for (size_t i = 1; i < npoints; i++)
+		valid[i] = (unsigned char)test_at(values, counts, npoints, i, window, a, b, &all[i]);
+
+	/* Local maxima of |t|: the first of a plateau, where the step is sharpest. */
+	for (size_t i = 1; i < npoints; i++) {
+		double t = fabs(all[i].t);
+
+		if (!valid[i] || !(all[i].p < p->alpha) || !(fabs(all[i].change) >= p->min_change))
+			continue;
+		if (valid[i - 1] && !(t > fabs(all[i - 1].t)))
+			continue;
+		if (i + 1 < npoints && valid[i + 1] && fabs(all[i + 1].t) > t)
+			continue;
+		if ((size_t)found < max)
+			out[found] = all[i];
+		found++;
+	}
+out:
+	free(all);
+	free(valid);
+	free(a);
+	free(b);
+	return found;
+}

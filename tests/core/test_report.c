@@ -1,0 +1,380 @@
+/*
+ * test_report.c - the mail-ready report: a result document built by core
+ * (spec_parse, results_store, result_document; host and preset pinned so
+ * the text does not depend on this machine) and a hand-written comparison
+ * of compare.c's shape give exactly the golden text below; no line is
+ * longer than 80 characters, the preset's sources, the significance marks,
+ * the crossover map, livelocks and the sim note all appear; labels with
+ * newlines and long words stay inside the width.
+ */
+#include "../harness.h"
+#include "../../core/core.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char spec_text[] =
+	"{\"target\": \"sim\", \"workload\": \"mixed\","
+	" \"strategies\": [\"pri-inv\", \"notifier\", \"none\"],"
+	" \"params\": {\"device_fault_rate_hz\": [10000, 100000],"
+	" \"cpu_upgrade_rate_hz\": [1000, 100000], \"cmd_sync_ns\": 1200},"
+	" \"repetitions\": 3, \"seed\": 42, \"label\": \"v6.6\","
+	" \"name\": \"Fix A vs Fix B on the mixed sweep\"}";
+
+static const char preset_text[] =
+	"{\"name\": \"default\", \"description\": \"a generic SMMUv3 on an arm64 server; figures"
+	" from public sources, see calibration.md\", \"values\": {"
+	"\"cmd_sync_ns\": {\"value\": 600, \"confidence\": \"secondary\", \"source\":"
+	" \"queued invalidation with sync mostly 0.1-10 us (QEMU qpl-compression.rst); rIOMMU"
+	" ASPLOS'15 ~2,130 cycles for strict unmap invalidation\"},"
+	"\"irq_ns\": {\"value\": 2000, \"confidence\": \"assumed\", \"source\": \"threaded IRQ"
+	" wake-up on an idle arm64 core, 1-3 \\u00b5s\"}}}";
+
+static const char host_text[] =
+	"{\"kernel\": \"6.8.0-test\", \"machine\": \"aarch64\", \"svabench_version\": \"0.1.0\"}";
+
+/* The runs: a made-up but plausible outcome, the same every time. */
+static void fill(struct results *r)
+{
+	const struct spec *s = r->spec;
+
+	for (size_t i = 0; i < s->nruns; i++) {
+		const struct run_plan *p = &s->runs[i];
+		const char *name = s->target->strategies[p->strategy].name;
+		struct run_result res = {0};
+		double base = 1000.0 * (double)(p->cell + 1) + 10.0 * p->repetition;
+
+		res.metrics = metrics_new();
+		metrics_set(res.metrics, "dma.throughput_bps", 2e9 - 1e7 * (double)p->cell);
+		metrics_set(res.metrics, "cpu.invalidation_ns",
+			    !strcmp(name, "notifier") ? 2.5 * base : !strcmp(name, "none") ? 0 : base);
+		metrics_set(res.metrics, "dma.livelocked", !strcmp(name, "none") ? 4 : 0);
+		metrics_set(res.metrics, "oracle.coherence_violations",
+			    !strcmp(name, "none") && p->cell == 3 ? 1 : 0);
+		if (!strcmp(name, "none")) {
+			snprintf(res.examples[0], sizeof(res.examples[0]),
+				 "t=120345 ns: device 0 page 0x7f0000012000 livelocked: 64 write"
+				 " faults answered with the stale read-only IOTLB entry still cached");
+			snprintf(res.examples[1], sizeof(res.examples[1]),
+				 "t=130001 ns: device 0 page 0x7f0000013000 livelocked");
+			snprintf(res.examples[2], sizeof(res.examples[2]), "t=140000 ns: third");
+			res.nexamples = 3;
+		}
+		results_store(r, i, RUN_DONE, &res);
+		metrics_free(res.metrics);
+	}
+}
+
+/* One strategy's entry of one metric, as compare.c writes it. */
+static json_t *entry(double median, double ratio, double lo, double hi, double p,
+		     const char *verdict)
+{
+	json_t *o = json_pack("{s:i, s:f, s:f, s:s}", "n", 3, "median", median, "ratio", ratio,
+			      "verdict", verdict);
+
+	if (!strcmp(verdict, "baseline")) {
+		json_object_set_new(o, "ci", json_null());
+		json_object_set_new(o, "p", json_null());
+	} else {
+		json_object_set_new(o, "ci", json_pack("[ff]", lo, hi));
+		json_object_set_new(o, "p", json_real(p));
+	}
+	return o;
+}
+
+static json_t *comparison(const json_t *doc)
+{
+	json_t *cells = json_array(), *runs = json_object_get(doc, "runs");
+	json_t *cmp;
+
+	for (int c = 0; c < 4; c++) {
+		/* the cells as the document has them, in plan order */
+		json_t *cell = json_object_get(json_array_get(runs, (size_t)c * 9), "cell");
+		double inv = 1000.0 * (c + 1) + 10;
+		json_t *st = json_pack("{s:{s:o, s:o}, s:{s:o, s:o}, s:{s:o, s:o}}",
+			"pri-inv",
+			"cpu.invalidation_ns", entry(inv, 1, 0, 0, 0, "baseline"),
+			"dma.throughput_bps", entry(2e9 - 1e7 * c, 1, 0, 0, 0, "baseline"),
+			"notifier",
+			"cpu.invalidation_ns", entry(2.5 * inv, 2.5, 2.41, 2.6, c == 3 ? 0.03 : 0.0002,
+						     "worse"),
+			"dma.throughput_bps", entry(2e9 - 1e7 * c, 1.0, 0.99, 1.01, 0.8, "within noise"),
+			"none",
+			"cpu.invalidation_ns", entry(0, 0, 0, 0, 0.0002, "better"),
+			"dma.throughput_bps", entry(2e9 - 1e7 * c, 1.0, 0.98, 1.02, 0.5, "within noise"));
+
+		json_array_append_new(cells, json_pack("{s:O, s:o}", "cell", cell, "strategies", st));
+	}
+	cmp = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:f, s:f, s:f, s:i, s:[sss],"
+			" s:[s], s:[{s:s, s:s}, {s:s, s:s}, {s:s, s:s}], s:o}",
+			"experiment", "e7", "target", "sim", "workload", "mixed", "label", "v6.6",
+			"repetitions", 3, "baseline", "pri-inv", "noise", 0.05, "alpha", 0.05,
+			"level", 0.95, "iters", 2000, "strategies", "pri-inv", "notifier", "none",
+			"warnings", "only 3 repetitions per strategy: the U test cannot reach"
+			" p < 0.01 with fewer than 4",
+			"metrics", "name", "dma.throughput_bps", "better", "higher",
+			"name", "cpu.invalidation_ns", "better", "lower",
+			"name", "fault.permission", "better", "lower",
+			"cells", cells);
+	json_object_set_new(cmp, "crossover",
+			    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[ii], s:[ii], s:[[ss], [sn]]}",
+				      "x", "device_fault_rate_hz", "y", "cpu_upgrade_rate_hz",
+				      "metric", "cpu.invalidation_ns", "better", "lower",
+				      "a", "pri-inv", "b", "notifier", "xs", 10000, 100000,
+				      "ys", 1000, 100000, "grid", "A", "=", "B"));
+	return cmp;
+}
+
+static const char golden[] =
+"svabench report: Fix A vs Fix B on the mixed sweep\n"
+"==================================================\n"
+"\n"
+"experiment  e7, done: 36 of 36 runs done, 0 failed\n"
+"label       v6.6\n"
+"target      sim, workload mixed\n"
+"host        kernel 6.8.0-test, machine aarch64\n"
+"svabench    0.1.0\n"
+"strategies  pri-inv, notifier, none\n"
+"runs        3 repetitions, seed 42, 36 runs\n"
+"params      device_fault_rate_hz=[10000,100000],\n"
+"            cpu_upgrade_rate_hz=[1000,100000], cmd_sync_ns=1200\n"
+"\n"
+"preset default: a generic SMMUv3 on an arm64 server; figures from public\n"
+"  sources, see calibration.md\n"
+"  cmd_sync_ns = 600 (secondary; this experiment's spec sets 1200)\n"
+"      queued invalidation with sync mostly 0.1-10 us (QEMU qpl-compression.rst);\n"
+"      rIOMMU ASPLOS'15 ~2,130 cycles for strict unmap invalidation\n"
+"  irq_ns = 2000 (assumed)\n"
+"      threaded IRQ wake-up on an idle arm64 core, 1-3 \xc2\xb5""s\n"
+"\n"
+"comparison against pri-inv, medians over 3 repetitions\n"
+"ratio = median / pri-inv's median, with its 95% bootstrap CI; p: Mann-Whitney U;\n"
+"marks: ~ ratio within 5% of 1 (noise), ** p < 0.01, * p < 0.05\n"
+"\n"
+"cell 1 of 4: device_fault_rate_hz=10000, cpu_upgrade_rate_hz=1000\n"
+"                      median   ratio    95% CI                p  verdict\n"
+"dma.throughput_bps (higher is better)\n"
+"  pri-inv              2.00G    1.00    baseline\n"
+"  notifier             2.00G    1.00 ~  [0.99, 1.01]      0.800  within noise\n"
+"  none                 2.00G    1.00 ~  [0.98, 1.02]      0.500  within noise\n"
+"cpu.invalidation_ns (lower is better)\n"
+"  pri-inv               1010    1.00    baseline\n"
+"  notifier              2525    2.50 ** [2.41, 2.60]     <0.001  worse\n"
+"  none                     0    0.00 ** [0.00, 0.00]     <0.001  better\n"
+"\n"
+"cell 2 of 4: device_fault_rate_hz=10000, cpu_upgrade_rate_hz=100000\n"
+"                      median   ratio    95% CI                p  verdict\n"
+"dma.throughput_bps (higher is better)\n"
+"  pri-inv              1.99G    1.00    baseline\n"
+"  notifier             1.99G    1.00 ~  [0.99, 1.01]      0.800  within noise\n"
+"  none                 1.99G    1.00 ~  [0.98, 1.02]      0.500  within noise\n"
+"cpu.invalidation_ns (lower is better)\n"
+"  pri-inv               2010    1.00    baseline\n"
+"  notifier              5025    2.50 ** [2.41, 2.60]     <0.001  worse\n"
+"  none                     0    0.00 ** [0.00, 0.00]     <0.001  better\n"
+"\n"
+"cell 3 of 4: device_fault_rate_hz=100000, cpu_upgrade_rate_hz=1000\n"
+"                      median   ratio    95% CI                p  verdict\n"
+"dma.throughput_bps (higher is better)\n"
+"  pri-inv              1.98G    1.00    baseline\n"
+"  notifier             1.98G    1.00 ~  [0.99, 1.01]      0.800  within noise\n"
+"  none                 1.98G    1.00 ~  [0.98, 1.02]      0.500  within noise\n"
+"cpu.invalidation_ns (lower is better)\n"
+"  pri-inv               3010    1.00    baseline\n"
+"  notifier              7525    2.50 ** [2.41, 2.60]     <0.001  worse\n"
+"  none                     0    0.00 ** [0.00, 0.00]     <0.001  better\n"
+"\n"
+"cell 4 of 4: device_fault_rate_hz=100000, cpu_upgrade_rate_hz=100000\n"
+"                      median   ratio    95% CI                p  verdict\n"
+"dma.throughput_bps (higher is better)\n"
+"  pri-inv              1.97G    1.00    baseline\n"
+"  notifier             1.97G    1.00 ~  [0.99, 1.01]      0.800  within noise\n"
+"  none                 1.97G    1.00 ~  [0.98, 1.02]      0.500  within noise\n"
+"cpu.invalidation_ns (lower is better)\n"
+"  pri-inv               4010    1.00    baseline\n"
+"  notifier             10025    2.50 *  [2.41, 2.60]      0.030  worse\n"
+"  none                     0    0.00 ** [0.00, 0.00]     <0.001  better\n"
+"\n"
+"also compared (not shown): fault.permission; all of it in GET\n"
+"  /api/v1/experiments/e7/comparison\n"
+"\n"
+"crossover on cpu.invalidation_ns (lower is better), device_fault_rate_hz (x) by\n"
+"  cpu_upgrade_rate_hz (y):\n"
+"  A: pri-inv cheaper at 1 point, B: notifier cheaper at 1\n"
+"  =: within noise at 1, .: no data at 1\n"
+"  100000 |      B      .\n"
+"    1000 |      A      =\n"
+"         +--------------\n"
+"            10000 100000\n"
+"\n"
+"livelocks and coherence violations:\n"
+"  none: livelocks in 12 of 12 runs (48 transactions aborted), coherence\n"
+"    violations in 3 (3 in all)\n"
+"    first examples, run e7-r0003:\n"
+"    - t=120345 ns: device 0 page 0x7f0000012000 livelocked: 64 write faults\n"
+"      answered with the stale read-only IOTLB entry still cached\n"
+"    - t=130001 ns: device 0 page 0x7f0000013000 livelocked\n"
+"  none in pri-inv, notifier\n"
+"\n"
+"warnings:\n"
+"  - only 3 repetitions per strategy: the U test cannot reach p < 0.01 with fewer\n"
+"    than 4\n"
+"\n"
+"sim figures are model outputs, not hardware measurements.\n";
+
+/* Lines longer than width characters (UTF-8); the first one in *first. */
+static int long_lines(const char *text, int width, char *first, size_t flen)
+{
+	int n = 0;
+
+	first[0] = '\0';
+	while (*text) {
+		size_t len = strcspn(text, "\n"), c = 0;
+
+		for (size_t i = 0; i < len; i++)
+			c += ((unsigned char)text[i] & 0xc0) != 0x80;
+		if (c > (size_t)width && !n++)
+			snprintf(first, flen, "%.*s", (int)len, text);
+		text += len + (text[len] == '\n');
+	}
+	return n;
+}
+
+/* The first line where a and b differ, for a failure message. */
+static void first_diff(const char *a, const char *b, char *out, size_t len)
+{
+	int line = 1;
+
+	while (*a && *a == *b) {
+		line += *a == '\n';
+		a++;
+		b++;
+	}
+	while (line > 1 && a[-1] != '\n') {
+		a--;
+		b--;
+	}
+	snprintf(out, len, "line %d: got \"%.*s\", want \"%.*s\"", line, (int)strcspn(a, "\n"), a,
+		 (int)strcspn(b, "\n"), b);
+}
+
+static void check_golden(const char *text)
+{
+	char why[600], first[400];
+
+	test_result(text && !strcmp(text, golden), "report: golden text",
+		    "%s", text ? (first_diff(text, golden, why, sizeof(why)), why) : "NULL");
+	test_result(text && !long_lines(text, 80, first, sizeof(first)),
+		    "report: no line over 80 characters", "'%s'", first);
+	test_result(text && strstr(text, "ASPLOS'15 ~2,130 cycles") &&
+		    strstr(text, "threaded IRQ wake-up"),
+		    "report: the preset's sources appear", "missing");
+	test_result(text && strstr(text, " ** ") && strstr(text, " * ") && strstr(text, " ~ "),
+		    "report: significance marks **, * and ~ appear", "missing");
+	test_result(text && strstr(text, "cell 4 of 4: device_fault_rate_hz=100000, "
+				   "cpu_upgrade_rate_hz=100000"),
+		    "report: every cell has its table", "no cell 4");
+	test_result(text && strstr(text, "  A: pri-inv cheaper at 1 point, B: notifier cheaper at 1\n"
+				   "  =: within noise at 1, .: no data at 1\n") &&
+		    strstr(text, "  100000 |      B      .\n    1000 |      A      =\n"),
+		    "report: crossover summary and map", "missing");
+	test_result(text && strstr(text, "none: livelocks in 12 of 12 runs (48 transactions"
+				   " aborted), coherence\n    violations in 3 (3 in all)") &&
+		    strstr(text, "    first examples, run e7-r0003:\n"
+				   "    - t=120345 ns: device 0 page") &&
+		    !strstr(text, "third") && strstr(text, "none in pri-inv, notifier"),
+		    "report: livelocks and violations per strategy, first two examples", "missing");
+	test_result(text && strstr(text, "also compared (not shown): fault.permission"),
+		    "report: metrics not in the tables are named", "missing");
+	test_result(text && strstr(text, "  - only 3 repetitions per strategy"),
+		    "report: warnings", "missing");
+	test_result(text && strstr(text, "\nsim figures are model outputs, not hardware "
+				   "measurements.\n"),
+		    "report: the sim note ends it", "missing");
+}
+
+/* What a user types reaches the mail as text, inside the width. */
+static void check_hostile(json_t *doc)
+{
+	json_t *exp = json_object_get(doc, "experiment");
+	char first[400];
+	char *text;
+	int ctrl = 0;
+
+	json_object_set_new(exp, "name", json_string("line one\nline two\r\x1b[31m red"
+		" averyveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryvery"
+		"veryveryverylongword `system(\"touch /tmp/x\")`"));
+	json_object_set_new(exp, "label", json_string("v6.6\n\"quoted\""));
+	text = report_text(doc, NULL, 80);
+	for (const char *p = text; p && *p; p++)
+		ctrl += (unsigned char)*p < 0x20 && *p != '\n';
+	test_result(text && !ctrl && !long_lines(text, 80, first, sizeof(first)),
+		    "report: control characters and long words in a name stay within 80 columns",
+		    "%d control characters; long line '%s'", ctrl, first);
+	test_result(text && strstr(text, "no comparison: none was given"),
+		    "report without a comparison says so", "missing");
+	free(text);
+	text = report_text(doc, NULL, 50);
+	test_result(text && !long_lines(text, 50, first, sizeof(first)),
+		    "report: a width of 50 is kept too", "'%s'", first);
+	free(text);
+}
+
+/* The report over compare.c's own comparison of the same results. */
+static void check_real_comparison(const struct results *r, const json_t *doc)
+{
+	struct compare_opts o;
+	char err[256] = "", first[400];
+	json_t *cmp;
+	char *text;
+
+	compare_defaults(&o);
+	o.iters = 200;
+	cmp = compare_json(r, "e7", &o, err, sizeof(err));
+	text = cmp ? report_text(doc, cmp, 80) : NULL;
+	if (getenv("REPORT_PRINT"))
+		fputs(text ? text : "(null)\n", stderr);
+	test_result(text && !long_lines(text, 80, first, sizeof(first)) &&
+		    strstr(text, "comparison against pri-inv"),
+		    "report over compare_json's comparison: within 80 columns", "%s%s",
+		    cmp ? "long line: " : err, first);
+	free(text);
+	json_decref(cmp);
+}
+
+int main(void)
+{
+	struct spec_error e;
+	struct spec *s = spec_parse(spec_text, strlen(spec_text), &e);
+	struct results *r;
+	json_t *doc, *exp, *cmp;
+	char *text, *again;
+
+	if (!s) {
+		test_result(0, "spec parses", "%s: %s", e.field, e.msg);
+		return test_exit();
+	}
+	r = results_new(s);
+	fill(r);
+	doc = result_document(r, "e7");
+	exp = json_object_get(doc, "experiment");
+	json_object_set_new(exp, "host", json_loads(host_text, 0, NULL));
+	json_object_set_new(exp, "preset", json_loads(preset_text, 0, NULL));
+	cmp = comparison(doc);
+	text = report_text(doc, cmp, 80);
+	if (getenv("REPORT_PRINT"))
+		fputs(text ? text : "(null)\n", stderr);
+	check_golden(text);
+	again = report_text(doc, cmp, 80);
+	test_result(text && again && !strcmp(text, again), "report: the same input, the same bytes",
+		    "differs");
+	free(again);
+	free(text);
+	check_real_comparison(r, doc);
+	check_hostile(doc);
+	json_decref(cmp);
+	json_decref(doc);
+	results_free(r);
+	spec_free(s);
+	return test_exit();
+}
