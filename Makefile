@@ -81,7 +81,7 @@ test: deps
 	@tests/run.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory -j$(JOBS) all build/tests/sim/bench_sim build/tests/daemon/bench_store build/tests/collectors/bench_collectors
+	@$(MAKE) --no-print-directory -j$(JOBS) all build/tests/sim/bench_sim build/tests/daemon/bench_store build/tests/collectors/bench_collectors build/tests/daemon/bench_plot
 	@scripts/bench.sh
 
 # bench programs (tests/*/bench_*.c) build like tests but are not run by tests/run.sh

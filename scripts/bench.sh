@@ -10,6 +10,8 @@
 # 3. scripts/bench-daemon.sh: svabenchd under wrk beside nginx, RSS, ingest.
 # 4. build/tests/collectors/bench_collectors: the cost of one counter sample
 #    (a group read) and of sampling at 1 kHz (it prints its own figures).
+# 5. build/tests/daemon/bench_plot: a 100k-point time-series plot by
+#    gnuplot, cold and from the plot cache (it prints its own figures).
 # Exits 1 when a step is missing or fails. `make bench` builds, then runs it.
 set -euo pipefail
 
@@ -51,6 +53,14 @@ if [ -x build/tests/collectors/bench_collectors ]; then
 	build/tests/collectors/bench_collectors </dev/null || { echo "bench_collectors failed" >&2; status=1; }
 else
 	echo "build/tests/collectors/bench_collectors is missing (make build/tests/collectors/bench_collectors; its source is tests/collectors/bench_collectors.c)" >&2
+	status=1
+fi
+echo
+echo "== plots: build/tests/daemon/bench_plot"
+if [ -x build/tests/daemon/bench_plot ]; then
+	build/tests/daemon/bench_plot </dev/null || { echo "bench_plot failed" >&2; status=1; }
+else
+	echo "build/tests/daemon/bench_plot is missing (make build/tests/daemon/bench_plot; its source is tests/daemon/bench_plot.c)" >&2
 	status=1
 fi
 exit "$status"

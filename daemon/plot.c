@@ -1,0 +1,713 @@
+/*
+ * plot.c - gnuplot as a child process and a cache of what it drew.
+ *
+ * A render runs /usr/bin/gnuplot with no arguments, a clean environment
+ * (HOME points nowhere, so no ~/.gnuplot is read) and only three pipes: the
+ * script goes in on stdin, the SVG comes back on stdout, stderr is kept for
+ * the error message. One poll loop feeds and drains all three, so neither
+ * side can block the other, until gnuplot exits or the wall-clock timeout
+ * kills it. A bounded number render at once; others wait for a slot up to a
+ * limit and are then turned away. Any stderr output or a non-zero exit is a
+ * failure with gnuplot's first error line, never a half-drawn image.
+ *
+ * The cache is content-addressed: the key is the SHA-256 of the whole
+ * script, datablocks included, and the file is dir/<key>.svg, written to a
+ * temporary name and renamed so a reader never sees half of it. A hit
+ * refreshes the file's mtime; the least recently used files beyond the
+ * limit are removed now and then. Two requests for the same script while it
+ * renders share one render.
+ */
+#define _GNU_SOURCE
+#include "plot.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define STDERR_KEEP 8192
+#define PRUNE_EVERY 64          /* cache writes between two looks at the dir */
+
+/* ---- SHA-256 (FIPS 180-4) ---- */
+
+static const uint32_t sha_k[64] = {
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+	0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+	0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+	0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+	0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+	0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+	0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+	0xc67178f2,
+};
+
+static uint32_t ror(uint32_t x, int n)
+{
+	return (x >> n) | (x << (32 - n));
+}
+
+static void sha_block(uint32_t h[8], const uint8_t *p)
+{
+	uint32_t w[64], a[8];
+
+	for (int i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+	for (int i = 16; i < 64; i++) {
+		uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
+		uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
+
+		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+	}
+	memcpy(a, h, sizeof(a));
+	for (int i = 0; i < 64; i++) {
+		uint32_t s1 = ror(a[4], 6) ^ ror(a[4], 11) ^ ror(a[4], 25);
+		uint32_t ch = (a[4] & a[5]) ^ (~a[4] & a[6]);
+		uint32_t t1 = a[7] + s1 + ch + sha_k[i] + w[i];
+		uint32_t s0 = ror(a[0], 2) ^ ror(a[0], 13) ^ ror(a[0], 22);
+		uint32_t maj = (a[0] & a[1]) ^ (a[0] & a[2]) ^ (a[1] & a[2]);
+
+		memmove(a + 1, a, 7 * sizeof(a[0]));
+		a[4] += t1;
+		a[0] = t1 + s0 + maj;
+	}
+	for (int i = 0; i < 8; i++)
+		h[i] += a[i];
+}
+
+void plot_sha256(const void *data, size_t len, uint8_t out[32])
+{
+	uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+			 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+	const uint8_t *p = data;
+	uint8_t tail[128] = {0};
+	size_t full = len / 64 * 64, rest = len - full, tlen;
+	uint64_t bits = (uint64_t)len * 8;
+
+	for (size_t i = 0; i < full; i += 64)
+		sha_block(h, p + i);
+	if (rest)
+		memcpy(tail, p + full, rest);
+	tail[rest] = 0x80;
+	tlen = rest + 1 + 8 <= 64 ? 64 : 128;
+	for (int i = 0; i < 8; i++)
+		tail[tlen - 1 - i] = (uint8_t)(bits >> (8 * i));
+	for (size_t i = 0; i < tlen; i += 64)
+		sha_block(h, tail + i);
+	for (int i = 0; i < 8; i++) {
+		out[4 * i] = (uint8_t)(h[i] >> 24);
+		out[4 * i + 1] = (uint8_t)(h[i] >> 16);
+		out[4 * i + 2] = (uint8_t)(h[i] >> 8);
+		out[4 * i + 3] = (uint8_t)h[i];
+	}
+}
+
+void plot_sha256_hex(const void *data, size_t len, char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t d[32];
+
+	plot_sha256(data, len, d);
+	for (int i = 0; i < 32; i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+/* ---- the plotter ---- */
+
+/* A script being rendered; later requests for it wait instead of rendering. */
+struct inflight {
+	char hash[65];
+	struct inflight *next;
+};
+
+struct plotter {
+	char dir[4096];
+	struct plot_limits lim;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;          /* a slot freed or a render finished */
+	int busy;                   /* renders running */
+	struct inflight *inflight;
+	uint64_t renders, writes;
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct plotter *plotter_new(const char *dir, const struct plot_limits *lim, char *err,
+			    size_t elen)
+{
+	struct plotter *p;
+	pthread_condattr_t ca;
+
+	if (strlen(dir) + 100 > sizeof(p->dir)) {
+		snprintf(err, elen, "plot cache dir too long: %.100s...", dir);
+		return NULL;
+	}
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		snprintf(err, elen, "cannot create %s: %s", dir, strerror(errno));
+		return NULL;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		snprintf(err, elen, "out of memory");
+		return NULL;
+	}
+	snprintf(p->dir, sizeof(p->dir), "%s", dir);
+	if (lim)
+		p->lim = *lim;
+	if (p->lim.timeout_ms <= 0)
+		p->lim.timeout_ms = PLOT_TIMEOUT_MS;
+	if (p->lim.renders_max <= 0)
+		p->lim.renders_max = PLOT_RENDERS_MAX;
+	if (p->lim.wait_ms <= 0)
+		p->lim.wait_ms = PLOT_WAIT_MS;
+	if (p->lim.cache_files <= 0)
+		p->lim.cache_files = PLOT_CACHE_FILES;
+	if (!p->lim.gnuplot)
+		p->lim.gnuplot = PLOT_GNUPLOT;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	return p;
+}
+
+void plotter_free(struct plotter *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
+	free(p);
+}
+
+uint64_t plotter_renders(struct plotter *p)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&p->mu);
+	n = p->renders;
+	pthread_mutex_unlock(&p->mu);
+	return n;
+}
+
+/* Waits on the condition until deadline (monotonic ms); 0 on timeout. */
+static int wait_until(struct plotter *p, int64_t deadline)
+{
+	struct timespec ts;
+	int64_t left = deadline - now_ms();
+
+	if (left <= 0)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += left / 1000;
+	ts.tv_nsec += (left % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	return pthread_cond_timedwait(&p->cv, &p->mu, &ts) != ETIMEDOUT || now_ms() < deadline;
+}
+
+static struct inflight *inflight_find(struct plotter *p, const char *hash)
+{
+	for (struct inflight *f = p->inflight; f; f = f->next)
+		if (!strcmp(f->hash, hash))
+			return f;
+	return NULL;
+}
+
+/* ---- the cache's files ---- */
+
+/* The whole file at path (malloc'd, *len bytes); NULL when missing or unreadable. */
+static char *read_file(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char *buf;
+	size_t got = 0;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) || st.st_size <= 0 || (size_t)st.st_size > PLOT_SVG_MAX ||
+	    !(buf = malloc((size_t)st.st_size + 1))) {
+		close(fd);
+		return NULL;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	if (got != (size_t)st.st_size) {
+		free(buf);
+		return NULL;
+	}
+	buf[got] = '\0';
+	*len = got;
+	return buf;
+}
+
+/* Writes buf to path by a temporary file and a rename; 0 or -1. */
+static int write_atomic(const char *dir, const char *path, const char *buf, size_t len)
+{
+	static unsigned seq;
+	char tmp[4096 + 512];
+	size_t done = 0;
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s/.tmp-%ld-%u", dir, (long)getpid(),
+		 __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	while (done < len) {
+		ssize_t n = write(fd, buf + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		done += (size_t)n;
+	}
+	if (close(fd) || done != len || rename(tmp, path)) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+struct cached_file {
+	char name[80];
+	time_t mtime;
+};
+
+static int by_mtime(const void *a, const void *b)
+{
+	const struct cached_file *x = a, *y = b;
+
+	return (x->mtime > y->mtime) - (x->mtime < y->mtime);
+}
+
+/*
+ * Keeps the cache under its limit: the oldest (least recently served)
+ * SVGs beyond it go, down to 90 % of it, and temporary files an hour old
+ * (left by a crash) too.
+ */
+static void prune(struct plotter *p)
+{
+	DIR *d = opendir(p->dir);
+	struct cached_file *files = NULL;
+	size_t n = 0, cap = 0, keep = (size_t)p->lim.cache_files * 9 / 10;
+	struct dirent *e;
+	time_t now = time(NULL);
+	char path[4096 + 512];
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		struct stat st;
+		size_t nl = strlen(e->d_name);
+
+		if (nl >= sizeof(files->name))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", p->dir, e->d_name);
+		if (stat(path, &st) || !S_ISREG(st.st_mode))
+			continue;
+		if (!strncmp(e->d_name, ".tmp-", 5)) {
+			if (now - st.st_mtime > 3600)
+				unlink(path);
+			continue;
+		}
+		if (nl < 4 || strcmp(e->d_name + nl - 4, ".svg"))
+			continue;
+		if (n == cap) {
+			struct cached_file *f = realloc(files, (cap ? cap * 2 : 256) * sizeof(*f));
+
+			if (!f)
+				break;
+			files = f;
+			cap = cap ? cap * 2 : 256;
+		}
+		memcpy(files[n].name, e->d_name, nl + 1);
+		files[n++].mtime = st.st_mtime;
+	}
+	closedir(d);
+	if (n > (size_t)p->lim.cache_files) {
+		qsort(files, n, sizeof(*files), by_mtime);
+		for (size_t i = 0; i < n - keep; i++) {
+			snprintf(path, sizeof(path), "%s/%s", p->dir, files[i].name);
+			unlink(path);
+		}
+	}
+	free(files);
+}
+
+/* ---- running gnuplot ---- */
+
+/*
+ * gnuplot's first error: the first "line N: ..." that is not a warning (N
+ * is 0 for a script on stdin, so it is left out) with the command gnuplot
+ * echoed before it, or else the first line it wrote.
+ */
+static void first_error(const char *text, char *msg, size_t mlen)
+{
+	const char *pick = NULL, *any = NULL, *cmd = NULL, *s = text;
+	size_t plen = 0, alen = 0, clen = 0;
+
+	while (*s && !pick) {
+		const char *e = strchr(s, '\n'), *b = s;
+		size_t n;
+
+		if (!e)
+			e = s + strlen(s);
+		while (b < e && (*b == ' ' || *b == '\t'))
+			b++;
+		n = (size_t)(e - b);
+		if (n > 9 && !strncmp(b, "gnuplot> ", 9)) {
+			cmd = b + 9;
+			clen = n - 9;
+		} else if (n > 5 && !strncmp(b, "line ", 5) && !memmem(b, n, "warning:", 8)) {
+			const char *colon = memchr(b, ':', n);
+
+			pick = colon && colon + 2 <= e ? colon + 2 : b;
+			plen = (size_t)(e - pick);
+		} else if (n && !any && b[0] != '^') {
+			any = b;
+			alen = n;
+		}
+		s = *e ? e + 1 : e;
+	}
+	if (!pick) {
+		pick = any;
+		plen = alen;
+	}
+	if (!pick)
+		snprintf(msg, mlen, "gnuplot failed without a message");
+	else if (cmd)
+		snprintf(msg, mlen, "gnuplot: %.*s, at '%.*s'", (int)(plen < 300 ? plen : 300), pick,
+			 (int)(clen < 120 ? clen : 120), cmd);
+	else
+		snprintf(msg, mlen, "gnuplot: %.*s", (int)(plen < 400 ? plen : 400), pick);
+}
+
+/* Appends up to n bytes read from fd to *buf; 1 at EOF, 0 for more, -1 on error. */
+static int drain(int fd, char **buf, size_t *len, size_t *cap, size_t max, int *over)
+{
+	char chunk[65536];
+
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EAGAIN ? 0 : -1;
+		if (n == 0)
+			return 1;
+		if (*len + (size_t)n > max) {
+			*over = 1;
+			continue;       /* keep reading so the child is not blocked; drop it */
+		}
+		if (*len + (size_t)n + 1 > *cap) {
+			size_t c = *cap ? *cap : 65536;
+			char *b;
+
+			while (c < *len + (size_t)n + 1)
+				c *= 2;
+			if (!(b = realloc(*buf, c)))
+				return -1;
+			*buf = b;
+			*cap = c;
+		}
+		memcpy(*buf + *len, chunk, (size_t)n);
+		*len += (size_t)n;
+		(*buf)[*len] = '\0';
+	}
+}
+
+/* Whether buf is one whole SVG document (an XML declaration or <svg> to </svg>). */
+static int whole_svg(const char *buf, size_t len)
+{
+	size_t b = 0;
+
+	while (b < len && (buf[b] == ' ' || buf[b] == '\n' || buf[b] == '\r' || buf[b] == '\t'))
+		b++;
+	while (len > b && (buf[len - 1] == ' ' || buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
+			   buf[len - 1] == '\t'))
+		len--;
+	if (len - b < 11 || (strncmp(buf + b, "<?xml", 5) && strncmp(buf + b, "<svg", 4)))
+		return 0;
+	/* one document: a second one in the stream would make the first malformed */
+	return !memcmp(buf + len - 6, "</svg>", 6) && memmem(buf, len, "</svg>", 6) == buf + len - 6;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Runs gnuplot on script; the SVG in out->svg or a message in out->msg. */
+static int run_gnuplot(struct plotter *p, const char *script, size_t len, struct plot_out *out)
+{
+	char *argv[] = {"gnuplot", NULL};
+	char *envp[] = {"PATH=/usr/bin:/bin", "HOME=/nonexistent", "LC_ALL=C.UTF-8",
+			"GNUTERM=svg", NULL};
+	int in[2] = {-1, -1}, o[2] = {-1, -1}, e[2] = {-1, -1}, rc = PLOT_ERROR, status = 0;
+	char *svg = NULL, *errbuf = NULL;
+	size_t slen = 0, scap = 0, elen = 0, ecap = 0, sent = 0;
+	int sover = 0, eover = 0, killed = 0, out_open = 1, err_open = 1;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, def, pipe_sig, old_mask;
+	pid_t pid;
+	int64_t deadline;
+
+	/* said here too: where spawn is emulated by fork (valgrind) exec errors come back as 127 */
+	if (access(p->lim.gnuplot, X_OK)) {
+		snprintf(out->msg, sizeof(out->msg), "cannot run %s: %s", p->lim.gnuplot,
+			 strerror(errno));
+		return PLOT_ERROR;
+	}
+	if (pipe2(in, O_CLOEXEC) || pipe2(o, O_CLOEXEC) || pipe2(e, O_CLOEXEC)) {
+		snprintf(out->msg, sizeof(out->msg), "cannot make pipes for gnuplot: %s",
+			 strerror(errno));
+		goto out;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+	posix_spawn_file_actions_adddup2(&fa, o[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, e[1], 2);
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	posix_spawnattr_init(&at);
+	sigemptyset(&none);
+	sigemptyset(&def);
+	sigaddset(&def, SIGPIPE);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &def);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	errno = posix_spawn(&pid, p->lim.gnuplot, &fa, &at, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	if (errno) {
+		snprintf(out->msg, sizeof(out->msg), "cannot run %s: %s", p->lim.gnuplot,
+			 strerror(errno));
+		goto out;
+	}
+	pthread_mutex_lock(&p->mu);
+	p->renders++;
+	pthread_mutex_unlock(&p->mu);
+	/* gnuplot may stop reading (an error): EPIPE then, not a SIGPIPE for whoever called */
+	sigemptyset(&pipe_sig);
+	sigaddset(&pipe_sig, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_sig, &old_mask);
+	close_fd(&in[0]);
+	close_fd(&o[1]);
+	close_fd(&e[1]);
+	fcntl(in[1], F_SETFL, O_NONBLOCK);
+	fcntl(o[0], F_SETFL, O_NONBLOCK);
+	fcntl(e[0], F_SETFL, O_NONBLOCK);
+	deadline = now_ms() + p->lim.timeout_ms;
+	while (out_open || err_open) {
+		struct pollfd pf[3];
+		int np = 0, r;
+		int64_t left = deadline - now_ms();
+
+		if (left <= 0) {
+			killed = 1;
+			break;
+		}
+		if (in[1] >= 0)
+			pf[np++] = (struct pollfd){.fd = in[1], .events = POLLOUT};
+		if (out_open)
+			pf[np++] = (struct pollfd){.fd = o[0], .events = POLLIN};
+		if (err_open)
+			pf[np++] = (struct pollfd){.fd = e[0], .events = POLLIN};
+		r = poll(pf, (nfds_t)np, (int)(left > 1000 ? 1000 : left));
+		if (r < 0 && errno != EINTR)
+			break;
+		if (r <= 0)
+			continue;
+		for (int i = 0; i < np; i++) {
+			if (!pf[i].revents)
+				continue;
+			if (pf[i].fd == in[1]) {
+				ssize_t n = write(in[1], script + sent, len - sent);
+
+				if (n > 0)
+					sent += (size_t)n;
+				if ((n < 0 && errno != EAGAIN && errno != EINTR) || sent == len)
+					close_fd(&in[1]);   /* done, or gnuplot stopped reading */
+			} else if (pf[i].fd == o[0]) {
+				r = drain(o[0], &svg, &slen, &scap, PLOT_SVG_MAX, &sover);
+				if (r)
+					out_open = 0;
+			} else {
+				r = drain(e[0], &errbuf, &elen, &ecap, STDERR_KEEP, &eover);
+				if (r)
+					err_open = 0;
+			}
+		}
+	}
+	if (out_open || err_open)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!sigismember(&old_mask, SIGPIPE)) {
+		struct timespec zero = {0, 0};
+		sigset_t pending;
+
+		if (!sigpending(&pending) && sigismember(&pending, SIGPIPE))
+			sigtimedwait(&pipe_sig, NULL, &zero);
+	}
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+	if (killed) {
+		rc = PLOT_TIMEOUT;
+		snprintf(out->msg, sizeof(out->msg), "gnuplot took longer than %d ms and was stopped",
+			 p->lim.timeout_ms);
+	} else if (out_open || err_open) {
+		snprintf(out->msg, sizeof(out->msg), "reading gnuplot's output failed: %s",
+			 strerror(errno));
+	} else if (elen || eover) {
+		rc = PLOT_FAILED;
+		first_error(errbuf ? errbuf : "", out->msg, sizeof(out->msg));
+	} else if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		rc = PLOT_FAILED;
+		if (WIFSIGNALED(status))
+			snprintf(out->msg, sizeof(out->msg), "gnuplot was killed by signal %d",
+				 WTERMSIG(status));
+		else
+			snprintf(out->msg, sizeof(out->msg), "gnuplot exited with status %d",
+				 WEXITSTATUS(status));
+	} else if (sover) {
+		rc = PLOT_FAILED;
+		snprintf(out->msg, sizeof(out->msg), "gnuplot's SVG is larger than %u bytes",
+			 PLOT_SVG_MAX);
+	} else if (!svg || !whole_svg(svg, slen)) {
+		rc = PLOT_FAILED;
+		snprintf(out->msg, sizeof(out->msg), "gnuplot wrote no whole SVG document (%zu bytes)",
+			 slen);
+	} else {
+		rc = PLOT_OK;
+		out->svg = svg;
+		out->len = slen;
+		svg = NULL;
+	}
+out:
+	close_fd(&in[0]);
+	close_fd(&in[1]);
+	close_fd(&o[0]);
+	close_fd(&o[1]);
+	close_fd(&e[0]);
+	close_fd(&e[1]);
+	free(svg);
+	free(errbuf);
+	return rc;
+}
+
+int plot_cached(struct plotter *p, const char *hash, struct plot_out *out)
+{
+	char path[4096 + 512];
+
+	memset(out, 0, sizeof(out[0]));
+	if (strlen(hash) != 64 || strspn(hash, "0123456789abcdef") != 64)
+		return PLOT_ERROR;
+	snprintf(out->hash, sizeof(out->hash), "%s", hash);
+	snprintf(path, sizeof(path), "%s/%s.svg", p->dir, hash);
+	if (!(out->svg = read_file(path, &out->len)))
+		return PLOT_ERROR;
+	out->cached = 1;
+	utimensat(AT_FDCWD, path, NULL, 0);
+	return PLOT_OK;
+}
+
+int plot_render(struct plotter *p, const char *script, size_t len, struct plot_out *out)
+{
+	char path[4096 + 512];
+	struct inflight me;
+	int64_t deadline = now_ms() + p->lim.wait_ms;
+	int rc, prune_now = 0;
+
+	memset(out, 0, sizeof(*out));
+	plot_sha256_hex(script, len, out->hash);
+	snprintf(path, sizeof(path), "%s/%s.svg", p->dir, out->hash);
+
+	for (;;) {
+		int waited = 0;
+
+		/* renames are atomic: a file there is whole */
+		if ((out->svg = read_file(path, &out->len))) {
+			out->cached = 1;
+			utimensat(AT_FDCWD, path, NULL, 0);   /* most recently used */
+			return PLOT_OK;
+		}
+		pthread_mutex_lock(&p->mu);
+		while (inflight_find(p, out->hash) || (!waited && p->busy >= p->lim.renders_max)) {
+			if (!wait_until(p, deadline)) {
+				pthread_mutex_unlock(&p->mu);
+				snprintf(out->msg, sizeof(out->msg),
+					 "%d plots are rendering; none finished within %d ms",
+					 p->lim.renders_max, p->lim.wait_ms);
+				return PLOT_BUSY;
+			}
+			waited = 1;
+		}
+		if (!waited)
+			break;          /* a slot is free, and nobody drew this meanwhile */
+		pthread_mutex_unlock(&p->mu);   /* look at the cache again first */
+	}
+	p->busy++;
+	snprintf(me.hash, sizeof(me.hash), "%s", out->hash);
+	me.next = p->inflight;
+	p->inflight = &me;
+	pthread_mutex_unlock(&p->mu);
+
+	rc = run_gnuplot(p, script, len, out);
+	if (rc == PLOT_OK && write_atomic(p->dir, path, out->svg, out->len))
+		fprintf(stderr, "svabenchd: plots: cannot cache %s: %s\n", path, strerror(errno));
+
+	pthread_mutex_lock(&p->mu);
+	for (struct inflight **f = &p->inflight; *f; f = &(*f)->next) {
+		if (*f == &me) {
+			*f = me.next;
+			break;
+		}
+	}
+	p->busy--;
+	if (rc == PLOT_OK && ++p->writes % PRUNE_EVERY == 1)
+		prune_now = 1;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	if (prune_now)
+		prune(p);
+	return rc;
+}
