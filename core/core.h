@@ -342,12 +342,12 @@ void compare_defaults(struct compare_opts *o);
  * distribution with the Welch-Satterthwaite degrees of freedom. A change
  * point is an index whose |t| is a local maximum (above its left
  * neighbour's, not below its right one's), whose p is below `alpha`, and
- * whose relative change of medians (after / before - 1) is at least
- * `min_change` in size. Each side
- * needs at least 2 points and 2 values, so the newest point alone never
- * makes an alert: one experiment cannot tell a step from an outlier.
- * Values from one point are pooled, as Perfherder pools retriggers. The
- * result depends only on the input (no randomness).
+ * whose relative change of the windows' means (after / before - 1, the
+ * means the test weighs, as Perfherder reports them) is at least
+ * `min_change` in size. Each side needs at least 2 points and 2 values, so
+ * the newest point alone never makes an alert: one experiment cannot tell
+ * a step from an outlier. Values from one point are pooled, as Perfherder
+ * pools retriggers. The result depends only on the input (no randomness).
  */
 
 struct cp_params {
@@ -359,8 +359,8 @@ struct cp_params {
 /* One change point: the series changes between point index-1 and index. */
 struct cp_result {
 	size_t index;        /* the first point after the step */
-	double before;       /* median of the values in the window before */
-	double after;        /* median of the values in the window from index on */
+	double before;       /* mean of the values in the window before */
+	double after;        /* mean of the values in the window from index on */
 	double change;       /* after / before - 1; INFINITY (or -) when before is 0 */
 	double t, p;         /* Welch's t (after minus before) and its two-sided p */
 };
