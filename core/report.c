@@ -702,6 +702,67 @@ struct bad_runs {
 	const json_t *example_run;   /* the first run with both a problem and examples */
 };
 
+/* Livelocks and violations in the done runs of one strategy. */
+static struct bad_runs tally(const json_t *runs, const char *name)
+{
+	struct bad_runs b = {0};
+	const json_t *r;
+	size_t i;
+
+	json_array_foreach(runs, i, r) {
+		const json_t *m = json_object_get(r, "metrics");
+		double l = jnum(json_object_get(m, "dma.livelocked"));
+		double v = jnum(json_object_get(m, "oracle.coherence_violations"));
+		const char *rs = jstr(r, "strategy"), *st = jstr(r, "status");
+
+		if (!rs || strcmp(rs, name) || !st || strcmp(st, "done"))
+			continue;
+		b.runs++;
+		if (l > 0) {
+			b.livelocked++;
+			b.livelocks += l;
+		}
+		if (v > 0) {
+			b.violating++;
+			b.violations += v;
+		}
+		if ((l > 0 || v > 0) && !b.example_run &&
+		    json_array_size(json_object_get(r, "examples")))
+			b.example_run = r;
+	}
+	return b;
+}
+
+/* One strategy's livelocks and violations, and its first examples. */
+static void strategy_problems(struct out *o, const char *name, const struct bad_runs *b)
+{
+	char ll[NUM], vv[NUM], line[512];
+	char lpart[160] = "no livelocks", vpart[160] = "no coherence violations";
+	const json_t *e;
+	size_t j;
+
+	fmt_num(ll, sizeof(ll), b->livelocks);
+	fmt_num(vv, sizeof(vv), b->violations);
+	if (b->livelocked)
+		snprintf(lpart, sizeof(lpart), "livelocks in %zu of %zu runs (%s transactions"
+			 " aborted)", b->livelocked, b->runs, ll);
+	if (b->violating)
+		snprintf(vpart, sizeof(vpart), "coherence violations in %zu of %zu runs (%s in"
+			 " all)", b->violating, b->runs, vv);
+	snprintf(line, sizeof(line), "%s: %s; %s", name, lpart, vpart);
+	wrap(o, "  ", "    ", line);
+	if (!b->example_run)
+		return;
+	snprintf(line, sizeof(line), "first examples, run %s:",
+		 jstr(b->example_run, "id") ? jstr(b->example_run, "id") : "?");
+	wrap(o, "    ", "      ", line);
+	json_array_foreach(json_object_get(b->example_run, "examples"), j, e) {
+		if (j == EXAMPLES_SHOWN)
+			break;
+		wrap(o, "    - ", "      ", json_string_value(e));
+	}
+}
+
 static void problems(struct out *o, const json_t *exp, const json_t *runs)
 {
 	const json_t *strategies = json_object_get(json_object_get(exp, "spec"), "strategies");
@@ -713,60 +774,17 @@ static void problems(struct out *o, const json_t *exp, const json_t *runs)
 	wrap(o, "", "", "livelocks and coherence violations:");
 	json_array_foreach(strategies, k, s) {
 		const char *name = json_string_value(s);
-		struct bad_runs b = {0};
-		const json_t *r;
-		size_t i;
+		struct bad_runs b;
 
 		if (!name)
 			continue;
-		json_array_foreach(runs, i, r) {
-			const json_t *m = json_object_get(r, "metrics");
-			double l = jnum(json_object_get(m, "dma.livelocked"));
-			double v = jnum(json_object_get(m, "oracle.coherence_violations"));
-			const char *rs = jstr(r, "strategy"), *st = jstr(r, "status");
-
-			if (!rs || strcmp(rs, name) || !st || strcmp(st, "done"))
-				continue;
-			b.runs++;
-			if (l > 0) {
-				b.livelocked++;
-				b.livelocks += l;
-			}
-			if (v > 0) {
-				b.violating++;
-				b.violations += v;
-			}
-			if ((l > 0 || v > 0) && !b.example_run &&
-			    json_array_size(json_object_get(r, "examples")))
-				b.example_run = r;
-		}
-		if (!b.livelocked && !b.violating) {
+		b = tally(runs, name);
+		if (b.livelocked || b.violating) {
+			strategy_problems(o, name, &b);
+		} else {
 			size_t len = strlen(clean);
 
 			snprintf(clean + len, sizeof(clean) - len, "%s%s", nclean++ ? ", " : "", name);
-			continue;
-		}
-		{
-			char ll[NUM], vv[NUM];
-			const json_t *e;
-			size_t j;
-
-			fmt_num(ll, sizeof(ll), b.livelocks);
-			fmt_num(vv, sizeof(vv), b.violations);
-			snprintf(line, sizeof(line), "%s: livelocks in %zu of %zu runs (%s transactions"
-				 " aborted), coherence violations in %zu (%s in all)", name,
-				 b.livelocked, b.runs, ll, b.violating, vv);
-			wrap(o, "  ", "    ", line);
-			if (!b.example_run)
-				continue;
-			snprintf(line, sizeof(line), "first examples, run %s:",
-				 jstr(b.example_run, "id") ? jstr(b.example_run, "id") : "?");
-			wrap(o, "    ", "      ", line);
-			json_array_foreach(json_object_get(b.example_run, "examples"), j, e) {
-				if (j == EXAMPLES_SHOWN)
-					break;
-				wrap(o, "    - ", "      ", json_string_value(e));
-			}
 		}
 	}
 	if (nclean) {

@@ -208,8 +208,8 @@ static const char golden[] =
 "            10000 100000\n"
 "\n"
 "livelocks and coherence violations:\n"
-"  none: livelocks in 12 of 12 runs (48 transactions aborted), coherence\n"
-"    violations in 3 (3 in all)\n"
+"  none: livelocks in 12 of 12 runs (48 transactions aborted); coherence\n"
+"    violations in 3 of 12 runs (3 in all)\n"
 "    first examples, run e7-r0003:\n"
 "    - t=120345 ns: device 0 page 0x7f0000012000 livelocked: 64 write faults\n"
 "      answered with the stale read-only IOTLB entry still cached\n"
@@ -279,7 +279,7 @@ static void check_golden(const char *text)
 		    strstr(text, "  100000 |      B      .\n    1000 |      A      =\n"),
 		    "report: crossover summary and map", "missing");
 	test_result(text && strstr(text, "none: livelocks in 12 of 12 runs (48 transactions"
-				   " aborted), coherence\n    violations in 3 (3 in all)") &&
+				   " aborted); coherence\n    violations in 3 of 12 runs (3 in all)") &&
 		    strstr(text, "    first examples, run e7-r0003:\n"
 				   "    - t=120345 ns: device 0 page") &&
 		    !strstr(text, "third") && strstr(text, "none in pri-inv, notifier"),
