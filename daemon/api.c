@@ -29,7 +29,7 @@
 
 /* ---- answers for the store's and the scheduler's errors ---- */
 
-static enum MHD_Result store_failed(struct request *r, int rc, const char *what, const char *id)
+enum MHD_Result store_failed(struct request *r, int rc, const char *what, const char *id)
 {
 	struct store *st = r->h->ctx.store;
 	const char *msg = store_error(st);
@@ -59,15 +59,6 @@ static enum MHD_Result store_failed(struct request *r, int rc, const char *what,
 
 /* ---- query strings ---- */
 
-#define QUERY_MAX 8
-
-struct query {
-	const char *const *names;    /* allowed, NULL-terminated */
-	const char *values[QUERY_MAX];
-	const char *bad;             /* the first unknown or repeated parameter */
-	int repeated;
-};
-
 static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
 				 const char *value)
 {
@@ -90,7 +81,7 @@ static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char 
 }
 
 /* Collects the query; 1 when it was refused (answered in *res). */
-static int read_query(struct request *r, struct query *q, enum MHD_Result *res)
+int read_query(struct request *r, struct query *q, enum MHD_Result *res)
 {
 	char allowed[256] = "";
 
@@ -115,7 +106,7 @@ static int read_query(struct request *r, struct query *q, enum MHD_Result *res)
 }
 
 /* Refuses any query parameter; 1 when answered. */
-static int no_query(struct request *r, enum MHD_Result *res)
+int no_query(struct request *r, enum MHD_Result *res)
 {
 	static const char *const none[] = {NULL};
 	struct query q = {.names = none};

@@ -24,7 +24,7 @@ enum { Q_BASELINE, Q_NOISE, Q_ALPHA, Q_METRICS, Q_N };
 
 static const char *const query_names[Q_N + 1] = {"baseline", "noise", "alpha", "metrics", NULL};
 
-struct query {
+struct cmp_query {
 	const char *values[Q_N];
 	const char *bad;       /* the first unknown or repeated parameter */
 	int repeated;
@@ -94,7 +94,7 @@ static void cache_put(const char *key, const char *text, size_t len)
 }
 
 /* "ID|done|failed|status|baseline|noise|alpha|metrics" (malloc'd), NULL on OOM. */
-static char *cache_key(const char *id, const json_t *exp, const struct query *q)
+static char *cache_key(const char *id, const json_t *exp, const struct cmp_query *q)
 {
 	const char *status = json_string_value(json_object_get(exp, "status"));
 	size_t n = strlen(id) + 128;
@@ -120,7 +120,7 @@ static char *cache_key(const char *id, const json_t *exp, const struct query *q)
 static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
 				 const char *value)
 {
-	struct query *q = cls;
+	struct cmp_query *q = cls;
 
 	(void)kind;
 	for (int i = 0; i < Q_N; i++) {
@@ -184,7 +184,7 @@ static int split_metrics(char *buf, const char **names, size_t *n, char *err, si
 	}
 }
 
-static enum MHD_Result store_failed(struct request *r, int rc, const char *id)
+static enum MHD_Result cmp_store_failed(struct request *r, int rc, const char *id)
 {
 	const char *msg = store_error(r->h->ctx.store);
 
@@ -249,7 +249,7 @@ static enum MHD_Result h_comparison(struct request *r)
 {
 	struct store *st = r->h->ctx.store;
 	const char *id = r->ids[0], *names[QUERY_METRICS_MAX];
-	struct query q = {0};
+	struct cmp_query q = {0};
 	struct compare_opts o;
 	char allowed[128] = "", err[256], *metrics = NULL, *key = NULL, *text;
 	enum MHD_Result res;
@@ -301,7 +301,7 @@ static enum MHD_Result h_comparison(struct request *r)
 	exp = store_experiment_doc(st, id, 0, &rc);
 	if (!exp) {
 		free(metrics);
-		return store_failed(r, rc, id);
+		return cmp_store_failed(r, rc, id);
 	}
 	key = cache_key(id, exp, &q);
 	json_decref(exp);
@@ -315,7 +315,7 @@ static enum MHD_Result h_comparison(struct request *r)
 	doc = store_experiment_doc(st, id, 1, &rc);
 	if (!doc) {
 		free(metrics);
-		return store_failed(r, rc, id);
+		return cmp_store_failed(r, rc, id);
 	}
 	text = compute(r, doc, &o, &len, &res);
 	/* Keyed by the progress of the document the answer was computed from. */

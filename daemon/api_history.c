@@ -15,84 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define QUERY_MAX 12
 #define LIMIT_MAX 1000
 #define ALERTS_LIMIT_DEFAULT 50
-
-static enum MHD_Result store_failed(struct request *r, int rc, const char *what, const char *id)
-{
-	const char *msg = store_error(r->h->ctx.store);
-
-	if (!msg || !*msg)
-		msg = "no message";
-	switch (rc) {
-	case STORE_NOT_FOUND:
-		return reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL, "no %s %s", what, id);
-	case STORE_FULL:
-		fprintf(stderr, "svabenchd: storage full: %s\n", msg);
-		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "storage_full", NULL,
-				   "storage full: %s", msg);
-	case STORE_OK:
-		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL,
-				   "out of memory");
-	default:
-		fprintf(stderr, "svabenchd: store error on %s %s: %s\n", what, id, msg);
-		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", NULL,
-				   "the store failed: %s", msg);
-	}
-}
-
-/* ---- query strings (as api.c reads them) ---- */
-
-struct query {
-	const char *const *names;    /* allowed, NULL-terminated */
-	const char *values[QUERY_MAX];
-	const char *bad;             /* the first unknown or repeated parameter */
-	int repeated;
-};
-
-static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-				 const char *value)
-{
-	struct query *q = cls;
-
-	(void)kind;
-	for (int i = 0; q->names[i]; i++) {
-		if (strcmp(key, q->names[i]))
-			continue;
-		if (q->values[i]) {
-			q->bad = q->names[i];
-			q->repeated = 1;
-			return MHD_NO;
-		}
-		q->values[i] = value ? value : "";
-		return MHD_YES;
-	}
-	q->bad = key;
-	return MHD_NO;
-}
-
-/* Collects the query; 1 when it was refused (answered in *res). */
-static int read_query(struct request *r, struct query *q, enum MHD_Result *res)
-{
-	char allowed[256] = "";
-
-	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_arg, q);
-	if (!q->bad)
-		return 0;
-	for (int i = 0; q->names[i]; i++) {
-		size_t n = strlen(allowed);
-
-		snprintf(allowed + n, sizeof(allowed) - n, "%s%s", i ? ", " : "", q->names[i]);
-	}
-	if (q->repeated)
-		*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", q->bad,
-				   "query parameter '%s' is given more than once", q->bad);
-	else
-		*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", q->bad,
-				   "unknown query parameter '%.60s'; allowed: %s", q->bad, allowed);
-	return 1;
-}
 
 /* A decimal integer lo..hi, the whole string; 0 or -1. */
 static int parse_int(const char *s, long long lo, long long hi, long long *out)

@@ -60,20 +60,6 @@ static struct plotter *get_plotter(struct request *r, char *err, size_t elen)
 
 /* ---- answers ---- */
 
-static enum MHD_Result store_failed(struct request *r, int rc, const char *what, const char *id)
-{
-	const char *msg = store_error(r->h->ctx.store);
-
-	if (rc == STORE_NOT_FOUND)
-		return reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL, "no %s %s", what, id);
-	if (rc == STORE_OK)
-		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL,
-				   "out of memory");
-	fprintf(stderr, "svabenchd: store error on %s %s: %s\n", what, id, msg ? msg : "");
-	return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", NULL,
-			   "the store failed: %s", msg ? msg : "no message");
-}
-
 /* The SVG (malloc'd, taken over) with its cache headers, as http.c's replies are counted. */
 static enum MHD_Result reply_svg(struct request *r, unsigned status, char *svg, size_t len,
 				 const char *hash, int cached)
@@ -212,59 +198,6 @@ static enum MHD_Result render(struct request *r, struct plot_buf *script, const 
 
 /* ---- the query ---- */
 
-#define QUERY_MAX 10
-
-struct query {
-	const char *const *names;    /* allowed, NULL-terminated */
-	const char *values[QUERY_MAX];
-	const char *bad;
-	int repeated;
-};
-
-static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-				 const char *value)
-{
-	struct query *q = cls;
-
-	(void)kind;
-	for (int i = 0; q->names[i]; i++) {
-		if (strcmp(key, q->names[i]))
-			continue;
-		if (q->values[i]) {
-			q->bad = q->names[i];
-			q->repeated = 1;
-			return MHD_NO;
-		}
-		q->values[i] = value ? value : "";
-		return MHD_YES;
-	}
-	q->bad = key;
-	return MHD_NO;
-}
-
-/* Collects the query; 1 when refused (answered in *res). */
-static int read_query(struct request *r, struct query *q, enum MHD_Result *res)
-{
-	char allowed[256] = "", bad[64];
-
-	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_arg, q);
-	if (!q->bad)
-		return 0;
-	for (int i = 0; q->names[i]; i++) {
-		size_t n = strlen(allowed);
-
-		snprintf(allowed + n, sizeof(allowed) - n, "%s%s", i ? ", " : "", q->names[i]);
-	}
-	snprintf(bad, sizeof(bad), "%s", q->bad);
-	if (q->repeated)
-		*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", bad,
-				   "query parameter '%s' is given more than once", bad);
-	else
-		*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", bad,
-				   "unknown query parameter '%s'; allowed: %s", bad,
-				   allowed[0] ? allowed : "none");
-	return 1;
-}
 
 /* Metric and strategy names: lowercase, digits, '.', '_', '-', 1..191 of them. */
 static int name_ok(const char *s, size_t len)

@@ -74,6 +74,26 @@ struct request {
 	int answered;
 };
 
+/* ---- shared by the route modules (api.c) ---- */
+
+#define QUERY_MAX 12
+
+/* A request's query string against the parameters a route allows. */
+struct query {
+	const char *const *names;    /* allowed, NULL-terminated (at most QUERY_MAX) */
+	const char *values[QUERY_MAX];
+	const char *bad;             /* the first unknown or repeated parameter */
+	int repeated;
+};
+
+/* Collects the query; 1 when it was refused with a 400 naming the parameter (answered in *res). */
+int read_query(struct request *r, struct query *q, enum MHD_Result *res);
+/* Refuses any query parameter; 1 when answered. */
+int no_query(struct request *r, enum MHD_Result *res);
+/* The API's answer to a failed store call (404, 409, 503 storage_full, 500 with a log line). */
+enum MHD_Result store_failed(struct request *r, int rc, const char *what, const char *id);
+
+
 /* Queues a JSON response (v is stolen; NULL means out of memory). */
 enum MHD_Result reply_json(struct request *r, unsigned status, json_t *v);
 /* Queues JSON text already serialized (malloc'd, taken over). */
