@@ -1,5 +1,6 @@
 /*
  * plot.h - plots by gnuplot, shared by the runner and cache (plot.c), the
+ * frame and datablock writer every script is built with (plot_frame.c), the
  * script builders per plot kind (plot_kinds.c) and their HTTP handlers
  * (api_plots.c). Internal to daemon/.
  *
@@ -24,7 +25,7 @@
 #define PLOT_SVG_MAX (64u << 20)  /* larger gnuplot output is refused */
 #define PLOT_FIELD_MAX 200        /* characters of one text field kept */
 
-/* ---- text: a growing buffer (plot_kinds.c) ---- */
+/* ---- text: a growing buffer (plot_frame.c) ---- */
 
 /* A script under construction; oom sticks once memory ran out. */
 struct plot_buf {
@@ -38,7 +39,7 @@ void plot_buf_add(struct plot_buf *b, const char *s, size_t n);
 void plot_buf_printf(struct plot_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* ---- datablocks (plot_kinds.c) ---- */
+/* ---- datablocks (plot_frame.c) ---- */
 
 /*
  * A datablock's rows: plot_block_str / plot_block_num add a field to the
@@ -73,6 +74,100 @@ void plot_block_emit(struct plot_buf *script, const char *name, struct plot_bloc
  * takes it as text.
  */
 void plot_field(const char *s, char *out, size_t outlen);
+
+/*
+ * s as a text field cut to max characters, the last one then U+2026: ticks
+ * and key entries have a fixed room, and gnuplot warns (a failed render)
+ * when a tick label does not fit.
+ */
+void plot_block_text(struct plot_block *b, const char *s, size_t max);
+
+#define PLOT_TICK_MAX 28      /* characters of a tick label */
+#define PLOT_KEY_MAX 26       /* of a key entry */
+
+/* ---- the frame every plot kind shares (plot_frame.c) ---- */
+
+/*
+ * A script under construction: the svg terminal (900x480, noenhanced),
+ * every datablock first, then the panels' commands in a multiplot, and
+ * last an overlay panel drawing the title, subtitle and axis titles `with
+ * labels` from datablocks. A builder calls plot_frame_init, adds panels
+ * and blocks, then either plot_frame_finish or plot_frame_fail; both free
+ * what the frame owns.
+ */
+struct plot_frame {
+	struct plot_buf blocks, cmds;
+	int nblocks;
+	struct plot_block title, text, vtext;   /* the overlay's words */
+};
+
+/* Where the plot area sits on the canvas (screen fractions). */
+#define PLOT_AREA_L 0.085
+#define PLOT_AREA_R 0.78
+#define PLOT_AREA_B 0.13
+#define PLOT_AREA_T 0.85
+
+/* Starts f, uninitialised or freed, with the terminal and datafile settings. */
+void plot_frame_init(struct plot_frame *f, const char *kind);
+/* Emits b as the next datablock (freeing its rows); name receives "$dN". */
+void plot_frame_block(struct plot_frame *f, struct plot_block *b, char name[16]);
+/* The title line, and the subtitle below it when not NULL or empty. */
+void plot_frame_title(struct plot_frame *f, const char *title, const char *subtitle);
+/* Axis titles (NULL: none) of a panel spanning b..t (screen fractions) vertically. */
+void plot_frame_axes(struct plot_frame *f, const char *xtitle, const char *ytitle, double b,
+		     double t);
+/* Settings of a panel at b..t: margins, grid, key on the right. */
+void plot_frame_panel(struct plot_frame *f, double b, double t);
+/*
+ * A panel's range on axis ("x", "y"): ends that are not finite take a
+ * default, equal or reversed ones are widened, so gnuplot never adjusts
+ * them itself.
+ */
+void plot_frame_range(struct plot_frame *f, const char *axis, double lo, double hi,
+		      int logscale);
+/* The linetypes every plot draws strategies with (see plot_strategy_lt). */
+void plot_frame_linetypes(struct plot_frame *f);
+/*
+ * Appends the whole script to out: settings, datablocks, panels, then the
+ * overlay. Frees the frame; 0, or -1 with "out of memory" in err.
+ */
+int plot_frame_finish(struct plot_frame *f, struct plot_buf *out, char *err, size_t elen);
+/* Fails a builder: frees the frame, sets the message, returns -1. */
+int plot_frame_fail(struct plot_frame *f, char *err, size_t elen, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Tick labels along x from a block of "x label" rows, drawn by an invisible point each. */
+void plot_xtick_clause(struct plot_frame *f, const char *block, double y);
+
+/* ---- formatting helpers of the plot kinds (plot_frame.c) ---- */
+
+/* The linetype of a strategy: the known ones keep their colour in every plot. */
+int plot_strategy_lt(const char *name, int fallback);
+
+/*
+ * A cell as "pages=64 ats=false" ("all runs" for no swept params), or its
+ * values alone, "64 / false", when the axis says the names once.
+ */
+void plot_cell_text(const json_t *cell, int values_only, char *out, size_t n);
+
+/*
+ * The names of the swept params, "a / b", when every cell of cells (an
+ * array of objects holding the cell under key, or the cells themselves
+ * when key is NULL; at most max of them looked at) has the same ones, so
+ * ticks can show values alone; 0 otherwise.
+ */
+int plot_cell_keys(const json_t *cells, const char *key, size_t max, char *out, size_t n);
+
+/* A JSON number's value, NaN for anything else. */
+double plot_num(const json_t *v);
+
+/* The finite values seen; NaN ends until there is one. */
+struct plot_range {
+	double lo, hi;
+};
+
+#define PLOT_RANGE_EMPTY {NAN, NAN}
+
+void plot_range_add(struct plot_range *r, double v);   /* NaN/inf: ignored */
 
 /* ---- the plot kinds (plot_kinds.c) ---- */
 
