@@ -8,40 +8,26 @@
 # Prints figures; the goals are for reading, not asserted.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=SCRIPTDIR/../tests/lib.sh
+. "$(dirname "$0")/../tests/lib.sh"
 cd "$root"
-tmp=$(mktemp -d /tmp/svabench-bench.XXXXXX)
-dpid= npid=
-cleanup() {
-	[ -n "$dpid" ] && kill "$dpid" 2>/dev/null
-	[ -n "$npid" ] && kill "$npid" 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$tmp"
+SVABENCHD=$root/build/svabenchd # the plain build, whatever SVABENCH says
+npid=
+at_exit() {
+	stop_daemon
+	[ -z "$npid" ] || { kill "$npid" 2>/dev/null; wait "$npid" 2>/dev/null; }
 }
-trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 rss_mb() { awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 duration=${BENCH_SECONDS:-5}
 
-port=$(free_port)
-url=http://127.0.0.1:$port
-build/svabenchd --listen "127.0.0.1:$port" --var "$tmp/var" --no-default-suite --workers 2 \
-	>"$tmp/out" 2>"$tmp/log" &
-dpid=$!
-for _ in $(seq 1 100); do grep -q serving "$tmp/out" 2>/dev/null && break; sleep 0.05; done
-echo "daemon RSS idle: $(rss_mb "$dpid") MB (goal <= 50 MB)"
+start_daemon "$tmp/var" || { echo "svabenchd did not start: $(daemon_tail)" >&2; exit 1; }
+echo "daemon RSS idle: $(rss_mb "$pid") MB (goal <= 50 MB)"
 
-id=$(curl -s -X POST -H "Authorization: Bearer $(cat "$tmp/var/token")" \
-	-H 'Content-Type: application/json' --data-binary @suites/default/01-livelock.json \
-	"$url/api/v1/experiments" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-for _ in $(seq 1 600); do
-	st=$(curl -s "$url/api/v1/experiments/$id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["experiment"]["status"])')
-	case $st in done|failed) break ;; esac
-	sleep 0.1
-done
+id=$(submit_spec @suites/default/01-livelock.json)
+wait_experiment "$id" 60 || :
 curl -s "$url/api/v1/experiments/$id" >"$tmp/doc.json"
-echo "experiment $id ($st), document $(stat -c %s "$tmp/doc.json") bytes"
+echo "experiment $id ($status), document $(stat -c %s "$tmp/doc.json") bytes"
 
 # nginx serving the same bytes
 nport=$(free_port)
@@ -82,7 +68,7 @@ echo "nginx, same bytes as a static file:  $n_rps req/s, p99 $n_p99"
 awk -v a="$d_rps" -v b="$n_rps" 'BEGIN { if (b > 0) printf "svabenchd / nginx: %.2fx (goal >= 0.5x)\n", a / b }'
 
 # 1000 open connections
-python3 - "$port" "$dpid" <<'EOF'
+python3 - "$port" "$pid" <<'EOF'
 import socket, sys, time
 port, pid = int(sys.argv[1]), sys.argv[2]
 socks = []

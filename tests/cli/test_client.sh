@@ -9,79 +9,16 @@
 # SVABENCH: the CLI under test (default build/svabench). SVABENCHD: the
 # daemon (default: svabenchd next to SVABENCH). Needs python3.
 set -u
-
-root=$(cd "$(dirname "$0")/../.." && pwd)
-SVABENCH=${SVABENCH:-$root/build/svabench}
-SVABENCHD=${SVABENCHD:-$(dirname "$SVABENCH")/svabenchd}
-tmp=$(mktemp -d)
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$(dirname "$0")/../lib.sh"
 var=$tmp/var
-daemon_pid=""
-failed=0
-rc=0
-
-stop_daemon() {
-	if [ -n "$daemon_pid" ]; then
-		kill "$daemon_pid" 2>/dev/null
-		wait "$daemon_pid" 2>/dev/null
-		daemon_pid=""
-	fi
-}
-trap 'stop_daemon; rm -rf "$tmp"' EXIT
-
-ok() { echo "ok - $1"; }
-not_ok() { echo "not ok - $1: $2"; failed=1; }
 
 # The environment must not pick the server or token for us.
 unset SVABENCH_TOKEN SVABENCH_URL
 
-# sv ARGS... - runs svabench; stdout, stderr in $tmp/out, $tmp/err, status in rc.
-sv() {
-	rc=0
-	"$SVABENCH" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null || rc=$?
-}
-
-first_err() { head -c 300 "$tmp/err" | tr '\n' ' '; }
-
-# expect NAME STATUS WANT - exit STATUS and WANT (fixed string) on stderr.
-expect() {
-	if [ "$rc" -ne "$2" ]; then
-		not_ok "$1" "exit $rc, want $2 ($(first_err))"
-	elif ! grep -qF -- "$3" "$tmp/err"; then
-		not_ok "$1" "stderr lacks '$3': $(first_err)"
-	else
-		ok "$1"
-	fi
-}
-
-# py NAME CODE ARGS... - python3 asserting CODE with sys.argv[1:] = ARGS.
-py() {
-	local name=$1 code=$2 why
-	shift 2
-	if why=$(python3 -c "
-import json, sys
-def load(p):
-    with open(p) as f:
-        return json.load(f)
-$code
-" "$@" 2>&1); then
-		ok "$name"
-	else
-		not_ok "$name" "$(echo "$why" | tail -n 1)"
-	fi
-}
-
-if [ ! -x "$SVABENCH" ]; then
-	not_ok "binary" "$SVABENCH is missing; run make"
-	exit 1
-fi
-if [ ! -x "$SVABENCHD" ]; then
-	not_ok "daemon binary" "$SVABENCHD is missing; run make"
-	exit 1
-fi
-if ! command -v python3 >/dev/null 2>&1; then
-	echo "skip - client: python3 is not installed"
-	exit 0
-fi
+need_built "binary" "$SVABENCH"
+need_built "daemon binary" "$SVABENCHD"
+need_tools client python3
 
 # --- usage: refused before any request ---
 sv submit
@@ -106,38 +43,8 @@ grep -q '^  submit SPEC' "$tmp/out" && grep -q '^  import FILE' "$tmp/out" &&
 	ok "--help lists the daemon commands" || not_ok "--help lists the daemon commands" "exit $rc"
 
 # --- a daemon of our own on a free loopback port ---
-free_port() {
-	python3 -c '
-import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()'
-}
-
-# Starts svabenchd; 0 once it says it serves, 1 if it died or took too long.
-start_daemon() {
-	port=$(free_port)
-	url="http://127.0.0.1:$port"
-	: >"$tmp/daemon.log"
-	"$SVABENCHD" --listen "127.0.0.1:$port" --var "$var" --no-default-suite --workers 2 \
-		>>"$tmp/daemon.log" 2>&1 &
-	daemon_pid=$!
-	for _ in $(seq 1 300); do
-		grep -q "svabenchd: serving http://127.0.0.1:$port/" "$tmp/daemon.log" && return 0
-		kill -0 "$daemon_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	stop_daemon
-	return 1
-}
-
-started=0
-for _ in 1 2 3; do
-	start_daemon && { started=1; break; }
-done
-if [ $started -eq 0 ]; then
-	not_ok "svabenchd starts" "$(tail -n 5 "$tmp/daemon.log" | tr '\n' ' ')"
+if ! start_daemon "$var"; then
+	not_ok "svabenchd starts" "$(daemon_tail)"
 	exit 1
 fi
 ok "svabenchd starts on $url"
@@ -320,10 +227,6 @@ stop_daemon
 sv list
 expect "a stopped daemon: cannot reach, exit 1" 1 \
 	"svabench: cannot reach svabenchd at $url (is it running? make run starts it)"
-if grep -qE '^==[0-9]+==ERROR: |runtime error: ' "$tmp/daemon.log"; then
-	not_ok "svabenchd ran clean" "$(grep -m1 -E 'ERROR: |runtime error: ' "$tmp/daemon.log")"
-else
-	ok "svabenchd ran clean"
-fi
+check_daemon_clean "svabenchd ran clean"
 
 exit $failed

@@ -7,26 +7,14 @@
 # unless SVABENCHD says otherwise).
 set -uo pipefail
 
-root=$(cd "$(dirname "$0")/../.." && pwd)
-cli=${SVABENCH:-$root/build/svabench}
-daemon=${SVABENCHD:-$(dirname "$cli")/svabenchd}
-tmp=$(mktemp -d /tmp/svabench-collect.XXXXXX)
-pid=
-failed=0
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
-
-ok() { echo "ok - $1"; }
-nok() { echo "not ok - $1: $2"; failed=1; }
-
-pyjson() { python3 -c "import json, sys
-d = json.load(open(sys.argv[1]))
-$2" "$1"; }
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 spec='{"workload": "rw-reuse", "strategies": ["pri-inv"], "params": {"duration_us": 200000, "sample_us": 1000},
        "collect": {"events": ["faults", "task-clock", "cycles", "no-such-event"], "interval_ms": 2}}'
 
 # --- offline ---
-echo "$spec" | "$cli" run --offline - --json >"$tmp/off.json" 2>"$tmp/off.err"
+echo "$spec" | "$SVABENCH" run --offline - --json >"$tmp/off.json" 2>"$tmp/off.err"
 rc=$?
 if [ $rc -eq 0 ] && why=$(pyjson "$tmp/off.json" '
 m = d["runs"][0]["metrics"]
@@ -42,20 +30,20 @@ if not col["cycles"]["available"]:
 ' 2>&1); then
 	ok "offline: counters counted, missing ones null with their reason, the run completes"
 else
-	nok "offline collect" "exit $rc: $(tail -n 2 <<<"$why") $(head -c 200 "$tmp/off.err")"
+	not_ok "offline collect" "exit $rc: $(tail -n 2 <<<"$why") $(head -c 200 "$tmp/off.err")"
 fi
 
-echo '{"workload": "rw-reuse", "collect": {"events": []}}' | "$cli" run --offline - >/dev/null 2>"$tmp/err"
+echo '{"workload": "rw-reuse", "collect": {"events": []}}' | "$SVABENCH" run --offline - >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] && grep -q 'collect.events' "$tmp/err" && ok "an empty collect.events is refused naming the field" ||
-	nok "empty collect.events" "$(cat "$tmp/err")"
-echo '{"workload": "rw-reuse", "collect": {"events": ["faults"], "every": 3}}' | "$cli" run --offline - >/dev/null 2>"$tmp/err"
+	not_ok "empty collect.events" "$(cat "$tmp/err")"
+echo '{"workload": "rw-reuse", "collect": {"events": ["faults"], "every": 3}}' | "$SVABENCH" run --offline - >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] && grep -q 'collect.every' "$tmp/err" && ok "an unknown collect field is refused naming it" ||
-	nok "unknown collect field" "$(cat "$tmp/err")"
-echo '{"workload": "rw-reuse", "collect": {"events": ["faults"], "interval_ms": 0}}' | "$cli" run --offline - >/dev/null 2>"$tmp/err"
+	not_ok "unknown collect field" "$(cat "$tmp/err")"
+echo '{"workload": "rw-reuse", "collect": {"events": ["faults"], "interval_ms": 0}}' | "$SVABENCH" run --offline - >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] && grep -q 'collect.interval_ms' "$tmp/err" && ok "interval_ms out of range is refused with the range" ||
-	nok "interval_ms range" "$(cat "$tmp/err")"
+	not_ok "interval_ms range" "$(cat "$tmp/err")"
 
-"$cli" collectors --json >"$tmp/list.json" 2>"$tmp/err"
+"$SVABENCH" collectors --json >"$tmp/list.json" 2>"$tmp/err"
 if [ $? -eq 0 ] && why=$(pyjson "$tmp/list.json" '
 c = {e["name"]: e for e in d["collectors"]}
 assert c["faults"]["available"], c["faults"]
@@ -64,28 +52,18 @@ for e in d["collectors"]:
 ' 2>&1); then
 	ok "svabench collectors lists events with availability, a reason for each missing one"
 else
-	nok "svabench collectors" "$why $(cat "$tmp/err")"
+	not_ok "svabench collectors" "$why $(cat "$tmp/err")"
 fi
 
 # --- through the daemon: samples with perf.* names ---
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-url=http://127.0.0.1:$port
-"$daemon" --listen "127.0.0.1:$port" --var "$tmp/var" --no-default-suite --workers 1 >"$tmp/out" 2>"$tmp/log" &
-pid=$!
-for _ in $(seq 1 100); do grep -q serving "$tmp/out" 2>/dev/null && break; sleep 0.05; done
+start_daemon "$tmp/var" --workers 1 || not_ok "svabenchd starts" "$(daemon_tail)"
 curl -s "$url/api/v1/collectors" >"$tmp/api.json"
 pyjson "$tmp/api.json" 'assert any(e["name"] == "faults" and e["available"] for e in d["collectors"])' 2>/dev/null &&
-	ok "GET /api/v1/collectors" || nok "GET /api/v1/collectors" "$(head -c 200 "$tmp/api.json")"
-id=$(curl -s -X POST -H "Authorization: Bearer $(cat "$tmp/var/token")" -H 'Content-Type: application/json' \
-	--data-binary "$spec" "$url/api/v1/experiments" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-st=
-for _ in $(seq 1 300); do
-	st=$(curl -s "$url/api/v1/experiments/$id?runs=false" | python3 -c 'import json,sys; print(json.load(sys.stdin)["experiment"]["status"])')
-	case $st in done|failed) break ;; esac
-	sleep 0.1
-done
+	ok "GET /api/v1/collectors" || not_ok "GET /api/v1/collectors" "$(head -c 200 "$tmp/api.json")"
+id=$(submit_spec "$spec")
+wait_experiment "$id" 30
 curl -s "$url/api/v1/runs/$id-r1/samples?limit=1000" >"$tmp/samples.json"
-if [ "$st" = done ] && why=$(pyjson "$tmp/samples.json" '
+if [ "$status" = done ] && why=$(pyjson "$tmp/samples.json" '
 perf = [s for s in d["samples"] if "perf.task-clock" in s["metrics"]]
 sim = [s for s in d["samples"] if "fault.permission" in s["metrics"]]
 assert len(perf) >= 2, "perf samples: %d" % len(perf)
@@ -95,6 +73,6 @@ assert tc == sorted(tc), "task-clock not monotonic"
 ' 2>&1); then
 	ok "daemon: counter samples stream into the run's time series beside the model's"
 else
-	nok "daemon collect samples" "status $st: $(tail -n 1 <<<"$why")"
+	not_ok "daemon collect samples" "status $status: $(tail -n 1 <<<"$why")"
 fi
 exit $failed

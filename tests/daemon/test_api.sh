@@ -10,83 +10,21 @@
 # the ASan pass of tests/run.sh tests the ASan daemon). Needs curl, python3.
 set -u
 
-root=$(cd "$(dirname "$0")/../.." && pwd)
-SVABENCH=${SVABENCH:-$root/build/svabench}
-SVABENCHD=${SVABENCHD:-$(dirname "$SVABENCH")/svabenchd}
-tmp=$(mktemp -d)
-pid=""
-failed=0
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$(dirname "$0")/../lib.sh"
+req_max_time=30
 
-daemon_rc=""
-stop_daemon() {
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-		daemon_rc=$?
-		pid=""
-	fi
-}
-trap 'stop_daemon; rm -rf "$tmp"' EXIT
+need_tools api curl python3
+need_built api "$SVABENCHD"
 
-ok() { echo "ok - $1"; }
-not_ok() { echo "not ok - $1: $2"; failed=1; }
-
-for tool in curl python3; do
-	if ! command -v $tool >/dev/null 2>&1; then
-		echo "skip - api: $tool is not installed"
-		exit 0
-	fi
-done
-if [ ! -x "$SVABENCHD" ]; then
-	not_ok "api" "$SVABENCHD is not built"
-	exit 1
-fi
-
-# A port nothing listens on now; the daemon is retried on another if lost.
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# start_daemon - starts svabenchd on a free port; sets pid, port, base.
-start_daemon() {
-	local try i
-	for try in 1 2 3; do
-		port=$(free_port)
-		"$SVABENCHD" --listen "127.0.0.1:$port" --var "$tmp/var" --no-default-suite \
-			--workers 2 >"$tmp/daemon.out" 2>"$tmp/daemon.err" &
-		pid=$!
-		for i in $(seq 300); do
-			if grep -qxF "svabenchd: serving http://127.0.0.1:$port/" "$tmp/daemon.out"; then
-				base="http://127.0.0.1:$port"
-				return 0
-			fi
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		stop_daemon
-		grep -q "in use" "$tmp/daemon.err" || break
-	done
-	return 1
-}
-
-if ! start_daemon; then
-	not_ok "svabenchd starts and prints its URL" \
-		"$(tail -n 5 "$tmp/daemon.err" "$tmp/daemon.out" | tr '\n' ' ')"
+if ! start_daemon "$tmp/var"; then
+	not_ok "svabenchd starts and prints its URL" "$(daemon_tail)"
 	exit 1
 fi
 ok "svabenchd starts and prints its URL"
-token=$(cat "$tmp/var/token")
+token=$(token)
 auth="Authorization: Bearer $token"
 json="Content-Type: application/json"
-
-# req METHOD PATH [CURL ARGS...] - status in $code, body and headers in files.
-code=""
-req() {
-	local method=$1 path=$2
-	shift 2
-	code=$(curl -s -X "$method" -o "$tmp/body" -D "$tmp/headers" -w '%{http_code}' \
-		--max-time 30 "$@" "$base$path") || code="curl failed ($?)"
-}
 
 # post PATH BODY [CURL ARGS...] - an authorized JSON POST.
 post() {
@@ -94,27 +32,6 @@ post() {
 	printf '%s' "$2" >"$tmp/req.json"
 	shift 2
 	req POST "$path" -H "$auth" -H "$json" --data-binary @"$tmp/req.json" "$@"
-}
-
-header() { grep -i "^$1:" "$tmp/headers" | head -n 1 | cut -d' ' -f2- | tr -d '\r'; }
-snippet() { head -c 300 "$tmp/body" | tr '\n' ' '; }
-
-# check NAME PYTHON - python3 with the response body as d (JSON) and text t.
-check() {
-	local why
-	if why=$(python3 -c "
-import json, sys
-t = open(sys.argv[1], encoding='utf-8').read()
-try:
-    d = json.loads(t)
-except ValueError:
-    d = None
-$2
-" "$tmp/body" 2>&1); then
-		ok "$1"
-	else
-		not_ok "$1" "$(echo "$why" | tail -n 1)"
-	fi
 }
 
 # stored_nothing NAME - the experiment list is still empty.
@@ -315,18 +232,11 @@ assert d['id'] == '$id' and d['status'] == 'queued' and d['runs_total'] == 2, d"
 [ "$(header Cache-Control)" = no-store ] && ok "Cache-Control: no-store" ||
 	not_ok "Cache-Control: no-store" "got '$(header Cache-Control)'"
 
-status=""
-for i in $(seq 600); do
-	req GET "/api/v1/experiments/$id"
-	status=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["experiment"]["status"])' \
-		"$tmp/body" 2>/dev/null)
-	case $status in done | failed | cancelled) break ;; esac
-	sleep 0.1
-done
+wait_experiment "$id" 60
 if [ "$status" = done ]; then
 	ok "the experiment runs to done"
 else
-	not_ok "the experiment runs to done" "status '$status' after 60 s: $(snippet)"
+	not_ok "the experiment runs to done" "status '$status' (60 s at most)"
 fi
 req GET "/api/v1/experiments/$id?runs=false"
 check "?runs=false: the experiment without its runs (for polling)" "
@@ -384,8 +294,7 @@ req GET "/api/v1/experiments/$id/runs"
 check "GET .../runs lists its runs" "
 assert len(d['runs']) == 2, d
 assert sorted(r['strategy'] for r in d['runs']) == ['none', 'pri-inv'], d"
-run_id=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["runs"][0]["id"])' \
-	"$tmp/body" 2>/dev/null)
+run_id=$(json_value "$tmp/body" 'd["runs"][0]["id"]' 2>/dev/null)
 req GET "/api/v1/runs/$run_id/samples"
 check "GET /runs/ID/samples has its time series" "
 assert d['run'] == '$run_id', d.get('run')
@@ -416,7 +325,7 @@ print(d["next_cursor"] if d["next_cursor"] is not None else "")' "$tmp/body") ||
 	[ -n "$cursor" ] && [ $pages -lt 10 ] || break
 done
 req GET "/api/v1/experiments?limit=1000"
-all=$(python3 -c 'import json, sys; print(" ".join(e["id"] for e in json.load(open(sys.argv[1]))["experiments"]))' "$tmp/body")
+all=$(json_value "$tmp/body" '" ".join(e["id"] for e in d["experiments"])')
 if [ "$(echo $seen)" = "$(echo $all)" ] && [ "$(echo $all | wc -w)" = 3 ]; then
 	ok "limit=1 pages walk every experiment with next_cursor"
 else
@@ -484,13 +393,5 @@ for want in ('svabenchd_up 1', 'svabenchd_http_requests_total{code=\"404\"}',
              'svabench_result{target=\"sim\",workload=\"rw-reuse\",strategy=\"none\"'):
     assert want in t, 'no %s' % want"
 
-stop_daemon
-sanitizer='ERROR: [A-Za-z]*Sanitizer|runtime error:'
-if grep -Eq "$sanitizer" "$tmp/daemon.err" "$tmp/var/svabenchd.log" 2>/dev/null; then
-	not_ok "the daemon ran clean" "$(grep -Eh -m1 "$sanitizer" "$tmp/daemon.err" "$tmp/var/svabenchd.log")"
-elif [ "$daemon_rc" != 0 ]; then
-	not_ok "the daemon ran clean" "exit status $daemon_rc after SIGTERM: $(tail -n 3 "$tmp/daemon.err" | tr '\n' ' ')"
-else
-	ok "the daemon ran clean"
-fi
+check_daemon_clean "the daemon ran clean"
 exit $failed

@@ -13,101 +13,26 @@
 # test (default: svabenchd beside SVABENCH). Needs curl, python3.
 set -u
 
-root=$(cd "$(dirname "$0")/../.." && pwd)
-SVABENCH=${SVABENCH:-$root/build/svabench}
-SVABENCHD=${SVABENCHD:-$(dirname "$SVABENCH")/svabenchd}
-tmp=$(mktemp -d)
-pid=""
-failed=0
-
-stop_daemon() {
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-		pid=""
-	fi
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$(dirname "$0")/../lib.sh"
+at_exit() {
+	stop_daemon
+	[ -z "${KEEP:-}" ] || cp -r "$tmp" "$KEEP"
 }
-trap 'stop_daemon; [ -n "${KEEP:-}" ] && cp -r "$tmp" "$KEEP"; rm -rf "$tmp"' EXIT
 
-ok() { echo "ok - $1"; }
-not_ok() { echo "not ok - $1: $2"; failed=1; }
-
-for tool in curl python3; do
-	if ! command -v $tool >/dev/null 2>&1; then
-		echo "skip - history: $tool is not installed"
-		exit 0
-	fi
-done
-if [ ! -x "$SVABENCHD" ]; then
-	not_ok "history" "$SVABENCHD is not built"
-	exit 1
-fi
+need_tools history curl python3
+need_built history "$SVABENCHD"
 unset SVABENCH_TOKEN SVABENCH_URL
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# start_daemon - svabenchd on a free port; sets pid, port, base.
-start_daemon() {
-	local try i
-	for try in 1 2 3; do
-		port=$(free_port)
-		"$SVABENCHD" --listen "127.0.0.1:$port" --var "$tmp/var" --no-default-suite \
-			--workers 2 >"$tmp/daemon.out" 2>>"$tmp/daemon.err" &
-		pid=$!
-		for i in $(seq 300); do
-			if grep -qxF "svabenchd: serving http://127.0.0.1:$port/" "$tmp/daemon.out"; then
-				base="http://127.0.0.1:$port"
-				return 0
-			fi
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		stop_daemon
-		grep -q "in use" "$tmp/daemon.err" || break
-	done
-	return 1
-}
-
-if ! start_daemon; then
-	not_ok "svabenchd starts" "$(tail -n 5 "$tmp/daemon.err" "$tmp/daemon.out" | tr '\n' ' ')"
+if ! start_daemon "$tmp/var"; then
+	not_ok "svabenchd starts" "$(daemon_tail)"
 	exit 1
 fi
 ok "svabenchd starts"
 
-# req PATH - GET; status in $code, body in $tmp/body, headers in $tmp/headers.
-code=""
-req() {
-	code=$(curl -s -o "$tmp/body" -D "$tmp/headers" -w '%{http_code}' --max-time 60 \
-		"$base$1") || code="curl failed ($?)"
-}
-
-snippet() { head -c 300 "$tmp/body" | tr '\n' ' '; }
-
-# check NAME PYTHON - python3 with the body as d (JSON) and t (text); ids
-# is the label -> experiment id map of the submissions.
-check() {
-	local why
-	if why=$(python3 -c "
-import json, sys
-t = open(sys.argv[1], encoding='utf-8').read()
-try:
-    d = json.loads(t)
-except ValueError:
-    d = None
-ids = json.load(open(sys.argv[2]))
-$2
-" "$tmp/body" "$tmp/ids.json" 2>&1); then
-		ok "$1"
-	else
-		not_ok "$1" "$(echo "$why" | tail -n 1)"
-	fi
-}
-
 # expect_400 NAME FIELD PATH - a query refused naming FIELD.
 expect_400() {
-	req "$3"
+	req GET "$3"
 	if [ "$code" != 400 ]; then
 		not_ok "$1" "status $code, want 400: $(snippet)"
 		return
@@ -119,6 +44,11 @@ assert e['field'] == '$2', e
 assert '$2' in e['message'], e"
 }
 
+# check_ids NAME PYTHON - check, with ids the label -> experiment id map of
+# the submissions.
+check_ids() { check "$1" "ids = load(sys.argv[2])
+$2" "$tmp/ids.json"; }
+
 # submit LABEL WORKLOAD SYNC_NS SEED - submits and waits; the id goes to ids.
 echo '{}' >"$tmp/ids.json"
 submit() {
@@ -127,14 +57,12 @@ submit() {
 	spec+=" \"params\": {\"duration_us\": 500, \"cmd_sync_ns\": $3}, \"repetitions\": 3,"
 	spec+=" \"seed\": $4, \"label\": \"$1\"}"
 	if ! id=$(printf '%s' "$spec" | "$SVABENCH" submit - --wait --timeout 120 \
-		--server "$base" --var "$tmp/var" 2>"$tmp/err"); then
+		--server "$url" --var "$tmp/var" 2>"$tmp/err"); then
 		not_ok "submit $1 ($2)" "$(head -c 300 "$tmp/err")"
 		return 1
 	fi
-	python3 -c "
-import json, sys
-m = json.load(open(sys.argv[1])); m[sys.argv[2] + '/' + sys.argv[3]] = sys.argv[4]
-json.dump(m, open(sys.argv[1], 'w'))" "$tmp/ids.json" "$2" "$1" "$id"
+	pyjson "$tmp/ids.json" "d[sys.argv[2] + '/' + sys.argv[3]] = sys.argv[4]
+json.dump(d, open(sys.argv[1], 'w'))" "$2" "$1" "$id"
 }
 
 # ---- a step at v6.5: CMD_SYNC 600 ns, then 1200 ns ----
@@ -150,11 +78,11 @@ for label in v6.2 v6.1 v6.3 v6.4 v6.5 v6.7 v6.6 v6.8; do
 done
 [ $ok_all = 1 ] && ok "eight rw-reuse experiments v6.1..v6.8 ran"
 
-req "/api/v1/history?workload=rw-reuse&metric=cpu.invalidation_ns&strategy=notifier"
+req GET "/api/v1/history?workload=rw-reuse&metric=cpu.invalidation_ns&strategy=notifier"
 if [ "$code" != 200 ]; then
 	not_ok "history: 200" "status $code: $(snippet)"
 fi
-check "history: one series (no swept params), points in label order v6.1..v6.8" "
+check_ids "history: one series (no swept params), points in label order v6.1..v6.8" "
 assert d['workload'] == 'rw-reuse' and d['metric'] == 'cpu.invalidation_ns', d
 assert d['strategy'] == 'notifier' and d['target'] == 'sim', d
 assert d['params']['window'] == 5 and d['params']['alpha'] == 0.01, d['params']
@@ -169,7 +97,7 @@ for p in s['points']:
     v = sorted(p['values'])
     assert p['median'] == v[1], p
     assert p['created_at'].endswith('Z'), p"
-check "history: the step is one change point, at v6.5, upwards" "
+check_ids "history: the step is one change point, at v6.5, upwards" "
 s = d['series'][0]
 cps = s['change_points']
 assert len(cps) == 1, cps
@@ -182,13 +110,13 @@ after = min(p['median'] for p in s['points'][4:])
 assert after > before, (before, after)"
 
 # read twice more: alerts are stored once per series and experiment
-req "/api/v1/history?workload=rw-reuse&metric=cpu.invalidation_ns&strategy=notifier"
-req "/api/v1/history?workload=rw-reuse&metric=cpu.invalidation_ns&strategy=notifier&cell=%7B%7D"
+req GET "/api/v1/history?workload=rw-reuse&metric=cpu.invalidation_ns&strategy=notifier"
+req GET "/api/v1/history?workload=rw-reuse&metric=cpu.invalidation_ns&strategy=notifier&cell=%7B%7D"
 check "history: cell={} selects the same series" "
 assert len(d['series']) == 1 and len(d['series'][0]['change_points']) == 1, d"
 
-req "/api/v1/alerts?limit=1000"
-check "alerts: the step is listed once, at v6.5, status new" "
+req GET "/api/v1/alerts?limit=1000"
+check_ids "alerts: the step is listed once, at v6.5, status new" "
 a = [x for x in d['alerts'] if x['metric'] == 'cpu.invalidation_ns'
      and x['strategy'] == 'notifier' and x['workload'] == 'rw-reuse']
 assert len(a) == 1, a
@@ -200,15 +128,15 @@ assert isinstance(x['id'], int) and x['created_at'].endswith('Z'), x
 assert d['next_cursor'] is None, d['next_cursor']"
 
 # pagination walks every alert once
-req "/api/v1/alerts?limit=1000"
+req GET "/api/v1/alerts?limit=1000"
 cp "$tmp/body" "$tmp/all_alerts"
-total=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['alerts']))" "$tmp/all_alerts")
+total=$(json_value "$tmp/all_alerts" "len(d['alerts'])")
 seen="" cursor="" pages=0
 while :; do
-	req "/api/v1/alerts?limit=1${cursor:+&cursor=$cursor}"
+	req GET "/api/v1/alerts?limit=1${cursor:+&cursor=$cursor}"
 	pages=$((pages + 1))
-	seen+=$(python3 -c "import json,sys; print(' '.join(str(a['id']) for a in json.load(open(sys.argv[1]))['alerts']))" "$tmp/body")" "
-	cursor=$(python3 -c "import json,sys; c = json.load(open(sys.argv[1]))['next_cursor']; print(c or '')" "$tmp/body")
+	seen+=$(json_value "$tmp/body" "' '.join(str(a['id']) for a in d['alerts'])")" "
+	cursor=$(json_value "$tmp/body" "d['next_cursor'] or ''")
 	[ -z "$cursor" ] || [ $pages -gt 100 ] && break
 done
 if [ "$(echo $seen | wc -w)" = "$total" ] && [ "$total" -ge 1 ]; then
@@ -217,12 +145,12 @@ else
 	not_ok "alerts: limit=1 pages walk all alerts" "saw '$seen' of $total"
 fi
 
-req "/api/v1/alerts?workload=rw-reuse&metric=cpu.invalidation_ns&strategy=notifier"
+req GET "/api/v1/alerts?workload=rw-reuse&metric=cpu.invalidation_ns&strategy=notifier"
 check "alerts: filtered by workload, metric and strategy" "
 assert len(d['alerts']) == 1 and d['alerts'][0]['label'] == 'v6.5', d"
 
 # a looser min_change finds the same step; a huge one finds none
-req "/api/v1/history?workload=rw-reuse&metric=cpu.invalidation_ns&strategy=notifier&min_change=5"
+req GET "/api/v1/history?workload=rw-reuse&metric=cpu.invalidation_ns&strategy=notifier&min_change=5"
 check "history: min_change=5 (500 %) hides the step" "
 assert d['series'][0]['change_points'] == [], d['series'][0]['change_points']
 assert d['params']['min_change'] == 5, d['params']"
@@ -235,19 +163,19 @@ for i in 1 2 3 4 5 6 7 8; do
 done
 [ $ok_all = 1 ] && ok "eight first-touch experiments, nothing changed but the seed"
 
-req "/api/v1/history?workload=first-touch&metric=cpu.invalidation_ns&strategy=notifier"
+req GET "/api/v1/history?workload=first-touch&metric=cpu.invalidation_ns&strategy=notifier"
 check "flat history: eight points, no change point" "
 s = d['series']
 assert len(s) == 1 and len(s[0]['points']) == 8, s
 assert s[0]['change_points'] == [], s[0]['change_points']"
-req "/api/v1/alerts?workload=first-touch"
+req GET "/api/v1/alerts?workload=first-touch"
 check "flat history: no alert" "assert d['alerts'] == [], d['alerts']"
 
 # ---- what is not there is empty, what is wrong is refused ----
 
-req "/api/v1/history?workload=rw-reuse&metric=no.such.metric&strategy=notifier"
+req GET "/api/v1/history?workload=rw-reuse&metric=no.such.metric&strategy=notifier"
 check "an unknown metric: 200 and no series" "assert d['series'] == [], d"
-req "/api/v1/history?workload=rw-reuse&metric=cpu.invalidation_ns&strategy=none"
+req GET "/api/v1/history?workload=rw-reuse&metric=cpu.invalidation_ns&strategy=none"
 check "a strategy never run: no series" "assert d['series'] == [], d"
 expect_400 "history without workload" workload "/api/v1/history?metric=x&strategy=notifier"
 expect_400 "history without metric" metric "/api/v1/history?workload=rw-reuse&strategy=notifier"
@@ -268,9 +196,9 @@ expect_400 "alerts: limit=0" limit "/api/v1/alerts?limit=0"
 
 # ---- the report ----
 
-v65=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['rw-reuse/v6.5'])" "$tmp/ids.json")
-req "/api/v1/experiments/$v65/report"
-ctype=$(grep -i '^content-type:' "$tmp/headers" | head -n 1 | cut -d' ' -f2- | tr -d '\r')
+v65=$(json_value "$tmp/ids.json" "d['rw-reuse/v6.5']")
+req GET "/api/v1/experiments/$v65/report"
+ctype=$(header Content-Type)
 if [ "$code" = 200 ] && [ "$ctype" = "text/plain; charset=utf-8" ]; then
 	ok "report: 200 text/plain; charset=utf-8"
 else
@@ -286,21 +214,21 @@ assert 'comparison against pri-inv' in t and 'cpu.invalidation_ns (lower is bett
 assert 'sim figures are model outputs, not hardware measurements' in t"
 cp "$tmp/body" "$tmp/report.http"
 
-if "$SVABENCH" report "$v65" --server "$base" --var "$tmp/var" >"$tmp/report.cli" 2>"$tmp/err" &&
+if "$SVABENCH" report "$v65" --server "$url" --var "$tmp/var" >"$tmp/report.cli" 2>"$tmp/err" &&
 	cmp -s "$tmp/report.cli" "$tmp/report.http"; then
 	ok "svabench report ID prints the daemon's report"
 else
 	not_ok "svabench report ID prints the daemon's report" "$(head -c 300 "$tmp/err")"
 fi
 rc=0
-"$SVABENCH" report e999 --server "$base" --var "$tmp/var" >"$tmp/out" 2>"$tmp/err" || rc=$?
+"$SVABENCH" report e999 --server "$url" --var "$tmp/var" >"$tmp/out" 2>"$tmp/err" || rc=$?
 if [ $rc = 2 ] && grep -q "no experiment e999" "$tmp/err"; then
 	ok "svabench report of an unknown id: exit 2, says so"
 else
 	not_ok "svabench report of an unknown id" "exit $rc: $(head -c 300 "$tmp/err")"
 fi
 rc=0
-"$SVABENCH" report "$v65" --baseline nope --server "$base" --var "$tmp/var" >"$tmp/out" \
+"$SVABENCH" report "$v65" --baseline nope --server "$url" --var "$tmp/var" >"$tmp/out" \
 	2>"$tmp/err" || rc=$?
 if [ $rc = 2 ] && grep -q "baseline" "$tmp/err"; then
 	ok "svabench report --baseline nope: exit 2 naming baseline"
@@ -311,11 +239,11 @@ fi
 # ---- alerts survive a restart (they are in the store) ----
 
 stop_daemon
-if start_daemon; then
-	req "/api/v1/alerts?workload=rw-reuse&metric=cpu.invalidation_ns&strategy=notifier"
+if start_daemon "$tmp/var"; then
+	req GET "/api/v1/alerts?workload=rw-reuse&metric=cpu.invalidation_ns&strategy=notifier"
 	check "alerts survive a restart" "assert len(d['alerts']) == 1, d"
 else
-	not_ok "svabenchd restarts" "$(tail -n 5 "$tmp/daemon.err" | tr '\n' ' ')"
+	not_ok "svabenchd restarts" "$(daemon_tail)"
 fi
 
 # ---- a store of schema 1 (before alerts) gains them, its data kept ----
@@ -335,17 +263,17 @@ EOF_PY
 mv "$tmp/var" "$tmp/var.new"
 mv "$tmp/old" "$tmp/var"
 cp "$tmp/var.new/token" "$tmp/var/token"
-if start_daemon; then
-	req "/api/v1/alerts"
+if start_daemon "$tmp/var"; then
+	req GET "/api/v1/alerts"
 	version=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA user_version').fetchone()[0])" "$tmp/var/svabench.db")
 	check "a schema-1 store is migrated: alerts answer, user_version 2" "
 assert d['alerts'] == [], d
 assert '$version' == '2', 'user_version $version'"
-	req "/api/v1/experiments"
+	req GET "/api/v1/experiments"
 	check "the migrated store keeps its experiments" "
 assert [e['label'] for e in d['experiments']] == ['v6.0'], d"
 else
-	not_ok "svabenchd opens a schema-1 store" "$(tail -n 5 "$tmp/daemon.err" | tr '\n' ' ')"
+	not_ok "svabenchd opens a schema-1 store" "$(daemon_tail)"
 fi
 
 exit $failed

@@ -11,66 +11,17 @@
 # test (default: svabenchd beside SVABENCH). Needs curl, python3, gnuplot.
 set -u
 
-root=$(cd "$(dirname "$0")/../.." && pwd)
-SVABENCH=${SVABENCH:-$root/build/svabench}
-SVABENCHD=${SVABENCHD:-$(dirname "$SVABENCH")/svabenchd}
-tmp=$(mktemp -d)
-pid=""
-failed=0
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$(dirname "$0")/../lib.sh"
 
-stop_daemon() {
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-		pid=""
-	fi
-}
-trap 'stop_daemon; rm -rf "$tmp"' EXIT
+need_tools plots curl python3 gnuplot
+need_built plots "$SVABENCHD"
 
-ok() { echo "ok - $1"; }
-not_ok() { echo "not ok - $1: $2"; failed=1; }
-
-for tool in curl python3 gnuplot; do
-	if ! command -v $tool >/dev/null 2>&1; then
-		echo "skip - plots: $tool is not installed"
-		exit 0
-	fi
-done
-if [ ! -x "$SVABENCHD" ]; then
-	not_ok "plots" "$SVABENCHD is not built"
+if ! start_daemon "$tmp/var"; then
+	not_ok "svabenchd starts" "$(daemon_tail)"
 	exit 1
 fi
-
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# start_daemon - svabenchd on a free port of its own; sets pid and base.
-start_daemon() {
-	local try i port
-	for try in 1 2 3; do
-		port=$(free_port)
-		"$SVABENCHD" --listen "127.0.0.1:$port" --var "$tmp/var" --no-default-suite \
-			--workers 2 >"$tmp/daemon.out" 2>"$tmp/daemon.err" &
-		pid=$!
-		for i in $(seq 300); do
-			if grep -qF "svabenchd: serving http://127.0.0.1:$port/" "$tmp/daemon.out"; then
-				base="http://127.0.0.1:$port"
-				return 0
-			fi
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		stop_daemon
-	done
-	return 1
-}
-
-if ! start_daemon; then
-	not_ok "svabenchd starts" "$(tail -n 5 "$tmp/daemon.err" | tr '\n' ' ')"
-	exit 1
-fi
-ok "svabenchd starts on $base"
+ok "svabenchd starts on $url"
 
 marker=$tmp/MARKER
 # The hostile text, as JSON string content: every way out of a datablock or into a command.
@@ -89,39 +40,30 @@ cat >"$tmp/spec1d.json" <<EOF
  "name": "plain", "label": "l $evil"}
 EOF
 
+# submit FILE - POSTs the spec in FILE; the response in $tmp/submit.json, prints the status.
 submit() {
 	curl -s -o "$tmp/submit.json" -w '%{http_code}' -X POST \
-		-H "Authorization: Bearer $(cat "$tmp/var/token")" \
-		-H 'Content-Type: application/json' --data-binary @"$1" "$base/api/v1/experiments"
+		-H "Authorization: Bearer $(token)" \
+		-H 'Content-Type: application/json' --data-binary @"$1" "$url/api/v1/experiments"
 }
 
 code=$(submit "$tmp/spec2d.json")
-id2=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$tmp/submit.json" 2>/dev/null)
+id2=$(json_value "$tmp/submit.json" 'd["id"]' 2>/dev/null)
 [ "$code" = 202 ] && [ -n "$id2" ] && ok "a spec with hostile name and label is accepted ($id2)" ||
 	not_ok "a spec with hostile name and label is accepted" "$code $(head -c 300 "$tmp/submit.json")"
 code=$(submit "$tmp/spec1d.json")
-id1=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$tmp/submit.json" 2>/dev/null)
+id1=$(json_value "$tmp/submit.json" 'd["id"]' 2>/dev/null)
 [ "$code" = 202 ] && [ -n "$id1" ] && ok "a 1-D sweep is accepted ($id1)" ||
 	not_ok "a 1-D sweep is accepted" "$code $(head -c 300 "$tmp/submit.json")"
 
 # wait_done ID - until the experiment is done (120 s at most).
-wait_done() {
-	local i status
-	for i in $(seq 1200); do
-		status=$(curl -s "$base/api/v1/experiments/$1?runs=false" |
-			python3 -c 'import json,sys; print(json.load(sys.stdin)["experiment"]["status"])' 2>/dev/null)
-		[ "$status" = done ] && return 0
-		[ "$status" = failed ] && return 1
-		sleep 0.1
-	done
-	return 1
-}
+wait_done() { wait_experiment "$1" 120 && [ "$status" = done ]; }
 wait_done "$id2" && wait_done "$id1" && ok "both experiments finish" ||
 	{ not_ok "both experiments finish" "status of $id2/$id1 never became done"; exit 1; }
 
 # get NAME PATH - GET into $tmp/NAME.{svg,h}; prints the status.
 get() {
-	curl -s -D "$tmp/$1.h" -o "$tmp/$1.svg" -w '%{http_code}' "$base$2"
+	curl -s -D "$tmp/$1.h" -o "$tmp/$1.svg" -w '%{http_code}' "$url$2"
 }
 
 # check_svg NAME PATH WANT_TEXT - 200, image/svg+xml, well-formed, shows WANT_TEXT as text.
@@ -172,7 +114,7 @@ else
 	not_ok "the same plot again is served from the cache" "$code $(grep -i x-plot-cache "$tmp/comparison.h" "$tmp/again.h" | tr '\n' ' ')"
 fi
 etag=$(grep -i '^etag:' "$tmp/again.h" | cut -d' ' -f2 | tr -d '\r')
-code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$base/api/v1/experiments/$id2/plots/comparison.svg")
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$url/api/v1/experiments/$id2/plots/comparison.svg")
 [ -n "$etag" ] && [ "$code" = 304 ] && ok "If-None-Match with the ETag gives 304" ||
 	not_ok "If-None-Match with the ETag gives 304" "etag '$etag', status $code"
 n=$(find "$tmp/var/plots" -name '*.svg' | wc -l)
@@ -183,7 +125,7 @@ n=$(find "$tmp/var/plots" -name '*.svg' | wc -l)
 # expect_error NAME PATH STATUS CODE FIELD - a JSON error with that status, code and field.
 expect_error() {
 	local name=$1 path=$2 status=$3 ecode=$4 field=$5 code why
-	code=$(curl -s -o "$tmp/err.json" -w '%{http_code}' "$base$path")
+	code=$(curl -s -o "$tmp/err.json" -w '%{http_code}' "$url$path")
 	if [ "$code" != "$status" ]; then
 		not_ok "$name" "status $code, want $status: $(head -c 300 "$tmp/err.json")"
 		return
@@ -227,5 +169,4 @@ expect_error "history without a workload is 400" \
 	"/api/v1/history/plot.svg?metric=cpu.invalidation_ns&strategy=notifier" 400 invalid_query workload
 
 [ ! -e "$marker" ] && ok "still no marker file" || not_ok "still no marker file" "$marker exists"
-stop_daemon
 exit $failed
