@@ -187,6 +187,9 @@ json_t *describe_target_json(const struct target *t)
 		push(a, preset_json(t, t->preset(i)), &bad);
 	put(o, "presets", a, &bad);
 
+	if (t->detect)
+		put(o, "detect", t->detect(), &bad);
+
 	free(defs);
 	return done(o, bad);
 }
@@ -305,6 +308,36 @@ static void print_params(FILE *f, const struct target *t, const double *defs)
 	}
 }
 
+/* The target's detection: one line per item, present or why not. */
+static void print_detect(FILE *f, const struct target *t)
+{
+	json_t *d = t->detect(), *v;
+	const char *k;
+
+	if (!d)
+		return;
+	fprintf(f, "\ndetected on this machine:\n");
+	json_object_foreach(d, k, v) {
+		char line[1024];
+
+		if (json_is_string(v))
+			snprintf(line, sizeof(line), "%s", json_string_value(v));
+		else if (json_is_true(json_object_get(v, "present")) ||
+			 json_is_true(json_object_get(v, "possible")))
+			snprintf(line, sizeof(line), "present%s%s",
+				 json_is_string(json_object_get(v, "device")) ? ": " : "",
+				 json_is_string(json_object_get(v, "device")) ?
+				 json_string_value(json_object_get(v, "device")) : "");
+		else
+			snprintf(line, sizeof(line), "unavailable (%s)",
+				 json_string_value(json_object_get(v, "reason")) ?
+				 json_string_value(json_object_get(v, "reason")) : "no reason given");
+		fprintf(f, "  %-12s  ", k);
+		wrap(f, line, 16, 16);
+	}
+	json_decref(d);
+}
+
 void describe_target_text(FILE *f, const struct target *t)
 {
 	double *defs = effective_defaults(t);
@@ -371,6 +404,8 @@ void describe_target_text(FILE *f, const struct target *t)
 		wrap(f, text, w + 4, w + 4);
 	}
 
+	if (t->detect)
+		print_detect(f, t);
 	if (defs)
 		print_params(f, t, defs);
 	free(defs);

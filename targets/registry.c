@@ -4,6 +4,7 @@
  * (table default < preset < workload default < spec).
  */
 #include "target.h"
+#include "host/host.h"
 #include "sim/sim.h"
 
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 static const struct target *const targets[] = {
 	&sim_target,
+	&host_target,
 };
 
 #define NTARGETS (sizeof(targets) / sizeof(targets[0]))

@@ -131,6 +131,13 @@ struct target {
 	 */
 	int (*run)(const struct run_req *req, const struct run_sink *sink,
 		   struct run_result *res);
+
+	/*
+	 * Optional (NULL when the target has nothing to detect): a JSON object
+	 * saying what the target found on this machine, each item present or
+	 * unavailable with the reason. The caller owns the result; NULL on OOM.
+	 */
+	struct json_t *(*detect)(void);
 };
 
 /* The registry of built-in targets. */

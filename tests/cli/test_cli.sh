@@ -149,7 +149,7 @@ sv describe
 sv describe --json
 cp "$tmp/out" "$tmp/targets.json"
 py "describe --json parses" "$tmp/targets.json" '
-assert [t["name"] for t in d["targets"]] == ["sim"], d
+assert [t["name"] for t in d["targets"]] == ["sim", "host"], d
 assert d["targets"][0]["available"] is True'
 sv describe sim
 cp "$tmp/out" "$tmp/sim.txt"

@@ -1,0 +1,109 @@
+/*
+ * host.c - the `host` target as the rest of svabench sees it: its parameter
+ * table, workloads, strategies, the one honest preset, and detection.
+ */
+#include "host.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char *const host_caps[] = {
+	"real-kernel", "per-op-latency", "perf-software-events", "tracepoints", "sva-detect", NULL,
+};
+
+/* Directories for write-notify's file: a filesystem with writeback (tmpfs has no write-notify). */
+const char *const host_file_dirs[] = {"/tmp", "/var/tmp", NULL};
+
+#define I(n, lo, hi, d, u, h) {n, PARAM_INT, lo, hi, d, NULL, u, "host", h}
+
+/* Order matters: enum host_param indexes this table. */
+static const struct param_def host_params[HOST_NPARAMS] = {
+	I("iterations", 1, 1000000, 2000, "ops", "timed operations after warmup (per-page workloads: pages written)"),
+	I("range_pages", 1, 1048576, 1, "pages",
+	  "pages per mprotect / munmap / madvise call; per-page workloads: pages prepared per fork / sync batch"),
+	I("warmup", 0, 1000000, 100, "ops", "operations run and discarded before the timed ones"),
+	{"file_dir", PARAM_ENUM, 0, 0, 0, host_file_dirs, "", "host",
+	 "write-notify: directory of the shared file; must be a filesystem with writeback (tmpfs has no write-notify faults)"},
+};
+
+static const struct workload_def host_workloads[HOST_NWORKLOADS] = {
+	{"reuse-after-fork", "write fault that reuses an anon page in place: pages written, a child forked and reaped, then the first write to each page timed", NULL},
+	{"write-notify", "write fault on a clean page of a shared file mapping (page_mkwrite): pages cleaned by sync_file_range, then the first write to each page timed", NULL},
+	{"cow-copy", "copy-on-write fault: a forked child keeps the pages shared while the parent's first write to each page is timed", NULL},
+	{"mprotect-upgrade", "mprotect(PROT_READ|PROT_WRITE) of range_pages populated pages made read-only just before, one call timed", NULL},
+	{"munmap", "munmap of range_pages populated anon pages, one call timed", NULL},
+	{"madv-dontneed", "madvise(MADV_DONTNEED) of range_pages populated anon pages, one call timed", NULL},
+};
+
+static const struct strategy_def host_strategies[HOST_NSTRATEGIES] = {
+	{"unbound", "the process is bound to no device: the kernel as every process sees it"},
+	{"bound", "the process's mm is bound to an SVA device for the run (uacce queue or idxd work queue opened), so the IOMMU's mm notifiers are active; needs such a device"},
+};
+
+static const struct preset host_default = {
+	.name = "default",
+	.description = "the host target measures; nothing is assumed",
+	.values = NULL,
+	.nvalues = 0,
+};
+
+static const struct preset *host_preset(size_t i)
+{
+	return i == 0 ? &host_default : NULL;
+}
+
+static size_t host_npresets(void)
+{
+	return 1;
+}
+
+static int host_available(char *why, size_t len)
+{
+	char dev[512], sva[512];
+
+	if (host_sva_device("", dev, sizeof(dev), sva, sizeof(sva)) == 0)
+		snprintf(why, len, "real kernel; SVA device %s (bound runs need read/write permission on it)", dev);
+	else
+		snprintf(why, len, "real kernel, unprivileged; bound unavailable: %s", sva);
+	return 1;
+}
+
+static int host_check_cell(const double *p, char *field, size_t flen, char *msg, size_t mlen)
+{
+	const char *dir = host_file_dirs[(int)p[HP_FILE_DIR]];
+	struct stat st;
+
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+		snprintf(field, flen, "params.file_dir");
+		snprintf(msg, mlen, "file_dir \"%s\" is not a directory here: %s", dir,
+			 strerror(errno ? errno : ENOTDIR));
+		return -1;
+	}
+	return 0;
+}
+
+static json_t *host_detect_here(void)
+{
+	return host_detect("");
+}
+
+const struct target host_target = {
+	.name = "host",
+	.description = "the machine svabench runs on: page-fault, mprotect, munmap and madvise paths of the real kernel timed per operation with perf counters, unbound and bound to an SVA device where one exists",
+	.capabilities = host_caps,
+	.params = host_params,
+	.nparams = HOST_NPARAMS,
+	.workloads = host_workloads,
+	.nworkloads = HOST_NWORKLOADS,
+	.strategies = host_strategies,
+	.nstrategies = HOST_NSTRATEGIES,
+	.preset = host_preset,
+	.npresets = host_npresets,
+	.available = host_available,
+	.check_cell = host_check_cell,
+	.run = host_run,
+	.detect = host_detect_here,
+};

@@ -1,0 +1,370 @@
+/*
+ * workloads.c - the host target's run: each workload prepares pages, then
+ * times exactly the faulting access or the syscall with CLOCK_MONOTONIC in
+ * this process, with the perf collectors enabled around that span only.
+ * Per-page workloads time one page per operation; range workloads one call.
+ */
+#define _GNU_SOURCE /* sync_file_range */
+#include "host.h"
+#include "../../collectors/collectors.h"
+#include "../../core/metrics.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TMPFS_MAGIC_NR 0x01021994
+
+static const char *const events[] = {
+	"faults", "minor-faults", "exceptions:page_fault_user", "tlb:tlb_flush",
+};
+#define NEVENTS (sizeof(events) / sizeof(events[0]))
+
+struct ctx {
+	const struct run_req *req;
+	const struct run_sink *sink;
+	struct run_result *res;
+	struct collector_set *cs;
+	long page;
+	size_t pages;           /* range_pages */
+	size_t warmup, total;   /* total = warmup + iterations */
+	size_t done;            /* operations performed, warmup included */
+	uint64_t *lat;          /* iterations latencies, ns */
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int fail(struct ctx *c, const char *what)
+{
+	snprintf(c->res->reason, sizeof(c->res->reason), "%s: %s", what, strerror(errno));
+	return -1;
+}
+
+/* Counting on for a timed operation, after warmup only. */
+static void count_on(struct ctx *c)
+{
+	if (c->cs && c->done >= c->warmup)
+		collector_start(c->cs);
+}
+
+static void record(struct ctx *c, uint64_t t0, uint64_t t1)
+{
+	if (c->done >= c->warmup) {
+		if (c->cs)
+			collector_stop(c->cs);
+		c->lat[c->done - c->warmup] = t1 - t0;
+	}
+	c->done++;
+	if (c->sink && c->sink->progress && (c->done & 255) == 0)
+		c->sink->progress(c->sink->ctx, (double)c->done / (double)c->total);
+}
+
+static size_t batch(const struct ctx *c)
+{
+	size_t left = c->total - c->done;
+
+	return c->pages < left ? c->pages : left;
+}
+
+static char *map_anon(struct ctx *c, size_t n)
+{
+	char *p = mmap(NULL, n * (size_t)c->page, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, n * (size_t)c->page, MADV_NOHUGEPAGE); /* 4K paths, not THP */
+	return p;
+}
+
+static void touch(struct ctx *c, char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i * (size_t)c->page] = 1;
+}
+
+/* Times the first write to each of n pages. */
+static void time_writes(struct ctx *c, volatile char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t t0, t1;
+
+		count_on(c);
+		t0 = now_ns();
+		p[i * (size_t)c->page] = 2;
+		t1 = now_ns();
+		record(c, t0, t1);
+	}
+}
+
+static int reuse_after_fork(struct ctx *c)
+{
+	while (c->done < c->total) {
+		size_t n = batch(c);
+		char *p = map_anon(c, n);
+		pid_t pid;
+
+		if (!p)
+			return fail(c, "mmap");
+		touch(c, p, n);
+		pid = fork();
+		if (pid < 0) {
+			munmap(p, n * (size_t)c->page);
+			return fail(c, "fork");
+		}
+		if (pid == 0)
+			_exit(0);
+		waitpid(pid, NULL, 0);
+		time_writes(c, p, n); /* write-protected by fork, now exclusive: reused in place */
+		munmap(p, n * (size_t)c->page);
+	}
+	return 0;
+}
+
+static int cow_copy(struct ctx *c)
+{
+	while (c->done < c->total) {
+		size_t n = batch(c);
+		char *p = map_anon(c, n), b;
+		int fd[2];
+		pid_t pid;
+
+		if (!p)
+			return fail(c, "mmap");
+		touch(c, p, n);
+		if (pipe(fd)) {
+			munmap(p, n * (size_t)c->page);
+			return fail(c, "pipe");
+		}
+		pid = fork();
+		if (pid < 0) {
+			munmap(p, n * (size_t)c->page);
+			close(fd[0]);
+			close(fd[1]);
+			return fail(c, "fork");
+		}
+		if (pid == 0) {
+			close(fd[1]);
+			/* holds the pages shared until the parent is done */
+			while (read(fd[0], &b, 1) < 0 && errno == EINTR)
+				;
+			_exit(0);
+		}
+		close(fd[0]);
+		time_writes(c, p, n);
+		close(fd[1]);
+		waitpid(pid, NULL, 0);
+		munmap(p, n * (size_t)c->page);
+	}
+	return 0;
+}
+
+static int write_notify(struct ctx *c)
+{
+	const char *dir = host_file_dirs[(int)c->req->params[HP_FILE_DIR]];
+	char path[4096];
+	size_t len = c->pages * (size_t)c->page;
+	struct statfs sf;
+	char *p;
+	int fd;
+
+	if (statfs(dir, &sf) == 0 && sf.f_type == TMPFS_MAGIC_NR) {
+		snprintf(c->res->reason, sizeof(c->res->reason),
+			 "write-notify: %s is tmpfs, which has no write-notify faults; choose another file_dir", dir);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/svabench-host-XXXXXX", dir);
+	fd = mkstemp(path);
+	if (fd < 0)
+		return fail(c, "write-notify: mkstemp in file_dir");
+	unlink(path);
+	if (ftruncate(fd, (off_t)len)) {
+		close(fd);
+		return fail(c, "write-notify: ftruncate");
+	}
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		close(fd);
+		return fail(c, "write-notify: mmap");
+	}
+	touch(c, p, c->pages); /* allocates the blocks once */
+	while (c->done < c->total) {
+		size_t n = batch(c);
+
+		/* writeback cleans the pages and write-protects their PTEs (page_mkclean) */
+		if (sync_file_range(fd, 0, (off_t)len, SYNC_FILE_RANGE_WAIT_BEFORE |
+				    SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER)) {
+			munmap(p, len);
+			close(fd);
+			return fail(c, "write-notify: sync_file_range");
+		}
+		time_writes(c, p, n);
+	}
+	munmap(p, len);
+	close(fd);
+	return 0;
+}
+
+enum range_op { R_MPROTECT, R_MUNMAP, R_DONTNEED };
+
+static int range_calls(struct ctx *c, enum range_op op)
+{
+	size_t len = c->pages * (size_t)c->page;
+	char *p = NULL;
+
+	while (c->done < c->total) {
+		uint64_t t0, t1;
+		int rc;
+
+		if (!p && !(p = map_anon(c, c->pages)))
+			return fail(c, "mmap");
+		touch(c, p, c->pages);
+		if (op == R_MPROTECT && mprotect(p, len, PROT_READ))
+			return fail(c, "mprotect(PROT_READ)");
+		count_on(c);
+		t0 = now_ns();
+		if (op == R_MPROTECT)
+			rc = mprotect(p, len, PROT_READ | PROT_WRITE);
+		else if (op == R_MUNMAP)
+			rc = munmap(p, len);
+		else
+			rc = madvise(p, len, MADV_DONTNEED);
+		t1 = now_ns();
+		record(c, t0, t1);
+		if (rc)
+			return fail(c, op == R_MPROTECT ? "mprotect" : op == R_MUNMAP ? "munmap" : "madvise");
+		if (op == R_MUNMAP)
+			p = NULL;
+	}
+	if (p)
+		munmap(p, len);
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank quantile of a sorted array. */
+static double quantile(const uint64_t *v, size_t n, double q)
+{
+	size_t k = (size_t)(q * (double)n + 0.999999);
+
+	k = k < 1 ? 1 : k > n ? n : k;
+	return (double)v[k - 1];
+}
+
+static void put_metrics(struct ctx *c, int wl, int bound)
+{
+	struct metrics *m = c->res->metrics;
+	size_t n = c->total - c->warmup;
+	int per_page = wl == HW_REUSE_AFTER_FORK || wl == HW_WRITE_NOTIFY || wl == HW_COW_COPY;
+	double sum = 0, p50;
+	char name[METRIC_NAME_MAX];
+
+	qsort(c->lat, n, sizeof(*c->lat), cmp_u64);
+	for (size_t i = 0; i < n; i++)
+		sum += (double)c->lat[i];
+	p50 = quantile(c->lat, n, 0.50);
+	metrics_set(m, "op.count", (double)n);
+	metrics_set(m, "op.latency_ns.p50", p50);
+	metrics_set(m, "op.latency_ns.p90", quantile(c->lat, n, 0.90));
+	metrics_set(m, "op.latency_ns.p99", quantile(c->lat, n, 0.99));
+	metrics_set(m, "op.latency_ns.max", (double)c->lat[n - 1]);
+	metrics_set(m, "op.latency_ns.mean", sum / (double)n);
+	metrics_set(m, "op.per_page_ns.p50", per_page ? p50 : p50 / (double)c->pages);
+	metrics_set(m, "op.faults_expected", per_page ? (double)n : 0);
+	for (size_t i = 0; i < NEVENTS; i++) {
+		const struct collector_event *e = c->cs ? collector_event(c->cs, i) : NULL;
+
+		snprintf(name, sizeof(name), "perf.%s", events[i]);
+		if (!e || !e->available) {
+			metrics_set_null(m, name);
+			continue;
+		}
+		metrics_set(m, name, (double)e->value);
+		snprintf(name, sizeof(name), "perf.%s.enabled_ns", events[i]);
+		metrics_set(m, name, (double)e->enabled_ns);
+		snprintf(name, sizeof(name), "perf.%s.running_ns", events[i]);
+		metrics_set(m, name, (double)e->running_ns);
+	}
+	metrics_set(m, "host.bound", bound);
+	metrics_set(m, "host.page_bytes", (double)c->page);
+}
+
+/* Opens the SVA device: the open binds this mm (uacce: SVA queue; idxd: shared WQ). */
+static int bind_open(struct ctx *c)
+{
+	char dev[512], why[512];
+	int fd;
+
+	if (host_sva_device("", dev, sizeof(dev), why, sizeof(why))) {
+		snprintf(c->res->reason, sizeof(c->res->reason), "strategy \"bound\" needs an SVA device: %.200s", why);
+		return -1;
+	}
+	fd = open(dev, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(c->res->reason, sizeof(c->res->reason), "bound: open %.100s: %.40s%s", dev, strerror(errno),
+			 errno == EACCES || errno == EPERM ? " (needs read/write permission on the device node)" : "");
+		return -1;
+	}
+	return fd;
+}
+
+int host_run(const struct run_req *req, const struct run_sink *sink, struct run_result *res)
+{
+	struct ctx c = {
+		.req = req, .sink = sink, .res = res,
+		.page = sysconf(_SC_PAGESIZE),
+		.pages = (size_t)req->params[HP_RANGE_PAGES],
+		.warmup = (size_t)req->params[HP_WARMUP],
+	};
+	int bound = req->strategy == HS_BOUND, bfd = -1, rc;
+
+	c.total = c.warmup + (size_t)req->params[HP_ITERATIONS];
+	if (bound && (bfd = bind_open(&c)) < 0)
+		return -1;
+	c.lat = calloc(c.total - c.warmup, sizeof(*c.lat));
+	if (!c.lat) {
+		snprintf(res->reason, sizeof(res->reason), "out of memory");
+		if (bfd >= 0)
+			close(bfd);
+		return -1;
+	}
+	c.cs = collector_open(events, NEVENTS, 0, "", "");
+	switch (req->workload) {
+	case HW_REUSE_AFTER_FORK: rc = reuse_after_fork(&c); break;
+	case HW_WRITE_NOTIFY: rc = write_notify(&c); break;
+	case HW_COW_COPY: rc = cow_copy(&c); break;
+	case HW_MPROTECT_UPGRADE: rc = range_calls(&c, R_MPROTECT); break;
+	case HW_MUNMAP: rc = range_calls(&c, R_MUNMAP); break;
+	default: rc = range_calls(&c, R_DONTNEED); break;
+	}
+	if (rc == 0) {
+		if (c.cs)
+			collector_read(c.cs);
+		put_metrics(&c, req->workload, bound);
+	}
+	collector_close(c.cs);
+	free(c.lat);
+	if (bfd >= 0)
+		close(bfd);
+	return rc;
+}
