@@ -22,6 +22,10 @@ int cmd_collectors(int argc, char **argv);
 /* `svabench run --offline SPEC|- [--json] [--jobs N]` */
 int cmd_run(int argc, char **argv);
 
+/* `svabench calibrate [--out FILE] [--iterations N] [--name NAME]`: a `local`
+ * sim preset from the host target's measurements (core/calibrate.c) */
+int cmd_calibrate(int argc, char **argv);
+
 /* `svabench submit SPEC|- [--wait [--timeout S]]`: prints the new id */
 int cmd_submit(int argc, char **argv);
 

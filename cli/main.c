@@ -17,6 +17,7 @@ static const struct command commands[] = {
 	{"describe", cmd_describe},
 	{"collectors", cmd_collectors},
 	{"run", cmd_run},
+	{"calibrate", cmd_calibrate},
 	{"submit", cmd_submit},
 	{"list", cmd_list},
 	{"show", cmd_show},
@@ -43,6 +44,11 @@ static const char usage[] =
 	"      comparison table (or the result document with --json); SPEC is a\n"
 	"      JSON file, - reads it from standard input; N worker threads\n"
 	"      (default: the online CPUs)\n"
+	"  calibrate [--out FILE] [--iterations N] [--name NAME]\n"
+	"      run the host target's workloads here (N iterations each, default 500)\n"
+	"      and write a sim preset NAME (default local) from their p50s, confidence\n"
+	"      local, to FILE (default $SVABENCH_PRESETS/NAME.json, else\n"
+	"      ./var/presets/NAME.json), where the sim finds it\n"
 	"\n"
 	"commands that talk to svabenchd (each takes --server URL and --var DIR):\n"
 	"  submit SPEC|- [--wait [--timeout S]]\n"

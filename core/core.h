@@ -397,4 +397,47 @@ long changepoints_detect(const double *const *values, const size_t *counts, size
  */
 char *report_text(const json_t *doc, const json_t *comparison, int width);
 
+/*
+ * ---- calibrate.c: a `local` sim preset from this machine's host target ----
+ *
+ * Runs the host target's workloads in this process (reuse-after-fork,
+ * cow-copy, write-notify, mprotect-upgrade at 1 page, munmap at 1024
+ * pages; strategy "unbound"), maps their p50s to the sim's CPU-side
+ * parameters (calibrate.c documents each mapping) and writes a preset
+ * {"name", "description", "extends": "default", "values": {param: {value,
+ * source, confidence: "local"}}} atomically to out, then reloads the sim's
+ * local presets so this process sees it.
+ */
+
+#define CALIBRATE_ITERATIONS 500       /* default iterations per workload */
+#define CALIBRATE_ITERATIONS_MAX 1000000
+
+struct calibrate_opts {
+	const char *out;      /* file to write; NULL: calibrate_default_path() */
+	const char *name;     /* preset name; NULL: "local" */
+	int iterations;       /* per workload; <= 0: CALIBRATE_ITERATIONS */
+	FILE *log;            /* the table of what was measured and written; may be NULL */
+};
+
+/*
+ * 0 when the preset was written; -1 with a message in err (no host target,
+ * a workload failed, the file could not be written).
+ */
+int calibrate_run(const struct calibrate_opts *o, char *err, size_t elen);
+
+/* $SVABENCH_PRESETS/NAME.json, else ./var/presets/NAME.json, into buf. */
+void calibrate_default_path(const char *name, char *buf, size_t len);
+
+/* A preset name calibrate accepts: 1..64 of [A-Za-z0-9._-], not a built-in one. */
+int calibrate_name_ok(const char *name, char *err, size_t elen);
+
+/*
+ * targets/sim/presets.c: re-reads the local preset directory
+ * ($SVABENCH_PRESETS, else ./var/presets): new names are appended, a
+ * changed one replaced (the old one stays valid for whoever holds it).
+ */
+void sim_presets_reload(void);
+/* 1 when name is one of the sim's embedded (built-in) presets. */
+int sim_preset_embedded(const char *name);
+
 #endif

@@ -452,6 +452,8 @@ const struct route api_routes[] = {
 	{"GET", "/api/v1/runs/*/samples", BODY_NONE, h_samples},
 	{"POST", "/api/v1/import", BODY_JSON, h_import},
 	{"GET", "/api/v1/collectors", BODY_NONE, h_collectors},
+	{"POST", "/api/v1/calibrate", BODY_NONE, calibrate_post},
+	{"GET", "/api/v1/calibrate", BODY_NONE, calibrate_get},
 	{"GET", "/metrics", BODY_NONE, h_metrics},
 	{NULL, NULL, BODY_NONE, NULL},
 };

@@ -308,4 +308,16 @@ struct http_ctx {
 struct http *http_start(const struct http_ctx *ctx, char *err, size_t len);
 void http_stop(struct http *h);
 
+/* ---- calibrate.c: POST and GET /api/v1/calibrate (routes in api.c) ---- */
+
+#include <microhttpd.h>
+
+struct request;
+
+/* Starts a calibration into <var>/presets/local.json on a detached thread:
+ * 202 {"status": "running", ...}, 409 while one runs. */
+enum MHD_Result calibrate_post(struct request *r);
+/* {"status": "idle"|"running"|"done"|"failed", "preset", "iterations", "error"} */
+enum MHD_Result calibrate_get(struct request *r);
+
 #endif

@@ -144,6 +144,7 @@ int main(int argc, char **argv)
 		die(err);
 	}
 	start_log(cfg.var);
+	snprintf(path, sizeof(path), "%s/presets", cfg.var), setenv("SVABENCH_PRESETS", path, 1);
 	if (auth_init(cfg.var, token, sizeof(token), err, sizeof(err)))
 		die(err);
 	snprintf(path, sizeof(path), "%s/svabench.db", cfg.var);

@@ -1,0 +1,331 @@
+/*
+ * calibrate.c - `svabench calibrate` and POST /api/v1/calibrate: a `local`
+ * sim preset whose CPU-side costs are measured on this machine by the host
+ * target (calibration.md, confidence `local`).
+ *
+ * Each host workload runs in this process as a one-run spec (strategy
+ * "unbound", warmup as the host target defaults it) through the offline
+ * runner, and its p50 becomes a sim parameter:
+ *
+ *   cpu_fault_ns   <- reuse-after-fork op.latency_ns.p50: a CPU minor write
+ *                     fault that reuses the anon page in place
+ *                     (wp_page_reuse), the plainest minor fault there is
+ *   fault_reuse_ns <- the same p50: handle_mm_fault's in-place upgrade is
+ *                     what a device fault on such a page costs the host too
+ *   fault_copy_ns  <- cow-copy op.latency_ns.p50 x 4096 / page size: the sim
+ *                     charges wp_page_copy per 4 KiB
+ *   cpu_wp_ns      <- write-notify op.latency_ns.p50 minus cpu_fault_ns,
+ *                     clamped at 0: what a clean shared-file page's write
+ *                     fault (page_mkwrite, dirty tracking: the other side
+ *                     of page_mkclean's write-protect) costs over a plain
+ *                     reuse fault
+ *   cpu_pte_ns     <- munmap op.per_page_ns.p50 at range_pages 1024: the
+ *                     per-PTE share of a large range operation, where the
+ *                     one flush and the syscall are amortised
+ *   cpu_tlbi_ns    <- mprotect-upgrade op.latency_ns.p50 at range_pages 1
+ *                     minus cpu_pte_ns, clamped at 0: one call that changes
+ *                     one PTE and flushes it once
+ *
+ * Per-page workloads (the faults) prepare CALIB_BATCH pages per fork or
+ * sync, so a calibration forks iterations / CALIB_BATCH times. Everything
+ * else keeps the default preset's values ("extends": "default").
+ */
+#include "core.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CALIB_BATCH 64       /* pages prepared per fork / sync (per-page workloads) */
+#define CALIB_RANGE_PTE 1024 /* munmap range for the per-PTE cost */
+
+/* One measurement: a host workload at a range, and the metric read. */
+struct measure {
+	const char *workload;
+	int range_pages;
+	const char *metric;
+	double p50;           /* filled */
+};
+
+enum { M_REUSE, M_COW, M_NOTIFY, M_MPROTECT, M_MUNMAP, M_COUNT };
+
+static const struct measure measures[M_COUNT] = {
+	[M_REUSE] = {"reuse-after-fork", CALIB_BATCH, "op.latency_ns.p50", 0},
+	[M_COW] = {"cow-copy", CALIB_BATCH, "op.latency_ns.p50", 0},
+	[M_NOTIFY] = {"write-notify", CALIB_BATCH, "op.latency_ns.p50", 0},
+	[M_MPROTECT] = {"mprotect-upgrade", 1, "op.latency_ns.p50", 0},
+	[M_MUNMAP] = {"munmap", CALIB_RANGE_PTE, "op.per_page_ns.p50", 0},
+};
+
+static int fail(char *err, size_t elen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t elen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, elen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void calibrate_default_path(const char *name, char *buf, size_t len)
+{
+	const char *d = getenv("SVABENCH_PRESETS");
+
+	snprintf(buf, len, "%s/%s.json", d && *d ? d : "./var/presets", name ? name : "local");
+}
+
+int calibrate_name_ok(const char *name, char *err, size_t elen)
+{
+	size_t n = strlen(name);
+
+	if (n < 1 || n > 64 || name[0] == '.')
+		return fail(err, elen, "preset name '%s': expected 1..64 characters, not starting with '.'",
+			    name);
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-",
+			    name[i]))
+			return fail(err, elen, "preset name '%s': only letters, digits, '.', '_' and '-'",
+				    name);
+	if (sim_preset_embedded(name))
+		return fail(err, elen, "preset name '%s' is a built-in sim preset's; choose another",
+			    name);
+	return 0;
+}
+
+/* Runs one host workload once; its metric's value in *v. */
+static int measure_one(const struct measure *m, int iterations, double *v, char *err, size_t elen)
+{
+	struct runner_opts ro = {.jobs = 1};
+	struct spec_error se;
+	struct results *r;
+	struct spec *s;
+	char text[512], msg[256];
+	int rc;
+
+	snprintf(text, sizeof(text),
+		 "{\"target\": \"host\", \"workload\": \"%s\", \"strategies\": [\"unbound\"], "
+		 "\"params\": {\"iterations\": %d, \"range_pages\": %d}}",
+		 m->workload, iterations, m->range_pages);
+	s = spec_parse(text, strlen(text), &se);
+	if (!s)
+		return fail(err, elen, "host workload %s refused: %s%s%s", m->workload, se.field,
+			    se.field[0] ? ": " : "", se.msg);
+	r = results_new(s);
+	if (!r) {
+		spec_free(s);
+		return fail(err, elen, "out of memory");
+	}
+	rc = runner_run(r, &ro, msg, sizeof(msg));
+	if (rc) {
+		fail(err, elen, "host workload %s: %s", m->workload, msg);
+	} else if (r->runs[0].status != RUN_DONE) {
+		rc = fail(err, elen, "host workload %s failed: %s", m->workload,
+			  r->runs[0].reason ? r->runs[0].reason : "no reason given");
+	} else if (results_value(r, 0, m->metric, v) != 1 || !(*v >= 0)) {
+		rc = fail(err, elen, "host workload %s reported no %s", m->workload, m->metric);
+	}
+	results_free(r);
+	spec_free(s);
+	return rc ? -1 : 0;
+}
+
+/* One value written: the sim parameter, its value and how it was derived. */
+struct written {
+	const char *param;
+	double value;
+	const char *how;
+};
+
+static json_t *value_json(double v, const char *source)
+{
+	return json_pack("{s:I,s:s,s:s}", "value", (json_int_t)llround(v), "source", source,
+			 "confidence", "local");
+}
+
+/* Writes text to path atomically (a temporary file in the same directory, renamed). */
+static int write_atomic(const char *path, const char *text, char *err, size_t elen)
+{
+	size_t plen = strlen(path);
+	char *tmp = malloc(plen + 32), *dir = strdup(path), *slash;
+	size_t len = strlen(text);
+	int fd, rc = 0;
+
+	if (!tmp || !dir) {
+		free(tmp);
+		free(dir);
+		return fail(err, elen, "out of memory");
+	}
+	/* mkdir -p of the directory */
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = 0;
+		for (char *p = dir + 1; *p; p++) {
+			if (*p != '/')
+				continue;
+			*p = 0;
+			mkdir(dir, 0755);
+			*p = '/';
+		}
+		if (mkdir(dir, 0755) && errno != EEXIST)
+			rc = fail(err, elen, "cannot create %s: %s", dir, strerror(errno));
+	}
+	free(dir);
+	if (rc) {
+		free(tmp);
+		return rc;
+	}
+	snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = fail(err, elen, "cannot write %s: %s", tmp, strerror(errno));
+		free(tmp);
+		return rc;
+	}
+	for (size_t off = 0; off < len && !rc;) {
+		ssize_t n = write(fd, text + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			rc = fail(err, elen, "cannot write %s: %s", tmp, strerror(errno));
+		else
+			off += (size_t)n;
+	}
+	if (!rc && fsync(fd))
+		rc = fail(err, elen, "cannot write %s: %s", tmp, strerror(errno));
+	if (close(fd) && !rc)
+		rc = fail(err, elen, "cannot write %s: %s", tmp, strerror(errno));
+	if (!rc && rename(tmp, path))
+		rc = fail(err, elen, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+	if (rc)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+int calibrate_run(const struct calibrate_opts *o, char *err, size_t elen)
+{
+	const char *name = o->name ? o->name : "local";
+	int iterations = o->iterations > 0 ? o->iterations : CALIBRATE_ITERATIONS;
+	const struct target *t = target_find("host");
+	struct measure m[M_COUNT];
+	struct written w[6];
+	char path[4096], why[256], host[256], date[32], head[1024], desc[1400];
+	long page = sysconf(_SC_PAGESIZE);
+	struct utsname u;
+	json_t *doc, *vals;
+	time_t now = time(NULL);
+	struct tm tm;
+	char *text;
+	int rc;
+
+	if (calibrate_name_ok(name, err, elen))
+		return -1;
+	if (iterations > CALIBRATE_ITERATIONS_MAX)
+		return fail(err, elen, "iterations: %d is above %d", iterations,
+			    CALIBRATE_ITERATIONS_MAX);
+	if (!t)
+		return fail(err, elen, "calibrate needs the host target, which this svabench "
+			    "does not have (targets/host is not built in)");
+	if (t->available && !t->available(why, sizeof(why)))
+		return fail(err, elen, "the host target cannot run here: %s", why);
+	if (o->out)
+		snprintf(path, sizeof(path), "%s", o->out);
+	else
+		calibrate_default_path(name, path, sizeof(path));
+	if (page <= 0)
+		page = 4096;
+
+	memcpy(m, measures, sizeof(m));
+	for (int i = 0; i < M_COUNT; i++) {
+		if (o->log) {
+			fprintf(o->log, "measuring %s (%d pages) over %d iterations...\n",
+				m[i].workload, m[i].range_pages, iterations);
+			fflush(o->log);
+		}
+		if (measure_one(&m[i], iterations, &m[i].p50, err, elen))
+			return -1;
+	}
+
+	w[0] = (struct written){"cpu_fault_ns", m[M_REUSE].p50, "reuse-after-fork p50"};
+	w[1] = (struct written){"fault_reuse_ns", m[M_REUSE].p50, "reuse-after-fork p50"};
+	w[2] = (struct written){"fault_copy_ns", m[M_COW].p50 * 4096.0 / (double)page,
+				"cow-copy p50 per 4 KiB"};
+	w[3] = (struct written){"cpu_wp_ns", fmax(0, m[M_NOTIFY].p50 - m[M_REUSE].p50),
+				"write-notify p50 minus reuse-after-fork p50"};
+	w[4] = (struct written){"cpu_pte_ns", m[M_MUNMAP].p50, "munmap per-page p50 at 1024 pages"};
+	w[5] = (struct written){"cpu_tlbi_ns", fmax(0, m[M_MPROTECT].p50 - m[M_MUNMAP].p50),
+				"mprotect-upgrade p50 at 1 page minus cpu_pte_ns"};
+
+	if (uname(&u))
+		memset(&u, 0, sizeof(u));
+	if (gethostname(host, sizeof(host)))
+		snprintf(host, sizeof(host), "%s", u.nodename[0] ? u.nodename : "unknown");
+	host[sizeof(host) - 1] = 0;
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+	snprintf(head, sizeof(head), "measured by svabench calibrate on %s (kernel %s, %s) on %s",
+		 host, u.release, u.machine, date);
+	snprintf(desc, sizeof(desc), "The default preset with the CPU-side costs %s, "
+		 "host target, strategy unbound, %d iterations per workload.", head, iterations);
+
+	doc = json_pack("{s:s,s:s,s:s}", "name", name, "description", desc, "extends", "default");
+	vals = json_object();
+	if (!doc || !vals || json_object_set_new(doc, "values", vals)) {
+		json_decref(doc);
+		return fail(err, elen, "out of memory");
+	}
+	for (int i = 0; i < 6; i++) {
+		char src[1600];
+
+		snprintf(src, sizeof(src), "%s: %s over %d iterations", head, w[i].how, iterations);
+		if (json_object_set_new(vals, w[i].param, value_json(w[i].value, src))) {
+			json_decref(doc);
+			return fail(err, elen, "out of memory");
+		}
+	}
+	text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	if (!text)
+		return fail(err, elen, "out of memory");
+	{
+		size_t n = strlen(text);
+		char *t2 = realloc(text, n + 2);
+
+		if (!t2) {
+			free(text);
+			return fail(err, elen, "out of memory");
+		}
+		text = t2;
+		text[n] = '\n';
+		text[n + 1] = 0;
+	}
+	rc = write_atomic(path, text, err, elen);
+	free(text);
+	if (rc)
+		return -1;
+
+	if (o->log) {
+		fprintf(o->log, "\n%-18s %6s %-20s %12s\n", "workload", "pages", "metric", "p50 ns");
+		for (int i = 0; i < M_COUNT; i++)
+			fprintf(o->log, "%-18s %6d %-20s %12.1f\n", m[i].workload, m[i].range_pages,
+				m[i].metric, m[i].p50);
+		fprintf(o->log, "\n%-16s %10s  %s\n", "sim param", "value ns", "from");
+		for (int i = 0; i < 6; i++)
+			fprintf(o->log, "%-16s %10.0f  %s\n", w[i].param, round(w[i].value), w[i].how);
+		fprintf(o->log, "\nwrote preset \"%s\" (extends default, confidence local) to %s\n",
+			name, path);
+		fflush(o->log);
+	}
+	sim_presets_reload();
+	return 0;
+}

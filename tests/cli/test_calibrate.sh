@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# test_calibrate.sh - `svabench calibrate` end to end: it writes a local
+# preset from the host target's measurements, the sim accepts it
+# (SVABENCH_PRESETS) and names it in its result document with values of
+# confidence local; then POST /api/v1/calibrate on a svabenchd of our own
+# (token required, 202, one at a time) ends "done" with
+# <var>/presets/local.json, which the daemon's specs can then name.
+#
+# Needs the host target (`svabench describe host`) and python3.
+set -u
+
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+unset SVABENCH_TOKEN SVABENCH_URL SVABENCH_PRESETS
+
+need_built binaries "$SVABENCH" "$SVABENCHD"
+need_tools calibrate python3 curl
+
+sv calibrate --iterations 0
+expect "calibrate --iterations 0: exit 2" 2 "--iterations"
+sv calibrate --name default
+expect "calibrate --name default: exit 2" 2 "built-in"
+sv --help
+grep -q '^  calibrate' "$tmp/out" && ok "--help lists calibrate" || not_ok "--help lists calibrate" "missing"
+
+sv describe host
+if [ "$rc" -ne 0 ]; then
+	# Not built in yet: calibrate must say so.
+	sv calibrate --out "$tmp/p/local.json" --iterations 10
+	expect "calibrate without the host target fails naming it" 1 "host target"
+	skip "calibrate end to end" "svabench describe host failed: no host target ($(first_err))"
+	exit "$failed"
+fi
+
+dir=$tmp/presets
+sv calibrate --out "$dir/local.json" --iterations 100
+if [ "$rc" -ne 0 ] || [ ! -s "$dir/local.json" ]; then
+	not_ok "calibrate writes the preset" "exit $rc: $(first_err)"
+	exit 1
+fi
+ok "calibrate writes the preset"
+grep -q 'cpu_tlbi_ns' "$tmp/out" && grep -q 'wrote preset "local"' "$tmp/out" &&
+	ok "calibrate prints what it measured and wrote" ||
+	not_ok "calibrate prints what it measured and wrote" "$(head -c 300 "$tmp/out")"
+
+echo '{"workload": "rw-reuse", "preset": "local", "params": {"duration_us": 200}}' >"$tmp/spec.json"
+rc=0
+SVABENCH_PRESETS=$dir "$SVABENCH" run --offline "$tmp/spec.json" --json >"$tmp/doc.json" 2>"$tmp/err" || rc=$?
+if [ "$rc" -ne 0 ]; then
+	not_ok "the sim runs with preset local" "exit $rc: $(first_err)"
+else
+	ok "the sim runs with preset local"
+	got=$(python3 -c '
+import json, sys
+p = json.load(open(sys.argv[1]))["experiment"]["preset"]
+local = [k for k, v in p["values"].items() if v["confidence"] == "local"]
+print(p["name"], "local" if "cpu_fault_ns" in local and "measured by svabench calibrate" in p["values"]["cpu_fault_ns"]["source"] else "none")
+' "$tmp/doc.json" 2>&1)
+	[ "$got" = "local local" ] && ok "the result names preset local with local values" ||
+		not_ok "the result names preset local with local values" "$got"
+fi
+
+# --- the daemon endpoint ---
+var=$tmp/var
+if ! start_daemon "$var"; then
+	not_ok "daemon starts" "$(daemon_tail)"
+	exit 1
+fi
+req GET /api/v1/calibrate
+[ "$code" = 200 ] && grep -q '"idle"' "$tmp/body" && ok "GET calibrate: idle" ||
+	not_ok "GET calibrate: idle" "$code $(snippet)"
+req POST /api/v1/calibrate
+[ "$code" = 401 ] && ok "POST calibrate without the token: 401" ||
+	not_ok "POST calibrate without the token: 401" "$code $(snippet)"
+req POST '/api/v1/calibrate?iterations=100' -H "Authorization: Bearer $(token)"
+[ "$code" = 202 ] && grep -q '"running"' "$tmp/body" && ok "POST calibrate: 202 running" ||
+	not_ok "POST calibrate: 202 running" "$code $(snippet)"
+req POST '/api/v1/calibrate?iterations=100' -H "Authorization: Bearer $(token)"
+case $code in
+409) ok "a second POST while running: 409" ;;
+202) skip "a second POST while running: 409" "the first calibration had already finished" ;;
+*) not_ok "a second POST while running: 409" "$code $(snippet)" ;;
+esac
+st=""
+for _ in $(seq 600); do
+	st=$(curl -s "$url/api/v1/calibrate" | json_value - 'd["status"]' 2>/dev/null)
+	[ "$st" = running ] || break
+	sleep 0.1
+done
+[ "$st" = done ] && [ -s "$var/presets/local.json" ] && ok "the daemon's calibration ends done" ||
+	not_ok "the daemon's calibration ends done" "status $st: $(curl -s "$url/api/v1/calibrate")"
+id=$(submit_spec '{"workload": "rw-reuse", "preset": "local", "params": {"duration_us": 200}}')
+if [ -n "$id" ] && wait_experiment "$id" 60 && [ "$status" = done ]; then
+	name=$(curl -s "$url/api/v1/experiments/$id?runs=false" | json_value - 'd["experiment"]["preset"]["name"]')
+	[ "$name" = local ] && ok "the daemon runs a spec with preset local" ||
+		not_ok "the daemon runs a spec with preset local" "preset $name"
+else
+	not_ok "the daemon runs a spec with preset local" "id '$id' status '$status' $(daemon_tail)"
+fi
+check_daemon_clean "daemon clean after calibrate"
+exit "$failed"
