@@ -309,8 +309,16 @@ static int parse_strategies(struct spec *s, struct spec_error *err)
 		return oom(err);
 	s->nstrategies = n;
 	if (!v) {
-		for (size_t i = 0; i < n; i++)
-			s->strategies[i] = (int)i;
+		/* every strategy this machine can run */
+		s->nstrategies = 0;
+		for (size_t i = 0; i < n; i++) {
+			char why[300];
+
+			if (!t->check_strategy || t->check_strategy((int)i, why, sizeof(why)) == 0)
+				s->strategies[s->nstrategies++] = (int)i;
+		}
+		if (!s->nstrategies)
+			return fail(err, "strategies", "no strategy of target %s can run here", t->name);
 		return 0;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -327,6 +335,12 @@ static int parse_strategies(struct spec *s, struct spec_error *err)
 			if (s->strategies[k] == s->strategies[i])
 				return fail(err, field, "\"%s\" is listed twice (also strategies[%zu])",
 					    name, k);
+		if (t->check_strategy) {
+			char why[300];
+
+			if (t->check_strategy(s->strategies[i], why, sizeof(why)))
+				return fail(err, field, "\"%s\" cannot run here: %s", name, why);
+		}
 	}
 	return 0;
 }

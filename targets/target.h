@@ -125,6 +125,13 @@ struct target {
 			  char *msg, size_t mlen);
 
 	/*
+	 * Optional: 0 when strategy i can run on this machine; else -1 with the
+	 * reason in msg. A spec naming such a strategy is refused; a spec that
+	 * names none gets only the strategies that can run.
+	 */
+	int (*check_strategy)(int strategy, char *msg, size_t mlen);
+
+	/*
 	 * Runs one cell with one strategy and one seed, to completion. Returns 0
 	 * when the run completed (a detected livelock is a completed run), -1
 	 * when it failed (reason set in res->reason).

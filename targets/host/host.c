@@ -85,6 +85,18 @@ static int host_check_cell(const double *p, char *field, size_t flen, char *msg,
 	return 0;
 }
 
+/* "bound" needs an SVA device; refused at the spec, never run half-way. */
+static int host_check_strategy(int strategy, char *msg, size_t mlen)
+{
+	char dev[512], sva[400];
+
+	if (strcmp(host_strategies[strategy].name, "bound") ||
+	    host_sva_device("", dev, sizeof(dev), sva, sizeof(sva)) == 0)
+		return 0;
+	snprintf(msg, mlen, "needs an SVA device: %s", sva);
+	return -1;
+}
+
 static json_t *host_detect_here(void)
 {
 	return host_detect("");
@@ -104,6 +116,7 @@ const struct target host_target = {
 	.npresets = host_npresets,
 	.available = host_available,
 	.check_cell = host_check_cell,
+	.check_strategy = host_check_strategy,
 	.run = host_run,
 	.detect = host_detect_here,
 };

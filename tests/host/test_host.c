@@ -83,11 +83,37 @@ static void check_bound(void)
 	metrics_free(res.metrics);
 }
 
+/* A spec names "bound" only where it can run; without strategies it gets what can. */
+static void test_spec_strategies(void)
+{
+	static const char bound[] = "{\"target\": \"host\", \"workload\": \"munmap\", \"strategies\": [\"bound\"]}";
+	static const char dflt[] = "{\"target\": \"host\", \"workload\": \"munmap\"}";
+	char dev[256], sva[256];
+	int have = host_sva_device("", dev, sizeof(dev), sva, sizeof(sva)) == 0;
+	struct spec_error e;
+	struct spec *s = spec_parse(bound, strlen(bound), &e);
+
+	if (have)
+		test_result(s != NULL, "spec: bound accepted with an SVA device", "%s", e.msg);
+	else
+		test_result(!s && !strcmp(e.field, "strategies[0]") && strstr(e.msg, "SVA device"),
+			    "spec: bound is refused here, naming strategies[0] and the missing device",
+			    "field '%s' msg '%s'", s ? "" : e.field, s ? "accepted" : e.msg);
+	spec_free(s);
+	s = spec_parse(dflt, strlen(dflt), &e);
+	test_result(s && s->nstrategies == (have ? 2u : 1u),
+		    "spec without strategies gets the ones that can run here",
+		    "%zu strategies", s ? s->nstrategies : 0);
+	spec_free(s);
+}
+
 int main(void)
 {
 	const struct target *t = target_find("host");
 	char why[256], field[64], msg[256];
 	double p[HOST_NPARAMS];
+
+	test_spec_strategies();
 
 	test_result(t != NULL, "host target is registered", "target_find(\"host\") is NULL");
 	if (!t)
