@@ -63,4 +63,7 @@ else
 	echo "build/tests/daemon/bench_plot is missing (make build/tests/daemon/bench_plot; its source is tests/daemon/bench_plot.c)" >&2
 	status=1
 fi
+echo
+echo "== host target beside a peer: scripts/bench-host.sh"
+scripts/bench-host.sh </dev/null || { echo "bench-host.sh failed" >&2; status=1; }
 exit "$status"

@@ -28,7 +28,7 @@ for arg in "$@"; do
 	*) echo "deps.sh: unknown option '$arg'" >&2; exit 2 ;;
 	esac
 done
-[ "$bench" = 1 ] && need+=(wrk nginx-light)
+[ "$bench" = 1 ] && need+=(wrk nginx-light stress-ng)
 
 # The browser test's packages, by what is on the PATH: node may come from
 # elsewhere than Debian (NodeSource bundles npm), and that is fine.
