@@ -17,7 +17,7 @@ int cmd_cancel(int argc, char **argv)
 	const char *id = NULL;
 	struct client_response r = {0};
 	struct client *c;
-	char *esc, *path;
+	char *path;
 	int rc;
 
 	for (int i = 1; i < argc; i++) {
@@ -48,16 +48,11 @@ int cmd_cancel(int argc, char **argv)
 	c = client_open(&o);
 	if (!c)
 		return EXIT_USAGE;
-	esc = client_escape(id);
-	path = esc ? malloc(strlen(esc) + 40) : NULL;
+	path = client_experiment_path(id, "/cancel");
 	if (!path) {
-		free(esc);
 		client_close(c);
-		cli_error("out of memory");
 		return EXIT_RUN_FAILED;
 	}
-	sprintf(path, "/api/v1/experiments/%s/cancel", esc);
-	free(esc);
 	if (client_request(c, "POST", path, NULL, 0, &r)) {
 		rc = EXIT_RUN_FAILED;
 	} else if (r.status < 200 || r.status > 299) {

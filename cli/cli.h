@@ -129,6 +129,12 @@ int client_call_json(struct client *c, const char *method, const char *path,
 int client_create(struct client *c, const char *path, const char *body, size_t len,
 		  char *id, size_t idlen);
 
+/*
+ * "/api/v1/experiments/<id escaped><suffix>" (malloc'd), or NULL after an
+ * "out of memory" message.
+ */
+char *client_experiment_path(const char *id, const char *suffix);
+
 /* s percent-encoded for a URL path or query (malloc'd), NULL on OOM. */
 char *client_escape(const char *s);
 

@@ -439,6 +439,19 @@ int client_create(struct client *c, const char *path, const char *body, size_t l
 	return rc;
 }
 
+char *client_experiment_path(const char *id, const char *suffix)
+{
+	char *esc = client_escape(id), *path;
+
+	path = esc ? malloc(strlen(esc) + strlen(suffix) + 24) : NULL;
+	if (path)
+		sprintf(path, "/api/v1/experiments/%s%s", esc, suffix);
+	free(esc);
+	if (!path)
+		cli_error("out of memory");
+	return path;
+}
+
 char *client_escape(const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";

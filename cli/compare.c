@@ -333,7 +333,7 @@ int cmd_compare(int argc, char **argv)
 	const char *id = NULL;
 	int as_json = 0, rc;
 	struct client *c;
-	char *esc, *path;
+	char *path;
 	json_t *doc;
 
 	for (int i = 1; i < argc; i++) {
@@ -382,11 +382,7 @@ int cmd_compare(int argc, char **argv)
 		cli_error("compare: missing ID (as submit printed it, or from svabench list)");
 		goto usage;
 	}
-	esc = client_escape(id);
-	path = esc ? malloc(strlen(esc) + 48) : NULL;
-	if (path)
-		sprintf(path, "/api/v1/experiments/%s/comparison", esc);
-	free(esc);
+	path = client_experiment_path(id, "/comparison");
 	for (int k = 0; path && k < 4; k++) {
 		if (values[k] && add_param(&path, names[k], values[k])) {
 			free(path);

@@ -16,17 +16,11 @@ static const char usage[] =
  * exit status after a message. */
 static int get_document(struct client *c, const char *id, json_t **doc)
 {
-	char *esc = client_escape(id), *path;
+	char *path = client_experiment_path(id, "");
 	int rc;
 
-	path = esc ? malloc(strlen(esc) + 32) : NULL;
-	if (!path) {
-		free(esc);
-		cli_error("out of memory");
+	if (!path)
 		return EXIT_RUN_FAILED;
-	}
-	sprintf(path, "/api/v1/experiments/%s", esc);
-	free(esc);
 	rc = client_call_json(c, "GET", path, NULL, 0, doc);
 	free(path);
 	return rc;

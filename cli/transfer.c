@@ -68,7 +68,7 @@ int cmd_export(int argc, char **argv)
 	const char *id = NULL, *out = NULL;
 	struct client_response r;
 	struct client *c;
-	char *esc, *path;
+	char *path;
 	json_t *doc;
 	int rc;
 
@@ -108,16 +108,11 @@ int cmd_export(int argc, char **argv)
 	c = client_open(&o);
 	if (!c)
 		return EXIT_USAGE;
-	esc = client_escape(id);
-	path = esc ? malloc(strlen(esc) + 32) : NULL;
+	path = client_experiment_path(id, "");
 	if (!path) {
-		free(esc);
 		client_close(c);
-		cli_error("out of memory");
 		return EXIT_RUN_FAILED;
 	}
-	sprintf(path, "/api/v1/experiments/%s", esc);
-	free(esc);
 	if (client_request(c, "GET", path, NULL, 0, &r)) {
 		rc = EXIT_RUN_FAILED;
 	} else if (r.status < 200 || r.status > 299) {

@@ -77,21 +77,11 @@ int client_wait(struct client *c, const char *id, double timeout_s)
 {
 	int tty = isatty(STDERR_FILENO), shown = 0, rc = EXIT_RUN_FAILED;
 	double start = now_s();
-	char *esc = client_escape(id), *path;
+	char *path = client_experiment_path(id, "?runs=false");
 	json_t *doc = NULL;
 
-	if (!esc) {
-		cli_error("out of memory");
+	if (!path)
 		return EXIT_RUN_FAILED;
-	}
-	path = malloc(strlen(esc) + 32);
-	if (!path) {
-		free(esc);
-		cli_error("out of memory");
-		return EXIT_RUN_FAILED;
-	}
-	sprintf(path, "/api/v1/experiments/%s?runs=false", esc);
-	free(esc);
 
 	for (;;) {
 		struct client_response r;
