@@ -5,6 +5,11 @@
 #   make test     every test, plain and under ASan+UBSan; ends "N passed, N failed"
 #   make bench    simulator events/s and default-suite wall time
 #
+# The qemu target's agents run on an emulated aarch64 CPU: their makefile
+# fragments (targets/qemu/*/*.mk) build them with Debian's cross compiler
+# into build/qemu/ when it is installed, and add them to QEMU_AGENTS.
+# scripts/qemu-guest.sh fetches the guest kernel (make test runs it).
+#
 # Sources are found by folder: core/, targets/ (and targets/*/) form the
 # library, cli/ the CLI; tests/**/test_*.c are test programs, tests/**/test_*.sh
 # test scripts.
@@ -67,7 +72,10 @@ ASAN_TESTS := $(patsubst tests/%.c,build/asan/tests/%,$(TEST_C))
 .PHONY: all run test bench deps clean check-deps
 .SECONDARY:
 
-all: build/svabench build/svabenchd
+QEMU_AGENTS :=
+-include $(sort $(wildcard targets/qemu/*/*.mk))
+
+all: build/svabench build/svabenchd $(QEMU_AGENTS)
 
 deps:
 	@scripts/deps.sh
@@ -78,6 +86,7 @@ run: deps
 
 test: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) all build/asan/svabench build/asan/svabenchd $(TESTS) $(ASAN_TESTS)
+	@[ ! -x scripts/qemu-guest.sh ] || scripts/qemu-guest.sh
 	@tests/run.sh
 
 bench: deps

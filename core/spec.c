@@ -292,6 +292,18 @@ static int parse_preset(struct spec *s, struct spec_error *err)
 	return 0;
 }
 
+/* 1 when strategy i can run the spec's workload on this machine; else 0, why. */
+static int strategy_runs(const struct spec *s, int i, char *why, size_t len)
+{
+	const struct target *t = s->target;
+
+	if (t->check_strategy && t->check_strategy(i, why, len))
+		return 0;
+	if (t->check_combo && t->check_combo(s->workload, i, why, len))
+		return 0;
+	return 1;
+}
+
 static int parse_strategies(struct spec *s, struct spec_error *err)
 {
 	const struct target *t = s->target;
@@ -314,11 +326,12 @@ static int parse_strategies(struct spec *s, struct spec_error *err)
 		for (size_t i = 0; i < n; i++) {
 			char why[300];
 
-			if (!t->check_strategy || t->check_strategy((int)i, why, sizeof(why)) == 0)
+			if (strategy_runs(s, (int)i, why, sizeof(why)))
 				s->strategies[s->nstrategies++] = (int)i;
 		}
 		if (!s->nstrategies)
-			return fail(err, "strategies", "no strategy of target %s can run here", t->name);
+			return fail(err, "strategies", "no strategy of target %s can run workload %s here",
+				    t->name, t->workloads[s->workload].name);
 		return 0;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -335,10 +348,10 @@ static int parse_strategies(struct spec *s, struct spec_error *err)
 			if (s->strategies[k] == s->strategies[i])
 				return fail(err, field, "\"%s\" is listed twice (also strategies[%zu])",
 					    name, k);
-		if (t->check_strategy) {
+		{
 			char why[300];
 
-			if (t->check_strategy(s->strategies[i], why, sizeof(why)))
+			if (!strategy_runs(s, s->strategies[i], why, sizeof(why)))
 				return fail(err, field, "\"%s\" cannot run here: %s", name, why);
 		}
 	}

@@ -5,6 +5,7 @@
  */
 #include "target.h"
 #include "host/host.h"
+#include "qemu/qemu.h"
 #include "sim/sim.h"
 
 #include <stdio.h>
@@ -13,6 +14,7 @@
 static const struct target *const targets[] = {
 	&sim_target,
 	&host_target,
+	&qemu_target,
 };
 
 #define NTARGETS (sizeof(targets) / sizeof(targets[0]))

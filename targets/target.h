@@ -132,6 +132,13 @@ struct target {
 	int (*check_strategy)(int strategy, char *msg, size_t mlen);
 
 	/*
+	 * Optional: 0 when strategy can run workload (on this machine); else -1
+	 * with the reason in msg. Like check_strategy: a spec naming such a
+	 * pair is refused, a spec naming no strategy gets those that can run.
+	 */
+	int (*check_combo)(int workload, int strategy, char *msg, size_t mlen);
+
+	/*
 	 * Runs one cell with one strategy and one seed, to completion. Returns 0
 	 * when the run completed (a detected livelock is a completed run), -1
 	 * when it failed (reason set in res->reason).

@@ -35,7 +35,8 @@ int mm_init(struct sim *s)
 	/* the CPU-private region exists only when CPU threads churn it */
 	s->cpu_n = s->p[P_CPU_UPGRADE_RATE_HZ] > 0 ? par_u(s, P_CPU_PAGES) : 0;
 	s->map_lo = s->cpu_lo + s->cpu_n;
-	s->map_n = s->workload == WL_MUNMAP_LARGE ? par_u(s, P_RANGE_PAGES) : 0;
+	s->map_n = s->workload == WL_MUNMAP_LARGE || s->workload == WL_DMA_UNMAP ?
+			   par_u(s, P_RANGE_PAGES) : 0;
 	s->npages_total = s->map_lo + s->map_n;
 	s->mm = calloc(s->npages_total, sizeof(*s->mm));
 	if (!s->mm)
@@ -120,13 +121,16 @@ static uint64_t atc_inv(struct sim *s, struct smmu *m, int only_dev,
 /*
  * Builds the TLBI commands arm_smmu_tlb_inv_range_asid() would for
  * [vpn, vpn+n); n = 0 means the whole address space. Returns how many.
+ * asid_fallback: the SVA notifier's CMDQ_MAX_TLBI_OPS fallback to one
+ * TLBI_NH_ASID without RIL; the DMA-domain path has none.
  */
-static size_t tlbi_cmds(struct sim *s, uint64_t vpn, uint64_t n, struct cmd **out)
+static size_t tlbi_cmds(struct sim *s, uint64_t vpn, uint64_t n, int asid_fallback,
+			struct cmd **out)
 {
 	struct cmd *c;
 	size_t k = 0;
 
-	if (!s->p[P_RIL] && s->p[P_MAX_TLBI_OPS] && n >= s->max_tlbi_ops)
+	if (asid_fallback && !s->p[P_RIL] && s->p[P_MAX_TLBI_OPS] && n >= s->max_tlbi_ops)
 		n = 0;
 	if (!n) {
 		c = scratch(s, 1);
@@ -174,7 +178,7 @@ uint64_t sva_invalidate(struct sim *s, uint64_t vpn, uint64_t n, uint64_t t)
 			an = 0; /* size = 0: the ATC is invalidated whole too */
 		if (!s->p[P_BTM]) {
 			struct cmd *c = NULL;
-			size_t k = tlbi_cmds(s, vpn, n, &c);
+			size_t k = tlbi_cmds(s, vpn, n, 1, &c);
 
 			if (!k) {
 				s->failed = 1;
@@ -427,6 +431,38 @@ uint64_t mm_zap_range(struct sim *s, uint64_t lo, uint64_t n, uint64_t t)
 	}
 	t = downgrade_flush_range(s, lo, n, glo, ghi, glo != UINT64_MAX, t);
 	mark_pending(s, lo, n, t);
+	s->c.cpu_busy_ns += t - t0;
+	return t;
+}
+
+/*
+ * iommu_unmap() on a DMA (unmanaged) domain: io-pgtable clears the PTEs and
+ * arm_smmu_iotlb_sync() -> arm_smmu_tlb_inv_range_domain() invalidates the
+ * gathered range on every SMMU (no BTM: the IOVA space is not the CPU's),
+ * then the ATCs. No notifier, no strategy: the driver's own path.
+ */
+uint64_t mm_dma_unmap(struct sim *s, uint64_t lo, uint64_t n, uint64_t t)
+{
+	uint64_t t0 = t;
+
+	for (uint64_t i = lo; i < lo + n; i++) {
+		t += par_u(s, P_CPU_PTE_NS);
+		if (s->mm[i].flags & PTE_PRESENT)
+			change(&s->mm[i], (uint8_t)(s->mm[i].flags & PTE_MAYWRITE));
+	}
+	for (int i = 0; i < s->nsmmus; i++) {
+		struct cmd *c = NULL;
+		size_t k = tlbi_cmds(s, lo, n, 0, &c);
+
+		if (!k) {
+			s->failed = 1;
+			return t;
+		}
+		t = cmdq_submit(s, &s->smmus[i], t, c, k, 1);
+		t = atc_inv(s, &s->smmus[i], -1, lo, n, t);
+	}
+	mark_pending(s, lo, n, t);
+	s->c.cpu_invalidation_ns += t - t0;
 	s->c.cpu_busy_ns += t - t0;
 	return t;
 }

@@ -99,6 +99,12 @@ static void dispatch(struct sim *s, const struct ev *e)
 	}
 }
 
+void sim_end(struct sim *s, uint64_t t)
+{
+	if (t < s->end)
+		s->end = t;
+}
+
 static int setup(struct sim *s, const struct run_req *req)
 {
 	const double *p = req->params;

@@ -286,6 +286,7 @@ struct agent {
 	int toggled;         /* mprotect-toggle: the range is read-only */
 	int has_pending;     /* churn: a page waits to be re-dirtied */
 	uint64_t pending_vpn;
+	uint64_t cycles;     /* munmap-large, dma-unmap: map + unmap cycles done */
 };
 
 /* ---- one run ---- */
@@ -375,6 +376,7 @@ uint64_t mm_wrprotect_range(struct sim *s, uint64_t lo, uint64_t n, uint64_t t);
 uint64_t mm_fork(struct sim *s, uint64_t t);
 uint64_t mm_zap_range(struct sim *s, uint64_t lo, uint64_t n, uint64_t t);
 uint64_t mm_populate(struct sim *s, uint64_t lo, uint64_t n, uint64_t t);
+uint64_t mm_dma_unmap(struct sim *s, uint64_t lo, uint64_t n, uint64_t t);
 uint64_t mm_migrate_page(struct sim *s, uint64_t vpn, uint64_t t);
 uint64_t mm_mprotect(struct sim *s, uint64_t lo, uint64_t n, int writable, uint64_t t);
 /* The SVA driver's invalidation of [vpn, vpn+n) (n = 0: all) on every SMMU. */
@@ -400,6 +402,8 @@ int agents_init(struct sim *s);
 void agent_step(struct sim *s, int a);
 void pass_op(struct sim *s);
 void pass_finished(struct sim *s);
+/* Ends the run at t (before duration_us): the passes or cycles asked for are done. */
+void sim_end(struct sim *s, uint64_t t);
 
 /* model.c */
 int sim_schedule(struct sim *s, uint64_t t, uint32_t type, uint32_t a, uint32_t b);

@@ -26,6 +26,8 @@ const struct param_def sim_params[SIM_NPARAMS] = {
 	I("sample_us", 1, 1000000, 50, "us", "run", "time-series sampling interval (simulated)"),
 	I("livelock_k", 1, 100000, 64, "faults", "run",
 	  "refaults of one transaction on one page with no PTE change before it is declared livelocked and aborted"),
+	I("passes", 0, 1000000, 0, "passes", "run",
+	  "rw-reuse, first-touch: end the run when this many device passes are done (0: run for duration_us)"),
 	I("max_events", 1000, 10000000000.0, 500000000, "events", "run",
 	  "event budget; a run that exceeds it fails"),
 
@@ -48,6 +50,8 @@ const struct param_def sim_params[SIM_NPARAMS] = {
 	R("cpu_op_rate_hz", 0, 100000000, 0, "Hz", "cpu",
 	  "mprotect toggles (mprotect-toggle) or map+unmap cycles (munmap-large) per second"),
 	I("range_pages", 1, 1048576, 64, "pages", "cpu", "size of one mprotect / munmap / clear_refs range"),
+	I("iterations", 0, 1000000, 0, "ops", "cpu",
+	  "munmap-large, dma-unmap: end the run when this many map + unmap cycles are done (0: run for duration_us)"),
 	E("cpu_upgrade_flush", upgrade_flushes, 0, "cpu",
 	  "CPU TLBI after an in-place upgrade: local (v6.19+, invisible to BTM) or broadcast (<= v6.18, snooped by BTM)"),
 	R("migrate_rate_hz", 0, 100000000, 0, "Hz", "cpu",
@@ -150,6 +154,10 @@ const struct workload_def sim_workloads[SIM_NWORKLOADS] = {
 	 "a CPU thread maps, touches and unmaps large ranges while the device streams its buffer: the per-page TLBI storm behind the 2023 soft-lockup fix",
 	 (const struct param_override[]){{"pattern", PAT_SEQUENTIAL}, {"cpu_op_rate_hz", 2000},
 					 {"range_pages", 1024}, {NULL, 0}}},
+	{"dma-unmap",
+	 "the driver's DMA (unmanaged) domain as VFIO uses it: a CPU thread maps range_pages of IOVA and unmaps them; each unmap is invalidated by arm_smmu_tlb_inv_range_domain() (range commands with RIL, one TLBI_NH_VA per page without, no TLBI_NH_ASID fallback) + CMD_SYNC, whatever the strategy; the qemu target's guest mode records the real driver doing it",
+	 (const struct param_override[]){{"pattern", PAT_SEQUENTIAL}, {"cpu_op_rate_hz", 2000},
+					 {"range_pages", 16}, {NULL, 0}}},
 };
 
 const struct strategy_def sim_strategies[SIM_NSTRATEGIES] = {

@@ -53,7 +53,7 @@ int agents_init(struct sim *s)
 	if (s->p[P_CPU_OP_RATE_HZ] > 0 && s->p[P_CPU_THREADS] > 0) {
 		if (s->workload == WL_MPROTECT_TOGGLE)
 			add(s, AG_MPROTECT);
-		else if (s->workload == WL_MUNMAP_LARGE)
+		else if (s->workload == WL_MUNMAP_LARGE || s->workload == WL_DMA_UNMAP)
 			add(s, AG_MUNMAP);
 	}
 	return 0;
@@ -121,7 +121,14 @@ void agent_step(struct sim *s, int i)
 		break;
 	case AG_MUNMAP:
 		t = mm_populate(s, s->map_lo, s->map_n, t);
-		t = mm_zap_range(s, s->map_lo, s->map_n, t);
+		if (s->workload == WL_DMA_UNMAP)
+			t = mm_dma_unmap(s, s->map_lo, s->map_n, t);
+		else
+			t = mm_zap_range(s, s->map_lo, s->map_n, t);
+		if (par_u(s, P_ITERATIONS) && ++a->cycles >= par_u(s, P_ITERATIONS)) {
+			sim_end(s, t); /* the cycles asked for are done */
+			return;
+		}
 		break;
 	}
 	/* Poisson arrivals; an agent that falls behind starts again when free */
@@ -134,6 +141,10 @@ void pass_finished(struct sim *s)
 {
 	s->pass_pending = 1;
 	s->c.dma_passes++;
+	if (par_u(s, P_PASSES) && s->c.dma_passes >= par_u(s, P_PASSES)) {
+		sim_end(s, s->now); /* the passes asked for are done */
+		return;
+	}
 	sim_schedule(s, s->now + par_u(s, P_PASS_GAP_US) * 1000, EV_PASS_OP, 0, 0);
 }
 

@@ -1,0 +1,296 @@
+/*
+ * launch.c - one QEMU process for one run: argv in, lines out, bounded in
+ * wall time, and nothing left behind whatever happens to QEMU or to us.
+ *
+ * QEMU runs in a process group of its own so a timeout can kill it and
+ * anything it started; PR_SET_PDEATHSIG kills it if the worker running the
+ * run dies first (the daemon kills workers on cancel and timeout).
+ */
+#define _GNU_SOURCE /* pipe2 */
+#include "qemu.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Keeps the last bytes of output in x->tail, whole lines where it can. */
+static void tail_add(struct qemu_exit *x, const char *line)
+{
+	size_t have = strlen(x->tail), n = strlen(line), cap = sizeof(x->tail) - 1;
+
+	if (n + 1 > cap) {
+		line += n + 1 - cap;
+		n = cap - 1;
+	}
+	if (have + n + 1 > cap) {
+		size_t drop = have + n + 1 - cap;
+		const char *nl = memchr(x->tail + drop, '\n', have - drop);
+
+		if (nl && (size_t)(nl - x->tail) < have)
+			drop = (size_t)(nl - x->tail) + 1;
+		memmove(x->tail, x->tail + drop, have - drop + 1);
+		have -= drop;
+	}
+	memcpy(x->tail + have, line, n);
+	x->tail[have + n] = '\n';
+	x->tail[have + n + 1] = '\0';
+}
+
+/* Strips what a terminal would interpret; the UART and console may send it. */
+static void clean_line(char *s)
+{
+	char *w = s;
+
+	for (char *r = s; *r; r++) {
+		unsigned char c = (unsigned char)*r;
+
+		if (c == '\r')
+			continue;
+		if (c == 0x1b) { /* CSI sequences: ESC [ ... final byte */
+			if (r[1] == '[') {
+				r += 2;
+				while (*r && !(*r >= 0x40 && *r <= 0x7e))
+					r++;
+				if (!*r)
+					break;
+			}
+			continue;
+		}
+		if (c < 0x20 && c != '\t')
+			continue;
+		*w++ = (char)c;
+	}
+	*w = '\0';
+}
+
+static void emit(const struct qemu_launch *l, struct qemu_exit *x, char *line)
+{
+	clean_line(line);
+	if (!*line)
+		return;
+	tail_add(x, line);
+	if (l->line)
+		l->line(l->ctx, line);
+}
+
+static pid_t spawn(const struct qemu_launch *l, int out)
+{
+	pid_t ppid = getpid();
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid;
+	/* child */
+	setpgid(0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != ppid)
+		_exit(127);
+	int nul = open("/dev/null", O_RDONLY);
+
+	if (nul < 0 || dup2(nul, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+		_exit(127);
+	for (int fd = 3; fd < 1024; fd++)
+		close(fd);
+	execv(l->argv[0], (char *const *)l->argv);
+	dprintf(2, "cannot run %s: %s\n", l->argv[0], strerror(errno));
+	_exit(127);
+}
+
+int qemu_launch(const struct qemu_launch *l, struct qemu_exit *x)
+{
+	char buf[8192];
+	size_t used = 0;
+	int p[2], status = 0, open_out = 1;
+	double t0 = now_s(), deadline = t0 + (l->timeout_s > 0 ? l->timeout_s : 60);
+	pid_t pid;
+
+	memset(x, 0, sizeof(*x));
+	if (pipe2(p, O_CLOEXEC)) {
+		snprintf(x->tail, sizeof(x->tail), "pipe: %s\n", strerror(errno));
+		return -1;
+	}
+	pid = spawn(l, p[1]);
+	close(p[1]);
+	if (pid < 0) {
+		snprintf(x->tail, sizeof(x->tail), "fork: %s\n", strerror(errno));
+		close(p[0]);
+		return -1;
+	}
+	setpgid(pid, pid); /* also here: no race with the child's own call */
+	x->started = 1;
+	while (open_out) {
+		double left = deadline - now_s();
+		struct pollfd pfd = {.fd = p[0], .events = POLLIN};
+		int r;
+		ssize_t n;
+
+		if (left <= 0) {
+			x->timed_out = 1;
+			break;
+		}
+		r = poll(&pfd, 1, (int)(left * 1000) + 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			continue;
+		n = read(p[0], buf + used, sizeof(buf) - 1 - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			open_out = 0;
+			break;
+		}
+		used += (size_t)n;
+		buf[used] = '\0';
+		for (char *nl; (nl = memchr(buf, '\n', used));) {
+			*nl = '\0';
+			emit(l, x, buf);
+			used -= (size_t)(nl + 1 - buf);
+			memmove(buf, nl + 1, used);
+		}
+		if (used == sizeof(buf) - 1) { /* a line longer than the buffer */
+			buf[used] = '\0';
+			emit(l, x, buf);
+			used = 0;
+		}
+	}
+	if (used) {
+		buf[used] = '\0';
+		emit(l, x, buf);
+	}
+	close(p[0]);
+	if (x->timed_out) {
+		kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
+	}
+	/* Output closed: QEMU is exiting; give it until the deadline, then kill. */
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR)
+			break;
+		if (now_s() > deadline && !x->timed_out) {
+			x->timed_out = 1;
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+		}
+		struct timespec ts = {0, 2000000};
+
+		nanosleep(&ts, NULL);
+	}
+	kill(-pid, SIGKILL); /* anything QEMU left in its group */
+	x->wall_s = now_s() - t0;
+	if (WIFEXITED(status) && !x->timed_out) {
+		x->exited = 1;
+		x->status = WEXITSTATUS(status);
+	} else if (WIFSIGNALED(status)) {
+		x->signal = WTERMSIG(status);
+	}
+	return x->exited && x->status == 0 ? 0 : -1;
+}
+
+void qemu_exit_reason(const struct qemu_exit *x, const char *what, char *buf, size_t len)
+{
+	char how[160];
+	const char *tail = x->tail;
+	size_t tl = strlen(tail);
+
+	if (!x->started)
+		snprintf(how, sizeof(how), "QEMU did not start");
+	else if (x->timed_out)
+		snprintf(how, sizeof(how), "QEMU killed after the %.0f s timeout", x->wall_s);
+	else if (x->signal)
+		snprintf(how, sizeof(how), "QEMU ended by signal %d", x->signal);
+	else if (x->exited && x->status)
+		snprintf(how, sizeof(how), "QEMU exited with status %d", x->status);
+	else
+		snprintf(how, sizeof(how), "QEMU exited");
+	/* The tail's end matters most; keep what fits of it. */
+	size_t room = len > strlen(how) + strlen(what) + 16 ? len - strlen(how) - strlen(what) - 16 : 0;
+
+	if (tl > room)
+		tail += tl - room;
+	snprintf(buf, len, "%s: %s; output tail: %s", what, how, *tail ? tail : "(none)");
+	/* one line in a reason: newlines become " | " where they fit */
+	for (char *c = buf; *c; c++)
+		if (*c == '\n')
+			*c = c[1] ? '|' : '\0';
+}
+
+const char *qemu_binary(char *buf, size_t len)
+{
+	const char *env = getenv("SVABENCH_QEMU");
+	const char *path = getenv("PATH");
+
+	if (env && *env) {
+		if (access(env, X_OK))
+			return NULL;
+		snprintf(buf, len, "%s", env);
+		return buf;
+	}
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (const char *p = path; *p;) {
+		const char *e = strchr(p, ':');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+
+		if (n && n < len - 24) {
+			snprintf(buf, len, "%.*s/qemu-system-aarch64", (int)n, p);
+			if (!access(buf, X_OK))
+				return buf;
+		}
+		p += n + (e ? 1 : 0);
+	}
+	return NULL;
+}
+
+static int file_at(char *buf, size_t len, const char *fmt, const char *a, const char *b)
+{
+	struct stat st;
+
+	if ((size_t)snprintf(buf, len, fmt, a, b) >= len)
+		return -1;
+	return stat(buf, &st) == 0 && S_ISREG(st.st_mode) ? 0 : -1;
+}
+
+int qemu_asset(const char *name, char *buf, size_t len)
+{
+	const char *env = getenv("SVABENCH_QEMU_DIR");
+	char exe[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	if (env && *env)
+		return file_at(buf, len, "%s/%s", env, name);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return -1;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	if (!file_at(buf, len, "%s/qemu/%s", exe, name))
+		return 0;
+	return file_at(buf, len, "%s/../qemu/%s", exe, name);
+}
