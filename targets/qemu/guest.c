@@ -52,6 +52,7 @@ struct console {
 	unsigned fault_marker, fault_landed, fault_ev10;
 	int done;
 	char error[200];
+	char panic[120];    /* the kernel's "Kernel panic - ..." line, if any */
 	const struct run_sink *sink;
 };
 
@@ -74,8 +75,13 @@ static unsigned uint_of(json_t *o, const char *key)
 static void on_line(void *ctx, const char *line)
 {
 	struct console *c = ctx;
+	const char *kp = strstr(line, "Kernel panic");
 	json_t *j, *o;
 
+	/* The panic line scrolls out of the output tail behind its stack dump:
+	 * keep it for the reason. */
+	if (kp && !c->panic[0])
+		snprintf(c->panic, sizeof(c->panic), "%s", kp);
 	while (*line == ' ')
 		line++;
 	if (*line != '{')
@@ -238,10 +244,14 @@ int qemu_guest_run(const struct run_req *req, const struct run_sink *sink,
 		goto out;
 	}
 	if (!c.done || launched) {
-		qemu_exit_reason(&x, c.done ? "QEMU failed after the guest finished"
-				 : c.boot_s < 0 ? "the guest did not reach the agent"
-				 : "the guest agent did not finish",
-				 res->reason, sizeof(res->reason));
+		char what[200];
+
+		snprintf(what, sizeof(what), "%s%s%s",
+			 c.done ? "QEMU failed after the guest finished"
+			 : c.boot_s < 0 ? "the guest did not reach the agent"
+			 : "the guest agent did not finish",
+			 c.panic[0] ? ": " : "", c.panic);
+		qemu_exit_reason(&x, what, res->reason, sizeof(res->reason));
 		goto out;
 	}
 	if (c.cells != c.iterations) {
