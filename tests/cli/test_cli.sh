@@ -127,8 +127,8 @@ bad_spec "duplicate strategy" "svabench: strategies[1]: \"none\" is listed twice
 	'{"workload": "rw-reuse", "strategies": ["none", "none"]}'
 bad_spec "unknown preset" 'svabench: preset: unknown preset "x"; allowed: default' \
 	'{"workload": "rw-reuse", "preset": "x"}'
-bad_spec "unknown target" 'svabench: target: unknown target "qemu"; allowed: sim' \
-	'{"target": "qemu", "workload": "rw-reuse"}'
+bad_spec "unknown target" 'svabench: target: unknown target "nosuch"; allowed: sim, host, qemu' \
+	'{"target": "nosuch", "workload": "rw-reuse"}'
 bad_spec "repetitions out of range" "svabench: repetitions: 0 is out of range, allowed 1..1000" \
 	'{"workload": "rw-reuse", "repetitions": 0}'
 bad_spec "too many runs" "too many runs" \
@@ -149,7 +149,7 @@ sv describe
 sv describe --json
 cp "$tmp/out" "$tmp/targets.json"
 py "describe --json parses" "$tmp/targets.json" '
-assert [t["name"] for t in d["targets"]] == ["sim", "host"], d
+assert [t["name"] for t in d["targets"]] == ["sim", "host", "qemu"], d
 assert d["targets"][0]["available"] is True'
 sv describe sim
 cp "$tmp/out" "$tmp/sim.txt"
@@ -162,8 +162,8 @@ done
 	not_ok "describe sim lists workloads, strategies, params" "exit $rc, missing:$missing"
 sv describe sim --json
 cp "$tmp/out" "$tmp/sim.json"
-py "describe sim --json: six workloads, six strategies, typed params" "$tmp/sim.json" '
-assert [w["name"] for w in d["workloads"]] == ["rw-reuse", "first-touch", "cpu-upgrade-churn", "mixed", "mprotect-toggle", "munmap-large"], d["workloads"]
+py "describe sim --json: seven workloads, six strategies, typed params" "$tmp/sim.json" '
+assert [w["name"] for w in d["workloads"]] == ["rw-reuse", "first-touch", "cpu-upgrade-churn", "mixed", "mprotect-toggle", "munmap-large", "dma-unmap"], d["workloads"]
 assert [s["name"] for s in d["strategies"]] == ["none", "pri-inv", "pri-inv-sync", "notifier", "notifier-seed", "pri-inv-no-atc"]
 p = {x["name"]: x for x in d["params"]}
 assert p["pages"]["type"] == "int" and p["pages"]["min"] == 1 and p["pages"]["max"] == 1048576 and p["pages"]["unit"] == "pages", p["pages"]
