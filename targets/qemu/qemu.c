@@ -151,9 +151,10 @@ static int qemu_check_combo(int workload, int strategy, char *msg, size_t mlen)
 	return 0;
 }
 
+/* One mode as describe shows detections: present (with what), or why not. */
 static json_t *mode_json(int ok, const char *why, const char *workloads)
 {
-	return json_pack("{s:b, s:s, s:s}", "available", ok, ok ? "detail" : "reason", why,
+	return json_pack("{s:b, s:s, s:s}", "present", ok, ok ? "device" : "reason", why,
 			 "workloads", workloads);
 }
 
@@ -168,7 +169,7 @@ static json_t *qemu_detect(void)
 		snprintf(b, sizeof(b), "qemu-system-aarch64 not found (apt-get install qemu-system-arm)");
 		snprintf(g, sizeof(g), "%s", b);
 	}
-	return json_pack("{s:s?, s:o, s:o}", "qemu", have ? bin : NULL,
+	return json_pack("{s:s, s:o, s:o}", "qemu", have ? bin : b,
 			 "bare", mode_json(bare, b, "rw-reuse first-touch cpu-upgrade-churn mprotect-toggle munmap-large"),
 			 "guest", mode_json(guest, g, "dma-unmap"));
 }
