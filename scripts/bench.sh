@@ -12,6 +12,9 @@
 #    (a group read) and of sampling at 1 kHz (it prints its own figures).
 # 5. build/tests/daemon/bench_plot: a 100k-point time-series plot by
 #    gnuplot, cold and from the plot cache (it prints its own figures).
+# 6. scripts/bench-host.sh: the host target beside stress-ng.
+# 7. scripts/bench-qemu.sh: the qemu target's wall time per run and per DMA
+#    attempt (bare), boot and per-size map/unmap times (guest).
 # Exits 1 when a step is missing or fails. `make bench` builds, then runs it.
 set -euo pipefail
 
@@ -66,4 +69,7 @@ fi
 echo
 echo "== host target beside a peer: scripts/bench-host.sh"
 scripts/bench-host.sh </dev/null || { echo "bench-host.sh failed" >&2; status=1; }
+echo
+echo "== qemu target: scripts/bench-qemu.sh"
+scripts/bench-qemu.sh </dev/null || { echo "bench-qemu.sh failed" >&2; status=1; }
 exit "$status"
