@@ -291,6 +291,50 @@ static void test_munmap(void)
 	check_munmap(1000, 1, 0, 1, 0, 2, 0);    /* 29 x 2^3 + 3 x 2^8 */
 }
 
+/*
+ * dma-unmap: the driver's DMA-domain path, `iterations` unmaps of `range`
+ * pages whatever the strategy; no TLBI_NH_ASID fallback without RIL. The
+ * run ends when the iterations are done. One CFGI_CD + SYNC at bind.
+ */
+static void check_dma_unmap(int range, double ril, double want_va, double want_range)
+{
+	struct out o = run("dma-unmap", "none", 23, "range_pages", (double)range, "ril", ril,
+			   "iterations", 3.0, "duration_us", 1000000.0, NULL);
+	char name[160];
+
+	snprintf(name, sizeof(name), "dma-unmap %d pages, ril=%g: %g VA / %g range + 1 SYNC per unmap, 3 unmaps then the run ends",
+		 range, ril, want_va, want_range);
+	test_result(v(&o, "cpu.ops") == 3 && v(&o, "cmd.tlbi_nh_va") == 3 * want_va &&
+		    v(&o, "cmd.tlbi_nh_va_range") == 3 * want_range && v(&o, "cmd.tlbi_nh_asid") == 0 &&
+		    v(&o, "cmd.sync") - v(&o, "cmd.cfgi_cd") == 3 && v(&o, "sim.duration_ns") < 1e9, name,
+		    "unmaps=%g va=%g range=%g asid=%g sync=%g duration=%g ns", v(&o, "cpu.ops"),
+		    v(&o, "cmd.tlbi_nh_va"), v(&o, "cmd.tlbi_nh_va_range"), v(&o, "cmd.tlbi_nh_asid"),
+		    v(&o, "cmd.sync"), v(&o, "sim.duration_ns"));
+	done(&o);
+}
+
+static void test_dma_unmap(void)
+{
+	check_dma_unmap(1, 1, 0, 1);
+	check_dma_unmap(16, 1, 0, 1);
+	check_dma_unmap(511, 1, 0, 2); /* 31 x 2^0 + 15 x 2^5 */
+	check_dma_unmap(512, 1, 0, 1);
+	check_dma_unmap(1024, 1, 0, 1);
+	check_dma_unmap(16, 0, 16, 0);
+	check_dma_unmap(1024, 0, 1024, 0); /* no CMDQ_MAX_TLBI_OPS fallback on this path */
+}
+
+/* passes: rw-reuse ends when the passes asked for are done. */
+static void test_passes(void)
+{
+	struct out o = run("rw-reuse", "pri-inv", 29, "passes", 3.0, "pages", 8.0, "duration_us", 1000000.0, NULL);
+
+	test_result(v(&o, "dma.passes") == 3 && v(&o, "sim.duration_ns") < 1e9,
+		    "passes=3: three device passes, then the run ends", "passes=%g duration=%g ns",
+		    v(&o, "dma.passes"), v(&o, "sim.duration_ns"));
+	done(&o);
+}
+
 static void test_batching(void)
 {
 	struct out o = run("munmap-large", "notifier", 19, "range_pages", 200.0, NULL);
@@ -432,6 +476,8 @@ int main(void)
 	test_mixed_spurious();
 	test_munmap();
 	test_batching();
+	test_dma_unmap();
+	test_passes();
 	test_determinism();
 	test_knobs();
 	test_samples_and_budget();
