@@ -369,6 +369,24 @@ static void fill(uint8_t *p, size_t n, uint32_t seed)
 		p[i] = (uint8_t)((seed >> (8 * (i % 4))) + i * 7);
 }
 
+/*
+ * An anonymous buffer of 4 KiB pages, populated. No THP: a 2 MiB huge page
+ * lets VFIO map a block, and unmapping a block takes io-pgtable's walk-flush
+ * path (a TLBI + CMD_SYNC of its own), so the commands would depend on where
+ * the kernel happened to place huge pages rather than on the unmap size.
+ */
+static uint8_t *small_pages(size_t len)
+{
+	uint8_t *buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (buf == MAP_FAILED)
+		die("mmap %zu bytes: %s", len, strerror(errno));
+	if (madvise(buf, len, MADV_NOHUGEPAGE) < 0)
+		die("madvise MADV_NOHUGEPAGE: %s", strerror(errno));
+	memset(buf, 0, len); /* fault the pages in now, not inside the timed map */
+	return buf;
+}
+
 struct totals {
 	unsigned dma, checked, mismatches, cells;
 };
@@ -382,13 +400,11 @@ static void cycle(struct edu *e, unsigned pages, unsigned iter, unsigned cell, i
 		  struct totals *t)
 {
 	size_t len = (size_t)pages * PAGE;
-	uint8_t *buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	uint8_t *buf = small_pages(len);
 	uint64_t t0, t1, t2, t3;
 	unsigned ndma = 0, checked = 0, bad = 0;
 	uint8_t *src, *dst;
 
-	if (buf == MAP_FAILED)
-		die("mmap %u pages: %s", pages, strerror(errno));
 	src = buf + len - PAGE;       /* the last page */
 	dst = buf + PAGE / 2;         /* the first page, second half */
 	fill(src, DMA_BYTES, 0xa5000000u ^ (cell << 8));
@@ -452,12 +468,10 @@ static void count_events(int kmsg, unsigned *ev10, unsigned *all)
  */
 static void fault_check(struct edu *e, struct totals *t)
 {
-	uint8_t *buf = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	uint8_t *buf = small_pages(PAGE);
 	unsigned ev10 = 0, all = 0, landed = 0;
 	int kmsg;
 
-	if (buf == MAP_FAILED)
-		die("mmap: %s", strerror(errno));
 	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
 	if (kmsg >= 0)
 		lseek(kmsg, 0, SEEK_END);
