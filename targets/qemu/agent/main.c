@@ -98,6 +98,14 @@ void agent_main(void)
 	if (job->ril && !ril)
 		bad_job("ril", job->ril, "asks for range TLBIs but the SMMU has no IDR3.RIL");
 
+	/*
+	 * Binding the mm to the device: CMD_CFGI_CD + CMD_SYNC, as the sim's
+	 * devices_start() sends too. It is set-up, not the workload: sent
+	 * before counting and before marker 1, like the SMMU's own init.
+	 */
+	struct cmd cfgi = cmd_cfgi_cd(d.sid);
+
+	cmdq_submit(&cfgi, 1, 1);
 	counting = 1;
 	dev_mark(&d, 1);
 	work_run(job, &d);

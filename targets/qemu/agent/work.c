@@ -330,10 +330,6 @@ void work_run(const struct qemu_job *j, const struct dev *d)
 	for (int i = 0; i < 4; i++)
 		rs[i] = splitmix64(&seed);
 
-	/* binding: the CD is live, CMD_CFGI_CD + CMD_SYNC (sim's devices_start) */
-	struct cmd cfgi = cmd_cfgi_cd(d->sid);
-
-	cmdq_submit(&cfgi, 1, 1);
 	for (pass = 0; pass < j->passes; pass++) {
 		uint32_t next_op = 0;
 
