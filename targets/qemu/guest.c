@@ -190,7 +190,8 @@ int qemu_guest_run(const struct run_req *req, const struct run_sink *sink,
 		   struct run_result *res)
 {
 	const double *p = req->params;
-	char bin[512], kernel[512], initrd[512], append[256], tracefile[] = "/tmp/svabench-qemu-guest.XXXXXX";
+	char bin[512], kernel[512], initrd[512], append[256], tracefile[512];
+	const char *tmpdir = getenv("TMPDIR");
 	const char *cpu = qemu_cpus[(int)p[QP_CPU]];
 	unsigned pages = (unsigned)p[QP_RANGE_PAGES];
 	struct console c = {.boot_s = -1, .iterations = (unsigned)p[QP_ITERATIONS], .sink = sink};
@@ -198,7 +199,7 @@ int qemu_guest_run(const struct run_req *req, const struct run_sink *sink,
 	struct qemu_launch l = {.argv = argv, .timeout_s = p[QP_TIMEOUT_S], .line = on_line, .ctx = &c};
 	struct qemu_exit x;
 	size_t a = 0;
-	int fd, rc = -1, launched;
+	int fd = -1, rc = -1, launched;
 
 	if (!qemu_guest_available(res->reason, sizeof(res->reason)))
 		return -1;
@@ -213,9 +214,11 @@ int qemu_guest_run(const struct run_req *req, const struct run_sink *sink,
 	c.map_ns = calloc(c.iterations, sizeof(double));
 	c.unmap_ns = calloc(c.iterations, sizeof(double));
 	c.marker = calloc(c.iterations, sizeof(unsigned));
+	snprintf(tracefile, sizeof(tracefile), "%s/svabench-qemu-guest.XXXXXX",
+		 tmpdir && *tmpdir ? tmpdir : "/tmp");
 	fd = mkstemp(tracefile);
 	if (!c.map_ns || !c.unmap_ns || !c.marker || fd < 0) {
-		snprintf(res->reason, sizeof(res->reason), fd < 0 ? "cannot create QEMU's trace file in /tmp"
+		snprintf(res->reason, sizeof(res->reason), fd < 0 ? "cannot create QEMU's trace file (TMPDIR)"
 								  : "out of memory");
 		goto out;
 	}

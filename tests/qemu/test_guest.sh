@@ -132,10 +132,14 @@ bad_guest() {
 	echo "$dir"
 }
 
-# no_qemu_left DIR - no process still runs with DIR in its command line.
+# qemu_of DIR - the /proc/PID/cmdline of each process running DIR's kernel
+# ("[z]": this grep's own command line does not match itself).
+qemu_of() { grep -ls -- "$1/guest/vmlinu[z]" /proc/[0-9]*/cmdline; }
+
+# no_qemu_left DIR - no process still runs DIR's kernel (given 5 s to go).
 no_qemu_left() {
 	for _ in $(seq 50); do
-		pgrep -f -- "$1/guest" >/dev/null 2>&1 || return 0
+		[ -z "$(qemu_of "$1")" ] && return 0
 		sleep 0.1
 	done
 	return 1
@@ -157,7 +161,7 @@ EOF
 		>"$tmp/$name.out" 2>"$tmp/$name.err" </dev/null || rc=$?
 	t1=$(date +%s)
 	if ! no_qemu_left "$dir"; then
-		not_ok "$name" "a QEMU process is still running: $(pgrep -af -- "$dir/guest" | head -n 1)"
+		not_ok "$name" "a QEMU process is still running: $(qemu_of "$dir" | head -n 1)"
 		return
 	fi
 	if [ $((t1 - t0)) -gt $((timeout + 20)) ]; then
