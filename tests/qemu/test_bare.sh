@@ -102,6 +102,15 @@ for s, r in runs.items():
     assert m(s, "qemu.cmd_mismatch") == 0, (s, r["examples"])
     assert m(s, "pmcg.transaction") > 0, (s, "pmcg.transaction")'
 
+run_spec traced2 "$(cat "$tmp/traced.spec")"
+check "rw-reuse traced: the same spec and seed give the same metrics, trace counts included" "$tmp/traced2.json" '
+first = {r["strategy"]: r for r in json.load(open(sys.argv[1].replace("traced2", "traced")))["runs"]}
+for s, r in runs.items():
+    assert r["status"] == "done" and first[s]["status"] == "done", (s, r.get("reason"))
+    a = {k: v for k, v in first[s]["metrics"].items() if not k.endswith("wall_ns")}
+    b = {k: v for k, v in r["metrics"].items() if not k.endswith("wall_ns")}
+    assert a == b, (s, sorted(k for k in a if a.get(k) != b.get(k)))'
+
 # ---- agents that misbehave: built here from a few instructions ----
 if ! command -v aarch64-linux-gnu-gcc >/dev/null 2>&1; then
 	skip "qemu bare: hung and crashing agents" "aarch64-linux-gnu-gcc is not installed"
@@ -152,8 +161,22 @@ if [ "$rc" -ne 1 ]; then
 else
 	ok "hung agent: svabench exits 1"
 fi
-if pgrep -f "$tmp/hang/agent.elf" >/dev/null; then
-	not_ok "hung agent: no QEMU left behind" "$(pgrep -af "$tmp/hang/agent.elf" | head -c 200)"
+# qemu_left PATH - the pids of QEMUs whose command line names PATH (from /proc: no procps needed).
+qemu_left() {
+	python3 - "$1" <<'PY'
+import os, sys
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        argv = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
+    except OSError:
+        continue
+    if argv and b"qemu-system" in os.path.basename(argv[0]) and any(sys.argv[1].encode() in a for a in argv):
+        print(pid)
+PY
+}
+left=$(qemu_left "$tmp/hang/agent.elf")
+if [ -n "$left" ]; then
+	not_ok "hung agent: no QEMU left behind" "pids $left"
 else
 	ok "hung agent: no QEMU left behind"
 fi

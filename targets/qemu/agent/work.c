@@ -14,6 +14,12 @@
  * next txn_bytes; the device reads [0, n) into its buffer and writes it back
  * to [n, 2n) of the same page; a write with no read before it writes what a
  * read of the staging page loaded. Each completed write is compared.
+ *
+ * Per page the device reads (if read_before_write) then writes; first-touch
+ * only writes, mprotect-toggle only reads (sim: write_fraction 0). The CPU
+ * operations of cpu-upgrade-churn, mprotect-toggle and munmap-large, cpu_ops
+ * per pass, are spread evenly over the pass's pages; the rng (seeded from
+ * the job) only picks their targets, so a run is deterministic.
  */
 #include "agent.h"
 
