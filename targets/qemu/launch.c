@@ -226,7 +226,8 @@ void qemu_exit_reason(const struct qemu_exit *x, const char *what, char *buf, si
 	else
 		snprintf(how, sizeof(how), "QEMU exited");
 	/* The tail's end matters most; keep what fits of it. */
-	size_t room = len > strlen(how) + strlen(what) + 16 ? len - strlen(how) - strlen(what) - 16 : 0;
+	size_t fixed = strlen(how) + strlen(what) + sizeof(": ; output tail: "); /* with the NUL */
+	size_t room = len > fixed ? len - fixed : 0;
 
 	if (tl > room)
 		tail += tl - room;

@@ -2,7 +2,8 @@
  * trace.c - QEMU's trace log (-trace EVENT -D FILE, the "log" backend) as
  * counts: commands by opcode as the SMMU consumed them, and translation
  * work in the PMCG vocabulary. The log has no timestamps unless QEMU adds
- * "pid@sec.usec:" prefixes; phases are cut at marker writes to the edu
+ * "pid@sec.usec:" prefixes. QEMU 7.2 names opcodes "SMMU_CMD_SYNC", older
+ * ones "CMD_SYNC"; both are read. Phases are cut at marker writes to the edu
  * device's liveness register, which the agents make around what they time.
  */
 #include "qemu.h"
@@ -127,6 +128,8 @@ static int line_in(struct parser *ps, char *line)
 		if (!op)
 			return 0;
 		op += 5;
+		if (!strncmp(op, "SMMU_", 5)) /* QEMU 7.2: "SMMU_CMD_SYNC" */
+			op += 5;
 		op[strcspn(op, " \t")] = '\0';
 		for (i = 0; i < sizeof(opcodes) / sizeof(opcodes[0]); i++)
 			if (!strcmp(op, opcodes[i].name))
@@ -172,7 +175,9 @@ static int line_in(struct parser *ps, char *line)
 			return 0;
 		addr = strtoull(a + 6, NULL, 0);
 		val = strtoull(v + 7, NULL, 0);
-		if (addr == QEMU_MARK_REG && (val & 0xff000000u) == 0x5b000000u && (val & 0xffffffu)) {
+		/* addr is absolute: BAR0 (1 MiB, aligned) + the register */
+		if ((addr & 0xfffffu) == QEMU_MARK_REG && (val & 0xff000000u) == 0x5b000000u &&
+		    (val & 0xffffffu)) {
 			settle_va(ps, 0);
 			return new_phase(ps, (uint32_t)(val & 0xffffffu));
 		}

@@ -157,7 +157,8 @@ const struct workload_def sim_workloads[SIM_NWORKLOADS] = {
 	{"dma-unmap",
 	 "the driver's DMA (unmanaged) domain as VFIO uses it: a CPU thread maps range_pages of IOVA and unmaps them; each unmap is invalidated by arm_smmu_tlb_inv_range_domain() (range commands with RIL, one TLBI_NH_VA per page without, no TLBI_NH_ASID fallback) + CMD_SYNC, whatever the strategy; the qemu target's guest mode records the real driver doing it",
 	 (const struct param_override[]){{"pattern", PAT_SEQUENTIAL}, {"cpu_op_rate_hz", 2000},
-					 {"range_pages", 16}, {NULL, 0}}},
+					 {"range_pages", 16}, {"iterations", 3}, {"duration_us", 1000000},
+					 {NULL, 0}}},
 };
 
 const struct strategy_def sim_strategies[SIM_NSTRATEGIES] = {

@@ -105,16 +105,16 @@ static void test_missing_binary(void)
 }
 
 static const char trace_text[] =
-	"smmuv3_cmdq_opcode <--- CMD_CFGI_STE\n"
+	"smmuv3_cmdq_opcode <--- SMMU_CMD_CFGI_STE\n"
 	"smmuv3_cmdq_opcode <--- CMD_SYNC\n"
-	"memory_region_ops_write cpu 0 mr 0xaaaa addr 0x4 value 0x5b000001 size 4 name 'edu-mmio'\n"
-	"smmuv3_cmdq_opcode <--- CMD_TLBI_NH_VA\n"
+	"memory_region_ops_write cpu 0 mr 0xaaaa addr 0x10000004 value 0x5b000001 size 4 name 'edu-mmio'\n"
+	"smmuv3_cmdq_opcode <--- SMMU_CMD_TLBI_NH_VA\n"
 	"smmuv3_s1_range_inval vmid=0 asid=1 addr=0x100000 tg=1 num_pages=0x1f ttl=0 leaf=1\n"
 	"smmuv3_cmdq_opcode <--- CMD_TLBI_NH_VA\n"
 	"smmuv3_s1_range_inval vmid=0 asid=1 addr=0x11f000 tg=1 num_pages=0x100 ttl=0 leaf=1\n"
 	"smmuv3_s1_range_inval vmid=0 asid=1 addr=0x21f000 tg=1 num_pages=0xe0 ttl=0 leaf=1\n"
 	"12@1700000000.000001:smmuv3_cmdq_opcode <--- CMD_SYNC\n"
-	"memory_region_ops_write cpu 0 mr 0xaaaa addr 0x4 value 0x5b000002 size 4 name 'edu-mmio'\n"
+	"memory_region_ops_write cpu 0 mr 0xaaaa addr 0x10000004 value 0x5b000002 size 4 name 'edu-mmio'\n"
 	"memory_region_ops_write cpu 0 mr 0xbbbb addr 0x4 value 0x5b000009 size 4 name 'pl011'\n"
 	"smmuv3_cmdq_opcode <--- CMD_TLBI_NH_VA\n"
 	"smmuv3_s1_range_inval vmid=0 asid=1 addr=0x1000 tg=0 num_pages=0x1 ttl=0 leaf=1\n"
