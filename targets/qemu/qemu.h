@@ -127,7 +127,7 @@ extern const char *const qemu_cmd_metric[QEMU_NCMDS]; /* "cmd.tlbi_nh_va", ... *
 
 struct qemu_counts {
 	uint64_t cmd[QEMU_NCMDS];
-	uint64_t translations;    /* smmuv3_translate_success + aborts + faults */
+	uint64_t translations;    /* smmuv3_translate_* lines + event records (faulted translations) */
 	uint64_t iotlb_hit, iotlb_miss;
 	uint64_t walk_levels;     /* smmu_ptw_level / page / block steps */
 	uint64_t cfg_hit, cfg_miss;

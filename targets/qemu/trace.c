@@ -154,7 +154,10 @@ static int line_in(struct parser *ps, char *line)
 		   !strcmp(ev, "smmuv3_translate_disable")) {
 		c->translations++;
 	} else if (!strcmp(ev, "smmuv3_record_event")) {
+		/* QEMU 7.2 traces no translate_* line for a translation that
+		 * faults, only its event record: each is a transaction too */
 		c->events++;
+		c->translations++;
 	} else if (!strcmp(ev, "smmu_iotlb_lookup_hit")) {
 		c->iotlb_hit++;
 	} else if (!strcmp(ev, "smmu_iotlb_lookup_miss")) {
