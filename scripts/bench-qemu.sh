@@ -51,6 +51,15 @@ for r in q:
     pair = lambda c: f"{int(m.get(c) or 0)} (sim {int(ms[c] - (ms['cmd.cfgi_cd'] if c == 'cmd.sync' else 0))})"
     print(f"{r['strategy']:<10} {w/1e9:6.2f} {int(a):8d} {w/1e6/a if a else 0:10.3f} {int(m.get('dma.livelocked') or 0):10d}  " +
           "  ".join(f"{pair(c):>16}" for c in cmds))
+# QEMU's start and stop is in every run; what one more DMA attempt costs is
+# the slope between the run with the most attempts and the one with the fewest
+lo = min(q, key=lambda r: r["metrics"].get("qemu.dma_attempts") or 0)["metrics"]
+hi = max(q, key=lambda r: r["metrics"].get("qemu.dma_attempts") or 0)["metrics"]
+da = (hi.get("qemu.dma_attempts") or 0) - (lo.get("qemu.dma_attempts") or 0)
+if da > 0:
+    slope = ((hi.get("qemu.wall_ns") or 0) - (lo.get("qemu.wall_ns") or 0)) / da / 1e6
+    print(f"wall time per extra DMA attempt (trace on): {slope:.3f} ms; run with the fewest attempts: "
+          f"{(lo.get('qemu.wall_ns') or 0)/1e9:.2f} s (mostly QEMU's start)")
 PY
 else
 	echo "bare mode unavailable: $why"
