@@ -75,6 +75,20 @@ sv() {
 
 first_err() { head -c 300 "$tmp/err" | tr '\n' ' '; }
 
+# need_qemu_mode NAME MODE - "skip - NAME" with the reason `describe qemu`
+# gives, and exit 0, when the qemu target's MODE (bare, guest) cannot run here.
+need_qemu_mode() {
+	local name=$1 mode=$2 why
+	sv describe qemu --json
+	why=$(python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1]))["detect"][sys.argv[2]]
+print("" if m["present"] else m["reason"])' "$tmp/out" "$mode" 2>/dev/null) || why="describe qemu failed: $(first_err)"
+	[ -z "$why" ] && return 0
+	skip "$name" "qemu $mode mode unavailable: $why"
+	exit 0
+}
+
 # expect NAME STATUS WANT - the last sv exited STATUS with WANT (a fixed
 # string) on stderr.
 expect() {

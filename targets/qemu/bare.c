@@ -107,18 +107,6 @@ static void job_of(const struct run_req *req, struct qemu_job *j)
 }
 
 /* A temporary file under $TMPDIR (else /tmp); 0 with its path in buf. */
-static int temp_file(char *buf, size_t len, const char *what, int *fd)
-{
-	const char *dir = getenv("TMPDIR");
-
-	if (!dir || !*dir)
-		dir = "/tmp";
-	if ((size_t)snprintf(buf, len, "%s/svabench-qemu-%s.XXXXXX", dir, what) >= len)
-		return -1;
-	*fd = mkstemp(buf);
-	return *fd < 0 ? -1 : 0;
-}
-
 static int write_all(int fd, const void *b, size_t n)
 {
 	const char *p = b;
@@ -216,8 +204,10 @@ int qemu_bare_run(const struct run_req *req, const struct run_sink *sink,
 	qemu_binary(bin, sizeof(bin));
 	qemu_asset("agent.elf", agent, sizeof(agent));
 	job_of(req, &job);
-	if (temp_file(jobfile, sizeof(jobfile), "job", &jfd) || write_all(jfd, &job, sizeof(job)) ||
-	    (trace && temp_file(tracefile, sizeof(tracefile), "trace", &tfd))) {
+	jfd = qemu_temp_file("job", jobfile, sizeof(jobfile));
+	if (trace)
+		tfd = qemu_temp_file("trace", tracefile, sizeof(tracefile));
+	if (jfd < 0 || write_all(jfd, &job, sizeof(job)) || (trace && tfd < 0)) {
 		snprintf(res->reason, sizeof(res->reason), "cannot write QEMU's job / trace file in $TMPDIR or /tmp");
 		goto out;
 	}
@@ -232,12 +222,8 @@ int qemu_bare_run(const struct run_req *req, const struct run_sink *sink,
 	};
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		argv[a++] = fixed[i];
-	if (trace) {
-		argv[a++] = "-D";
-		argv[a++] = tracefile;
-		for (size_t i = 0; qemu_trace_events[i] && a < sizeof(argv) / sizeof(argv[0]) - 1; i++)
-			argv[a++] = qemu_trace_events[i];
-	}
+	if (trace)
+		a = qemu_argv_trace(argv, a, sizeof(argv) / sizeof(argv[0]), tracefile);
 	argv[a] = NULL;
 
 	launched = qemu_launch(&l, &x);

@@ -191,7 +191,6 @@ int qemu_guest_run(const struct run_req *req, const struct run_sink *sink,
 {
 	const double *p = req->params;
 	char bin[512], kernel[512], initrd[512], append[256], tracefile[512];
-	const char *tmpdir = getenv("TMPDIR");
 	const char *cpu = qemu_cpus[(int)p[QP_CPU]];
 	unsigned pages = (unsigned)p[QP_RANGE_PAGES];
 	struct console c = {.boot_s = -1, .iterations = (unsigned)p[QP_ITERATIONS], .sink = sink};
@@ -214,9 +213,7 @@ int qemu_guest_run(const struct run_req *req, const struct run_sink *sink,
 	c.map_ns = calloc(c.iterations, sizeof(double));
 	c.unmap_ns = calloc(c.iterations, sizeof(double));
 	c.marker = calloc(c.iterations, sizeof(unsigned));
-	snprintf(tracefile, sizeof(tracefile), "%s/svabench-qemu-guest.XXXXXX",
-		 tmpdir && *tmpdir ? tmpdir : "/tmp");
-	fd = mkstemp(tracefile);
+	fd = qemu_temp_file("guest", tracefile, sizeof(tracefile));
 	if (!c.map_ns || !c.unmap_ns || !c.marker || fd < 0) {
 		snprintf(res->reason, sizeof(res->reason), fd < 0 ? "cannot create QEMU's trace file (TMPDIR)"
 								  : "out of memory");
@@ -232,12 +229,11 @@ int qemu_guest_run(const struct run_req *req, const struct run_sink *sink,
 	const char *fixed[] = {
 		bin, "-M", "virt,iommu=smmuv3", "-cpu", cpu, "-m", "1024", "-nographic",
 		"-no-reboot", "-nic", "none", "-kernel", kernel, "-initrd", initrd,
-		"-append", append, "-device", "edu", "-D", tracefile,
+		"-append", append, "-device", "edu",
 	};
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		argv[a++] = fixed[i];
-	for (size_t i = 0; qemu_trace_events[i] && a < sizeof(argv) / sizeof(argv[0]) - 1; i++)
-		argv[a++] = qemu_trace_events[i];
+	a = qemu_argv_trace(argv, a, sizeof(argv) / sizeof(argv[0]), tracefile);
 	argv[a] = NULL;
 
 	c.t0 = mono_s();

@@ -238,6 +238,29 @@ void qemu_exit_reason(const struct qemu_exit *x, const char *what, char *buf, si
 			*c = c[1] ? '|' : '\0';
 }
 
+int qemu_temp_file(const char *what, char *buf, size_t len)
+{
+	const char *dir = getenv("TMPDIR");
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	if ((size_t)snprintf(buf, len, "%s/svabench-qemu-%s.XXXXXX", dir, what) >= len)
+		return -1;
+	return mkostemp(buf, O_CLOEXEC);
+}
+
+size_t qemu_argv_trace(const char **argv, size_t a, size_t max, const char *tracefile)
+{
+	if (a + 3 > max)
+		return a;
+	argv[a++] = "-D";
+	argv[a++] = tracefile;
+	for (size_t i = 0; qemu_trace_events[i] && a < max - 1; i++)
+		argv[a++] = qemu_trace_events[i];
+	argv[a] = NULL;
+	return a;
+}
+
 const char *qemu_binary(char *buf, size_t len)
 {
 	const char *env = getenv("SVABENCH_QEMU");

@@ -97,6 +97,15 @@ int qemu_launch(const struct qemu_launch *l, struct qemu_exit *x);
 /* Formats a failed launch as a run's reason: how it ended, then the output tail. */
 void qemu_exit_reason(const struct qemu_exit *x, const char *what, char *buf, size_t len);
 
+/*
+ * Creates $TMPDIR/svabench-qemu-WHAT.XXXXXX (/tmp without TMPDIR) for a job
+ * or trace file: the open fd and the name in buf, or -1.
+ */
+int qemu_temp_file(const char *what, char *buf, size_t len);
+
+/* Appends "-D tracefile" and qemu_trace_events to argv[a..max-1), NULL-terminated; the new a. */
+size_t qemu_argv_trace(const char **argv, size_t a, size_t max, const char *tracefile);
+
 /* The qemu-system-aarch64 to use ($SVABENCH_QEMU or the PATH); NULL if none. */
 const char *qemu_binary(char *buf, size_t len);
 

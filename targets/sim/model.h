@@ -9,6 +9,7 @@
 #ifndef SVABENCH_SIM_MODEL_H
 #define SVABENCH_SIM_MODEL_H
 
+#include "../sva_pte.h" /* PTE_PRESENT, PTE_WRITE, ... */
 #include "sim.h"
 #include "../../core/metrics.h"
 
@@ -131,16 +132,6 @@ void hist_add(struct hist *h, uint64_t v);
 uint64_t hist_quantile(const struct hist *h, double q);
 
 /* ---- the mm ---- */
-
-enum {
-	PTE_PRESENT = 1 << 0,
-	PTE_WRITE = 1 << 1,   /* software-writable (arm64: PTE_WRITE == DBM) */
-	PTE_RDONLY = 1 << 2,  /* hardware read-only */
-	PTE_DIRTY = 1 << 3,
-	PTE_MAYWRITE = 1 << 4, /* the VMA allows writes */
-	PTE_ZERO = 1 << 5,    /* maps the shared zero page */
-	PTE_FILE = 1 << 6,    /* file-shared, write-notify */
-};
 
 struct pte {
 	uint64_t pending_until; /* a downgrade's invalidation completes then */

@@ -14,13 +14,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 need_built "qemu bare" "$SVABENCH"
-sv describe qemu --json
-if ! python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["detect"]["bare"]["present"] else 1)' "$tmp/out" 2>/dev/null; then
-	why=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["detect"]["bare"]["reason"])' "$tmp/out" 2>/dev/null ||
-		first_err)
-	skip "qemu bare" "bare mode unavailable: $why"
-	exit 0
-fi
+need_qemu_mode "qemu bare" bare
 
 # run_spec NAME JSON - runs the spec offline; the result document in $tmp/NAME.json.
 run_spec() {

@@ -10,13 +10,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 need_built "sim vs qemu" "$SVABENCH"
-sv describe qemu --json
-if ! python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["detect"]["bare"]["present"] else 1)' "$tmp/out" 2>/dev/null; then
-	why=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["detect"]["bare"]["reason"])' "$tmp/out" 2>/dev/null ||
-		first_err)
-	skip "sim vs qemu: rw-reuse verdicts and commands" "qemu bare mode unavailable: $why"
-	exit 0
-fi
+need_qemu_mode "sim vs qemu: rw-reuse verdicts and commands" bare
 
 common='"workload": "rw-reuse", "seed": 7,
  "strategies": ["none", "pri-inv", "pri-inv-sync", "notifier", "notifier-seed"]'

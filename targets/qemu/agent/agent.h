@@ -15,6 +15,7 @@
 #ifndef AGENT_H
 #define AGENT_H
 
+#include "../../sva_pte.h" /* PTE_PRESENT, PTE_WRITE, ... */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -148,16 +149,6 @@ extern struct counters ctr;
 extern int counting; /* 1 once the workload starts: init commands are not counted */
 
 /* --- mm.c --- */
-enum {
-	PTE_PRESENT = 1 << 0,
-	PTE_WRITE = 1 << 1,  /* software-writable (arm64: PTE_WRITE == DBM) */
-	PTE_RDONLY = 1 << 2, /* hardware read-only */
-	PTE_DIRTY = 1 << 3,
-	PTE_MAYWRITE = 1 << 4, /* the VMA allows writes */
-	PTE_ZERO = 1 << 5,     /* maps the shared zero page */
-	PTE_FILE = 1 << 6,     /* file-shared, write-notify */
-};
-
 struct page {
 	uint32_t frame; /* physical frame number */
 	uint16_t gen;   /* bumped on every PTE change: livelock detection */
