@@ -810,6 +810,7 @@ char *report_text(const json_t *doc, const json_t *cmp, int width)
 {
 	const json_t *exp = json_object_get(doc, "experiment"), *runs = json_object_get(doc, "runs");
 	const char *target = jstr(exp, "target");
+	const struct target *t;
 	struct out o = {.width = width >= WIDTH_MIN && width <= WIDTH_MAX ? width : 80};
 	char *text;
 
@@ -820,10 +821,8 @@ char *report_text(const json_t *doc, const json_t *cmp, int width)
 	problems(&o, exp, runs);
 	warnings(&o, cmp);
 	add(&o, "\n", 1);
-	if (target && !strcmp(target, "sim"))
-		wrap(&o, "", "", "sim figures are model outputs, not hardware measurements.");
-	else
-		wrap(&o, "", "", "measured on the host above.");
+	t = target ? target_find(target) : NULL;
+	wrap(&o, "", "", t && t->figures ? t->figures : "measured on the host above.");
 	if (o.oom) {
 		free(o.buf);
 		return NULL;

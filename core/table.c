@@ -461,8 +461,8 @@ void result_print_table(FILE *f, const struct results *r)
 		   "inv us = CPU time spent invalidating;\noracle = coherence violations; "
 		   "inv/X, p99/X = ratio to strategy X's mean\n");
 	fprintf(f, "preset %s.", s->preset ? s->preset->name : "(none)");
-	if (!strcmp(t->name, "sim"))
-		fprintf(f, " sim figures are model outputs, not hardware measurements.");
+	if (t->figures)
+		fprintf(f, " %s", t->figures);
 	fputc('\n', f);
 	print_failures(f, r);
 	print_examples(f, r);

@@ -5,8 +5,10 @@
 #
 # Runs each spec (default: suites/default/*.json, in name order) with
 # `build/svabench run --offline`, a heading before each, the total wall time
-# at the end. Exits 1 when any spec failed. --jobs (default: the number of
-# cores) is passed on to svabench. `make bench` times it.
+# at the end. Exits 1 when any spec failed. A spec whose target or mode
+# cannot run on this machine (qemu without QEMU or its agent) is skipped,
+# saying why. --jobs (default: the number of cores) is passed on to
+# svabench. `make bench` times it.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,13 +41,20 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
 start=$(now)
 failed=()
+skipped=0
+err=$(mktemp -t svabench-suite.XXXXXX)
+trap 'rm -f "$err"' EXIT
 for spec in "${specs[@]}"; do
 	title=$(sed -n 's/.*"name"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$spec" | head -n 1)
 	echo "== ${spec##*/}${title:+: $title}"
 	t0=$(now)
 	rc=0
-	"$svabench" run --offline "$spec" --jobs "$jobs" </dev/null || rc=$?
-	if [ "$rc" -ne 0 ]; then
+	"$svabench" run --offline "$spec" --jobs "$jobs" </dev/null 2>"$err" || rc=$?
+	cat "$err" >&2
+	if [ "$rc" -eq 2 ] && grep -q 'available here' "$err"; then
+		skipped=$((skipped + 1))
+		echo "== ${spec##*/}: skipped, cannot run on this machine"
+	elif [ "$rc" -ne 0 ]; then
 		failed+=("${spec##*/} (exit $rc)")
 		echo "== ${spec##*/}: FAILED (exit $rc) after $(secs "$t0" "$(now)") s"
 	else
@@ -54,7 +63,7 @@ for spec in "${specs[@]}"; do
 	echo
 done
 
-echo "${#specs[@]} specs, ${#failed[@]} failed, wall time $(secs "$start" "$(now)") s (--jobs $jobs)"
+echo "${#specs[@]} specs, ${#failed[@]} failed, $skipped skipped, wall time $(secs "$start" "$(now)") s (--jobs $jobs)"
 if [ ${#failed[@]} -gt 0 ]; then
 	printf 'failed: %s\n' "${failed[@]}" >&2
 	exit 1

@@ -101,6 +101,8 @@ struct run_result {
 struct target {
 	const char *name;
 	const char *description;
+	/* What its figures are, one sentence for tables and reports. */
+	const char *figures;
 	const char *const *capabilities; /* NULL-terminated */
 	const struct param_def *params;
 	size_t nparams;

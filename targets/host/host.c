@@ -105,6 +105,7 @@ static json_t *host_detect_here(void)
 const struct target host_target = {
 	.name = "host",
 	.description = "the machine svabench runs on: page-fault, mprotect, munmap and madvise paths of the real kernel timed per operation with perf counters, unbound and bound to an SVA device where one exists",
+	.figures = "measured on the host above.",
 	.capabilities = host_caps,
 	.params = host_params,
 	.nparams = HOST_NPARAMS,

@@ -72,6 +72,7 @@ static int sim_check_cell(const double *p, char *field, size_t flen,
 const struct target sim_target = {
 	.name = "sim",
 	.description = "embedded SMMUv3/SVA discrete-event simulator (model.md): deterministic, relative answers, not hardware measurements",
+	.figures = "sim figures are model outputs, not hardware measurements.",
 	.capabilities = sim_caps,
 	.params = sim_params,
 	.nparams = SIM_NPARAMS,
