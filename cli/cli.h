@@ -54,6 +54,52 @@ int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 
 /*
+ * ---- args.c: a command's arguments ----
+ *
+ * Most commands take --server/--var (client_option), --help, options of
+ * their own and one positional argument: an experiment ID, a SPEC, a FILE.
+ */
+
+/* What an option parser says of argv[*i]. */
+#define CLI_OPT_OTHER 0   /* not its option */
+#define CLI_OPT_TAKEN 1   /* consumed, with its value (*i advanced past it) */
+#define CLI_OPT_USAGE -1  /* bad usage, after a message: the usage follows */
+#define CLI_OPT_BAD -2    /* a bad value, after a message: exit without the usage */
+
+/* Where an experiment ID comes from, for "missing ID (...)". */
+#define CLI_ID_HINT "as submit printed it, or from svabench list"
+
+struct client_opts;
+
+struct cli_cmd {
+	const char *name;   /* "show": the messages start with it */
+	const char *usage;  /* on stdout for --help, on stderr after bad usage */
+	const char *arg;    /* the positional argument: "ID", "SPEC", "FILE" */
+	const char *hint;   /* what it is, for "missing ID (<hint>)" */
+	int dashdash;       /* 1: "--" ends the options */
+	/* The command's own options, or NULL: one of CLI_OPT_*. */
+	int (*option)(void *ctx, int argc, char **argv, int *i);
+	void *ctx;
+};
+
+/*
+ * Parses argv (from the command's name on) into o and *arg, the one
+ * positional argument, which must be there. CLI_PARSED to go on; else the
+ * exit status, after --help's usage or a message (and the usage on stderr
+ * when it is bad usage).
+ */
+#define CLI_PARSED -1
+int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct client_opts *o,
+	      const char **arg);
+
+/*
+ * Matches argv[*i] against the option name, as "NAME VALUE" (advancing *i)
+ * or "NAME=VALUE": 1 with *value set, 0 when it is something else, -1 when
+ * the value is missing (no message: the caller says what it needs).
+ */
+int cli_option_value(const char *name, int argc, char **argv, int *i, const char **value);
+
+/*
  * ---- client.c: talking to svabenchd over HTTP (libcurl) ----
  *
  * Every daemon command takes --server URL (else SVABENCH_URL, else
@@ -114,6 +160,13 @@ void client_response_free(struct client_response *r);
 int client_fail(const struct client *c, const struct client_response *r);
 
 /*
+ * A request whose answer must be 2xx: EXIT_OK with *r (free it with
+ * client_response_free), or the exit status after a message.
+ */
+int client_call(struct client *c, const char *method, const char *path, const char *body,
+		size_t len, struct client_response *r);
+
+/*
  * A request whose answer must be a 2xx JSON object: EXIT_OK with *out set
  * (the caller owns it), or the exit status after a message.
  */
@@ -134,6 +187,20 @@ int client_create(struct client *c, const char *path, const char *body, size_t l
  * "out of memory" message.
  */
 char *client_experiment_path(const char *id, const char *suffix);
+
+/*
+ * For a command taking one experiment ID: cli_parse, then client_open. The
+ * client with *id set, or NULL with *rc the exit status.
+ */
+struct client *client_open_id(const struct cli_cmd *cmd, int argc, char **argv,
+			      const char **id, int *rc);
+
+/*
+ * Appends "?name=<value escaped>" ("&..." after the first) to the malloc'd
+ * *path; nothing when value is NULL. 0, or -1 with *path freed and NULL
+ * (after an "out of memory" message unless *path was NULL already).
+ */
+int client_add_query(char **path, const char *name, const char *value);
 
 /* s percent-encoded for a URL path or query (malloc'd), NULL on OOM. */
 char *client_escape(const char *s);
@@ -157,6 +224,9 @@ int client_wait(struct client *c, const char *id, double timeout_s);
 
 /* Parses a --timeout value in seconds (> 0); -1 after a message. */
 int cli_parse_seconds(const char *opt, const char *arg, double *out);
+
+/* "--timeout S" or "--timeout=S" into *timeout_s: one of CLI_OPT_*. */
+int cli_timeout_option(int argc, char **argv, int *i, double *timeout_s);
 
 /* Prints "svabench: <message>" and a newline on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -32,34 +32,18 @@ struct sink {
 	int too_big;
 };
 
-static int option_value(const char *name, int argc, char **argv, int *i, const char **out)
-{
-	const char *a = argv[*i];
-	size_t n = strlen(name);
-
-	if (strncmp(a, name, n))
-		return 0;
-	if (a[n] == '=') {
-		*out = a + n + 1;
-		return 1;
-	}
-	if (a[n])
-		return 0;
-	if (*i + 1 >= argc) {
-		cli_error("%s needs a value", name);
-		return -1;
-	}
-	*out = argv[++*i];
-	return 1;
-}
-
 int client_option(struct client_opts *o, int argc, char **argv, int *i)
 {
-	int rc = option_value("--server", argc, argv, i, &o->server);
+	int rc = cli_option_value("--server", argc, argv, i, &o->server);
+	const char *name = "--server";
 
-	if (rc)
-		return rc;
-	return option_value("--var", argc, argv, i, &o->var);
+	if (!rc) {
+		rc = cli_option_value("--var", argc, argv, i, &o->var);
+		name = "--var";
+	}
+	if (rc < 0)
+		cli_error("%s needs a value", name);
+	return rc;
 }
 
 struct client *client_open(const struct client_opts *o)
@@ -377,6 +361,21 @@ int client_fail(const struct client *c, const struct client_response *r)
 	return rc;
 }
 
+int client_call(struct client *c, const char *method, const char *path, const char *body,
+		size_t len, struct client_response *r)
+{
+	int rc;
+
+	if (client_request(c, method, path, body, len, r))
+		return EXIT_RUN_FAILED;
+	if (r->status < 200 || r->status > 299) {
+		rc = client_fail(c, r);
+		client_response_free(r);
+		return rc;
+	}
+	return EXIT_OK;
+}
+
 int client_call_json(struct client *c, const char *method, const char *path,
 		     const char *body, size_t len, json_t **out)
 {
@@ -386,13 +385,9 @@ int client_call_json(struct client *c, const char *method, const char *path,
 	int rc;
 
 	*out = NULL;
-	if (client_request(c, method, path, body, len, &r))
-		return EXIT_RUN_FAILED;
-	if (r.status < 200 || r.status > 299) {
-		rc = client_fail(c, &r);
-		client_response_free(&r);
+	rc = client_call(c, method, path, body, len, &r);
+	if (rc)
 		return rc;
-	}
 	doc = json_loadb(r.body, r.len, 0, &jerr);
 	client_response_free(&r);
 	if (!json_is_object(doc)) {
@@ -411,15 +406,10 @@ int client_create(struct client *c, const char *path, const char *body, size_t l
 	struct client_response r;
 	const char *got = NULL, *slash;
 	json_t *doc;
-	int rc = EXIT_OK;
+	int rc = client_call(c, "POST", path, body, len, &r);
 
-	if (client_request(c, "POST", path, body, len, &r))
-		return EXIT_RUN_FAILED;
-	if (r.status < 200 || r.status > 299) {
-		rc = client_fail(c, &r);
-		client_response_free(&r);
+	if (rc)
 		return rc;
-	}
 	doc = json_loadb(r.body, r.len, 0, NULL);
 	got = json_string_value(json_object_get(doc, "id"));
 	if (!got)
@@ -450,6 +440,45 @@ char *client_experiment_path(const char *id, const char *suffix)
 	if (!path)
 		cli_error("out of memory");
 	return path;
+}
+
+struct client *client_open_id(const struct cli_cmd *cmd, int argc, char **argv,
+			      const char **id, int *rc)
+{
+	struct client_opts o = {0};
+	struct client *c;
+
+	*rc = cli_parse(cmd, argc, argv, &o, id);
+	if (*rc != CLI_PARSED)
+		return NULL;
+	c = client_open(&o);
+	*rc = c ? EXIT_OK : EXIT_USAGE;
+	return c;
+}
+
+int client_add_query(char **path, const char *name, const char *value)
+{
+	char *esc, *p;
+	size_t n;
+
+	if (!*path)
+		return -1;
+	if (!value)
+		return 0;
+	esc = client_escape(value);
+	n = esc ? strlen(*path) + strlen(name) + strlen(esc) + 3 : 0;
+	p = esc ? realloc(*path, n) : NULL;
+	if (!p) {
+		cli_error("out of memory");
+		free(esc);
+		free(*path);
+		*path = NULL;
+		return -1;
+	}
+	snprintf(p + strlen(p), n - strlen(p), "%c%s=%s", strchr(p, '?') ? '&' : '?', name, esc);
+	free(esc);
+	*path = p;
+	return 0;
 }
 
 char *client_escape(const char *s)

@@ -305,105 +305,66 @@ static void print_comparison(const json_t *doc)
 		print_crossover(crossover);
 }
 
-/* Appends "&name=escaped(value)" (or "?..." first) to path; -1 on OOM. */
-static int add_param(char **path, const char *name, const char *value)
-{
-	char *esc = client_escape(value), *p;
-	size_t n;
+static const char *const param_names[] = {"baseline", "noise", "alpha", "metrics"};
+#define NPARAMS (sizeof(param_names) / sizeof(param_names[0]))
 
-	if (!esc)
-		return -1;
-	n = strlen(*path) + strlen(name) + strlen(esc) + 3;
-	p = realloc(*path, n);
-	if (!p) {
-		free(esc);
-		return -1;
+struct compare_args {
+	const char *values[NPARAMS]; /* the query's, in param_names' order */
+	int as_json;
+};
+
+/* --baseline, --noise, --alpha, --metrics (each "--x V" or "--x=V"), --json */
+static int compare_option(void *ctx, int argc, char **argv, int *i)
+{
+	struct compare_args *ca = ctx;
+	const char *a = argv[*i];
+
+	if (!strcmp(a, "--json")) {
+		ca->as_json = 1;
+		return CLI_OPT_TAKEN;
 	}
-	snprintf(p + strlen(p), n - strlen(p), "%c%s=%s", strchr(p, '?') ? '&' : '?', name, esc);
-	free(esc);
-	*path = p;
-	return 0;
+	for (size_t k = 0; k < NPARAMS; k++) {
+		size_t n = strlen(param_names[k]);
+
+		if (strncmp(a, "--", 2) || strncmp(a + 2, param_names[k], n) ||
+		    (a[2 + n] != '\0' && a[2 + n] != '='))
+			continue;
+		if (a[2 + n] == '=') {
+			ca->values[k] = a + 3 + n;
+		} else if (*i + 1 < argc) {
+			ca->values[k] = argv[++*i];
+		} else {
+			cli_error("compare: %s needs a value", a);
+			return CLI_OPT_USAGE;
+		}
+		return CLI_OPT_TAKEN;
+	}
+	return CLI_OPT_OTHER;
 }
 
 int cmd_compare(int argc, char **argv)
 {
-	static const char *const names[] = {"baseline", "noise", "alpha", "metrics"};
-	const char *values[4] = {NULL, NULL, NULL, NULL};
-	struct client_opts o = {0};
-	const char *id = NULL;
-	int as_json = 0, rc;
+	struct compare_args ca = {0};
+	const struct cli_cmd cmd = {.name = "compare", .usage = usage, .arg = "ID",
+				    .hint = CLI_ID_HINT, .option = compare_option, .ctx = &ca};
+	const char *id;
 	struct client *c;
 	char *path;
 	json_t *doc;
+	int rc;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int opt = -1;
-
-		rc = client_option(&o, argc, argv, &i);
-		if (rc < 0)
-			goto usage;
-		if (rc)
-			continue;
-		for (int k = 0; k < 4; k++) {
-			size_t n = strlen(names[k]);
-
-			if (!strncmp(a, "--", 2) && !strncmp(a + 2, names[k], n) &&
-			    (a[2 + n] == '\0' || a[2 + n] == '='))
-				opt = k;
-		}
-		if (opt >= 0) {
-			const char *eq = strchr(a, '=');
-
-			if (eq) {
-				values[opt] = eq + 1;
-			} else if (i + 1 < argc) {
-				values[opt] = argv[++i];
-			} else {
-				cli_error("compare: %s needs a value", a);
-				goto usage;
-			}
-		} else if (!strcmp(a, "--json")) {
-			as_json = 1;
-		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			fputs(usage, stdout);
-			return EXIT_OK;
-		} else if (a[0] == '-' && a[1]) {
-			cli_error("compare: unknown option '%s'", a);
-			goto usage;
-		} else if (id) {
-			cli_error("compare: one ID at most, got '%s' and '%s'", id, a);
-			goto usage;
-		} else {
-			id = a;
-		}
-	}
-	if (!id) {
-		cli_error("compare: missing ID (as submit printed it, or from svabench list)");
-		goto usage;
-	}
+	c = client_open_id(&cmd, argc, argv, &id, &rc);
+	if (!c)
+		return rc;
 	path = client_experiment_path(id, "/comparison");
-	for (int k = 0; path && k < 4; k++) {
-		if (values[k] && add_param(&path, names[k], values[k])) {
-			free(path);
-			path = NULL;
-		}
-	}
-	if (!path) {
-		cli_error("out of memory");
-		return EXIT_RUN_FAILED;
-	}
-	c = client_open(&o);
-	if (!c) {
-		free(path);
-		return EXIT_USAGE;
-	}
-	rc = client_call_json(c, "GET", path, NULL, 0, &doc);
+	for (size_t k = 0; k < NPARAMS; k++)
+		client_add_query(&path, param_names[k], ca.values[k]);
+	rc = path ? client_call_json(c, "GET", path, NULL, 0, &doc) : EXIT_RUN_FAILED;
 	client_close(c);
 	free(path);
 	if (rc)
 		return rc;
-	if (as_json) {
+	if (ca.as_json) {
 		if (json_print(stdout, doc))
 			rc = EXIT_RUN_FAILED;
 	} else {
@@ -415,7 +376,4 @@ int cmd_compare(int argc, char **argv)
 		cli_error("cannot write the output");
 	json_decref(doc);
 	return rc;
-usage:
-	fputs(usage, stderr);
-	return EXIT_USAGE;
 }

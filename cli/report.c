@@ -16,84 +16,41 @@ static const char usage[] =
 	"  --baseline  the strategy the others are compared with (default: pri-inv when\n"
 	"              run, else the first correct one)\n";
 
+/* --baseline S */
+static int report_option(void *baseline, int argc, char **argv, int *i)
+{
+	int rc = cli_option_value("--baseline", argc, argv, i, baseline);
+
+	if (rc < 0)
+		cli_error("report: --baseline needs a strategy");
+	return rc;
+}
+
 int cmd_report(int argc, char **argv)
 {
-	struct client_opts o = {0};
-	const char *id = NULL, *baseline = NULL;
+	const char *id, *baseline = NULL;
+	const struct cli_cmd cmd = {.name = "report", .usage = usage, .arg = "ID",
+				    .hint = CLI_ID_HINT, .option = report_option,
+				    .ctx = &baseline};
 	struct client_response r;
 	struct client *c;
-	char *eid = NULL, *ebase = NULL, *path = NULL;
+	char *path;
 	int rc;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		rc = client_option(&o, argc, argv, &i);
-		if (rc < 0)
-			goto usage;
-		if (rc)
-			continue;
-		if (!strcmp(a, "--baseline") || !strncmp(a, "--baseline=", 11)) {
-			if (a[10] == '=') {
-				baseline = a + 11;
-			} else if (i + 1 < argc) {
-				baseline = argv[++i];
-			} else {
-				cli_error("report: --baseline needs a strategy");
-				goto usage;
-			}
-		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			fputs(usage, stdout);
-			return EXIT_OK;
-		} else if (a[0] == '-' && a[1]) {
-			cli_error("report: unknown option '%s'", a);
-			goto usage;
-		} else if (id) {
-			cli_error("report: one ID at most, got '%s' and '%s'", id, a);
-			goto usage;
-		} else {
-			id = a;
-		}
-	}
-	if (!id) {
-		cli_error("report: missing ID (as submit printed it, or from svabench list)");
-		goto usage;
-	}
-	c = client_open(&o);
+	c = client_open_id(&cmd, argc, argv, &id, &rc);
 	if (!c)
-		return EXIT_USAGE;
-	eid = client_escape(id);
-	ebase = baseline ? client_escape(baseline) : NULL;
-	path = eid && (!baseline || ebase) ? malloc(strlen(eid) + (ebase ? strlen(ebase) : 0) + 64)
-					  : NULL;
-	if (!path) {
-		cli_error("out of memory");
-		rc = EXIT_RUN_FAILED;
-		goto out;
-	}
-	sprintf(path, "/api/v1/experiments/%s/report%s%s", eid, ebase ? "?baseline=" : "",
-		ebase ? ebase : "");
-	if (client_request(c, "GET", path, NULL, 0, &r)) {
-		rc = EXIT_RUN_FAILED;
-		goto out;
-	}
-	if (r.status < 200 || r.status > 299) {
-		rc = client_fail(c, &r);
-	} else {
-		rc = EXIT_OK;
+		return rc;
+	path = client_experiment_path(id, "/report");
+	client_add_query(&path, "baseline", baseline);
+	rc = path ? client_call(c, "GET", path, NULL, 0, &r) : EXIT_RUN_FAILED;
+	if (rc == EXIT_OK) {
 		if (fwrite(r.body, 1, r.len, stdout) != r.len || fflush(stdout)) {
 			cli_error("cannot write the report");
 			rc = EXIT_RUN_FAILED;
 		}
+		client_response_free(&r);
 	}
-	client_response_free(&r);
-out:
 	free(path);
-	free(eid);
-	free(ebase);
 	client_close(c);
 	return rc;
-usage:
-	fputs(usage, stderr);
-	return EXIT_USAGE;
 }

@@ -12,20 +12,6 @@
 static const char usage[] =
 	"usage: svabench show ID [--json] [--server URL] [--var DIR]\n";
 
-/* GETs the result document of experiment id: EXIT_OK with *doc, or the
- * exit status after a message. */
-static int get_document(struct client *c, const char *id, json_t **doc)
-{
-	char *path = client_experiment_path(id, "");
-	int rc;
-
-	if (!path)
-		return EXIT_RUN_FAILED;
-	rc = client_call_json(c, "GET", path, NULL, 0, doc);
-	free(path);
-	return rc;
-}
-
 static int print_table(const json_t *doc, const char *id)
 {
 	const json_t *exp = json_object_get(doc, "experiment");
@@ -51,50 +37,35 @@ static int print_table(const json_t *doc, const char *id)
 	return EXIT_OK;
 }
 
+/* --json */
+static int show_option(void *as_json, int argc, char **argv, int *i)
+{
+	if (strcmp(argv[*i], "--json"))
+		return CLI_OPT_OTHER;
+	*(int *)as_json = 1;
+	return CLI_OPT_TAKEN;
+}
+
 int cmd_show(int argc, char **argv)
 {
-	struct client_opts o = {0};
-	const char *id = NULL;
 	int as_json = 0, rc;
+	const struct cli_cmd cmd = {.name = "show", .usage = usage, .arg = "ID", .hint = CLI_ID_HINT,
+				    .option = show_option, .ctx = &as_json};
+	const char *id;
 	struct client *c;
 	json_t *doc;
+	char *path;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		rc = client_option(&o, argc, argv, &i);
-		if (rc < 0)
-			goto usage;
-		if (rc)
-			continue;
-		if (!strcmp(a, "--json")) {
-			as_json = 1;
-		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			fputs(usage, stdout);
-			return EXIT_OK;
-		} else if (a[0] == '-' && a[1]) {
-			cli_error("show: unknown option '%s'", a);
-			goto usage;
-		} else if (id) {
-			cli_error("show: one ID at most, got '%s' and '%s'", id, a);
-			goto usage;
-		} else {
-			id = a;
-		}
-	}
-	if (!id) {
-		cli_error("show: missing ID (as submit printed it, or from svabench list)");
-		goto usage;
-	}
-	c = client_open(&o);
+	c = client_open_id(&cmd, argc, argv, &id, &rc);
 	if (!c)
-		return EXIT_USAGE;
-	rc = get_document(c, id, &doc);
+		return rc;
+	path = client_experiment_path(id, "");
+	rc = path ? client_call_json(c, "GET", path, NULL, 0, &doc) : EXIT_RUN_FAILED;
+	free(path);
 	client_close(c);
 	if (rc)
 		return rc;
 	if (as_json) {
-		rc = EXIT_OK;
 		if (json_print(stdout, doc)) {
 			cli_error("cannot write the output");
 			rc = EXIT_RUN_FAILED;
@@ -104,7 +75,4 @@ int cmd_show(int argc, char **argv)
 	}
 	json_decref(doc);
 	return rc;
-usage:
-	fputs(usage, stderr);
-	return EXIT_USAGE;
 }

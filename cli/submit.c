@@ -12,62 +12,44 @@
 static const char usage[] =
 	"usage: svabench submit SPEC|- [--wait [--timeout S]] [--server URL] [--var DIR]\n";
 
+struct submit_opts {
+	int wait;
+	double timeout_s;
+};
+
+/* --wait, --timeout S */
+static int submit_option(void *ctx, int argc, char **argv, int *i)
+{
+	struct submit_opts *so = ctx;
+
+	if (!strcmp(argv[*i], "--wait")) {
+		so->wait = 1;
+		return CLI_OPT_TAKEN;
+	}
+	return cli_timeout_option(argc, argv, i, &so->timeout_s);
+}
+
 int cmd_submit(int argc, char **argv)
 {
+	struct submit_opts so = {0};
+	const struct cli_cmd cmd = {.name = "submit", .usage = usage, .arg = "SPEC",
+				    .hint = "a JSON file, or - for standard input",
+				    .dashdash = 1, .option = submit_option, .ctx = &so};
 	struct client_opts o = {0};
-	const char *path = NULL;
-	int wait = 0, options = 1, rc;
-	double timeout_s = 0;
+	const char *path;
 	struct client *c;
 	char id[256];
 	size_t len;
 	char *spec;
+	int rc;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (options && !strcmp(a, "--")) {
-			options = 0;
-			continue;
-		}
-		if (options) {
-			rc = client_option(&o, argc, argv, &i);
-			if (rc < 0)
-				goto usage;
-			if (rc)
-				continue;
-		}
-		if (options && (!strcmp(a, "--help") || !strcmp(a, "-h"))) {
-			fputs(usage, stdout);
-			return EXIT_OK;
-		} else if (options && !strcmp(a, "--wait")) {
-			wait = 1;
-		} else if (options && (!strcmp(a, "--timeout") || !strncmp(a, "--timeout=", 10))) {
-			const char *v = a[9] == '=' ? a + 10 : i + 1 < argc ? argv[++i] : NULL;
-
-			if (!v) {
-				cli_error("--timeout needs a number of seconds");
-				goto usage;
-			}
-			if (cli_parse_seconds("--timeout", v, &timeout_s))
-				return EXIT_USAGE;
-		} else if (options && a[0] == '-' && a[1]) {
-			cli_error("submit: unknown option '%s'", a);
-			goto usage;
-		} else if (path) {
-			cli_error("submit: one SPEC at most, got '%s' and '%s'", path, a);
-			goto usage;
-		} else {
-			path = a;
-		}
-	}
-	if (!path) {
-		cli_error("submit: missing SPEC (a JSON file, or - for standard input)");
-		goto usage;
-	}
-	if (timeout_s > 0 && !wait) {
+	rc = cli_parse(&cmd, argc, argv, &o, &path);
+	if (rc != CLI_PARSED)
+		return rc;
+	if (so.timeout_s > 0 && !so.wait) {
 		cli_error("submit: --timeout goes with --wait");
-		goto usage;
+		fputs(usage, stderr);
+		return EXIT_USAGE;
 	}
 	spec = client_read_input(path, "spec", SPEC_MAX_BYTES, &len);
 	if (!spec)
@@ -84,13 +66,10 @@ int cmd_submit(int argc, char **argv)
 		if (fflush(stdout)) {
 			cli_error("cannot write the id");
 			rc = EXIT_RUN_FAILED;
-		} else if (wait) {
-			rc = client_wait(c, id, timeout_s);
+		} else if (so.wait) {
+			rc = client_wait(c, id, so.timeout_s);
 		}
 	}
 	client_close(c);
 	return rc;
-usage:
-	fputs(usage, stderr);
-	return EXIT_USAGE;
 }

@@ -62,62 +62,34 @@ static int write_document(const char *path, const char *body, size_t len)
 	return EXIT_OK;
 }
 
+/* -o FILE, --output FILE, --output=FILE */
+static int export_option(void *out, int argc, char **argv, int *i)
+{
+	const char *name = strcmp(argv[*i], "-o") ? "--output" : "-o";
+	int rc = cli_option_value(name, argc, argv, i, out);
+
+	if (rc < 0)
+		cli_error("%s needs a FILE", name);
+	return rc;
+}
+
 int cmd_export(int argc, char **argv)
 {
-	struct client_opts o = {0};
-	const char *id = NULL, *out = NULL;
+	const char *id, *out = NULL;
+	const struct cli_cmd cmd = {.name = "export", .usage = export_usage, .arg = "ID",
+				    .hint = CLI_ID_HINT, .option = export_option, .ctx = &out};
 	struct client_response r;
 	struct client *c;
 	char *path;
 	json_t *doc;
 	int rc;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		rc = client_option(&o, argc, argv, &i);
-		if (rc < 0)
-			goto usage;
-		if (rc)
-			continue;
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			fputs(export_usage, stdout);
-			return EXIT_OK;
-		} else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-			if (i + 1 == argc) {
-				cli_error("%s needs a FILE", a);
-				goto usage;
-			}
-			out = argv[++i];
-		} else if (!strncmp(a, "--output=", 9)) {
-			out = a + 9;
-		} else if (a[0] == '-' && a[1]) {
-			cli_error("export: unknown option '%s'", a);
-			goto usage;
-		} else if (id) {
-			cli_error("export: one ID at most, got '%s' and '%s'", id, a);
-			goto usage;
-		} else {
-			id = a;
-		}
-	}
-	if (!id) {
-		cli_error("export: missing ID (as submit printed it, or from svabench list)");
-		goto usage;
-	}
-	c = client_open(&o);
+	c = client_open_id(&cmd, argc, argv, &id, &rc);
 	if (!c)
-		return EXIT_USAGE;
+		return rc;
 	path = client_experiment_path(id, "");
-	if (!path) {
-		client_close(c);
-		return EXIT_RUN_FAILED;
-	}
-	if (client_request(c, "GET", path, NULL, 0, &r)) {
-		rc = EXIT_RUN_FAILED;
-	} else if (r.status < 200 || r.status > 299) {
-		rc = client_fail(c, &r);
-	} else {
+	rc = path ? client_call(c, "GET", path, NULL, 0, &r) : EXIT_RUN_FAILED;
+	if (rc == EXIT_OK) {
 		/* Written as it came, but only when it is a document. */
 		doc = json_loadb(r.body, r.len, 0, NULL);
 		if (!json_is_object(json_object_get(doc, "experiment"))) {
@@ -128,59 +100,31 @@ int cmd_export(int argc, char **argv)
 			rc = write_document(out, r.body, r.len);
 		}
 		json_decref(doc);
+		client_response_free(&r);
 	}
-	client_response_free(&r);
 	free(path);
 	client_close(c);
 	return rc;
-usage:
-	fputs(export_usage, stderr);
-	return EXIT_USAGE;
 }
 
 int cmd_import(int argc, char **argv)
 {
+	static const struct cli_cmd cmd = {
+		.name = "import", .usage = import_usage, .arg = "FILE",
+		.hint = "a result document, or - for standard input", .dashdash = 1};
 	struct client_opts o = {0};
-	const char *file = NULL;
-	int options = 1, rc;
+	const char *file;
 	json_error_t jerr;
 	struct client *c;
 	char id[256];
 	json_t *doc;
 	size_t len;
 	char *body;
+	int rc;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (options && !strcmp(a, "--")) {
-			options = 0;
-			continue;
-		}
-		if (options) {
-			rc = client_option(&o, argc, argv, &i);
-			if (rc < 0)
-				goto usage;
-			if (rc)
-				continue;
-		}
-		if (options && (!strcmp(a, "--help") || !strcmp(a, "-h"))) {
-			fputs(import_usage, stdout);
-			return EXIT_OK;
-		} else if (options && a[0] == '-' && a[1]) {
-			cli_error("import: unknown option '%s'", a);
-			goto usage;
-		} else if (file) {
-			cli_error("import: one FILE at most, got '%s' and '%s'", file, a);
-			goto usage;
-		} else {
-			file = a;
-		}
-	}
-	if (!file) {
-		cli_error("import: missing FILE (a result document, or - for standard input)");
-		goto usage;
-	}
+	rc = cli_parse(&cmd, argc, argv, &o, &file);
+	if (rc != CLI_PARSED)
+		return rc;
 	body = client_read_input(file, "document", CLIENT_BODY_MAX, &len);
 	if (!body)
 		return EXIT_USAGE;
@@ -217,7 +161,4 @@ int cmd_import(int argc, char **argv)
 	}
 	client_close(c);
 	return rc;
-usage:
-	fputs(import_usage, stderr);
-	return EXIT_USAGE;
 }

@@ -176,58 +176,37 @@ int client_wait(struct client *c, const char *id, double timeout_s)
 	return rc;
 }
 
+int cli_timeout_option(int argc, char **argv, int *i, double *timeout_s)
+{
+	const char *v;
+	int rc = cli_option_value("--timeout", argc, argv, i, &v);
+
+	if (rc < 0)
+		cli_error("--timeout needs a number of seconds");
+	if (rc <= 0)
+		return rc;
+	return cli_parse_seconds("--timeout", v, timeout_s) ? CLI_OPT_BAD : CLI_OPT_TAKEN;
+}
+
+static int wait_option(void *timeout_s, int argc, char **argv, int *i)
+{
+	return cli_timeout_option(argc, argv, i, timeout_s);
+}
+
 int cmd_wait(int argc, char **argv)
 {
-	struct client_opts o = {0};
-	const char *id = NULL;
 	double timeout_s = 0;
+	const struct cli_cmd cmd = {.name = "wait", .usage = usage, .arg = "ID",
+				    .hint = CLI_ID_HINT, .option = wait_option,
+				    .ctx = &timeout_s};
+	const char *id;
 	struct client *c;
 	int rc;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = NULL;
-
-		rc = client_option(&o, argc, argv, &i);
-		if (rc < 0)
-			goto usage;
-		if (rc)
-			continue;
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			fputs(usage, stdout);
-			return EXIT_OK;
-		} else if (!strcmp(a, "--timeout") || !strncmp(a, "--timeout=", 10)) {
-			if (a[9] == '=') {
-				v = a + 10;
-			} else if (i + 1 < argc) {
-				v = argv[++i];
-			} else {
-				cli_error("--timeout needs a number of seconds");
-				goto usage;
-			}
-			if (cli_parse_seconds("--timeout", v, &timeout_s))
-				return EXIT_USAGE;
-		} else if (a[0] == '-' && a[1]) {
-			cli_error("wait: unknown option '%s'", a);
-			goto usage;
-		} else if (id) {
-			cli_error("wait: one ID at most, got '%s' and '%s'", id, a);
-			goto usage;
-		} else {
-			id = a;
-		}
-	}
-	if (!id) {
-		cli_error("wait: missing ID (as submit printed it, or from svabench list)");
-		goto usage;
-	}
-	c = client_open(&o);
+	c = client_open_id(&cmd, argc, argv, &id, &rc);
 	if (!c)
-		return EXIT_USAGE;
+		return rc;
 	rc = client_wait(c, id, timeout_s);
 	client_close(c);
 	return rc;
-usage:
-	fputs(usage, stderr);
-	return EXIT_USAGE;
 }
