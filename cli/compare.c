@@ -26,36 +26,6 @@ static const char usage[] =
 	"              invalidation time, commands, faults, livelocks, violations);\n"
 	"              the first one is the crossover map's\n";
 
-/* Short numbers: 0.25, 12.5, 812, 12345, 123k, 1.23M, 4.5G (as `run` prints). */
-static void fmt_number(char *b, size_t n, double v)
-{
-	double a = fabs(v);
-	const char *suffix = "";
-
-	if (a >= 1e9) {
-		v /= 1e9;
-		suffix = "G";
-	} else if (a >= 1e6) {
-		v /= 1e6;
-		suffix = "M";
-	} else if (a >= 1e5) {
-		v /= 1e3;
-		suffix = "k";
-	} else if (a >= 100 || v == floor(v)) {
-		snprintf(b, n, "%.0f", v);
-		return;
-	}
-	a = fabs(v);
-	if (a >= 100)
-		snprintf(b, n, "%.0f%s", v, suffix);
-	else if (a >= 10)
-		snprintf(b, n, "%.1f%s", v, suffix);
-	else if (a >= 0.01 || v == 0)
-		snprintf(b, n, "%.2f%s", v, suffix);
-	else
-		snprintf(b, n, "%.2g%s", v, suffix);
-}
-
 static void fmt_ratio(char *b, size_t n, double v)
 {
 	snprintf(b, n, fabs(v) >= 100 ? "%.0f" : fabs(v) >= 10 ? "%.1f" : "%.2f", v);
@@ -88,7 +58,7 @@ static void entry_text(char *b, size_t n, const json_t *e)
 		snprintf(b, n, "-");
 		return;
 	}
-	fmt_number(m, sizeof(m), json_number_value(median));
+	fmt_short(m, sizeof(m), json_number_value(median));
 	if (verdict && !strcmp(verdict, "baseline")) {
 		snprintf(b, n, "%s", m);
 		return;

@@ -264,6 +264,9 @@ void describe_target_text(FILE *f, const struct target *t);
  */
 void result_print_table(FILE *f, const struct results *r);
 
+/* Short numbers, as tables print them: 0.25, 12.5, 812, 12345, 123k, 1.23M, 4.5G. */
+void fmt_short(char *b, size_t n, double v);
+
 /*
  * ---- stats.c: the statistics the comparison rests on ----
  */

@@ -220,38 +220,13 @@ static char *fit(struct out *o)
 
 /* ---- numbers ---- */
 
-/* Short numbers: 0.25, 12.5, 812, 12345, 123k, 1.23M, 4.5G. */
+/* A short number (fmt_short), "-" when there is none. */
 static void fmt_num(char *b, size_t n, double v)
 {
-	double a = fabs(v);
-	const char *suffix = "";
-
-	if (!isfinite(v)) {
+	if (!isfinite(v))
 		snprintf(b, n, "-");
-		return;
-	}
-	if (a >= 1e9) {
-		v /= 1e9;
-		suffix = "G";
-	} else if (a >= 1e6) {
-		v /= 1e6;
-		suffix = "M";
-	} else if (a >= 1e5) {
-		v /= 1e3;
-		suffix = "k";
-	} else if (a >= 100 || v == floor(v)) {
-		snprintf(b, n, "%.0f", v);
-		return;
-	}
-	a = fabs(v);
-	if (a >= 100)
-		snprintf(b, n, "%.0f%s", v, suffix);
-	else if (a >= 10)
-		snprintf(b, n, "%.1f%s", v, suffix);
-	else if (a >= 0.01 || v == 0)
-		snprintf(b, n, "%.2f%s", v, suffix);
 	else
-		snprintf(b, n, "%.2g%s", v, suffix);
+		fmt_short(b, n, v);
 }
 
 /* A ratio: 1.04, 12.3, 250. */

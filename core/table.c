@@ -62,8 +62,7 @@ struct block {
 	size_t shown;          /* columns printed: NCOLS, or NCELLS with a ratio */
 };
 
-/* Short numbers: 0.25, 12.5, 812, 12345, 123k, 1.23M, 4.5G. */
-static void fmt(char *b, size_t n, double v)
+void fmt_short(char *b, size_t n, double v)
 {
 	double a = fabs(v);
 	const char *suffix = "";
@@ -241,9 +240,9 @@ static void block_fill(struct block *b, const struct results *r, size_t cell,
 			if (!st->n) {
 				snprintf(b->mean[k][j], CELL_MAX, "-");
 			} else {
-				fmt(b->mean[k][j], CELL_MAX, mean(st));
-				fmt(b->lo[k][j], CELL_MAX, st->min);
-				fmt(b->hi[k][j], CELL_MAX, st->max);
+				fmt_short(b->mean[k][j], CELL_MAX, mean(st));
+				fmt_short(b->lo[k][j], CELL_MAX, st->min);
+				fmt_short(b->hi[k][j], CELL_MAX, st->max);
 				/* Blank when every repetition agrees. */
 				if (!strcmp(b->lo[k][j], b->hi[k][j]))
 					b->lo[k][j][0] = b->hi[k][j][0] = '\0';
