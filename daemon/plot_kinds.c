@@ -437,16 +437,38 @@ static void value_text(const json_t *v, char *out, size_t n)
 	free(s);
 }
 
+/*
+ * An axis's tick labels: the swept values as text in a datablock (never in
+ * the script), drawn as invisible points that carry the labels.
+ */
+static void tick_labels(struct plot_frame *f, struct plot_block *b, const json_t *vals,
+			char *name, const char *using)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(vals, i, v) {
+		char t[64];
+
+		value_text(v, t, sizeof(t));
+		plot_block_num(b, (double)i);
+		plot_block_text(b, t, PLOT_TICK_MAX);
+		plot_block_row(b);
+	}
+	plot_frame_block(f, b, name);
+	plot_buf_printf(&f->cmds, ", %s using %s with points ps 0 notitle", name, using);
+}
+
 int plot_crossover(struct plot_buf *out, const json_t *cmp, const char *context, char *err,
 		   size_t elen)
 {
 	const json_t *co = json_object_get(cmp, "crossover");
 	const json_t *xs = json_object_get(co, "xs"), *ys = json_object_get(co, "ys");
-	const json_t *grid = json_object_get(co, "grid"), *ratio = json_object_get(co, "ratio"), *v;
+	const json_t *grid = json_object_get(co, "grid"), *ratio = json_object_get(co, "ratio");
 	const char *sa = json_string_value(json_object_get(co, "a"));
 	const char *sb = json_string_value(json_object_get(co, "b"));
 	const char *metric = json_string_value(json_object_get(co, "metric"));
-	size_t nx = json_array_size(xs), ny = json_array_size(ys), i;
+	size_t nx = json_array_size(xs), ny = json_array_size(ys);
 	static const char marks[3][2] = {"A", "B", "="};
 	struct plot_block xt = {0}, yt = {0}, labels = {0};
 	char name[16], legend[600], title[600];
@@ -523,27 +545,9 @@ int plot_crossover(struct plot_buf *out, const json_t *cmp, const char *context,
 		plot_frame_block(&f, &labels, name);
 		plot_buf_printf(&f.cmds, ", %s using 1:2:3 with labels font \",9\" notitle", name);
 	}
-	json_array_foreach(xs, i, v) {
-		char t[64];
-
-		value_text(v, t, sizeof(t));
-		plot_block_num(&xt, (double)i);
-		plot_block_text(&xt, t, PLOT_TICK_MAX);
-		plot_block_row(&xt);
-	}
-	plot_frame_block(&f, &xt, name);
-	plot_buf_printf(&f.cmds, ", %s using 1:(-0.5):xticlabels(2) with points ps 0 notitle", name);
-	json_array_foreach(ys, i, v) {
-		char t[64];
-
-		value_text(v, t, sizeof(t));
-		plot_block_num(&yt, (double)i);
-		plot_block_text(&yt, t, PLOT_TICK_MAX);
-		plot_block_row(&yt);
-	}
-	plot_frame_block(&f, &yt, name);
-	plot_buf_printf(&f.cmds, ", %s using (-0.5):1:yticlabels(2) with points ps 0 notitle\n",
-			name);
+	tick_labels(&f, &xt, xs, name, "1:(-0.5):xticlabels(2)");
+	tick_labels(&f, &yt, ys, name, "(-0.5):1:yticlabels(2)");
+	plot_buf_printf(&f.cmds, "\n");
 	plot_frame_axes(&f, json_string_value(json_object_get(co, "x")),
 			json_string_value(json_object_get(co, "y")), PLOT_AREA_B + 0.02,
 			PLOT_AREA_T);
