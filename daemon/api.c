@@ -332,7 +332,9 @@ static enum MHD_Result h_experiment(struct request *r)
 	return reply_json_text(r, MHD_HTTP_OK, text, len);
 }
 
-static enum MHD_Result h_runs(struct request *r)
+/* A paged list under r->ids[0] (an experiment's runs, a run's samples). */
+static enum MHD_Result h_paged(struct request *r, const char *owner,
+			       json_t *(*fetch)(struct store *, const char *, int, int64_t, int *))
 {
 	static const char *const names[] = {"limit", "cursor", NULL};
 	struct query q = {.names = names};
@@ -344,28 +346,20 @@ static enum MHD_Result h_runs(struct request *r)
 	if (read_query(r, &q, &res) ||
 	    page_args(r, q.values[0], q.values[1], LIMIT_DEFAULT_RUNS, &limit, &cursor, &res))
 		return res;
-	doc = store_list_runs(r->h->ctx.store, r->ids[0], limit, cursor, &rc);
+	doc = fetch(r->h->ctx.store, r->ids[0], limit, cursor, &rc);
 	if (!doc)
-		return store_failed(r, rc, "experiment", r->ids[0]);
+		return store_failed(r, rc, owner, r->ids[0]);
 	return reply_json(r, MHD_HTTP_OK, doc);
+}
+
+static enum MHD_Result h_runs(struct request *r)
+{
+	return h_paged(r, "experiment", store_list_runs);
 }
 
 static enum MHD_Result h_samples(struct request *r)
 {
-	static const char *const names[] = {"limit", "cursor", NULL};
-	struct query q = {.names = names};
-	enum MHD_Result res;
-	int64_t cursor;
-	json_t *doc;
-	int limit, rc = STORE_OK;
-
-	if (read_query(r, &q, &res) ||
-	    page_args(r, q.values[0], q.values[1], LIMIT_DEFAULT_RUNS, &limit, &cursor, &res))
-		return res;
-	doc = store_run_samples(r->h->ctx.store, r->ids[0], limit, cursor, &rc);
-	if (!doc)
-		return store_failed(r, rc, "run", r->ids[0]);
-	return reply_json(r, MHD_HTTP_OK, doc);
+	return h_paged(r, "run", store_run_samples);
 }
 
 static enum MHD_Result h_cancel(struct request *r)
