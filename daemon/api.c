@@ -114,8 +114,8 @@ int no_query(struct request *r, enum MHD_Result *res)
 	return read_query(r, &q, res);
 }
 
-/* A decimal integer lo..hi, the whole string. */
-static int parse_int(const char *s, long long lo, long long hi, long long *out)
+/* A decimal integer lo..hi, the whole string; 0 or -1. */
+int parse_int(const char *s, long long lo, long long hi, long long *out)
 {
 	char *end;
 	long long v;

@@ -18,22 +18,6 @@
 #define LIMIT_MAX 1000
 #define ALERTS_LIMIT_DEFAULT 50
 
-/* A decimal integer lo..hi, the whole string; 0 or -1. */
-static int parse_int(const char *s, long long lo, long long hi, long long *out)
-{
-	char *end;
-	long long v;
-
-	if (!s || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || *end || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* A finite decimal number, the whole string; 0 or -1. */
 static int parse_real(const char *s, double *out)
 {
@@ -62,21 +46,20 @@ static enum MHD_Result bad_value(struct request *r, const char *field, const cha
 enum { HQ_WORKLOAD, HQ_METRIC, HQ_STRATEGY, HQ_CELL, HQ_TARGET, HQ_LIMIT, HQ_MIN_CHANGE,
        HQ_ALPHA, HQ_WINDOW };
 
-static enum MHD_Result h_history(struct request *r)
+int history_from_query(struct request *r, json_t **doc, enum MHD_Result *res)
 {
 	static const char *const names[] = {"workload", "metric", "strategy", "cell", "target",
 					    "limit", "min_change", "alpha", "window", NULL};
 	struct query q = {.names = names};
 	struct history_query hq;
-	enum MHD_Result res;
-	char err[512], field[32];
+	char err[512] = "", field[32];
 	const char *colon;
 	long long v;
-	json_t *doc;
 	int rc = STORE_OK;
 
-	if (read_query(r, &q, &res))
-		return res;
+	*doc = NULL;
+	if (read_query(r, &q, res))
+		return -1;
 	history_query_defaults(&hq);
 	hq.workload = q.values[HQ_WORKLOAD];
 	hq.metric = q.values[HQ_METRIC];
@@ -85,30 +68,51 @@ static enum MHD_Result h_history(struct request *r)
 	if (q.values[HQ_TARGET])
 		hq.target = q.values[HQ_TARGET];
 	if (q.values[HQ_LIMIT]) {
-		if (parse_int(q.values[HQ_LIMIT], 1, LIMIT_MAX, &v))
-			return bad_value(r, "limit", "an integer 1..1000", q.values[HQ_LIMIT]);
+		if (parse_int(q.values[HQ_LIMIT], 1, LIMIT_MAX, &v)) {
+			*res = bad_value(r, "limit", "an integer 1..1000", q.values[HQ_LIMIT]);
+			return -1;
+		}
 		hq.limit = (int)v;
 	}
-	if (q.values[HQ_MIN_CHANGE] && parse_real(q.values[HQ_MIN_CHANGE], &hq.min_change))
-		return bad_value(r, "min_change", "a relative change such as 0.05",
+	if (q.values[HQ_MIN_CHANGE] && parse_real(q.values[HQ_MIN_CHANGE], &hq.min_change)) {
+		*res = bad_value(r, "min_change", "a relative change such as 0.05",
 				 q.values[HQ_MIN_CHANGE]);
-	if (q.values[HQ_ALPHA] && parse_real(q.values[HQ_ALPHA], &hq.alpha))
-		return bad_value(r, "alpha", "a significance level such as 0.01", q.values[HQ_ALPHA]);
+		return -1;
+	}
+	if (q.values[HQ_ALPHA] && parse_real(q.values[HQ_ALPHA], &hq.alpha)) {
+		*res = bad_value(r, "alpha", "a significance level such as 0.01", q.values[HQ_ALPHA]);
+		return -1;
+	}
 	if (q.values[HQ_WINDOW]) {
-		if (parse_int(q.values[HQ_WINDOW], 1, 100, &v))
-			return bad_value(r, "window", "an integer 1..100", q.values[HQ_WINDOW]);
+		if (parse_int(q.values[HQ_WINDOW], 1, 100, &v)) {
+			*res = bad_value(r, "window", "an integer 1..100", q.values[HQ_WINDOW]);
+			return -1;
+		}
 		hq.window = (int)v;
 	}
-	doc = history_json(r->h->ctx.store, &hq, &rc, err, sizeof(err));
-	if (doc)
-		return reply_json(r, MHD_HTTP_OK, doc);
-	if (!err[0])
-		return store_failed(r, rc, "history of", hq.workload ? hq.workload : "");
-	/* err reads "FIELD: message" */
+	*doc = history_json(r->h->ctx.store, &hq, &rc, err, sizeof(err));
+	if (*doc)
+		return 0;
+	if (!err[0]) {
+		*res = store_failed(r, rc, "history of", hq.workload ? hq.workload : "");
+		return -1;
+	}
+	/* history_json's ranges: err reads "FIELD: message" */
 	colon = strchr(err, ':');
 	snprintf(field, sizeof(field), "%.*s", colon ? (int)(colon - err) : 0, err);
-	return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", field[0] ? field : NULL,
+	*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", field[0] ? field : NULL,
 			   "%s", err);
+	return -1;
+}
+
+static enum MHD_Result h_history(struct request *r)
+{
+	enum MHD_Result res;
+	json_t *doc;
+
+	if (history_from_query(r, &doc, &res))
+		return res;
+	return reply_json(r, MHD_HTTP_OK, doc);
 }
 
 /* ---- GET /api/v1/alerts ---- */

@@ -652,58 +652,16 @@ static enum MHD_Result h_run_plot(struct request *r)
 
 /* ---- history ---- */
 
-enum { HQ_WORKLOAD, HQ_METRIC, HQ_STRATEGY, HQ_CELL, HQ_TARGET, HQ_LIMIT, HQ_MIN_CHANGE,
-       HQ_ALPHA, HQ_WINDOW };
-
 static enum MHD_Result h_history_plot(struct request *r)
 {
-	static const char *const names[] = {"workload", "metric", "strategy", "cell", "target",
-					    "limit", "min_change", "alpha", "window", NULL};
-	struct query q = {.names = names};
 	struct plot_buf script = {0};
-	struct history_query hq;
 	enum MHD_Result res;
-	char err[512], field[32];
-	const char *colon;
+	char err[512];
 	json_t *doc;
-	double v;
-	int rc = STORE_OK;
+	int rc;
 
-	if (read_query(r, &q, &res))
+	if (history_from_query(r, &doc, &res))
 		return res;
-	history_query_defaults(&hq);
-	hq.workload = q.values[HQ_WORKLOAD];
-	hq.metric = q.values[HQ_METRIC];
-	hq.strategy = q.values[HQ_STRATEGY];
-	hq.cell = q.values[HQ_CELL];
-	if (q.values[HQ_TARGET])
-		hq.target = q.values[HQ_TARGET];
-	if (q.values[HQ_LIMIT]) {
-		if (parse_num(q.values[HQ_LIMIT], 1, 1000, &v) || v != floor(v))
-			return bad_value(r, "limit", "an integer 1..1000", q.values[HQ_LIMIT]);
-		hq.limit = (int)v;
-	}
-	if (q.values[HQ_MIN_CHANGE] && parse_num(q.values[HQ_MIN_CHANGE], 0, 1e9, &hq.min_change))
-		return bad_value(r, "min_change", "a relative change such as 0.05",
-				 q.values[HQ_MIN_CHANGE]);
-	if (q.values[HQ_ALPHA] && parse_num(q.values[HQ_ALPHA], 0, 1, &hq.alpha))
-		return bad_value(r, "alpha", "a significance level such as 0.01", q.values[HQ_ALPHA]);
-	if (q.values[HQ_WINDOW]) {
-		if (parse_num(q.values[HQ_WINDOW], 1, 100, &v) || v != floor(v))
-			return bad_value(r, "window", "an integer 1..100", q.values[HQ_WINDOW]);
-		hq.window = (int)v;
-	}
-	err[0] = '\0';
-	doc = history_json(r->h->ctx.store, &hq, &rc, err, sizeof(err));
-	if (!doc && !err[0])
-		return store_failed(r, rc, "history of", hq.workload ? hq.workload : "");
-	if (!doc) {
-		/* err reads "FIELD: message" */
-		colon = strchr(err, ':');
-		snprintf(field, sizeof(field), "%.*s", colon ? (int)(colon - err) : 0, err);
-		return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", field[0] ? field : NULL,
-				   "%s", err);
-	}
 	rc = plot_history(&script, doc, err, sizeof(err));
 	json_decref(doc);
 	if (rc) {

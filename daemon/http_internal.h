@@ -88,6 +88,17 @@ struct query {
 
 /* Collects the query; 1 when it was refused with a 400 naming the parameter (answered in *res). */
 int read_query(struct request *r, struct query *q, enum MHD_Result *res);
+
+/* A decimal integer lo..hi, the whole string; 0, or -1 when it is not one. */
+int parse_int(const char *s, long long lo, long long hi, long long *out);
+
+/*
+ * GET /api/v1/history's query (workload, metric, strategy, cell, target,
+ * limit, min_change, alpha, window) read and answered from the store: 0
+ * with the document in *doc (the caller's), or -1 with the error reply in
+ * *res. The history endpoint and its plot share it.
+ */
+int history_from_query(struct request *r, json_t **doc, enum MHD_Result *res);
 /* Refuses any query parameter; 1 when answered. */
 int no_query(struct request *r, enum MHD_Result *res);
 /* The API's answer to a failed store call (404, 409, 503 storage_full, 500 with a log line). */
