@@ -24,13 +24,25 @@ cd "$root"
 scripts/deps.sh --bench
 status=0
 
-echo "== simulator: build/tests/sim/bench_sim"
-if [ -x build/tests/sim/bench_sim ]; then
-	build/tests/sim/bench_sim </dev/null || { echo "bench_sim failed" >&2; status=1; }
-else
-	echo "build/tests/sim/bench_sim is missing (make build/tests/sim/bench_sim; its source is tests/sim/bench_sim.c)" >&2
-	status=1
-fi
+# bench_prog TITLE PROGRAM - runs a bench program (it prints its own figures).
+bench_prog() {
+	echo "== $1: $2"
+	if [ ! -x "$2" ]; then
+		echo "$2 is missing (make $2; its source is ${2#build/}.c)" >&2
+		status=1
+	elif ! "$2" </dev/null; then
+		echo "${2##*/} failed" >&2
+		status=1
+	fi
+}
+
+# bench_script TITLE SCRIPT - runs one of scripts/bench-*.sh.
+bench_script() {
+	echo "== $1: $2"
+	"$2" </dev/null || { echo "${2##*/} failed" >&2; status=1; }
+}
+
+bench_prog "simulator" build/tests/sim/bench_sim
 echo
 
 echo "== default suite: scripts/offline-suite.sh --jobs 2"
@@ -48,28 +60,13 @@ else
 	status=1
 fi
 echo
-echo "== daemon: scripts/bench-daemon.sh"
-scripts/bench-daemon.sh </dev/null || { echo "bench-daemon.sh failed" >&2; status=1; }
+bench_script "daemon" scripts/bench-daemon.sh
 echo
-echo "== collectors: build/tests/collectors/bench_collectors"
-if [ -x build/tests/collectors/bench_collectors ]; then
-	build/tests/collectors/bench_collectors </dev/null || { echo "bench_collectors failed" >&2; status=1; }
-else
-	echo "build/tests/collectors/bench_collectors is missing (make build/tests/collectors/bench_collectors; its source is tests/collectors/bench_collectors.c)" >&2
-	status=1
-fi
+bench_prog "collectors" build/tests/collectors/bench_collectors
 echo
-echo "== plots: build/tests/daemon/bench_plot"
-if [ -x build/tests/daemon/bench_plot ]; then
-	build/tests/daemon/bench_plot </dev/null || { echo "bench_plot failed" >&2; status=1; }
-else
-	echo "build/tests/daemon/bench_plot is missing (make build/tests/daemon/bench_plot; its source is tests/daemon/bench_plot.c)" >&2
-	status=1
-fi
+bench_prog "plots" build/tests/daemon/bench_plot
 echo
-echo "== host target beside a peer: scripts/bench-host.sh"
-scripts/bench-host.sh </dev/null || { echo "bench-host.sh failed" >&2; status=1; }
+bench_script "host target beside a peer" scripts/bench-host.sh
 echo
-echo "== qemu target: scripts/bench-qemu.sh"
-scripts/bench-qemu.sh </dev/null || { echo "bench-qemu.sh failed" >&2; status=1; }
+bench_script "qemu target" scripts/bench-qemu.sh
 exit "$status"
