@@ -103,6 +103,14 @@ struct target {
 	const char *description;
 	/* What its figures are, one sentence for tables and reports. */
 	const char *figures;
+	/*
+	 * 1 when runs of this target must not share the machine with any other
+	 * run (real-kernel timings: host); the offline runner then runs them one
+	 * at a time whatever --jobs says and the daemon runs nothing beside
+	 * one. 0 when runs may overlap (sim, qemu: their figures do not depend
+	 * on the machine's load).
+	 */
+	int exclusive;
 	const char *const *capabilities; /* NULL-terminated */
 	const struct param_def *params;
 	size_t nparams;

@@ -106,6 +106,7 @@ const struct target host_target = {
 	.name = "host",
 	.description = "the machine svabench runs on: page-fault, mprotect, munmap and madvise paths of the real kernel timed per operation with perf counters, unbound and bound to an SVA device where one exists",
 	.figures = "measured on the host above.",
+	.exclusive = 1,
 	.capabilities = host_caps,
 	.params = host_params,
 	.nparams = HOST_NPARAMS,

@@ -186,6 +186,7 @@ const struct target qemu_target = {
 	.name = "qemu",
 	.description = "QEMU's emulated SMMUv3 (qemu-system-aarch64 -M virt,iommu=smmuv3 with the edu device): bare mode runs the seed's scenario with our own bare-metal agent as the host; guest mode boots Debian's arm64 kernel and records the real arm-smmu-v3 driver's commands. Verdicts, data checks and commands by opcode; never costs (QEMU's SMMU work takes no virtual time)",
 	.figures = "qemu figures are what QEMU's SMMUv3 did (verdicts, data checks, commands by opcode); QEMU's clock is never a cost.",
+	.exclusive = 0,
 	.capabilities = qemu_caps,
 	.params = qemu_params,
 	.nparams = QEMU_NPARAMS,

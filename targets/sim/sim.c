@@ -73,6 +73,7 @@ const struct target sim_target = {
 	.name = "sim",
 	.description = "embedded SMMUv3/SVA discrete-event simulator (model.md): deterministic, relative answers, not hardware measurements",
 	.figures = "sim figures are model outputs, not hardware measurements.",
+	.exclusive = 0,
 	.capabilities = sim_caps,
 	.params = sim_params,
 	.nparams = SIM_NPARAMS,

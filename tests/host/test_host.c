@@ -120,6 +120,9 @@ int main(void)
 		return test_exit();
 	test_result(t->available(why, sizeof(why)) == 1, "host is available (the CPU side runs anywhere)",
 		    "%s", why);
+	test_result(t->exclusive == 1 && target_find("sim") && target_find("sim")->exclusive == 0,
+		    "host runs are exclusive (must not share the machine), sim runs are not",
+		    "host %d sim %d", t->exclusive, target_find("sim") ? target_find("sim")->exclusive : -1);
 	target_resolve_defaults(t, -1, t->preset(0), p);
 	test_result(t->check_cell(p, field, sizeof(field), msg, sizeof(msg)) == 0,
 		    "default cell passes check_cell", "%s: %s", field, msg);
