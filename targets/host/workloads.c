@@ -3,6 +3,9 @@
  * times exactly the faulting access or the syscall with CLOCK_MONOTONIC in
  * this process, with the perf collectors enabled around that span only.
  * Per-page workloads time one page per operation; range workloads one call.
+ * Children forked for a run hold no descriptor of the parent's and are
+ * killed, never waited on through a pipe: runs on parallel threads cannot
+ * hold each other's pipes open.
  */
 #define _GNU_SOURCE /* sync_file_range */
 #include "host.h"
@@ -17,6 +20,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/vfs.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -128,46 +132,81 @@ static int reuse_after_fork(struct ctx *c)
 		}
 		if (pid == 0)
 			_exit(0);
-		waitpid(pid, NULL, 0);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
 		time_writes(c, p, n); /* write-protected by fork, now exclusive: reused in place */
 		munmap(p, n * (size_t)c->page);
 	}
 	return 0;
 }
 
+/*
+ * A child that holds the parent's pages shared until it is killed. It keeps
+ * no descriptor of the parent's (pipes of other threads' runs, perf
+ * counters): closing them is what lets those runs see end-of-file, and
+ * nothing here waits for end-of-file anyway. It says it is ready once it
+ * has done its own post-fork faults (its stack), so they never overlap the
+ * parent's timed writes. 0 with the pid, or -1 (errno set).
+ */
+static int hold_child(pid_t *out)
+{
+	int ready[2];
+	pid_t pid;
+	char b = 0;
+	ssize_t r;
+
+	if (pipe2(ready, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(ready[0]);
+		close(ready[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		int w = ready[1];
+
+		if (w != 3 && dup2(w, 3) < 0)
+			_exit(1);
+		close_range(4, ~0U, 0);
+		while (write(3, &b, 1) < 0 && errno == EINTR)
+			;
+		close(3);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	do
+		r = read(ready[0], &b, 1);
+	while (r < 0 && errno == EINTR);
+	close(ready[0]);
+	*out = pid;
+	return 0;
+}
+
+static void reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
 static int cow_copy(struct ctx *c)
 {
 	while (c->done < c->total) {
 		size_t n = batch(c);
-		char *p = map_anon(c, n), b;
-		int fd[2];
+		char *p = map_anon(c, n);
 		pid_t pid;
 
 		if (!p)
 			return fail(c, "mmap");
 		touch(c, p, n);
-		if (pipe(fd)) {
+		if (hold_child(&pid)) {
 			munmap(p, n * (size_t)c->page);
-			return fail(c, "pipe");
-		}
-		pid = fork();
-		if (pid < 0) {
-			munmap(p, n * (size_t)c->page);
-			close(fd[0]);
-			close(fd[1]);
 			return fail(c, "fork");
 		}
-		if (pid == 0) {
-			close(fd[1]);
-			/* holds the pages shared until the parent is done */
-			while (read(fd[0], &b, 1) < 0 && errno == EINTR)
-				;
-			_exit(0);
-		}
-		close(fd[0]);
-		time_writes(c, p, n);
-		close(fd[1]);
-		waitpid(pid, NULL, 0);
+		time_writes(c, p, n); /* shared with the child: each first write copies */
+		reap(pid);
 		munmap(p, n * (size_t)c->page);
 	}
 	return 0;
@@ -188,7 +227,7 @@ static int write_notify(struct ctx *c)
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/svabench-host-XXXXXX", dir);
-	fd = mkstemp(path);
+	fd = mkostemp(path, O_CLOEXEC);
 	if (fd < 0)
 		return fail(c, "write-notify: mkstemp in file_dir");
 	unlink(path);
