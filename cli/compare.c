@@ -41,8 +41,12 @@ static char mark(const char *verdict)
 		return '-';
 	if (!strcmp(verdict, "within noise"))
 		return '~';
-	if (!strcmp(verdict, "no data"))
+	if (!strcmp(verdict, "insufficient data") || !strcmp(verdict, "no data"))
 		return '?';
+	if (!strcmp(verdict, "broken"))
+		return '!';
+	if (!strcmp(verdict, "not a fix"))
+		return 'x';
 	return ' ';
 }
 
@@ -263,7 +267,8 @@ static void print_comparison(const json_t *doc)
 	if (label)
 		printf(", label %s", label);
 	printf("\nmedian over repetitions (ratio to %s [%g%% bootstrap CI]) mark: + better, - worse,\n"
-	       "~ within noise (|ratio - 1| < %g, U test p >= %g, or the CI holds 1), ? no data\n",
+	       "~ within noise (|ratio - 1| < %g, or U test p >= %g and the CI holds 1),\n"
+	       "? insufficient data, ! broken (livelocks or coherence violations), x not a fix\n",
 	       baseline, 100 * json_number_value(json_object_get(doc, "level")),
 	       json_number_value(json_object_get(doc, "noise")),
 	       json_number_value(json_object_get(doc, "alpha")));

@@ -3,11 +3,16 @@
  * Perfherder, Conbench and mmtests' compare-kernels answer "is B slower
  * than A, by how much, how sure are we": per strategy the median and
  * spread over repetitions; against the baseline the ratio of medians with
- * a bootstrap 95 % CI, a Mann-Whitney U p-value and a verdict that calls a
- * difference only when it is larger than the noise threshold AND
- * significant AND its CI excludes 1. Warnings say when the data cannot
- * support a verdict (too few repetitions, failed runs). A 2-D numeric
- * sweep also gets the crossover map: where each of two fixes is cheaper.
+ * a bootstrap 95 % CI, a Mann-Whitney U p-value and a verdict (api.md's
+ * contract, docs/verdicts.md): correctness first (`not a fix` where the
+ * target says the strategy cannot act, `broken` where it livelocked or
+ * broke coherence: no cost verdict), then `insufficient data` where the
+ * test cannot decide (too few repetitions to reach alpha, too few events,
+ * the U test and the CI disagree), then `within noise` / `better` /
+ * `worse`. Each entry carries the reason and the minimum detectable
+ * effect. Warnings say when the data cannot support a verdict (too few
+ * repetitions, failed runs, unequal work). A 2-D numeric sweep also gets
+ * the crossover map: where each of two fixes is cheaper, on any metric.
  */
 #include "core.h"
 
@@ -20,7 +25,9 @@
 #define CI_LEVEL 0.95
 #define PARTS_MAX 4
 #define METRICS_MAX 64
-#define CROSSOVER_METRIC "cpu.invalidation_ns"
+#define CROSSOVER_METRIC "cost.total_ns_per_op"   /* the headline */
+#define CROSSOVER_FALLBACK "cpu.invalidation_ns"   /* documents without cost.* */
+#define POWER_Z 0.8416212335729143                 /* z of 80 % power */
 
 /* A metric compared: a reported name, or a sum of several (derived). */
 struct metric_def {
@@ -34,7 +41,8 @@ static const struct metric_def derived[] = {
 
 /* The default set: what a maintainer weighs Fix A and Fix B by. */
 static const char *const default_metrics[] = {
-	"dma.throughput_bps", "dma.latency_ns.p99", "cpu.invalidation_ns", "cmd.tlbi_total",
+	"cost.total_ns_per_op", "cost.cpu_ns_per_op", "cost.device_ns_per_op", "cost.total_ns",
+	"cost.cpu_ns", "cost.device_ns", "dma.throughput_bps", "dma.latency_ns.p99", "cpu.invalidation_ns", "cmd.tlbi_total",
 	"cmd.atc_inv", "cmd.sync", "cmdq.sync_wait_ns", "fault.permission", "fault.spurious",
 	"dma.livelocked", "oracle.coherence_violations", NULL,
 };
@@ -66,8 +74,19 @@ struct summary {
 /* One strategy against the baseline. */
 struct versus {
 	double ratio, lo, hi, p;
+	double mde;            /* minimum detectable effect, relative; NAN: none */
+	double events;         /* the fewer side's events behind this metric; NAN: unknown */
 	int have_ci;
 	const char *verdict;
+	char reason[200];
+};
+
+/* What a strategy did to correctness in one cell, over its done runs. */
+struct health {
+	double livelocked, violations;
+	int not_a_fix;         /* some run reported fix.applicable = 0 */
+	double cpu_ops, dma_txns; /* medians per run, NAN when not reported */
+	double events[3];      /* sums over runs: cpu.ops, dma.transactions, both; NAN: unknown */
 };
 
 struct ctx {
@@ -79,6 +98,10 @@ struct ctx {
 	size_t base;           /* index into s->strategies */
 	double *vals;          /* nstrategies x repetitions, scratch */
 	size_t *nvals;         /* nstrategies */
+	struct health *health; /* nstrategies, of the cell being compared */
+	size_t nunequal;       /* cells where a correct strategy did unequal work */
+	size_t first_unequal;
+	const char *unequal_who;
 };
 
 static void msg(char *err, size_t elen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -118,6 +141,7 @@ void compare_defaults(struct compare_opts *o)
 	o->noise = 0.05;
 	o->alpha = 0.05;
 	o->iters = 2000;
+	o->min_events = COMPARE_MIN_EVENTS;
 }
 
 static long name_index(const struct results *r, const char *name)
@@ -343,139 +367,7 @@ static uint64_t ci_seed(const struct spec *s, size_t cell, const char *metric, c
 	return h;
 }
 
-/*
- * The verdict of a (values, median ma) against the baseline's (mb): a
- * difference is called only when it is beyond the noise threshold, the U
- * test is significant and the CI excludes 1 - each alone lets noise through.
- */
-static const char *verdict(const struct versus *v, double ma, double mb, int higher,
-			   const struct compare_opts *o)
-{
-	int beyond;
-
-	if (ma == mb)
-		return "within noise";
-	beyond = mb != 0 ? fabs(ma / mb - 1) >= o->noise : 1;
-	if (!beyond || !(v->p < o->alpha) || (v->have_ci && v->lo <= 1 && 1 <= v->hi))
-		return "within noise";
-	return (higher ? ma > mb : ma < mb) ? "better" : "worse";
-}
-
-static struct versus versus(const struct ctx *c, size_t cell, const struct sel *sel, size_t k,
-			    const struct summary *a, const struct summary *b)
-{
-	const struct spec *s = c->s;
-	size_t reps = (size_t)s->repetitions;
-	const double *va = c->vals + k * reps, *vb = c->vals + c->base * reps;
-	struct versus v = {.ratio = NAN, .lo = NAN, .hi = NAN, .p = NAN, .verdict = "no data"};
-	double u;
-
-	if (!a->n || !b->n)
-		return v;
-	if (b->median != 0)
-		v.ratio = a->median / b->median; /* 0/0 and x/0 stay null */
-	v.have_ci = !stats_bootstrap_ratio_ci(va, a->n, vb, b->n, CI_LEVEL, c->o->iters,
-					      ci_seed(s, cell, sel->name, strategy_name(s, k)),
-					      &v.lo, &v.hi);
-	if (!v.have_ci)
-		v.lo = v.hi = NAN;
-	if (stats_mann_whitney(va, a->n, vb, b->n, &u, &v.p))
-		v.p = NAN;
-	v.verdict = verdict(&v, a->median, b->median, sel->higher, c->o);
-	return v;
-}
-
-/* Integral numbers as JSON integers, others as reals, non-finite as null. */
-static json_t *num(double v)
-{
-	if (!isfinite(v))
-		return json_null();
-	if (v == floor(v) && fabs(v) <= 9007199254740992.0)
-		return json_integer((json_int_t)v);
-	return json_real(v);
-}
-
-static void put(json_t *o, const char *key, json_t *v, int *bad)
-{
-	if (!v || json_object_set_new(o, key, v))
-		*bad = 1;
-}
-
-static json_t *entry_json(const struct summary *m, const struct versus *v, int is_base)
-{
-	json_t *o = json_object();
-	int bad = !o;
-
-	if (bad)
-		return NULL;
-	put(o, "n", json_integer((json_int_t)m->n), &bad);
-	put(o, "median", num(m->median), &bad);
-	put(o, "p25", num(m->p25), &bad);
-	put(o, "p75", num(m->p75), &bad);
-	put(o, "min", num(m->min), &bad);
-	put(o, "max", num(m->max), &bad);
-	if (is_base) {
-		put(o, "ratio", num(m->n && m->median != 0 ? 1 : NAN), &bad);
-		put(o, "ci", json_null(), &bad);
-		put(o, "p", json_null(), &bad);
-		put(o, "verdict", json_string("baseline"), &bad);
-	} else {
-		put(o, "ratio", num(v->ratio), &bad);
-		put(o, "ci", v->have_ci ? json_pack("[oo]", num(v->lo), num(v->hi)) : json_null(), &bad);
-		put(o, "p", num(v->p), &bad);
-		put(o, "verdict", json_string(v->verdict), &bad);
-	}
-	if (bad) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
-}
-
-/* {"cell": {...}, "strategies": {S: {M: {...}}}} of one cell. */
-static json_t *cell_json(struct ctx *c, size_t cell)
-{
-	const struct spec *s = c->s;
-	json_t *o = json_object(), *strategies = json_object();
-	struct summary *sum = calloc(s->nstrategies, sizeof(*sum));
-	int bad = !o || !strategies || !sum;
-
-	for (size_t k = 0; !bad && k < s->nstrategies; k++) {
-		json_t *m = json_object();
-
-		if (!m || json_object_set_new(strategies, strategy_name(s, k), m))
-			bad = 1;
-	}
-	for (size_t j = 0; !bad && j < c->nsel; j++) {
-		const struct sel *sel = &c->sel[j];
-
-		gather(c, cell, sel);
-		for (size_t k = 0; k < s->nstrategies; k++)
-			sum[k] = summarize(c->vals + k * (size_t)s->repetitions, c->nvals[k]);
-		for (size_t k = 0; !bad && k < s->nstrategies; k++) {
-			struct versus v = {0};
-
-			if (k != c->base)
-				v = versus(c, cell, sel, k, &sum[k], &sum[c->base]);
-			put(json_object_get(strategies, strategy_name(s, k)), sel->name,
-			    entry_json(&sum[k], &v, k == c->base), &bad);
-		}
-	}
-	free(sum);
-	if (!bad) {
-		put(o, "cell", json_deep_copy(s->cells[cell]), &bad);
-		put(o, "strategies", strategies, &bad);
-		strategies = NULL;
-	}
-	json_decref(strategies);
-	if (bad) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
-}
-
-/* ---- warnings ---- */
+/* ---- correctness, events, power ---- */
 
 /* The smallest two-sided p the U test can give for samples of m and n
  * untied values: both sides apart, 2 / C(m+n, m) exactly, else by the
@@ -495,6 +387,434 @@ static double min_p(size_t m, size_t n)
 	sigma = sqrt((double)m * (double)n * (double)(m + n + 1) / 12);
 	return erfc((mu - 0.5) / sigma / sqrt(2));
 }
+
+/* z with P(Z > z) = q, 0 < q < 1, by bisection on erfc (exact enough). */
+static double z_upper(double q)
+{
+	double lo = -40, hi = 40;
+
+	for (int i = 0; i < 200; i++) {
+		double mid = (lo + hi) / 2;
+
+		if (0.5 * erfc(mid / sqrt(2)) > q)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (lo + hi) / 2;
+}
+
+/* Sample variance (n - 1); NAN below 2 values. */
+static double variance(const double *v, size_t n)
+{
+	double mean = 0, ss = 0;
+
+	if (n < 2)
+		return NAN;
+	for (size_t i = 0; i < n; i++)
+		mean += v[i];
+	mean /= (double)n;
+	for (size_t i = 0; i < n; i++)
+		ss += (v[i] - mean) * (v[i] - mean);
+	return ss / (double)(n - 1);
+}
+
+/*
+ * The minimum detectable effect of comparing a[na] with b[nb], relative to
+ * b's median: (z(1 - alpha/2) + z(0.8)) x the standard error of the
+ * difference of means (Welch), at least the noise threshold - the change
+ * this test would call at 80 % power (Georges et al.'s sizing). NAN when
+ * the U test cannot reach alpha at all with these n (no change is
+ * detectable), or without a spread or a nonzero baseline.
+ */
+static double mde(const double *a, size_t na, const double *b, size_t nb, double mb,
+		  const struct compare_opts *o)
+{
+	double va = variance(a, na), vb = variance(b, nb), se;
+
+	if (min_p(na, nb) >= o->alpha || !isfinite(va) || !isfinite(vb) || mb == 0 || !isfinite(mb))
+		return NAN;
+	se = sqrt(va / (double)na + vb / (double)nb);
+	return fmax(o->noise, (z_upper(o->alpha / 2) + POWER_Z) * se / fabs(mb));
+}
+
+/* Which work a metric's events are: 0 CPU operations, 1 DMA transactions,
+ * 2 both (docs/verdicts.md). */
+static int events_basis(const char *name)
+{
+	static const char *const cpu[] = {"cpu.", "notifier.", "cost.cpu_", NULL};
+	static const char *const dev[] = {"dma.", "fault.", "atc.", "pmcg.", "smmu.", "cost.device_",
+					  NULL};
+
+	for (int k = 0; cpu[k]; k++)
+		if (!strncmp(name, cpu[k], strlen(cpu[k])))
+			return 0;
+	for (int k = 0; dev[k]; k++)
+		if (!strncmp(name, dev[k], strlen(dev[k])))
+			return 1;
+	return 2;
+}
+
+static int all_equal(const double *v, size_t n, double x)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] != x)
+			return 0;
+	return 1;
+}
+
+/* Run i's value of one reported metric by index: 1 with *v, else 0. */
+static int value_at(const struct results *r, size_t i, long j, double *v)
+{
+	const struct run_record *rec = &r->runs[i];
+
+	if (j < 0 || (size_t)j >= rec->nvalues || rec->state[j] != 1)
+		return 0;
+	*v = rec->values[j];
+	return 1;
+}
+
+static double median_of(double *v, size_t n)
+{
+	return n ? stats_median(v, n) : NAN;
+}
+
+/* c->health[k] of every strategy in cell. */
+static void cell_health(struct ctx *c, size_t cell)
+{
+	const struct spec *s = c->s;
+	const struct results *r = c->r;
+	long il = name_index(r, "dma.livelocked"), iv = name_index(r, "oracle.coherence_violations");
+	long ia = name_index(r, "fix.applicable"), ic = name_index(r, "cpu.ops");
+	long id = name_index(r, "dma.transactions");
+	double *ops = c->vals, *txn = c->vals + s->repetitions;
+
+	for (size_t k = 0; k < s->nstrategies; k++) {
+		struct health *h = &c->health[k];
+		size_t nops = 0, ntxn = 0;
+
+		memset(h, 0, sizeof(*h));
+		for (int rep = 0; rep < s->repetitions; rep++) {
+			size_t i = run_index(s, cell, rep, k);
+			double v;
+
+			if (r->runs[i].status != RUN_DONE)
+				continue;
+			if (value_at(r, i, il, &v))
+				h->livelocked += v;
+			if (value_at(r, i, iv, &v))
+				h->violations += v;
+			if (value_at(r, i, ia, &v) && v == 0)
+				h->not_a_fix = 1;
+			if (value_at(r, i, ic, &ops[nops]))
+				nops++;
+			if (value_at(r, i, id, &txn[ntxn]))
+				ntxn++;
+		}
+		h->events[0] = h->events[1] = 0;
+		for (size_t j = 0; j < nops; j++)
+			h->events[0] += ops[j];
+		for (size_t j = 0; j < ntxn; j++)
+			h->events[1] += txn[j];
+		if (!nops)
+			h->events[0] = NAN;
+		if (!ntxn)
+			h->events[1] = NAN;
+		h->events[2] = !nops && !ntxn ? NAN : (nops ? h->events[0] : 0) + (ntxn ? h->events[1] : 0);
+		h->cpu_ops = median_of(ops, nops);
+		h->dma_txns = median_of(txn, ntxn);
+	}
+}
+
+static int is_broken(const struct health *h)
+{
+	return h->livelocked > 0 || h->violations > 0;
+}
+
+static void broken_reason(char *buf, size_t len, const struct health *h)
+{
+	snprintf(buf, len, "%.0f livelocked transaction%s and %.0f coherence violation%s in this "
+			   "cell: no cost verdict", h->livelocked, h->livelocked == 1 ? "" : "s",
+		 h->violations, h->violations == 1 ? "" : "s");
+}
+
+/*
+ * The verdict of strategy k (values a, median ma) against the baseline
+ * (b, mb), in this order: not a fix, broken, insufficient data (no values,
+ * too few events, too few repetitions for the U test to reach alpha, or the
+ * U test and the CI disagree), within noise (below the noise threshold, or
+ * neither the U test nor the CI tells the sides apart), better / worse.
+ */
+static void judge(const struct ctx *c, const struct sel *sel, size_t k, const double *va,
+		  const struct summary *a, const double *vb, const struct summary *b,
+		  struct versus *v)
+{
+	const struct compare_opts *o = c->o;
+	const struct health *ha = &c->health[k], *hb = &c->health[c->base];
+	int basis = events_basis(sel->name), beyond, sig, ci_apart;
+	double ev = fmin(ha->events[basis], hb->events[basis]), mp;
+
+	v->events = ev;
+	if (ha->not_a_fix) {
+		v->verdict = "not a fix";
+		snprintf(v->reason, sizeof(v->reason), "fix.applicable is 0: %s cannot act on this "
+			 "configuration%s", strategy_name(c->s, k), is_broken(ha) ? " (and it livelocked or broke coherence)" : "");
+		return;
+	}
+	if (is_broken(ha)) {
+		v->verdict = "broken";
+		broken_reason(v->reason, sizeof(v->reason), ha);
+		return;
+	}
+	v->verdict = "insufficient data";
+	if (!a->n || !b->n) {
+		snprintf(v->reason, sizeof(v->reason), "no value of %s from %s", sel->name,
+			 strategy_name(c->s, a->n ? c->base : k));
+		return;
+	}
+	/* Both sides the same constant: no difference, whatever n is. */
+	if (all_equal(va, a->n, a->median) && all_equal(vb, b->n, a->median)) {
+		v->verdict = "within noise";
+		snprintf(v->reason, sizeof(v->reason), "identical values on both sides");
+		return;
+	}
+	if (isfinite(ev) && ev < o->min_events) {
+		snprintf(v->reason, sizeof(v->reason), "%.0f %s in this cell's runs, fewer than %d",
+			 ev, basis == 0 ? "CPU operations" : basis == 1 ? "DMA transactions" :
+			 "operations (CPU and DMA)", o->min_events);
+		return;
+	}
+	mp = min_p(a->n, b->n);
+	if (mp >= o->alpha) {
+		snprintf(v->reason, sizeof(v->reason), "%zu and %zu values: the U test's smallest p is "
+			 "%.3g, never below alpha %g", a->n, b->n, mp, o->alpha);
+		return;
+	}
+	beyond = b->median != 0 ? fabs(a->median / b->median - 1) >= o->noise : a->median != 0;
+	sig = v->p < o->alpha;
+	ci_apart = !v->have_ci || v->lo > 1 || v->hi < 1;
+	if (!beyond) {
+		v->verdict = "within noise";
+		snprintf(v->reason, sizeof(v->reason), "the change is below the %g %% noise threshold",
+			 o->noise * 100);
+		return;
+	}
+	if (sig && ci_apart) {
+		v->verdict = (sel->higher ? a->median > b->median : a->median < b->median) ? "better" : "worse";
+		snprintf(v->reason, sizeof(v->reason), "beyond the noise threshold, p %.3g < %g%s",
+			 v->p, o->alpha, v->have_ci ? ", the CI excludes 1" : "");
+		return;
+	}
+	if (!sig && (!v->have_ci || !ci_apart)) {
+		v->verdict = "within noise";
+		snprintf(v->reason, sizeof(v->reason), "not significant: p %.3g >= %g%s", v->p, o->alpha,
+			 v->have_ci ? " and the CI holds 1" : "");
+		return;
+	}
+	snprintf(v->reason, sizeof(v->reason), "the U test (p %.3g) and the 95 %% CI of the ratio "
+		 "disagree: more repetitions decide", v->p);
+}
+
+static struct versus versus(const struct ctx *c, size_t cell, const struct sel *sel, size_t k,
+			    const struct summary *a, const struct summary *b)
+{
+	const struct spec *s = c->s;
+	size_t reps = (size_t)s->repetitions;
+	const double *va = c->vals + k * reps, *vb = c->vals + c->base * reps;
+	struct versus v = {.ratio = NAN, .lo = NAN, .hi = NAN, .p = NAN, .mde = NAN, .events = NAN};
+	double u;
+
+	if (a->n && b->n) {
+		if (b->median != 0)
+			v.ratio = a->median / b->median; /* 0/0 and x/0 stay null */
+		v.have_ci = !stats_bootstrap_ratio_ci(va, a->n, vb, b->n, CI_LEVEL, c->o->iters,
+						      ci_seed(s, cell, sel->name, strategy_name(s, k)),
+						      &v.lo, &v.hi);
+		if (!v.have_ci)
+			v.lo = v.hi = NAN;
+		if (stats_mann_whitney(va, a->n, vb, b->n, &u, &v.p))
+			v.p = NAN;
+		v.mde = mde(va, a->n, vb, b->n, b->median, c->o);
+	}
+	judge(c, sel, k, va, a, vb, b, &v);
+	return v;
+}
+
+/* Integral numbers as JSON integers, others as reals, non-finite as null. */
+static json_t *num(double v)
+{
+	if (!isfinite(v))
+		return json_null();
+	if (v == floor(v) && fabs(v) <= 9007199254740992.0)
+		return json_integer((json_int_t)v);
+	return json_real(v);
+}
+
+static void put(json_t *o, const char *key, json_t *v, int *bad)
+{
+	if (!v || json_object_set_new(o, key, v))
+		*bad = 1;
+}
+
+static json_t *entry_json(const struct summary *m, const struct versus *v, const struct health *h,
+			  int is_base)
+{
+	json_t *o = json_object();
+	int bad = !o;
+
+	if (bad)
+		return NULL;
+	put(o, "n", json_integer((json_int_t)m->n), &bad);
+	put(o, "median", num(m->median), &bad);
+	put(o, "p25", num(m->p25), &bad);
+	put(o, "p75", num(m->p75), &bad);
+	put(o, "min", num(m->min), &bad);
+	put(o, "max", num(m->max), &bad);
+	if (is_base) {
+		char why[200] = "";
+
+		put(o, "ratio", num(m->n && m->median != 0 ? 1 : NAN), &bad);
+		put(o, "ci", json_null(), &bad);
+		put(o, "p", json_null(), &bad);
+		put(o, "mde", json_null(), &bad);
+		/* correctness first, the baseline too */
+		if (h->not_a_fix)
+			snprintf(why, sizeof(why), "fix.applicable is 0: the baseline cannot act on this "
+				 "configuration");
+		else if (is_broken(h))
+			broken_reason(why, sizeof(why), h);
+		put(o, "verdict", json_string(h->not_a_fix ? "not a fix" : is_broken(h) ? "broken" :
+					      "baseline"), &bad);
+		put(o, "baseline", json_true(), &bad);
+		put(o, "reason", why[0] ? json_string(why) : json_null(), &bad);
+	} else {
+		put(o, "ratio", num(v->ratio), &bad);
+		put(o, "ci", v->have_ci ? json_pack("[oo]", num(v->lo), num(v->hi)) : json_null(), &bad);
+		put(o, "p", num(v->p), &bad);
+		put(o, "mde", num(v->mde), &bad);
+		put(o, "verdict", json_string(v->verdict), &bad);
+		put(o, "reason", json_string(v->reason), &bad);
+		put(o, "events", num(v->events), &bad);
+	}
+	if (is_broken(h) || h->not_a_fix) {
+		put(o, "livelocked", num(h->livelocked), &bad);
+		put(o, "violations", num(h->violations), &bad);
+	}
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* {S: {"verdict": "broken"|"not a fix"|"correct", "livelocked", "violations",
+ *  "cpu_ops", "dma_transactions", "events"}} of one cell. */
+static json_t *correctness_json(const struct ctx *c, int *bad)
+{
+	const struct spec *s = c->s;
+	json_t *o = json_object();
+
+	for (size_t k = 0; o && k < s->nstrategies; k++) {
+		const struct health *h = &c->health[k];
+
+		put(o, strategy_name(s, k),
+		    json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "verdict",
+			      h->not_a_fix ? "not a fix" : is_broken(h) ? "broken" : "correct",
+			      "livelocked", num(h->livelocked), "violations", num(h->violations),
+			      "cpu_ops", num(h->cpu_ops), "dma_transactions", num(h->dma_txns),
+			      "events", num(h->events[2])), bad);
+	}
+	if (!o)
+		*bad = 1;
+	return o;
+}
+
+/* Strategies that did other work than the baseline in this cell (median
+ * cpu.ops or dma.transactions apart by more than the noise threshold);
+ * broken ones are left out: they do less by being broken. */
+static json_t *unequal_json(struct ctx *c, size_t cell, int *bad)
+{
+	const struct spec *s = c->s;
+	const struct health *hb = &c->health[c->base];
+	json_t *a = json_array();
+
+	if (!a) {
+		*bad = 1;
+		return NULL;
+	}
+	if (is_broken(hb) || hb->not_a_fix)
+		return a;
+	for (size_t k = 0; k < s->nstrategies; k++) {
+		const struct health *h = &c->health[k];
+		int differs = 0;
+
+		if (k == c->base || is_broken(h) || h->not_a_fix)
+			continue;
+		if (isfinite(h->cpu_ops) && isfinite(hb->cpu_ops) && hb->cpu_ops > 0)
+			differs |= fabs(h->cpu_ops / hb->cpu_ops - 1) > c->o->noise;
+		if (isfinite(h->dma_txns) && isfinite(hb->dma_txns) && hb->dma_txns > 0)
+			differs |= fabs(h->dma_txns / hb->dma_txns - 1) > c->o->noise;
+		if (!differs)
+			continue;
+		if (json_array_append_new(a, json_string(strategy_name(s, k))))
+			*bad = 1;
+		if (!c->nunequal++ || !c->unequal_who) {
+			c->first_unequal = cell;
+			c->unequal_who = strategy_name(s, k);
+		}
+	}
+	return a;
+}
+
+/* {"cell": {...}, "correctness": {...}, "unequal_work": [S...],
+ *  "strategies": {S: {M: {...}}}} of one cell. */
+static json_t *cell_json(struct ctx *c, size_t cell)
+{
+	const struct spec *s = c->s;
+	json_t *o = json_object(), *strategies = json_object();
+	struct summary *sum = calloc(s->nstrategies, sizeof(*sum));
+	int bad = !o || !strategies || !sum;
+
+	if (!bad)
+		cell_health(c, cell);
+	for (size_t k = 0; !bad && k < s->nstrategies; k++) {
+		json_t *m = json_object();
+
+		if (!m || json_object_set_new(strategies, strategy_name(s, k), m))
+			bad = 1;
+	}
+	for (size_t j = 0; !bad && j < c->nsel; j++) {
+		const struct sel *sel = &c->sel[j];
+
+		gather(c, cell, sel);
+		for (size_t k = 0; k < s->nstrategies; k++)
+			sum[k] = summarize(c->vals + k * (size_t)s->repetitions, c->nvals[k]);
+		for (size_t k = 0; !bad && k < s->nstrategies; k++) {
+			struct versus v = {0};
+
+			if (k != c->base)
+				v = versus(c, cell, sel, k, &sum[k], &sum[c->base]);
+			put(json_object_get(strategies, strategy_name(s, k)), sel->name,
+			    entry_json(&sum[k], &v, &c->health[k], k == c->base), &bad);
+		}
+	}
+	free(sum);
+	if (!bad) {
+		put(o, "cell", json_deep_copy(s->cells[cell]), &bad);
+		put(o, "correctness", correctness_json(c, &bad), &bad);
+		put(o, "unequal_work", unequal_json(c, cell, &bad), &bad);
+		put(o, "strategies", strategies, &bad);
+		strategies = NULL;
+	}
+	json_decref(strategies);
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* ---- warnings ---- */
 
 static void warn(json_t *warnings, int *bad, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -529,7 +849,8 @@ static void add_warnings(const struct ctx *c, json_t *warnings, int *bad)
 			need++;
 		warn(warnings, bad, "only %zu repetition%s per strategy: the U test cannot reach "
 				    "p < %g below %zu (the smallest p with %zu is %.3g), so no difference "
-				    "is called better or worse; use repetitions >= %zu",
+				    "is called better or worse (every verdict reads insufficient data); use "
+				    "repetitions >= %zu",
 		     reps, reps == 1 ? "" : "s", c->o->alpha, need, reps, min_p(reps, reps), need);
 	}
 	if (r->nfailed) {
@@ -583,11 +904,52 @@ static size_t value_pos(const double *v, size_t n, double x)
 	return 0;
 }
 
+/* The winner of b against a in a cell: a strategy's name, or NULL with
+ * *why the verdict that decided no winner. Correctness first. */
+static const char *winner(const struct ctx *c, size_t a, size_t b, const struct versus *vs,
+			  const char **why)
+{
+	const struct health *ha = &c->health[a], *hb = &c->health[b];
+	int bad_a = is_broken(ha) || ha->not_a_fix, bad_b = is_broken(hb) || hb->not_a_fix;
+
+	*why = vs->verdict;
+	if (bad_a && !bad_b)
+		return strategy_name(c->s, b);
+	if (bad_b && !bad_a)
+		return strategy_name(c->s, a);
+	if (bad_a) {
+		*why = "broken";
+		return NULL;
+	}
+	if (!strcmp(vs->verdict, "better"))
+		return strategy_name(c->s, b);
+	if (!strcmp(vs->verdict, "worse"))
+		return strategy_name(c->s, a);
+	return NULL;
+}
+
+/* The crossover's metric: asked for, else the first metric asked for, else
+ * the headline cost (cpu.invalidation_ns in documents from before it). */
+static const char *crossover_metric(const struct ctx *c)
+{
+	if (c->o->crossover_metric)
+		return c->o->crossover_metric;
+	if (c->o->metrics && c->o->nmetrics)
+		return c->o->metrics[0];
+	return name_index(c->r, CROSSOVER_METRIC) >= 0 || !c->r->ndone ? CROSSOVER_METRIC
+									: CROSSOVER_FALLBACK;
+}
+
 /*
- * The crossover of a sweep over exactly two numeric params: per point,
- * "A" when the baseline is cheaper (better by the metric's direction), "B"
- * when the other strategy is, "=" within noise, null without data. JSON
- * null when the spec is not such a sweep or has no second correct strategy.
+ * The crossover of a sweep over exactly two numeric params: per point the
+ * verdict of b (the first other correct strategy) against a (the
+ * baseline, "verdict"), the winner by name ("winner": a's or b's name,
+ * null when neither: within noise, insufficient data, both broken), the
+ * ratio b / a,
+ * and the old letters ("grid": "A" a cheaper, "B" b cheaper, "=" within
+ * noise, null otherwise). A broken or not-a-fix side loses to a correct
+ * one whatever it costs. JSON null when the spec is not such a sweep or has
+ * no second correct strategy.
  */
 static json_t *crossover_json(struct ctx *c, int *bad)
 {
@@ -596,20 +958,18 @@ static json_t *crossover_json(struct ctx *c, int *bad)
 	int axis[2], naxes = 0;
 	size_t other = s->nstrategies, nx, ny, reps = (size_t)s->repetitions;
 	double *xs = NULL, *ys = NULL;
-	const struct sel *sel = NULL;
+	struct sel sel;
 	const char *key, *metric;
 	json_t *o = NULL, *grid = NULL, *ratio = NULL, *jx = NULL, *jy = NULL, *v;
+	json_t *win = NULL, *verd = NULL;
 
 	if (s->nstrategies < 2 || !s->ncells)
 		return json_null();
-	metric = c->o->metrics && c->o->nmetrics ? c->o->metrics[0] : CROSSOVER_METRIC;
-	for (size_t j = 0; j < c->nsel; j++)
-		if (!strcmp(c->sel[j].name, metric))
-			sel = &c->sel[j];
+	metric = crossover_metric(c);
 	for (size_t k = 0; k < s->nstrategies && other == s->nstrategies; k++)
 		if (k != c->base && !in_list(incorrect, strategy_name(s, k)))
 			other = k;
-	if (!sel || other == s->nstrategies)
+	if (sel_init(c->r, metric, &sel) || other == s->nstrategies)
 		return json_null();
 	/* The swept params with more than one value: exactly two, both numeric. */
 	xs = calloc(s->ncells, sizeof(*xs));
@@ -638,57 +998,67 @@ static json_t *crossover_json(struct ctx *c, int *bad)
 	o = json_object();
 	grid = json_array();
 	ratio = json_array();
+	win = json_array();
+	verd = json_array();
 	jx = json_array();
 	jy = json_array();
-	if (!o || !grid || !ratio || !jx || !jy)
+	if (!o || !grid || !ratio || !jx || !jy || !win || !verd)
 		goto oom;
 	for (size_t i = 0; i < nx; i++)
 		if (json_array_append_new(jx, param_value_json(&t->params[axis[0]], xs[i])))
 			goto oom;
 	for (size_t i = 0; i < ny; i++) {
-		json_t *grow = json_array(), *rrow = json_array();
+		json_t *rows[4] = {json_array(), json_array(), json_array(), json_array()};
+		json_t *into[4] = {grid, ratio, win, verd};
 
-		if (json_array_append_new(jy, param_value_json(&t->params[axis[1]], ys[i])) ||
-		    json_array_append_new(grid, grow) || json_array_append_new(ratio, rrow))
+		if (json_array_append_new(jy, param_value_json(&t->params[axis[1]], ys[i])))
 			goto oom;
-		for (size_t j = 0; j < nx; j++)
-			if (json_array_append_new(grow, json_null()) ||
-			    json_array_append_new(rrow, json_null()))
+		for (int r = 0; r < 4; r++)
+			if (json_array_append_new(into[r], rows[r]))
 				goto oom;
+		for (size_t j = 0; j < nx; j++)
+			for (int r = 0; r < 4; r++)
+				if (json_array_append_new(rows[r], json_null()))
+					goto oom;
 	}
 	for (size_t cell = 0; cell < s->ncells; cell++) {
 		const double *p = s->cell_params + cell * t->nparams;
 		size_t ix = value_pos(xs, nx, p[axis[0]]), iy = value_pos(ys, ny, p[axis[1]]);
-		json_t *grow = json_array_get(grid, iy), *rrow = json_array_get(ratio, iy);
+		json_t *grow = json_array_get(grid, iy);
 		struct summary a, b;
 		struct versus vs;
-		const char *mark = NULL;
+		const char *mark = NULL, *who, *why;
 
-		if (!json_is_null(json_array_get(grow, ix)))
+		if (!json_is_null(json_array_get(json_array_get(verd, iy), ix)))
 			continue; /* a point listed twice in the sweep: the first counts */
-		gather(c, cell, sel);
+		cell_health(c, cell);
+		gather(c, cell, &sel);
 		a = summarize(c->vals + other * reps, c->nvals[other]);
 		b = summarize(c->vals + c->base * reps, c->nvals[c->base]);
-		vs = versus(c, cell, sel, other, &a, &b);
-		if (!strcmp(vs.verdict, "better"))
-			mark = "B";
-		else if (!strcmp(vs.verdict, "worse"))
-			mark = "A";
-		else if (!strcmp(vs.verdict, "within noise"))
+		vs = versus(c, cell, &sel, other, &a, &b);
+		who = winner(c, c->base, other, &vs, &why);
+		if (who)
+			mark = who == strategy_name(s, other) ? "B" : "A";
+		else if (!strcmp(why, "within noise"))
 			mark = "=";
 		if (json_array_set_new(grow, ix, mark ? json_string(mark) : json_null()) ||
-		    json_array_set_new(rrow, ix, num(vs.ratio)))
+		    json_array_set_new(json_array_get(ratio, iy), ix, num(vs.ratio)) ||
+		    json_array_set_new(json_array_get(win, iy), ix, who ? json_string(who) : json_null()) ||
+		    json_array_set_new(json_array_get(verd, iy), ix, json_string(vs.verdict)))
 			goto oom;
 	}
 	put(o, "x", json_string(t->params[axis[0]].name), bad);
 	put(o, "y", json_string(t->params[axis[1]].name), bad);
-	put(o, "metric", json_string(sel->name), bad);
-	put(o, "better", json_string(sel->higher ? "higher" : "lower"), bad);
+	put(o, "metric", json_string(sel.name), bad);
+	put(o, "better", json_string(sel.higher ? "higher" : "lower"), bad);
 	put(o, "a", json_string(strategy_name(s, c->base)), bad);
 	put(o, "b", json_string(strategy_name(s, other)), bad);
+	put(o, "strategies", json_pack("[ss]", strategy_name(s, c->base), strategy_name(s, other)), bad);
 	put(o, "xs", jx, bad);
 	put(o, "ys", jy, bad);
 	put(o, "grid", grid, bad);
+	put(o, "winner", win, bad);
+	put(o, "verdict", verd, bad);
 	put(o, "ratio", ratio, bad);
 	free(xs);
 	free(ys);
@@ -700,6 +1070,8 @@ oom:
 	json_decref(o);
 	json_decref(grid);
 	json_decref(ratio);
+	json_decref(win);
+	json_decref(verd);
 	json_decref(jx);
 	json_decref(jy);
 	return NULL;
@@ -745,20 +1117,36 @@ json_t *compare_json(const struct results *r, const char *id, const struct compa
 	if (bad)
 		goto oom;
 	if (!(o->noise >= 0 && o->noise <= 1) || !(o->alpha > 0 && o->alpha <= 0.5) ||
-	    o->iters < 1 || o->iters > 1000000) {
-		msg(err, elen, "noise must be 0..1, alpha above 0 up to 0.5 and iters 1..1000000");
+	    o->iters < 1 || o->iters > 1000000 || o->min_events < 0) {
+		msg(err, elen, "noise must be 0..1, alpha above 0 up to 0.5, iters 1..1000000 and "
+			       "min_events >= 0");
 		goto fail;
 	}
 	if (select_baseline(&c, warnings, err, elen) || select_metrics(&c, err, elen))
 		goto fail;
-	c.vals = calloc(s->nstrategies * (size_t)s->repetitions, sizeof(*c.vals));
+	if (o->crossover_metric && r->ndone) {
+		struct sel probe;
+
+		if (sel_init(r, o->crossover_metric, &probe)) {
+			msg(err, elen, "unknown metric '%.60s' for the crossover: no run reported it",
+			    o->crossover_metric);
+			goto fail;
+		}
+	}
+	/* two strategies' worth at least: cell_health's scratch */
+	c.vals = calloc((s->nstrategies + 2) * (size_t)s->repetitions, sizeof(*c.vals));
 	c.nvals = calloc(s->nstrategies, sizeof(*c.nvals));
-	if (!c.vals || !c.nvals)
+	c.health = calloc(s->nstrategies, sizeof(*c.health));
+	if (!c.vals || !c.nvals || !c.health)
 		goto oom;
 	add_warnings(&c, warnings, &bad);
 	for (size_t cell = 0; !bad && cell < s->ncells; cell++)
 		if (json_array_append_new(cells, cell_json(&c, cell)))
 			bad = 1;
+	if (c.nunequal)
+		warn(warnings, &bad, "unequal work in %zu cell%s (first: cell %zu, %s): compare "
+				     "per operation (*_per_op)", c.nunequal, c.nunequal == 1 ? "" : "s",
+		     c.first_unequal + 1, c.unequal_who);
 	doc = json_object();
 	if (bad || !doc)
 		goto oom;
@@ -772,6 +1160,7 @@ json_t *compare_json(const struct results *r, const char *id, const struct compa
 	put(doc, "alpha", json_real(o->alpha), &bad);
 	put(doc, "level", json_real(CI_LEVEL), &bad);
 	put(doc, "iters", json_integer(o->iters), &bad);
+	put(doc, "min_events", json_integer(o->min_events), &bad);
 	put(doc, "strategies", strategies_json(s), &bad);
 	put(doc, "warnings", warnings, &bad);
 	warnings = NULL;
@@ -784,6 +1173,7 @@ json_t *compare_json(const struct results *r, const char *id, const struct compa
 	free(c.sel);
 	free(c.vals);
 	free(c.nvals);
+	free(c.health);
 	return doc;
 oom:
 	msg(err, elen, "out of memory");
@@ -794,5 +1184,6 @@ fail:
 	free(c.sel);
 	free(c.vals);
 	free(c.nvals);
+	free(c.health);
 	return NULL;
 }

@@ -296,6 +296,8 @@ int stats_bootstrap_ratio_ci(const double *a, size_t na, const double *b, size_t
  * ---- compare.c: strategies against a baseline, per cell and metric ----
  */
 
+#define COMPARE_MIN_EVENTS 20 /* fewer events behind a metric in a cell: insufficient data */
+
 struct compare_opts {
 	const char *baseline;   /* strategy name; NULL: pri-inv if run, else the first correct one */
 	double noise;           /* relative change below which a difference is noise (0.05) */
@@ -303,30 +305,48 @@ struct compare_opts {
 	int iters;              /* bootstrap resamples (2000) */
 	const char *const *metrics; /* NULL: the default set (compare.c) */
 	size_t nmetrics;
+	int min_events;         /* COMPARE_MIN_EVENTS */
+	const char *crossover_metric; /* NULL: the first of metrics, else cost.total_ns_per_op */
 };
 
 /*
- * The comparison document of GET /api/v1/experiments/ID/comparison:
+ * The comparison document of GET /api/v1/experiments/ID/comparison
+ * (docs/verdicts.md says what each field and verdict means):
  * {"experiment", "target", "workload", "label", "repetitions", "baseline",
- *  "noise", "alpha", "level" (0.95), "iters", "strategies": [S...],
+ *  "noise", "alpha", "level" (0.95), "iters", "min_events", "strategies": [S...],
  *  "warnings": [...], "metrics": [{"name", "better": "lower"|"higher"}],
- *  "cells": [{"cell": {...}, "strategies": {S: {M: {"n", "median", "p25",
- *     "p75", "min", "max", "ratio", "ci": [lo, hi] | null, "p", "verdict"}}}}],
- *  "crossover": null | {"x", "y", "metric", "better", "a", "b", "xs", "ys",
- *     "grid": [[...]], "ratio": [[...]]}}
+ *  "cells": [{"cell": {...},
+ *     "correctness": {S: {"verdict": "correct"|"broken"|"not a fix",
+ *        "livelocked", "violations", "cpu_ops", "dma_transactions", "events"}},
+ *     "unequal_work": [S...],
+ *     "strategies": {S: {M: {"n", "median", "p25", "p75", "min", "max", "ratio",
+ *        "ci": [lo, hi] | null, "p", "mde", "verdict", "reason", "events",
+ *        "baseline": true (the baseline only), "livelocked", "violations"
+ *        (broken or not a fix only)}}}}],
+ *  "crossover": null | {"x", "y", "metric", "better", "a", "b", "strategies": [a, b],
+ *     "xs", "ys", "grid": [[...]], "winner": [[...]], "verdict": [[...]],
+ *     "ratio": [[...]]}}
  * Statistics over the done runs of each cell and strategy; ratio = median /
  * the baseline's median, its bootstrap CI seeded by the spec's seed, cell,
  * metric and strategy (the same data give the same answer anywhere).
- * verdicts: "baseline", "no data" (a side without values), "within noise"
- * (|ratio - 1| < noise, or p >= alpha, or the CI holds 1), else "better" /
- * "worse" by the metric's direction. The default metric set leaves out
- * metrics no run reported; cmd.tlbi_total is tlbi_nh_va + _range + _asid.
- * crossover: for a sweep of exactly two numeric params, grid[iy][ix] of the
- * first metric (default cpu.invalidation_ns) is "A" where the baseline a is
- * cheaper, "B" where b (the first other correct strategy) is, "=" within
- * noise, null without data; ratio[iy][ix] is b's median / a's.
- * Numbers that do not exist are null. NULL with a message (unknown
- * baseline or metric, naming it and the allowed values) in err.
+ * Verdicts (api.md): "baseline"; "not a fix" (a run reported
+ * fix.applicable = 0) and "broken" (livelocks or coherence violations in
+ * the cell) on every metric, the baseline's included; "insufficient data"
+ * (no values, fewer than min_events events behind the metric, the U test
+ * cannot reach alpha with these n, or the U test and the CI disagree);
+ * "within noise" (identical values, |ratio - 1| < noise, or p >= alpha with
+ * the CI holding 1); else "better" / "worse" by the metric's direction.
+ * mde: the minimum detectable effect, relative. The default metric set
+ * leaves out metrics no run reported; cmd.tlbi_total is tlbi_nh_va +
+ * _range + _asid. crossover: for a sweep of exactly two numeric params, on
+ * crossover_metric (else the first metric asked for, else
+ * cost.total_ns_per_op, else cpu.invalidation_ns): grid[iy][ix] "A" where
+ * the baseline a wins, "B" where b (the first other correct strategy)
+ * does, "=" within noise, null otherwise; winner[iy][ix] the winner's
+ * name (correctness first); verdict[iy][ix] b's verdict; ratio[iy][ix]
+ * b's median / a's. Numbers that do not exist are null. NULL with a
+ * message (unknown baseline or metric, naming it and the allowed values)
+ * in err.
  */
 json_t *compare_json(const struct results *r, const char *id, const struct compare_opts *o,
 		     char *err, size_t elen);

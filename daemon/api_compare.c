@@ -1,6 +1,7 @@
 /*
  * api_compare.c - an experiment's comparison: GET
- * /api/v1/experiments/ID/comparison?baseline=S&noise=X&alpha=X&metrics=a,b
+ * /api/v1/experiments/ID/comparison?baseline=S&noise=X&alpha=X&metrics=a,b&metric=M
+ * (metric: the crossover's, docs/verdicts.md)
  * (core's compare_json on the stored results). Answers are kept in a small
  * in-memory cache keyed by the experiment, its progress (runs done and
  * failed, status) and the query, so a dashboard polling a finished
@@ -20,9 +21,9 @@
 #define CACHE_SLOTS 32
 #define QUERY_METRICS_MAX 64
 
-enum { Q_BASELINE, Q_NOISE, Q_ALPHA, Q_METRICS, Q_N };
+enum { Q_BASELINE, Q_NOISE, Q_ALPHA, Q_METRICS, Q_METRIC, Q_N };
 
-static const char *const query_names[Q_N + 1] = {"baseline", "noise", "alpha", "metrics", NULL};
+static const char *const query_names[Q_N + 1] = {"baseline", "noise", "alpha", "metrics", "metric", NULL};
 
 struct cmp_query {
 	const char *values[Q_N];
@@ -105,13 +106,14 @@ static char *cache_key(const char *id, const json_t *exp, const struct cmp_query
 	key = malloc(n);
 	if (!key)
 		return NULL;
-	snprintf(key, n, "%s|%lld|%lld|%s|%s|%s|%s|%s", id,
+	snprintf(key, n, "%s|%lld|%lld|%s|%s|%s|%s|%s|%s", id,
 		 (long long)json_integer_value(json_object_get(exp, "runs_done")),
 		 (long long)json_integer_value(json_object_get(exp, "runs_failed")),
 		 status ? status : "", q->values[Q_BASELINE] ? q->values[Q_BASELINE] : "",
 		 q->values[Q_NOISE] ? q->values[Q_NOISE] : "",
 		 q->values[Q_ALPHA] ? q->values[Q_ALPHA] : "",
-		 q->values[Q_METRICS] ? q->values[Q_METRICS] : "");
+		 q->values[Q_METRICS] ? q->values[Q_METRICS] : "",
+		 q->values[Q_METRIC] ? q->values[Q_METRIC] : "");
 	return key;
 }
 
@@ -224,6 +226,8 @@ static char *compute(struct request *r, const json_t *doc, const struct compare_
 		else if (!strcmp(err, "out of memory") || !err[0])
 			*res = reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL,
 					   "out of memory");
+		else if (strstr(err, "for the crossover"))
+			*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", "metric", "%s", err);
 		else if (strstr(err, "metric"))
 			*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", "metrics", "%s", err);
 		else
@@ -284,6 +288,13 @@ static enum MHD_Result h_comparison(struct request *r)
 			return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", "baseline",
 					   "baseline must name one of the experiment's strategies");
 		o.baseline = q.values[Q_BASELINE];
+	}
+	if (q.values[Q_METRIC]) {
+		if (!*q.values[Q_METRIC])
+			return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", "metric",
+					   "metric must name a metric for the crossover, e.g. "
+					   "metric=cost.total_ns_per_op");
+		o.crossover_metric = q.values[Q_METRIC];
 	}
 	if (q.values[Q_METRICS]) {
 		metrics = strdup(q.values[Q_METRICS]);

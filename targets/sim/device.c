@@ -149,6 +149,8 @@ static void access(struct sim *s, struct device *dev, struct slot *sl, uint32_t 
 	uint64_t start;
 
 	oracle_check(s, dev->id, sl->vpn, sl->write, writable, pfn);
+	if (sl->faults) /* cost.device_ns: from the first attempt to the one that translates */
+		s->c.cost_device_ns += s->now - sl->start;
 	start = s->now + lat;
 	if (dev->link_free > start)
 		start = dev->link_free;
@@ -241,6 +243,7 @@ static void fault(struct sim *s, struct device *dev, uint32_t k, int perm, uint6
 	sl->last_gen = p->gen;
 	if (sl->stuck >= par_u(s, P_LIVELOCK_K)) {
 		s->c.dma_livelocked++;
+		s->c.cost_device_ns += t - sl->start;
 		sim_example(s, 0, "t=%llu ns dev%d %s va=0x%llx livelocked: %u faults, the last %u with no PTE change (%s)",
 			    (unsigned long long)t, dev->id, sl->write ? "write" : "read",
 			    (unsigned long long)(sl->vpn * s->page_bytes), sl->faults, sl->stuck,
@@ -434,6 +437,7 @@ void iopf_run(struct sim *s, int mi, int w)
 	if (k && s->strategy == ST_PRI_INV_SYNC) {
 		t = cmdq_submit(s, m, t, cmds, k, 1);
 		s->c.cpu_invalidation_ns += t - tinv;
+		s->c.host_fault_inv_ns += t - tinv;
 		t = cmdq_submit(s, m, t, &resp, 1, 0);
 	} else if (k) {
 		/* pipelined: TLBI [+ATC_INV] + CMD_SYNC + response, no wait */
@@ -441,6 +445,7 @@ void iopf_run(struct sim *s, int mi, int w)
 		cmds[k++] = resp;
 		t = cmdq_submit(s, m, t, cmds, k, 0);
 		s->c.cpu_invalidation_ns += t - tinv;
+		s->c.host_fault_inv_ns += t - tinv;
 	} else {
 		/* arm_smmu_page_response(): no CMD_SYNC after RESUME / PRI_RESP */
 		t = cmdq_submit(s, m, t, &resp, 1, 0);

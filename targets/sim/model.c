@@ -65,6 +65,7 @@ static void report(const struct sim *s, struct metrics *m, uint64_t t, int final
 	metrics_set(m, "pmcg.cycles", dur * s->p[P_SMMU_CLOCK_MHZ] / 1000.0);
 	metrics_set(m, "sim.events", (double)s->events);
 	metrics_set(m, "sim.duration_ns", dur);
+	sim_cost_report(c, m);
 	(void)final;
 }
 

@@ -70,7 +70,9 @@
 	X(pmcg_trans_table_walk_access, "pmcg.trans_table_walk_access") \
 	X(pmcg_config_struct_access, "pmcg.config_struct_access")    \
 	X(pmcg_pcie_ats_trans_rq, "pmcg.pcie_ats_trans_rq")          \
-	X(pmcg_pcie_ats_trans_passed, "pmcg.pcie_ats_trans_passed")
+	X(pmcg_pcie_ats_trans_passed, "pmcg.pcie_ats_trans_passed") \
+	X(cost_device_ns, "cost.device_ns")                          \
+	X(host_fault_inv_ns, "host.fault_invalidation_ns")
 
 struct counters {
 #define X(field, name) uint64_t field;
@@ -395,6 +397,9 @@ void pass_op(struct sim *s);
 void pass_finished(struct sim *s);
 /* Ends the run at t (before duration_us): the passes or cycles asked for are done. */
 void sim_end(struct sim *s, uint64_t t);
+
+/* cost.c: cost.* from the counters (docs/verdicts.md) */
+void sim_cost_report(const struct counters *c, struct metrics *m);
 
 /* model.c */
 int sim_schedule(struct sim *s, uint64_t t, uint32_t type, uint32_t a, uint32_t b);

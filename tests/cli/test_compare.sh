@@ -59,7 +59,7 @@ assert d["experiment"] == sys.argv[1] and d["baseline"] == "pri-inv", d["baselin
 assert len(d["cells"]) == 4, len(d["cells"])
 names = [m["name"] for m in d["metrics"]]
 assert "cpu.invalidation_ns" in names and "dma.throughput_bps" in names, names
-verdicts = {"baseline", "better", "worse", "within noise", "no data"}
+verdicts = {"baseline", "better", "worse", "within noise", "insufficient data", "broken", "not a fix"}
 for c in d["cells"]:
     assert set(c["strategies"]) == {"pri-inv", "notifier"}, c["strategies"].keys()
     for s, ms in c["strategies"].items():
@@ -71,10 +71,12 @@ for c in d["cells"]:
 x = d["crossover"]
 assert x and x["x"] == "device_fault_rate_hz" and x["y"] == "cpu_upgrade_rate_hz", x
 assert x["xs"] == [1000, 200000] and x["ys"] == [1000, 200000], x
-assert x["a"] == "pri-inv" and x["b"] == "notifier" and x["metric"] == "cpu.invalidation_ns", x
+assert x["a"] == "pri-inv" and x["b"] == "notifier" and x["metric"] == "cost.total_ns_per_op", x
+assert x["strategies"] == ["pri-inv", "notifier"], x
+assert all(w in (None, "pri-inv", "notifier") for r in x["winner"] for w in r), x["winner"]
 assert len(x["grid"]) == 2 and all(len(r) == 2 for r in x["grid"]), x["grid"]
 assert all(v in ("A", "B", "=") for r in x["grid"] for v in r), x["grid"]
-assert d["warnings"] == [], d["warnings"]
+assert all(w.startswith("unequal work") for w in d["warnings"]), d["warnings"]
 ' "$id"
 
 py "GET comparison twice: the same answer (cached or not)" '
@@ -90,6 +92,15 @@ assert st == 200, (st, d)
 assert d["baseline"] == "notifier" and d["noise"] == 0.1 and d["alpha"] == 0.01, d
 assert [m["name"] for m in d["metrics"]] == ["cmd.sync", "cmd.tlbi_total"], d["metrics"]
 assert d["crossover"]["metric"] == "cmd.sync" and d["crossover"]["a"] == "notifier", d["crossover"]
+' "$id"
+
+py "GET comparison?metric=: the crossover on any reported metric; an unknown one is 400 naming metric" '
+st, d = get("/api/v1/experiments/" + sys.argv[1] + "/comparison?metric=dma.throughput_bps")
+assert st == 200 and d["crossover"]["metric"] == "dma.throughput_bps", (st, d.get("crossover"))
+assert d["crossover"]["better"] == "higher", d["crossover"]
+assert "cost.total_ns_per_op" in [m["name"] for m in d["metrics"]], d["metrics"]
+st, d = get("/api/v1/experiments/" + sys.argv[1] + "/comparison?metric=dma.nope")
+assert st == 400 and d["error"]["field"] == "metric" and "dma.nope" in d["error"]["message"], (st, d)
 ' "$id"
 
 py "GET comparison?baseline=bogus: 400 naming baseline and the strategies" '
@@ -119,7 +130,7 @@ sv compare "$id"
 cp "$tmp/out" "$tmp/table.txt"
 if [ "$rc" -eq 0 ] && grep -q "^cell 1/4: device_fault_rate_hz=1000, cpu_upgrade_rate_hz=1000$" "$tmp/table.txt" &&
 	grep -q "^strategy  " "$tmp/table.txt" && grep -q "^notifier  " "$tmp/table.txt" &&
-	grep -q "^crossover on cpu.invalidation_ns" "$tmp/table.txt" &&
+	grep -q "^crossover on cost.total_ns_per_op" "$tmp/table.txt" &&
 	grep -qE "^ *200000 \| +[AB=] +[AB=]$" "$tmp/table.txt"; then
 	ok "compare ID prints the tables and the crossover map, exit 0"
 else

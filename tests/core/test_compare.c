@@ -212,9 +212,9 @@ static void check_verdicts(void)
 	test_result(json_number_value(json_object_get(e, "median")) == 15,
 		    "compare: cmd.tlbi_total sums tlbi_nh_va, _range and _asid", "median %g",
 		    json_number_value(json_object_get(e, "median")));
-	test_result(!strcmp(verdict_of(doc, 0, "none", "fault.spurious"), "no data") &&
+	test_result(!strcmp(verdict_of(doc, 0, "none", "fault.spurious"), "insufficient data") &&
 		    json_is_null(json_object_get(entry(doc, 0, "pri-inv", "fault.spurious"), "median")),
-		    "compare: a metric one side lacks is no data, its median null",
+		    "compare: a metric one side lacks is insufficient data, its median null",
 		    "verdict %s", verdict_of(doc, 0, "none", "fault.spurious"));
 	ok = 1;
 	for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
@@ -388,8 +388,12 @@ static void check_warnings(void)
 		    has_warning(doc, "0.1", NULL),
 		    "warnings: 3 repetitions cannot reach p < 0.05 (smallest p 0.1), use 4",
 		    "%s", doc ? "no such warning" : err);
-	test_result(doc && !strcmp(verdict_of(doc, 1, "notifier", "cpu.invalidation_ns"), "within noise"),
-		    "warnings: with 3 repetitions even 50x is within noise",
+	test_result(doc && !strcmp(verdict_of(doc, 1, "notifier", "cpu.invalidation_ns"), "insufficient data") &&
+		    strstr(json_string_value(json_object_get(entry(doc, 1, "notifier", "cpu.invalidation_ns"),
+							     "reason")), "never below alpha") &&
+		    json_is_null(json_object_get(entry(doc, 1, "notifier", "cpu.invalidation_ns"), "mde")),
+		    "warnings: with 3 repetitions per side even 50x is insufficient data, not within noise; "
+		    "no detectable effect",
 		    "verdict %s", doc ? verdict_of(doc, 1, "notifier", "cpu.invalidation_ns") : err);
 	/* run 5: cell 0, repetition 1, strategy notifier */
 	test_result(doc && has_warning(doc, "1 failed run excluded", "synthetic failure") &&
@@ -415,8 +419,130 @@ static void check_warnings(void)
 	spec_free(s);
 }
 
+/*
+ * Correctness first, on two cells (ats false, true) of rw-reuse, 5
+ * repetitions: `none` livelocks 4 times a run in cell 0 and is otherwise
+ * 2x faster on p99; `pri-inv-no-atc` has 7 coherence violations a run in
+ * cell 1 and the best throughput; `pri-inv` reports fix.applicable 0 in
+ * cell 1; notifier is 1.5x pri-inv's cost.total_ns_per_op everywhere and
+ * does 30 % fewer CPU operations in cell 0 (unequal work). events: 10 CPU
+ * ops a run in cell 1 with events thin for CPU metrics when asked for 100.
+ */
+static struct results *fill_correctness(const struct spec *s)
+{
+	struct results *r = results_new(s);
+	struct run_result res;
+
+	for (size_t i = 0; r && i < s->nruns; i++) {
+		const char *st = strategy(s, i);
+		double spread = 1 + 0.01 * (s->runs[i].repetition - 2);
+		int ats = cell_param(s, i, "ats") != 0;
+		int none = !strcmp(st, "none"), noatc = !strcmp(st, "pri-inv-no-atc");
+		int notifier = !strcmp(st, "notifier"), priinv = !strcmp(st, "pri-inv");
+
+		memset(&res, 0, sizeof(res));
+		res.metrics = metrics_new();
+		metrics_set(res.metrics, "dma.livelocked", none && !ats ? 4 : 0);
+		metrics_set(res.metrics, "oracle.coherence_violations", noatc && ats ? 7 : 0);
+		if (priinv)
+			metrics_set(res.metrics, "fix.applicable", ats ? 0 : 1);
+		metrics_set(res.metrics, "dma.latency_ns.p99", (none ? 500 : 1000) * spread);
+		metrics_set(res.metrics, "dma.throughput_bps", (noatc ? 3e9 : 1e9) * spread);
+		metrics_set(res.metrics, "cost.total_ns_per_op", (notifier ? 150 : 100) * spread);
+		metrics_set(res.metrics, "cpu.invalidation_ns", (notifier ? 3000 : 1000) * spread);
+		metrics_set(res.metrics, "cpu.ops", ats ? 10 : notifier ? 700 : 1000);
+		metrics_set(res.metrics, "dma.transactions", 5000);
+		results_store(r, i, RUN_DONE, &res);
+		metrics_free(res.metrics);
+	}
+	return r;
+}
+
+static void check_correctness(void)
+{
+	static const char *const metrics[] = {"dma.latency_ns.p99", "dma.throughput_bps",
+					      "cost.total_ns_per_op", "cpu.invalidation_ns",
+					      "dma.livelocked", "oracle.coherence_violations"};
+	struct spec *s = parse("{\"workload\": \"rw-reuse\", \"strategies\": [\"none\", \"pri-inv\","
+			       " \"notifier\", \"pri-inv-no-atc\"], \"params\": {\"ats\": [false, true]},"
+			       " \"repetitions\": %d, \"seed\": 9}", 5);
+	struct results *r = s ? fill_correctness(s) : NULL;
+	struct compare_opts o;
+	char err[512] = "";
+	json_t *doc, *e, *corr;
+	int ok = 1;
+
+	if (!r) {
+		test_result(0, "correctness: synthetic experiment", "no spec or results");
+		return;
+	}
+	compare_defaults(&o);
+	doc = compare_json(r, "c1", &o, err, sizeof(err));
+	if (!doc) {
+		test_result(0, "correctness: compare_json", "NULL: %s", err);
+		goto out;
+	}
+	for (size_t k = 0; k < sizeof(metrics) / sizeof(metrics[0]); k++) {
+		e = entry(doc, 0, "none", metrics[k]);
+		ok &= !strcmp(verdict_of(doc, 0, "none", metrics[k]), "broken") &&
+		      json_integer_value(json_object_get(e, "livelocked")) == 20 &&
+		      json_integer_value(json_object_get(e, "violations")) == 0;
+	}
+	test_result(ok, "correctness: a livelocking strategy is broken on every metric, with the "
+		    "count (20 over 5 runs), never better on p99", "none: %s",
+		    text(json_object_get(json_object_get(json_array_get(json_object_get(doc, "cells"), 0),
+							 "strategies"), "none")));
+	ok = 1;
+	for (size_t k = 0; k < sizeof(metrics) / sizeof(metrics[0]); k++) {
+		e = entry(doc, 1, "pri-inv-no-atc", metrics[k]);
+		ok &= !strcmp(verdict_of(doc, 1, "pri-inv-no-atc", metrics[k]), "broken") &&
+		      json_integer_value(json_object_get(e, "violations")) == 35;
+	}
+	test_result(ok && !strcmp(verdict_of(doc, 0, "pri-inv-no-atc", "dma.throughput_bps"), "better"),
+		    "correctness: coherence violations make a strategy broken in that cell only "
+		    "(35 counted), never better on throughput",
+		    "cell 1 %s, cell 0 %s", verdict_of(doc, 1, "pri-inv-no-atc", "dma.throughput_bps"),
+		    verdict_of(doc, 0, "pri-inv-no-atc", "dma.throughput_bps"));
+	corr = json_object_get(json_array_get(json_object_get(doc, "cells"), 1), "correctness");
+	test_result(!strcmp(verdict_of(doc, 1, "pri-inv", "cost.total_ns_per_op"), "not a fix") &&
+		    !strcmp(json_string_value(json_object_get(json_object_get(corr, "pri-inv"), "verdict")),
+			    "not a fix") &&
+		    !strcmp(json_string_value(json_object_get(json_object_get(corr, "pri-inv-no-atc"),
+							      "verdict")), "broken") &&
+		    !strcmp(verdict_of(doc, 0, "pri-inv", "cost.total_ns_per_op"), "baseline"),
+		    "correctness: fix.applicable 0 reads not a fix, the baseline's too; the cell's "
+		    "correctness names each strategy's state", "%s", text(corr));
+	e = entry(doc, 0, "notifier", "cost.total_ns_per_op");
+	test_result(!strcmp(verdict_of(doc, 0, "notifier", "cost.total_ns_per_op"), "worse") &&
+		    json_number_value(json_object_get(e, "mde")) >= 0.05 &&
+		    json_number_value(json_object_get(e, "mde")) < 0.5 &&
+		    json_integer_value(json_object_get(e, "events")) == 5000 * 5 + 700 * 5,
+		    "correctness: a correct strategy keeps its cost verdict, with its minimum "
+		    "detectable effect and the events behind it", "%s", text(e));
+	e = json_object_get(json_array_get(json_object_get(doc, "cells"), 0), "unequal_work");
+	test_result(json_array_size(e) == 1 && !strcmp(json_string_value(json_array_get(e, 0)), "notifier") &&
+		    has_warning(doc, "unequal work in 1 cell", "per operation (*_per_op)"),
+		    "correctness: 30 % fewer CPU operations is unequal work, said with the per-op advice",
+		    "%s", text(json_object_get(doc, "warnings")));
+	/* cell 1: 10 CPU ops a run, 50 over 5 runs: enough at the default 20 */
+	json_decref(doc);
+	o.min_events = 100;
+	doc = compare_json(r, "c1", &o, err, sizeof(err));
+	e = doc ? entry(doc, 1, "notifier", "cpu.invalidation_ns") : NULL;
+	test_result(e && !strcmp(verdict_of(doc, 1, "notifier", "cpu.invalidation_ns"), "insufficient data") &&
+		    strstr(json_string_value(json_object_get(e, "reason")), "50 CPU operations") &&
+		    !strcmp(verdict_of(doc, 0, "notifier", "cpu.invalidation_ns"), "worse"),
+		    "correctness: a cell with too few events behind a metric is insufficient data",
+		    "%s", e ? text(e) : err);
+	json_decref(doc);
+out:
+	results_free(r);
+	spec_free(s);
+}
+
 int main(void)
 {
+	check_correctness();
 	check_verdicts();
 	check_crossover();
 	check_warnings();

@@ -27,12 +27,12 @@ marker=$tmp/MARKER
 # The hostile text, as JSON string content: every way out of a datablock or into a command.
 evil="INJECT \`touch $marker\` system(\\\"touch $marker\\\") \\\"q\\\" 'q'\\nEOD\\nEOD_x\\r\\n]]> <b>&amp; @x \\\\"
 
-# A 2-D sweep (a crossover) and a 1-D one (none); tiny runs.
+# A 2-D sweep (a crossover) and a 1-D one (none); tiny runs (4 repetitions: 2 cannot reach a verdict).
 cat >"$tmp/spec2d.json" <<EOF
 {"target": "sim", "workload": "mixed", "strategies": ["pri-inv", "notifier"],
  "params": {"duration_us": 300, "sample_us": 20,
             "device_fault_rate_hz": [5000, 300000], "cpu_upgrade_rate_hz": [2000, 500000]},
- "repetitions": 2, "seed": 11, "name": "n $evil", "label": "l $evil"}
+ "repetitions": 4, "seed": 11, "name": "n $evil", "label": "l $evil"}
 EOF
 cat >"$tmp/spec1d.json" <<EOF
 {"target": "sim", "workload": "rw-reuse", "strategies": ["pri-inv", "notifier"],
