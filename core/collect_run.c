@@ -5,13 +5,16 @@
  * target runs, and their final raw counts become perf.<event> metrics with
  * .enabled_ns and .running_ns. An event this machine cannot count is a
  * null metric, and the experiment's host.collectors says why
- * (collectors_probe_json); the run goes on.
+ * (collectors_probe_json); the run goes on. A target that marks its timed
+ * spans (run_sink.window) is counted over those spans only: counting stops
+ * outside them, and what was counted before the first span is subtracted.
  */
 #include "core.h"
 #include "../collectors/collectors.h"
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -23,6 +26,14 @@ struct sampler {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int stop;
+};
+
+/* The sink the target sees: the caller's, plus the counting window. */
+struct windowed {
+	const struct run_sink *inner;
+	struct sampler *sm;
+	int seen;                      /* the target called window() */
+	struct collector_event *base;  /* counts before its first span */
 };
 
 static uint64_t mono_ns(void)
@@ -74,17 +85,78 @@ static void *sample_loop(void *arg)
 			break;
 		if (!sm->cs)
 			continue; /* not opened yet */
-		pthread_mutex_unlock(&sm->mu);
+		/* under the lock: the target's first window() reads the same set */
 		if (collector_read(sm->cs) == 0) {
 			metrics_clear(m);
 			put_counts(sm->cs, m);
 			sm->out->sample(sm->out->ctx, mono_ns() - sm->t0, m);
 		}
-		pthread_mutex_lock(&sm->mu);
 	}
 	pthread_mutex_unlock(&sm->mu);
 	metrics_free(m);
 	return NULL;
+}
+
+static void fwd_sample(void *ctx, uint64_t t_ns, const struct metrics *m)
+{
+	struct windowed *w = ctx;
+
+	if (w->inner && w->inner->sample)
+		w->inner->sample(w->inner->ctx, t_ns, m);
+}
+
+static void fwd_progress(void *ctx, double frac)
+{
+	struct windowed *w = ctx;
+
+	if (w->inner && w->inner->progress)
+		w->inner->progress(w->inner->ctx, frac);
+}
+
+/* Counting on inside the target's timed spans only. */
+static void on_window(void *ctx, int on)
+{
+	struct windowed *w = ctx;
+	struct collector_set *cs = w->sm->cs;
+
+	if (!cs)
+		return;
+	if (!w->seen) {
+		size_t n = collector_count(cs);
+
+		w->seen = 1;
+		collector_stop(cs);
+		pthread_mutex_lock(&w->sm->mu);
+		w->base = calloc(n ? n : 1, sizeof(*w->base));
+		if (w->base && collector_read(cs) == 0)
+			for (size_t i = 0; i < n; i++)
+				w->base[i] = *collector_event(cs, i);
+		pthread_mutex_unlock(&w->sm->mu);
+	}
+	if (on)
+		collector_start(cs);
+	else
+		collector_stop(cs);
+}
+
+/* The final counts minus those before the first window (unsigned, never below 0). */
+static void subtract_base(struct collector_set *cs, const struct collector_event *base, struct metrics *m)
+{
+	char name[METRIC_NAME_MAX + 64];
+
+	for (size_t i = 0; base && i < collector_count(cs); i++) {
+		const struct collector_event *e = collector_event(cs, i);
+		const struct collector_event *b = &base[i];
+
+		if (!e->available)
+			continue;
+		snprintf(name, sizeof(name), "perf.%s", e->name);
+		metrics_set(m, name, (double)(e->value >= b->value ? e->value - b->value : 0));
+		snprintf(name, sizeof(name), "perf.%s.enabled_ns", e->name);
+		metrics_set(m, name, (double)(e->enabled_ns >= b->enabled_ns ? e->enabled_ns - b->enabled_ns : 0));
+		snprintf(name, sizeof(name), "perf.%s.running_ns", e->name);
+		metrics_set(m, name, (double)(e->running_ns >= b->running_ns ? e->running_ns - b->running_ns : 0));
+	}
 }
 
 int run_collected(const struct spec *sp, const struct run_req *req, const struct run_sink *sink,
@@ -92,6 +164,8 @@ int run_collected(const struct spec *sp, const struct run_req *req, const struct
 {
 	struct collector_set *cs;
 	struct sampler sm = {0};
+	struct windowed w = {.inner = sink, .sm = &sm};
+	const struct run_sink wsink = {&w, fwd_sample, fwd_progress, on_window};
 	pthread_t th;
 	int rc, sampling = 0;
 
@@ -111,7 +185,7 @@ int run_collected(const struct spec *sp, const struct run_req *req, const struct
 	pthread_mutex_lock(&sm.mu);
 	sm.cs = cs;
 	pthread_mutex_unlock(&sm.mu);
-	rc = sp->target->run(req, sink, res);
+	rc = sp->target->run(req, &wsink, res);
 	if (sampling) {
 		pthread_mutex_lock(&sm.mu);
 		sm.stop = 1;
@@ -123,8 +197,11 @@ int run_collected(const struct spec *sp, const struct run_req *req, const struct
 		collector_stop(cs);
 		collector_read(cs);
 		put_counts(cs, res->metrics);
+		if (w.seen)
+			subtract_base(cs, w.base, res->metrics);
 		collector_close(cs);
 	}
+	free(w.base);
 	pthread_cond_destroy(&sm.cv);
 	pthread_mutex_destroy(&sm.mu);
 	return rc;

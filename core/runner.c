@@ -2,11 +2,14 @@
  * runner.c - the offline runner: a spec's runs on a pool of threads, in
  * process. Workers take the next run index; outcomes land in the results by
  * index, so what is printed never depends on scheduling. The caller's thread
- * only waits and reports progress.
+ * only waits and reports progress. A target whose runs must not share the
+ * machine (target.exclusive: real-kernel timings) gets one worker whatever
+ * the jobs asked, and stderr says so.
  */
 #include "core.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +129,11 @@ int runner_run(struct results *r, const struct runner_opts *o,
 
 	if ((size_t)jobs > total)
 		jobs = total ? (int)total : 1;
+	if (jobs > 1 && r->spec->target->exclusive) {
+		fprintf(stderr, "svabench: %s runs are exclusive (timings of the real machine must not share it): "
+			"%zu runs one at a time, not %d at once\n", r->spec->target->name, total, jobs);
+		jobs = 1;
+	}
 	threads = calloc((size_t)jobs, sizeof(*threads));
 	if (!threads) {
 		snprintf(msg, mlen, "out of memory");

@@ -105,7 +105,7 @@ int worker_main(void)
 	struct spec *sp;
 	struct metrics *m;
 	struct run_result res = {0};
-	struct run_sink sink = {NULL, on_sample, NULL};
+	struct run_sink sink = {.ctx = NULL, .sample = on_sample};
 	struct collect_sink csink = {NULL, on_counters};
 	struct run_req req;
 	const struct run_plan *rp;

@@ -86,6 +86,14 @@ struct run_sink {
 	void *ctx;
 	void (*sample)(void *ctx, uint64_t t_ns, const struct metrics *m);
 	void (*progress)(void *ctx, double frac);
+	/*
+	 * Optional (may be NULL). A target that times operations calls
+	 * window(ctx, 1) just before and window(ctx, 0) just after each span of
+	 * timed operations, never around its preparation, so the spec's
+	 * counters cover the timed work only. A target that never calls it is
+	 * counted over the whole run.
+	 */
+	void (*window)(void *ctx, int on);
 };
 
 #define RUN_EXAMPLES_MAX 8

@@ -2,9 +2,11 @@
  * host.c - the `host` target as the rest of svabench sees it: its parameter
  * table, workloads, strategies, the one honest preset, and detection.
  */
+#define _GNU_SOURCE /* sched_getaffinity */
 #include "host.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +29,8 @@ static const struct param_def host_params[HOST_NPARAMS] = {
 	I("warmup", 0, 1000000, 100, "ops", "operations run and discarded before the timed ones"),
 	{"file_dir", PARAM_ENUM, 0, 0, 0, host_file_dirs, "", "host",
 	 "write-notify: directory of the shared file; must be a filesystem with writeback (tmpfs has no write-notify faults)"},
+	I("cpu", -1, 4095, -1, "",
+	  "the CPU the run's thread is pinned to for the run (sched_setaffinity; its forked children too); -1: not pinned"),
 };
 
 static const struct workload_def host_workloads[HOST_NWORKLOADS] = {
@@ -74,7 +78,17 @@ static int host_available(char *why, size_t len)
 static int host_check_cell(const double *p, char *field, size_t flen, char *msg, size_t mlen)
 {
 	const char *dir = host_file_dirs[(int)p[HP_FILE_DIR]];
+	int cpu = (int)p[HP_CPU];
 	struct stat st;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	if (cpu >= 0 && (sched_getaffinity(0, sizeof(set), &set) || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &set))) {
+		snprintf(field, flen, "params.cpu");
+		snprintf(msg, mlen, "cpu %d is not one this process may run on (online and allowed: %d CPUs); -1 leaves the run unpinned",
+			 cpu, CPU_COUNT(&set));
+		return -1;
+	}
 
 	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
 		snprintf(field, flen, "params.file_dir");

@@ -16,6 +16,7 @@ enum host_param {
 	HP_RANGE_PAGES,
 	HP_WARMUP,
 	HP_FILE_DIR,
+	HP_CPU,
 	HOST_NPARAMS,
 };
 

@@ -14,6 +14,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +44,9 @@ struct ctx {
 	size_t pages;           /* range_pages */
 	size_t warmup, total;   /* total = warmup + iterations */
 	size_t done;            /* operations performed, warmup included */
+	int counting;           /* inside a timed span (window_on) */
+	int cpu;                /* pinned to, or -1 */
+	uint64_t t_start;       /* when the run began */
 	uint64_t *lat;          /* iterations latencies, ns */
 };
 
@@ -58,22 +64,41 @@ static int fail(struct ctx *c, const char *what)
 	return -1;
 }
 
-/* Counting on for a timed operation, after warmup only. */
-static void count_on(struct ctx *c)
+/*
+ * Counting on for a span of timed operations (after warmup only): the
+ * run's own counters and the spec's (sink->window). Spans hold timed
+ * operations and the clock reads around them, never preparation.
+ */
+static void window_on(struct ctx *c)
 {
-	if (c->cs && c->done >= c->warmup)
+	if (c->counting || c->done < c->warmup)
+		return;
+	c->counting = 1;
+	if (c->sink && c->sink->window)
+		c->sink->window(c->sink->ctx, 1);
+	if (c->cs)
 		collector_start(c->cs);
+}
+
+static void window_off(struct ctx *c)
+{
+	if (!c->counting)
+		return;
+	c->counting = 0;
+	if (c->cs)
+		collector_stop(c->cs);
+	if (c->sink && c->sink->window)
+		c->sink->window(c->sink->ctx, 0);
+	if (c->sink && c->sink->progress)
+		c->sink->progress(c->sink->ctx, (double)c->done / (double)c->total);
 }
 
 static void record(struct ctx *c, uint64_t t0, uint64_t t1)
 {
-	if (c->done >= c->warmup) {
-		if (c->cs)
-			collector_stop(c->cs);
+	if (c->done >= c->warmup)
 		c->lat[c->done - c->warmup] = t1 - t0;
-	}
 	c->done++;
-	if (c->sink && c->sink->progress && (c->done & 255) == 0)
+	if (!c->counting && c->sink && c->sink->progress && (c->done & 255) == 0)
 		c->sink->progress(c->sink->ctx, (double)c->done / (double)c->total);
 }
 
@@ -107,12 +132,13 @@ static void time_writes(struct ctx *c, volatile char *p, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		uint64_t t0, t1;
 
-		count_on(c);
+		window_on(c);
 		t0 = now_ns();
 		p[i * (size_t)c->page] = 2;
 		t1 = now_ns();
 		record(c, t0, t1);
 	}
+	window_off(c);
 }
 
 static int reuse_after_fork(struct ctx *c)
@@ -274,7 +300,7 @@ static int range_calls(struct ctx *c, enum range_op op)
 		touch(c, p, c->pages);
 		if (op == R_MPROTECT && mprotect(p, len, PROT_READ))
 			return fail(c, "mprotect(PROT_READ)");
-		count_on(c);
+		window_on(c);
 		t0 = now_ns();
 		if (op == R_MPROTECT)
 			rc = mprotect(p, len, PROT_READ | PROT_WRITE);
@@ -283,6 +309,7 @@ static int range_calls(struct ctx *c, enum range_op op)
 		else
 			rc = madvise(p, len, MADV_DONTNEED);
 		t1 = now_ns();
+		window_off(c);
 		record(c, t0, t1);
 		if (rc)
 			return fail(c, op == R_MPROTECT ? "mprotect" : op == R_MUNMAP ? "munmap" : "madvise");
@@ -315,19 +342,25 @@ static void put_metrics(struct ctx *c, int wl, int bound)
 	struct metrics *m = c->res->metrics;
 	size_t n = c->total - c->warmup;
 	int per_page = wl == HW_REUSE_AFTER_FORK || wl == HW_WRITE_NOTIFY || wl == HW_COW_COPY;
-	double sum = 0, p50;
+	double sum = 0, sq = 0, mean, p50;
 	char name[METRIC_NAME_MAX];
 
 	qsort(c->lat, n, sizeof(*c->lat), cmp_u64);
 	for (size_t i = 0; i < n; i++)
 		sum += (double)c->lat[i];
+	mean = sum / (double)n;
+	for (size_t i = 0; i < n; i++)
+		sq += ((double)c->lat[i] - mean) * ((double)c->lat[i] - mean);
 	p50 = quantile(c->lat, n, 0.50);
 	metrics_set(m, "op.count", (double)n);
 	metrics_set(m, "op.latency_ns.p50", p50);
 	metrics_set(m, "op.latency_ns.p90", quantile(c->lat, n, 0.90));
 	metrics_set(m, "op.latency_ns.p99", quantile(c->lat, n, 0.99));
 	metrics_set(m, "op.latency_ns.max", (double)c->lat[n - 1]);
-	metrics_set(m, "op.latency_ns.mean", sum / (double)n);
+	metrics_set(m, "op.latency_ns.mean", mean);
+	/* the run's noise: sample standard deviation over mean of the timed operations */
+	metrics_set(m, "op.latency_cv", n > 1 && mean > 0 ? sqrt(sq / (double)(n - 1)) / mean : 0);
+	metrics_set(m, "op.timed_ns", sum);
 	metrics_set(m, "op.per_page_ns.p50", per_page ? p50 : p50 / (double)c->pages);
 	metrics_set(m, "op.faults_expected", per_page ? (double)n : 0);
 	for (size_t i = 0; i < NEVENTS; i++) {
@@ -345,6 +378,8 @@ static void put_metrics(struct ctx *c, int wl, int bound)
 		metrics_set(m, name, (double)e->running_ns);
 	}
 	metrics_set(m, "host.bound", bound);
+	metrics_set(m, "host.cpu", c->cpu);
+	metrics_set(m, "host.run_wall_ns", (double)(now_ns() - c->t_start));
 	metrics_set(m, "host.page_bytes", (double)c->page);
 }
 
@@ -367,43 +402,90 @@ static int bind_open(struct ctx *c)
 	return fd;
 }
 
+/*
+ * The run's bookkeeping (its struct ctx and the latencies) lives in pages a
+ * forked child does not get (MADV_DONTFORK): writing it inside a timed span
+ * after a fork would otherwise break copy-on-write there, and be counted.
+ */
+static struct ctx *ctx_new(size_t n, size_t *bytes)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t head = (sizeof(struct ctx) + 63) & ~(size_t)63;
+	size_t len = (head + n * sizeof(uint64_t) + (size_t)pg - 1) & ~((size_t)pg - 1);
+	char *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct ctx *c;
+
+	if (m == MAP_FAILED)
+		return NULL;
+	if (madvise(m, len, MADV_DONTFORK)) {
+		munmap(m, len);
+		return NULL;
+	}
+	c = (struct ctx *)(void *)m;
+	c->lat = (uint64_t *)(void *)(m + head);
+	c->page = pg;
+	*bytes = len;
+	return c;
+}
+
+static int run_workload(struct ctx *c)
+{
+	switch (c->req->workload) {
+	case HW_REUSE_AFTER_FORK: return reuse_after_fork(c);
+	case HW_WRITE_NOTIFY: return write_notify(c);
+	case HW_COW_COPY: return cow_copy(c);
+	case HW_MPROTECT_UPGRADE: return range_calls(c, R_MPROTECT);
+	case HW_MUNMAP: return range_calls(c, R_MUNMAP);
+	default: return range_calls(c, R_DONTNEED);
+	}
+}
+
 int host_run(const struct run_req *req, const struct run_sink *sink, struct run_result *res)
 {
-	struct ctx c = {
-		.req = req, .sink = sink, .res = res,
-		.page = sysconf(_SC_PAGESIZE),
-		.pages = (size_t)req->params[HP_RANGE_PAGES],
-		.warmup = (size_t)req->params[HP_WARMUP],
-	};
-	int bound = req->strategy == HS_BOUND, bfd = -1, rc;
+	size_t iters = (size_t)req->params[HP_ITERATIONS], bytes = 0;
+	int bound = req->strategy == HS_BOUND, cpu = (int)req->params[HP_CPU], bfd = -1, rc = -1;
+	uint64_t t_start = now_ns();
+	struct ctx *c;
+	cpu_set_t was, one;
 
-	c.total = c.warmup + (size_t)req->params[HP_ITERATIONS];
-	if (bound && (bfd = bind_open(&c)) < 0)
-		return -1;
-	c.lat = calloc(c.total - c.warmup, sizeof(*c.lat));
-	if (!c.lat) {
-		snprintf(res->reason, sizeof(res->reason), "out of memory");
-		if (bfd >= 0)
-			close(bfd);
-		return -1;
+	if (cpu >= 0) {
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		if (pthread_getaffinity_np(pthread_self(), sizeof(was), &was) ||
+		    pthread_setaffinity_np(pthread_self(), sizeof(one), &one)) {
+			snprintf(res->reason, sizeof(res->reason), "cpu %d: cannot pin the run's thread there", cpu);
+			return -1;
+		}
 	}
-	c.cs = collector_open(events, NEVENTS, 0, "", "");
-	switch (req->workload) {
-	case HW_REUSE_AFTER_FORK: rc = reuse_after_fork(&c); break;
-	case HW_WRITE_NOTIFY: rc = write_notify(&c); break;
-	case HW_COW_COPY: rc = cow_copy(&c); break;
-	case HW_MPROTECT_UPGRADE: rc = range_calls(&c, R_MPROTECT); break;
-	case HW_MUNMAP: rc = range_calls(&c, R_MUNMAP); break;
-	default: rc = range_calls(&c, R_DONTNEED); break;
+	c = ctx_new(iters, &bytes);
+	if (!c) {
+		snprintf(res->reason, sizeof(res->reason), "out of memory for %zu latencies", iters);
+		goto out;
 	}
+	c->req = req;
+	c->sink = sink;
+	c->res = res;
+	c->pages = (size_t)req->params[HP_RANGE_PAGES];
+	c->warmup = (size_t)req->params[HP_WARMUP];
+	c->total = c->warmup + iters;
+	c->cpu = cpu;
+	c->t_start = t_start;
+	if (bound && (bfd = bind_open(c)) < 0)
+		goto out;
+	c->cs = collector_open(events, NEVENTS, 0, "", "");
+	rc = run_workload(c);
 	if (rc == 0) {
-		if (c.cs)
-			collector_read(c.cs);
-		put_metrics(&c, req->workload, bound);
+		if (c->cs)
+			collector_read(c->cs);
+		put_metrics(c, req->workload, bound);
 	}
-	collector_close(c.cs);
-	free(c.lat);
+	collector_close(c->cs);
+out:
 	if (bfd >= 0)
 		close(bfd);
+	if (c)
+		munmap(c, bytes);
+	if (cpu >= 0)
+		pthread_setaffinity_np(pthread_self(), sizeof(was), &was);
 	return rc;
 }

@@ -154,7 +154,7 @@ static int run_job(struct store *st, const struct run_job *job, struct results *
 		return -1;
 	const struct run_plan *p = &sp->runs[job->index];
 	const struct run_req req = {sp->workload, p->strategy, p->params, p->seed};
-	const struct run_sink sink = {&sm, on_sample, NULL};
+	const struct run_sink sink = {.ctx = &sm, .sample = on_sample};
 
 	res.metrics = metrics_new();
 	ok = sp->target->run(&req, &sink, &res) == 0;

@@ -440,7 +440,7 @@ static void test_samples_and_budget(void)
 	int w = target_workload_index(sim, "rw-reuse");
 	struct metrics *m = metrics_new();
 	struct run_result res = {.metrics = m};
-	struct run_sink sink = {NULL, on_sample, NULL};
+	struct run_sink sink = {.ctx = NULL, .sample = on_sample};
 	struct run_req req = {w, target_strategy_index(sim, "none"), p, 1};
 	int rc;
 
