@@ -5,7 +5,9 @@
  * not around preparation (mmap, touching, fork, child start-up, munmap).
  * Checked on faults, which each workload makes a known number of: one per
  * timed page on per-page workloads, and on enabled_ns against the sum of
- * the timed latencies (op.timed_ns).
+ * the timed latencies (op.timed_ns): at most twice it (the enable and
+ * disable ioctls' edges). A task's enabled time runs only while it is on a
+ * CPU, so on a loaded machine it can fall below the wall-clock total.
  */
 #include "../../core/core.h"
 #include "../../targets/host/host.h"
@@ -78,12 +80,12 @@ static void check(const char *wl, int range_pages, int iterations, const char *c
 	}
 	snprintf(name, sizeof(name), "%s (%d pages%s): the run's counters were enabled about the timed total",
 		 wl, range_pages, collect[0] ? ", collect" : "");
-	test_result(enabled >= 0.5 * timed && enabled <= 2.0 * timed, name,
+	test_result(enabled > 0 && enabled <= 2.0 * timed, name,
 		    "exceptions:page_fault_user enabled %.0f ns, timed operations %.0f ns", enabled, timed);
 	if (collect[0]) {
 		snprintf(name, sizeof(name), "%s (%d pages): the spec's counters were enabled about the timed total",
 			 wl, range_pages);
-		test_result(spec_enabled >= 0.5 * timed && spec_enabled <= 2.0 * timed && clock <= spec_enabled,
+		test_result(spec_enabled > 0 && spec_enabled <= 2.0 * timed && clock <= spec_enabled,
 			    name, "faults enabled %.0f ns, task-clock %.0f ns, timed operations %.0f ns",
 			    spec_enabled, clock, timed);
 	}
