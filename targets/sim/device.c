@@ -207,7 +207,7 @@ static void pri_send(struct sim *s, struct device *dev, uint32_t k, uint64_t t)
 {
 	struct smmu *m = &s->smmus[dev->smmu];
 	struct slot *sl = &dev->slots[k];
-	struct fault_rec f = {(uint16_t)dev->id, k, sl->vpn, sl->write, 1, 1};
+	struct fault_rec f = {(uint16_t)dev->id, k, sl->vpn, sl->write, 1, sl->perm, 1};
 	uint64_t left = dev->hi > sl->vpn ? dev->hi - sl->vpn : 1;
 
 	if (m->priq.n >= m->priq.depth) {
@@ -240,6 +240,7 @@ static void fault(struct sim *s, struct device *dev, uint32_t k, int perm, uint6
 		sl->stuck = p->gen == sl->last_gen ? sl->stuck + 1 : 0;
 	}
 	sl->faults++;
+	sl->perm = (uint8_t)perm;
 	sl->last_gen = p->gen;
 	if (sl->stuck >= par_u(s, P_LIVELOCK_K)) {
 		s->c.dma_livelocked++;
@@ -252,6 +253,11 @@ static void fault(struct sim *s, struct device *dev, uint32_t k, int perm, uint6
 		return;
 	}
 	sl->state = SLOT_WAIT;
+	if (s->fm == FM_DEVICE) {
+		/* ATS without PRI: the device's driver gets the fault, not the SMMU's */
+		sim_schedule(s, t + jitter(s, P_DEVICE_FAULT_NS), EV_DEV_FAULT, (uint32_t)dev->id, k);
+		return;
+	}
 	if (s->pri) {
 		if (dev->pri_inflight >= par_u(s, P_PRI_CREDITS)) {
 			uint32_t n = par_u(s, P_OUTSTANDING);
@@ -274,7 +280,7 @@ static void fault(struct sim *s, struct device *dev, uint32_t k, int perm, uint6
 	}
 	m->stalls++;
 	s->c.fault_stalls++;
-	struct fault_rec f = {(uint16_t)dev->id, k, sl->vpn, sl->write, 0, 1};
+	struct fault_rec f = {(uint16_t)dev->id, k, sl->vpn, sl->write, 0, (uint8_t)perm, 1};
 	queue_fault(s, m, 0, &f, t);
 }
 
@@ -394,16 +400,46 @@ void fault_irq(struct sim *s, int mi, int pri)
 	sim_schedule(s, t, EV_FAULT_IRQ, (uint32_t)mi, (uint32_t)pri);
 }
 
+/*
+ * Fix A's commands for a resolved fault, as the driver must order them: the
+ * TLBIs and a CMD_SYNC completing them, then (ATS) ATC_INV and a CMD_SYNC
+ * completing it (353e3cf8590c; "ATS must be after a sync of the S1/S2
+ * invalidations"). pri-inv-no-atc drops only this ATC_INV and its SYNC.
+ * Returns how many commands went to cmds (room for 2 * 32 + 3).
+ */
+static size_t fix_a_cmds(const struct sim *s, const struct fault_rec *f, struct cmd *cmds,
+			 int *atc_at)
+{
+	size_t k = 0;
+
+	*atc_at = -1;
+	for (uint32_t i = 0; i < f->npages; i++)
+		cmds[k++] = (struct cmd){.op = CMD_TLBI_NH_VA, .leaf = 1, .vpn = f->vpn + i, .npages = 1};
+	cmds[k++] = (struct cmd){.op = CMD_SYNC};
+	if (s->ats && s->strategy != ST_PRI_INV_NO_ATC) {
+		struct cmd c = {.op = CMD_ATC_INV, .dev = f->dev};
+		uint64_t per = s->page_bytes / 4096, a = f->vpn * per,
+			 b = (f->vpn + f->npages) * per - 1;
+		int l2 = (a ^ b) ? 64 - __builtin_clzll(a ^ b) : 0;
+
+		c.vpn = a & ~((1ULL << l2) - 1);
+		c.npages = 1ULL << l2;
+		*atc_at = (int)k;
+		cmds[k++] = c;
+		cmds[k++] = (struct cmd){.op = CMD_SYNC};
+	}
+	return k;
+}
+
 /* An IOPF worker handles one fault (or one page request group) and answers. */
 void iopf_run(struct sim *s, int mi, int w)
 {
 	struct smmu *m = &s->smmus[mi];
 	const struct fault_rec *f = &m->work[w].f;
-	struct cmd cmds[40];
+	struct cmd cmds[80];
 	size_t k = 0;
 	uint64_t t = s->now, t0 = s->now, tinv;
-	int segv = 0, fix_a = s->strategy == ST_PRI_INV || s->strategy == ST_PRI_INV_SYNC ||
-			      s->strategy == ST_PRI_INV_NO_ATC;
+	int segv = 0, atc_at = -1;
 
 	for (uint32_t i = 0; i < f->npages; i++) {
 		enum fault_kind kind = mm_handle_fault(s, f->vpn + i, f->write, t, &t);
@@ -414,34 +450,26 @@ void iopf_run(struct sim *s, int mi, int w)
 			segv = 1;
 	}
 	t += par_u(s, P_RESPONSE_NS);
-	if (fix_a && !segv) {
-		/* Gunthorpe's fix: invalidate what the handler resolved before answering */
-		for (uint32_t i = 0; i < f->npages; i++)
-			cmds[k++] = (struct cmd){.op = CMD_TLBI_NH_VA, .leaf = 1, .vpn = f->vpn + i, .npages = 1};
-		if (s->ats && s->strategy != ST_PRI_INV_NO_ATC) {
-			struct cmd c = {.op = CMD_ATC_INV, .dev = f->dev};
-			uint64_t per = s->page_bytes / 4096, a = f->vpn * per,
-				 b = (f->vpn + f->npages) * per - 1;
-			int l2 = (a ^ b) ? 64 - __builtin_clzll(a ^ b) : 0;
-
-			c.vpn = a & ~((1ULL << l2) - 1);
-			c.npages = 1ULL << l2;
-			cmds[k++] = c;
-		}
-	}
+	/* Gunthorpe's fix: invalidate what the handler resolved before answering */
+	if (s->fix_a && !segv && (f->perm || (int)s->p[P_FIX_A_FAULTS] == FIXA_ALL))
+		k = fix_a_cmds(s, f, cmds, &atc_at);
 	struct cmd resp = {.op = f->pri ? CMD_PRI_RESP : CMD_RESUME, .dev = f->dev, .slot = f->slot};
 
 	if (segv)
 		s->devs[f->dev].slots[f->slot].state = SLOT_IDLE;
 	tinv = t;
 	if (k && s->strategy == ST_PRI_INV_SYNC) {
-		t = cmdq_submit(s, m, t, cmds, k, 1);
+		/* waiting: each CMD_SYNC waited for, then the response */
+		size_t first = atc_at < 0 ? k : (size_t)atc_at;
+
+		t = cmdq_submit(s, m, t, cmds, first - 1, 1);
+		if (atc_at >= 0)
+			t = cmdq_submit(s, m, t, cmds + first, 1, 1);
 		s->c.cpu_invalidation_ns += t - tinv;
 		s->c.host_fault_inv_ns += t - tinv;
 		t = cmdq_submit(s, m, t, &resp, 1, 0);
 	} else if (k) {
-		/* pipelined: TLBI [+ATC_INV] + CMD_SYNC + response, no wait */
-		cmds[k++] = (struct cmd){.op = CMD_SYNC};
+		/* pipelined: one submission, no wait; the queue keeps the order */
 		cmds[k++] = resp;
 		t = cmdq_submit(s, m, t, cmds, k, 0);
 		s->c.cpu_invalidation_ns += t - tinv;
@@ -453,6 +481,31 @@ void iopf_run(struct sim *s, int mi, int w)
 	s->c.fault_responses++;
 	s->c.host_fault_ns += t - t0;
 	sim_schedule(s, t, EV_IOPF_DONE, (uint32_t)mi, (uint32_t)w);
+}
+
+/*
+ * fault_model device: the device's own driver (e.g. a GPU's replayable
+ * fault handler) calls handle_mm_fault and replays the access. No SMMU
+ * queue, no response, no Fix A: only the mm's own notifier reaches the SMMU.
+ */
+void dev_fault_handled(struct sim *s, int d, int k)
+{
+	struct device *dev = &s->devs[d];
+	struct slot *sl = &dev->slots[k];
+	uint64_t done;
+	enum fault_kind kind = mm_handle_fault(s, sl->vpn, sl->write, s->now, &done);
+
+	s->c.fault_device++;
+	if (kind == FK_SPURIOUS)
+		s->c.fault_spurious++;
+	s->c.host_fault_ns += done - s->now;
+	if (kind == FK_SEGV) {
+		s->c.dma_errors++;
+		sl->rtw_second = 0;
+		slot_finish(s, dev, (uint32_t)k, done);
+		return;
+	}
+	sim_schedule(s, done, EV_DEV_ISSUE, (uint32_t)d, (uint32_t)k);
 }
 
 void iopf_done(struct sim *s, int mi, int w)

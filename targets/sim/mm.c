@@ -5,11 +5,15 @@
  * Where strategies differ (model.md 1):
  *  - upgrades (ptep_set_access_flags): only notifier and notifier-seed call
  *    the SVA notifier; Fix A pays later, in the fault response (device.c).
- *  - downgrades / unmaps: every strategy invalidates. `notifier` (v6.6) does
+ *  - downgrades / unmaps: every strategy invalidates. `notifier` (v6.6+) does
  *    it from the arch TLB flush (flush_tlb_page / _range over the gathered
- *    span / flush_tlb_mm = the whole ASID); the others model the pre-v6.6
- *    kernel, mmu_notifier_invalidate_range_end() over the whole range the
- *    operation covered, present pages or not (Popple's "flooding").
+ *    span, empty before v6.14 / flush_tlb_mm = the whole ASID); the others
+ *    model the pre-v6.6 design: invalidate_range() from
+ *    tlb_flush_mmu_tlbonly() over the gathered span, then again from
+ *    mmu_notifier_invalidate_range_end() over the whole range the operation
+ *    covered, present pages or not (Popple's "flooding").
+ *  - `kernel` picks the SMMU driver: one notifier per device domain before
+ *    v6.11, the BTM branches before v6.11, the upgrade flush's scope.
  *
  * A downgrade marks its PTEs pending until its invalidation completes: the
  * coherence oracle only judges accesses after that (the kernel's own window).
@@ -105,7 +109,7 @@ static uint64_t atc_inv(struct sim *s, struct smmu *m, int only_dev,
 	struct cmd *c;
 	size_t k = 0;
 
-	if (!s->ats || !m->ats_masters || s->strategy == ST_PRI_INV_NO_ATC)
+	if (!s->ats || !m->ats_masters)
 		return t;
 	c = scratch(s, (size_t)s->ndevs);
 	if (!c) {
@@ -165,31 +169,68 @@ static size_t tlbi_cmds(struct sim *s, uint64_t vpn, uint64_t n, int asid_fallba
 	return k;
 }
 
+/*
+ * One call of the SVA notifier (arm_smmu_mm_arch_invalidate_secondary_tlbs,
+ * before v6.6 arm_smmu_mm_invalidate_range) on SMMU m: TLBI + CMD_SYNC, wait;
+ * then ATC_INV for the ATS masters of its domain + CMD_SYNC, wait (the ATC
+ * after a completed TLB invalidation, 353e3cf8590c). dev: the one device of
+ * a per-device domain (before v6.11), or -1 for every device behind m.
+ */
+static uint64_t notifier_call(struct sim *s, struct smmu *m, int dev, uint64_t vpn,
+			      uint64_t n, uint64_t t)
+{
+	uint64_t an = n;
+
+	s->c.notifier_calls++;
+	if (!s->p[P_RIL] && s->p[P_MAX_TLBI_OPS] && n >= s->max_tlbi_ops)
+		an = 0; /* size = 0: the ATC is invalidated whole too */
+	if (!s->btm_driver) {
+		struct cmd *c = NULL;
+		size_t k = tlbi_cmds(s, vpn, n, 1, &c);
+
+		if (!k) {
+			s->failed = 1;
+			return t;
+		}
+		t = cmdq_submit(s, m, t, c, k, 1);
+	}
+	return atc_inv(s, m, dev, vpn, an, t);
+}
+
 uint64_t sva_invalidate(struct sim *s, uint64_t vpn, uint64_t n, uint64_t t)
 {
 	uint64_t t0 = t;
 
 	for (int i = 0; i < s->nsmmus; i++) {
 		struct smmu *m = &s->smmus[i];
-		uint64_t an = n;
 
-		s->c.notifier_calls++;
-		if (!s->p[P_RIL] && s->p[P_MAX_TLBI_OPS] && n >= s->max_tlbi_ops)
-			an = 0; /* size = 0: the ATC is invalidated whole too */
-		if (!s->p[P_BTM]) {
-			struct cmd *c = NULL;
-			size_t k = tlbi_cmds(s, vpn, n, 1, &c);
-
-			if (!k) {
-				s->failed = 1;
-				return t;
-			}
-			t = cmdq_submit(s, m, t, c, k, 1);
+		if (!s->per_domain) {
+			t = notifier_call(s, m, -1, vpn, n, t);
+			continue;
 		}
-		t = atc_inv(s, m, -1, vpn, an, t);
+		/* before d38c28dbefee (v6.11): one notifier per (device domain, mm) */
+		for (int d = 0; d < s->ndevs; d++)
+			if (s->devs[d].smmu == i)
+				t = notifier_call(s, m, d, vpn, n, t);
 	}
 	s->c.cpu_invalidation_ns += t - t0;
 	return t;
+}
+
+/*
+ * __flush_tlb_range() of [lo, lo+n) in the v6.6+ design: what the notifier
+ * is handed. Without FEAT_TLBIRANGE a range of MAX_TLBI_OPS (PTRS_PER_PTE)
+ * pages or more becomes flush_tlb_mm() -> (0, -1UL); from 6bbd42e2df8f
+ * (v6.6) until f7edb07ad7c6 (v6.14) the loop advanced `start` in place and
+ * the notifier got (end, end): size 0 -> TLBI_NH_ASID + ATC_INV of all.
+ */
+static uint64_t arch_flush_range(struct sim *s, uint64_t lo, uint64_t n, uint64_t t)
+{
+	if (!s->p[P_CPU_TLBI_RANGE] && n >= s->max_tlbi_ops)
+		return sva_invalidate(s, 0, 0, t);
+	if (s->empty_range)
+		return sva_invalidate(s, 0, 0, t);
+	return sva_invalidate(s, lo, n, t);
 }
 
 /* The CPU's own TLBI for a flush of [vpn, vpn+n) (n = 0: the whole mm). */
@@ -213,7 +254,7 @@ static uint64_t cpu_tlbi(struct sim *s, uint64_t vpn, uint64_t n, int broadcast,
 /* ptep_set_access_flags(dirty) after an in-place upgrade. */
 static uint64_t upgrade_flush(struct sim *s, uint64_t vpn, uint64_t t)
 {
-	t = cpu_tlbi(s, vpn, 1, s->p[P_CPU_UPGRADE_FLUSH] == UPF_BROADCAST, t);
+	t = cpu_tlbi(s, vpn, 1, s->upgrade_broadcast, t);
 	if (s->strategy == ST_NOTIFIER || s->strategy == ST_NOTIFIER_SEED)
 		t = sva_invalidate(s, vpn, 1, t);
 	return t;
@@ -227,17 +268,23 @@ static uint64_t downgrade_flush_page(struct sim *s, uint64_t vpn, uint64_t t)
 }
 
 /*
- * After a range operation changed [glo, ghi] inside [lo, lo+n): v6.6 flushes
- * the gathered span (nothing when nothing changed); pre-v6.6 range_end
- * invalidates the whole range.
+ * After a range operation changed [glo, ghi] inside [lo, lo+n). v6.6+
+ * (`notifier`): the arch flush of the gathered span notifies (nothing when
+ * nothing changed). The pre-v6.6 design (every other strategy, at every
+ * `kernel`): tlb_flush_mmu_tlbonly() calls invalidate_range() over the
+ * gathered span when there is one, and mmu_notifier_invalidate_range_end()
+ * calls it again over the whole range (the 6.1-stable backport of
+ * d5afb4b47e13 shows both in its call trace): twice.
  */
 static uint64_t downgrade_flush_range(struct sim *s, uint64_t lo, uint64_t n,
 				      uint64_t glo, uint64_t ghi, int changed, uint64_t t)
 {
 	if (changed)
 		t = cpu_tlbi(s, glo, ghi - glo + 1, 1, t);
-	if (s->strategy == ST_NOTIFIER)
-		return changed ? sva_invalidate(s, glo, ghi - glo + 1, t) : t;
+	if (s->arch_notifier)
+		return changed ? arch_flush_range(s, glo, ghi - glo + 1, t) : t;
+	if (changed)
+		t = sva_invalidate(s, glo, ghi - glo + 1, t);
 	return sva_invalidate(s, lo, n, t);
 }
 

@@ -63,6 +63,7 @@ static void report(const struct sim *s, struct metrics *m, uint64_t t, int final
 	metrics_set(m, "cmdq.busy_fraction",
 		    dur > 0 ? (double)c->cmdq_busy_ns / (dur * s->nsmmus) : 0);
 	metrics_set(m, "pmcg.cycles", dur * s->p[P_SMMU_CLOCK_MHZ] / 1000.0);
+	metrics_set(m, "fix.applicable", s->fix_applicable);
 	metrics_set(m, "sim.events", (double)s->events);
 	metrics_set(m, "sim.duration_ns", dur);
 	sim_cost_report(c, m);
@@ -79,6 +80,7 @@ static void dispatch(struct sim *s, const struct ev *e)
 	case EV_FAULT_IRQ: fault_irq(s, (int)e->a, (int)e->b); break;
 	case EV_IOPF_RUN: iopf_run(s, (int)e->a, (int)e->b); break;
 	case EV_IOPF_DONE: iopf_done(s, (int)e->a, (int)e->b); break;
+	case EV_DEV_FAULT: dev_fault_handled(s, (int)e->a, (int)e->b); break;
 	case EV_CPU: agent_step(s, (int)e->a); break;
 	case EV_PASS_OP:
 		if (e->b) {
@@ -125,7 +127,19 @@ static int setup(struct sim *s, const struct run_req *req)
 	s->max_tlbi_ops = 1ULL << (sh - 3); /* CMDQ_MAX_TLBI_OPS */
 	s->levels = sh == 16 ? 3 : 4;        /* 48-bit VA */
 	s->ats = p[P_ATS] != 0;
-	s->pri = s->ats; /* check_cell keeps fault_model consistent with ats */
+	/* check_cell keeps fault_model consistent with ats */
+	s->fm = (int)p[P_FAULT_MODEL] == FM_AUTO ? (s->ats ? FM_PRI : FM_STALL) : (int)p[P_FAULT_MODEL];
+	s->pri = s->fm == FM_PRI;
+	s->kernel = (int)p[P_KERNEL];
+	s->arch_notifier = s->strategy == ST_NOTIFIER;
+	s->empty_range = s->arch_notifier && s->kernel < K_V6_14;
+	s->per_domain = s->kernel < K_V6_11;
+	s->btm_driver = p[P_BTM] != 0 && s->kernel < K_V6_11;
+	s->upgrade_broadcast = (int)p[P_CPU_UPGRADE_FLUSH] == UPF_KERNEL ? s->kernel < K_V6_19 :
+			       (int)p[P_CPU_UPGRADE_FLUSH] == UPF_BROADCAST;
+	s->fix_a = s->strategy == ST_PRI_INV || s->strategy == ST_PRI_INV_SYNC ||
+		   s->strategy == ST_PRI_INV_NO_ATC;
+	s->fix_applicable = !(s->fix_a && s->fm == FM_DEVICE);
 	s->buf_pages = par_u(s, P_PAGES);
 	s->nsmmus = (int)p[P_SMMUS];
 	s->sample_m = metrics_new();
@@ -139,6 +153,10 @@ static int setup(struct sim *s, const struct run_req *req)
 			return -1;
 	if (devices_init(s) || agents_init(s))
 		return -1;
+	if (!s->fix_applicable && s->res->nexamples < RUN_EXAMPLES_MAX)
+		snprintf(s->res->examples[s->res->nexamples++], sizeof(s->res->examples[0]),
+			 "fix not applicable: fault_model device - the device's own driver resolves its faults, the SMMU driver never answers one, so %s cannot act and runs as none",
+			 sim_strategies[s->strategy].name);
 	devices_start(s);
 	sim_schedule(s, par_u(s, P_SAMPLE_US) * 1000, EV_SAMPLE, 0, 0);
 	return 0;

@@ -30,6 +30,7 @@
 	X(fault_pri_requests, "fault.pri_requests")                  \
 	X(fault_responses, "fault.responses")                        \
 	X(fault_lost, "fault.lost")                                  \
+	X(fault_device, "fault.device_handled")                      \
 	X(evtq_overflows, "evtq.overflows")                          \
 	X(priq_overflows, "priq.overflows")                          \
 	X(stall_max_hits, "fault.stall_max_hits")                    \
@@ -46,6 +47,7 @@
 	X(cmdq_sync_wait_ns, "cmdq.sync_wait_ns")                    \
 	X(cmdq_busy_ns, "cmdq.busy_ns")                              \
 	X(cmdq_full_waits, "cmdq.full_waits")                        \
+	X(cmdq_order_violations, "cmdq.order_violations")            \
 	X(cpu_upgrades, "cpu.upgrades")                              \
 	X(cpu_downgrades, "cpu.downgrades")                          \
 	X(cpu_faults, "cpu.faults")                                  \
@@ -90,6 +92,7 @@ enum ev_type {
 	EV_FAULT_IRQ,   /* a = smmu, b = 0 evtq / 1 priq: handler thread runs */
 	EV_IOPF_RUN,    /* a = smmu, b = work item: a worker handles it */
 	EV_IOPF_DONE,   /* a = smmu, b = work item: the worker is free again */
+	EV_DEV_FAULT,   /* a = device, b = slot: fault_model device, its driver handles it */
 	EV_CPU,         /* a = agent: its next operation */
 	EV_PASS_OP,     /* the bulk mm operation between device passes */
 	EV_SAMPLE,
@@ -198,6 +201,7 @@ struct cmdq {
 	uint64_t *done;     /* ring of consumption times, cmdq_depth long */
 	uint64_t ncmds;     /* commands ever queued */
 	uint64_t busy_until;
+	int tlbi_unsynced;  /* a TLBI queued with no CMD_SYNC after it yet */
 	struct effect *fx;  /* pending effects, FIFO by time */
 	size_t fx_head, fx_n, fx_cap;
 };
@@ -209,6 +213,7 @@ struct fault_rec {
 	uint32_t slot;
 	uint64_t vpn;
 	uint8_t write, pri;
+	uint8_t perm;        /* a permission fault (else translation) */
 	uint8_t npages;      /* PRI page request group size */
 };
 
@@ -247,6 +252,7 @@ struct slot {
 	uint8_t state;
 	uint8_t write;
 	uint8_t rtw_second;  /* read-then-write: the write half is next */
+	uint8_t perm;        /* its last fault was a permission fault */
 	uint64_t vpn;
 	uint64_t start;
 	uint32_t faults;     /* faults of this transaction */
@@ -300,6 +306,15 @@ struct sim {
 	/* derived parameters */
 	uint64_t page_bytes, max_tlbi_ops, xfer_ns;
 	int levels, level_bits, ats, pri;
+	int kernel;          /* enum sim_kernel */
+	int fm;              /* resolved fault model: FM_STALL, FM_PRI or FM_DEVICE */
+	int arch_notifier;   /* notifier: the v6.6+ design, called from arch TLB flushes */
+	int empty_range;     /* the arch range-flush notifier gets (end, end): v6.6..v6.13 */
+	int per_domain;      /* one notifier per (device domain, mm): before v6.11 */
+	int btm_driver;      /* btm and a driver that still had the BTM branches (< v6.11) */
+	int upgrade_broadcast; /* the upgrade flush is a broadcast TLBI (<= v6.18) */
+	int fix_a;           /* a pri-inv* strategy */
+	int fix_applicable;  /* 0: the strategy's fix cannot act on this fault model */
 
 	/* mm: device buffer [0, pages), CPU region, munmap region */
 	struct pte *mm;
@@ -382,6 +397,7 @@ void devices_start(struct sim *s);
 void dev_issue(struct sim *s, int d, int slot);
 void dev_done(struct sim *s, int d, int slot);
 void dev_resumed(struct sim *s, int d, int slot, int pri);
+void dev_fault_handled(struct sim *s, int d, int slot);
 void fault_irq(struct sim *s, int smmu, int pri);
 void iopf_run(struct sim *s, int smmu, int w);
 void iopf_done(struct sim *s, int smmu, int w);

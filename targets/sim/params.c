@@ -9,10 +9,12 @@
 static const char *const granules[] = {"4k", "16k", "64k", NULL};
 static const char *const patterns[] = {"sequential", "random", "hotset",
 				       "read-then-write", NULL};
-static const char *const fault_models[] = {"auto", "stall", "pri", NULL};
+static const char *const fault_models[] = {"auto", "stall", "pri", "device", NULL};
+static const char *const kernels[] = {"v6.5", "v6.6", "v6.11", "v6.14", "v6.19", NULL};
+static const char *const fix_a_faults[] = {"all", "permission", NULL};
 static const char *const reprotects[] = {"fork", "writeback", "softdirty",
 					 "clean", NULL};
-static const char *const upgrade_flushes[] = {"local", "broadcast", NULL};
+static const char *const upgrade_flushes[] = {"local", "broadcast", "kernel", NULL};
 
 #define B(n, d, g, h) {n, PARAM_BOOL, 0, 1, d, NULL, "", g, h}
 #define I(n, lo, hi, d, u, g, h) {n, PARAM_INT, lo, hi, d, NULL, u, g, h}
@@ -21,6 +23,16 @@ static const char *const upgrade_flushes[] = {"local", "broadcast", NULL};
 
 /* Order matters: enum sim_param in sim.h indexes this table. */
 const struct param_def sim_params[SIM_NPARAMS] = {
+	/* kernel */
+	E("kernel", kernels, K_V6_19, "kernel",
+	  "the kernel whose arm64 TLB flushes and SMMUv3 SVA driver the run models (docs/model.md). "
+	  "v6.5: before the v6.6 notifier series; range operations invalidated twice, from tlb_flush_mmu_tlbonly() and again from mmu_notifier_invalidate_range_end(); one notifier per (domain, mm). "
+	  "v6.6: 6bbd42e2df8f, the notifier is called from every arm64 TLB flush, but __flush_tlb_range() hands it an empty range, so every range flush becomes TLBI_NH_ASID + ATC_INV of all; one notifier per (device domain, mm): D devices on one SMMU pay D times. "
+	  "v6.11: d38c28dbefee, one notifier per SVA domain (per SMMU); the BTM branches removed. "
+	  "v6.14: f7edb07ad7c6, range flushes notify the real range. "
+	  "v6.19: cb1fa2e99955, ptep_set_access_flags() flushes CPU-locally and still notifies. "
+	  "`notifier` on v6.5 is the v6.6 series backported; none, pri-inv* and notifier-seed never had that series and keep the pre-v6.6 notifier design (double range invalidation) at every version, with that version's SMMU driver"),
+
 	/* run */
 	I("duration_us", 10, 60000000, 2000, "us", "run", "simulated time of one run"),
 	I("sample_us", 1, 1000000, 50, "us", "run", "time-series sampling interval (simulated)"),
@@ -52,8 +64,10 @@ const struct param_def sim_params[SIM_NPARAMS] = {
 	I("range_pages", 1, 1048576, 64, "pages", "cpu", "size of one mprotect / munmap / clear_refs range"),
 	I("iterations", 0, 1000000, 0, "ops", "cpu",
 	  "munmap-large, dma-unmap: end the run when this many map + unmap cycles are done (0: run for duration_us)"),
-	E("cpu_upgrade_flush", upgrade_flushes, 0, "cpu",
-	  "CPU TLBI after an in-place upgrade: local (v6.19+, invisible to BTM) or broadcast (<= v6.18, snooped by BTM)"),
+	E("cpu_upgrade_flush", upgrade_flushes, UPF_KERNEL, "cpu",
+	  "CPU TLBI after an in-place upgrade (ptep_set_access_flags): local (v6.19+, cb1fa2e99955 local_flush_tlb_page(): invisible to BTM, still notifies), broadcast (<= v6.18, flush_tlb_page(): snooped by BTM), kernel: as `kernel` says"),
+	B("cpu_tlbi_range", 1, "cpu",
+	  "the CPU has FEAT_TLBIRANGE (Armv8.4). Without it, __flush_tlb_range() turns a range of MAX_TLBI_OPS (PTRS_PER_PTE: 512 pages at 4K) or more into flush_tlb_mm(), so the notifier gets (0, -1UL) and sends TLBI_NH_ASID whatever the SMMU supports (arch/arm64/include/asm/tlbflush.h, v6.6+)"),
 	R("migrate_rate_hz", 0, 100000000, 0, "Hz", "cpu",
 	  "device-buffer pages migrated per second (compaction / NUMA balancing: unmap + flush, copy, new pfn)"),
 	R("device_fault_rate_hz", 0, 100000000, 0, "Hz", "cpu",
@@ -72,7 +86,12 @@ const struct param_def sim_params[SIM_NPARAMS] = {
 	R("hot_fraction", 0, 1, 0.9, "", "device", "fraction of accesses to the hot set"),
 	B("ats", 0, "device", "devices use ATS (with an ATC) and PRI"),
 	E("fault_model", fault_models, 0, "device",
-	  "recoverable fault model: stall (event queue + CMD_RESUME) or pri (PRI queue + CMD_PRI_RESP); auto = pri with ATS, else stall"),
+	  "who resolves a device fault. stall: event queue + CMD_RESUME, mainline's only IOPF path (HiSilicon uacce accelerators); needs ats=false. "
+	  "pri: PRI queue + CMD_PRI_RESP as the 2023 thread proposed; mainline answers PRI with DENY (arm_smmu_handle_ppr), so this is what it would cost; needs ats=true. "
+	  "device: ATS without PRI, the device's own driver resolves the fault (handle_mm_fault) and replays; the SMMU driver never sees it, so Fix A cannot act (pri-inv* behave as none, fix.applicable = 0): the device behind the merged fix (Popple, 2023-05-31, <87v8g9qr2z.fsf@nvidia.com>); needs ats=true. "
+	  "auto: pri with ATS, else stall"),
+	I("device_fault_ns", 0, 100000000, 50000, "ns", "device",
+	  "fault_model device: from the faulting access to the device's driver calling handle_mm_fault (interrupt, fault buffer, batching), plus its replay"),
 	I("prg_pages", 1, 32, 1, "pages", "device", "pages per PRI page request group"),
 	I("pri_credits", 1, 512, 32, "requests", "device", "outstanding page requests per device"),
 	I("retry_ns", 0, 100000000, 2000, "ns", "device", "device back-off after a terminated transaction"),
@@ -118,6 +137,8 @@ const struct param_def sim_params[SIM_NPARAMS] = {
 	R("host_jitter", 0, 10, 0.3, "", "host",
 	  "coefficient of variation of the IRQ and workqueue latencies (log-normal, mean kept)"),
 	I("iopf_workers", 1, 256, 4, "workers", "host", "IOPF workqueue concurrency"),
+	E("fix_a_faults", fix_a_faults, FIXA_ALL, "host",
+	  "which resolved faults Fix A invalidates before its response: all (the thread's proposal, Gunthorpe <ZHKaBQt8623s9+VK@nvidia.com>: an invalidation before every ack) or permission faults only"),
 	I("fault_reuse_ns", 0, 10000000, 1500, "ns", "host", "handle_mm_fault: in-place upgrade (wp_page_reuse)"),
 	I("fault_copy_ns", 0, 10000000, 4000, "ns", "host", "handle_mm_fault: copy (wp_page_copy), per 4 KiB"),
 	I("fault_new_ns", 0, 10000000, 3000, "ns", "host", "handle_mm_fault: new zeroed page, per 4 KiB"),
@@ -151,9 +172,10 @@ const struct workload_def sim_workloads[SIM_NWORKLOADS] = {
 	 (const struct param_override[]){{"pattern", PAT_SEQUENTIAL}, {"write_fraction", 0},
 					 {"cpu_op_rate_hz", 20000}, {"range_pages", 64}, {NULL, 0}}},
 	{"munmap-large",
-	 "a CPU thread maps, touches and unmaps large ranges while the device streams its buffer: the per-page TLBI storm behind the 2023 soft-lockup fix",
-	 (const struct param_override[]){{"pattern", PAT_SEQUENTIAL}, {"cpu_op_rate_hz", 2000},
-					 {"range_pages", 1024}, {NULL, 0}}},
+	 "a CPU thread maps, touches and unmaps large ranges while the device streams its buffer: the per-page TLBI storm behind the 2023 soft-lockup fix; by default without the fix (max_tlbi_ops=false) and without RIL, ~50 unmaps of 1024 pages in 10 ms; max_tlbi_ops=true shows the threshold's effect",
+	 (const struct param_override[]){{"pattern", PAT_SEQUENTIAL}, {"cpu_op_rate_hz", 5000},
+					 {"range_pages", 1024}, {"max_tlbi_ops", 0}, {"duration_us", 10000},
+					 {NULL, 0}}},
 	{"dma-unmap",
 	 "the driver's DMA (unmanaged) domain as VFIO uses it: a CPU thread maps range_pages of IOVA and unmaps them; each unmap is invalidated by arm_smmu_tlb_inv_range_domain() (range commands with RIL, one TLBI_NH_VA per page without, no TLBI_NH_ASID fallback) + CMD_SYNC, whatever the strategy; the qemu target's guest mode records the real driver doing it",
 	 (const struct param_override[]){{"pattern", PAT_SEQUENTIAL}, {"cpu_op_rate_hz", 2000},
@@ -162,10 +184,10 @@ const struct workload_def sim_workloads[SIM_NWORKLOADS] = {
 };
 
 const struct strategy_def sim_strategies[SIM_NSTRATEGIES] = {
-	{"none", "upgrade in place, no secondary invalidation (the bug)"},
-	{"pri-inv", "Fix A, pipelined: TLBI [+ATC_INV] + CMD_SYNC + RESUME/PRI_RESP in one submission, no wait"},
-	{"pri-inv-sync", "Fix A, waiting: TLBI [+ATC_INV] + CMD_SYNC, wait, then the response"},
-	{"notifier", "Fix B as merged in v6.6: secondary TLB invalidation from every arm64 TLB flush"},
-	{"notifier-seed", "Fix B as in the May 2023 patch: notify from ptep_set_access_flags only"},
-	{"pri-inv-no-atc", "deliberately broken Fix A: the driver never sends CMD_ATC_INV; the oracle must catch it"},
+	{"none", "upgrade in place, no secondary invalidation (the bug), on the pre-v6.6 notifier design"},
+	{"pri-inv", "Fix A, pipelined: TLBI + CMD_SYNC [+ ATC_INV + CMD_SYNC under ATS] + RESUME/PRI_RESP in one submission, no wait; the queue keeps the order. Cannot act under fault_model device"},
+	{"pri-inv-sync", "Fix A, waiting: TLBI + CMD_SYNC, wait [, ATC_INV + CMD_SYNC, wait], then the response. Cannot act under fault_model device"},
+	{"notifier", "Fix B: the v6.6 design (6bbd42e2df8f), secondary TLB invalidation from every arm64 TLB flush, with the notifier code of `kernel` (v6.5 = the series backported)"},
+	{"notifier-seed", "Fix B as in the May 2023 patch: notify from ptep_set_access_flags only, on the pre-v6.6 notifier design"},
+	{"pri-inv-no-atc", "deliberately broken Fix A: its response sends no CMD_ATC_INV (the notifier's ATC invalidations stay). The oracle catches nothing: a device whose ATC entry lacks write permission asks the SMMU again"},
 };

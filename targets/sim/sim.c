@@ -8,7 +8,7 @@
 
 static const char *const sim_caps[] = {
 	"deterministic", "coherence-oracle", "livelock-detection", "time-series",
-	"pmcg", "stall", "pri", "ats", "btm", "ril", "httu", "negative-caching",
+	"pmcg", "stall", "pri", "device-faults", "kernel-versions", "ats", "btm", "ril", "httu", "negative-caching",
 	NULL,
 };
 
@@ -43,6 +43,11 @@ static int sim_check_cell(const double *p, char *field, size_t flen,
 	if (!p[P_ATS] && fm == FM_PRI) {
 		snprintf(field, flen, "params.fault_model");
 		snprintf(msg, mlen, "fault_model \"pri\" needs ats=true (PRI is part of ATS); use \"stall\" or \"auto\"");
+		return -1;
+	}
+	if (!p[P_ATS] && fm == FM_DEVICE) {
+		snprintf(field, flen, "params.fault_model");
+		snprintf(msg, mlen, "fault_model \"device\" needs ats=true (a device that resolves its own faults translates with ATS, without PRI); use \"stall\" or \"auto\"");
 		return -1;
 	}
 	if (p[P_TLB_WAYS] > p[P_TLB_ENTRIES]) {

@@ -10,6 +10,7 @@
 
 /* Indexes into sim_params[]; the order of params.c. */
 enum sim_param {
+	P_KERNEL,
 	P_DURATION_US,
 	P_SAMPLE_US,
 	P_LIVELOCK_K,
@@ -28,6 +29,7 @@ enum sim_param {
 	P_RANGE_PAGES,
 	P_ITERATIONS,
 	P_CPU_UPGRADE_FLUSH,
+	P_CPU_TLBI_RANGE,
 	P_MIGRATE_RATE_HZ,
 	P_DEVICE_FAULT_RATE_HZ,
 	P_DEVICES,
@@ -42,6 +44,7 @@ enum sim_param {
 	P_HOT_FRACTION,
 	P_ATS,
 	P_FAULT_MODEL,
+	P_DEVICE_FAULT_NS,
 	P_PRG_PAGES,
 	P_PRI_CREDITS,
 	P_RETRY_NS,
@@ -81,6 +84,7 @@ enum sim_param {
 	P_IOPF_DISPATCH_NS,
 	P_HOST_JITTER,
 	P_IOPF_WORKERS,
+	P_FIX_A_FAULTS,
 	P_FAULT_REUSE_NS,
 	P_FAULT_COPY_NS,
 	P_FAULT_NEW_NS,
@@ -95,9 +99,12 @@ enum sim_param {
 
 enum sim_granule { GRAN_4K, GRAN_16K, GRAN_64K };
 enum sim_pattern { PAT_SEQUENTIAL, PAT_RANDOM, PAT_HOTSET, PAT_READ_THEN_WRITE };
-enum sim_fault_model { FM_AUTO, FM_STALL, FM_PRI };
+enum sim_fault_model { FM_AUTO, FM_STALL, FM_PRI, FM_DEVICE };
+/* The kernel versions `kernel` selects (params.c says what each stands for). */
+enum sim_kernel { K_V6_5, K_V6_6, K_V6_11, K_V6_14, K_V6_19 };
+enum sim_fix_a_faults { FIXA_ALL, FIXA_PERMISSION };
 enum sim_reprotect { REPROT_FORK, REPROT_WRITEBACK, REPROT_SOFTDIRTY, REPROT_CLEAN };
-enum sim_upgrade_flush { UPF_LOCAL, UPF_BROADCAST };
+enum sim_upgrade_flush { UPF_LOCAL, UPF_BROADCAST, UPF_KERNEL };
 
 enum sim_workload {
 	WL_RW_REUSE,

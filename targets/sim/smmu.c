@@ -51,18 +51,27 @@ struct tlb_entry *tlb_lookup(struct tlb *t, uint64_t key)
 
 void tlb_insert(struct tlb *t, uint64_t key, uint32_t pfn, int writable, int dbm)
 {
-	struct tlb_entry *e = set_of(t, key), *victim = NULL;
+	struct tlb_entry *e = set_of(t, key), *victim = NULL, *fresh = NULL;
 
+	/* an entry for key is replaced, never doubled (a free way may come first) */
 	for (uint32_t w = 0; w < t->ways; w++) {
 		struct tlb_entry *x = &e[w];
 
-		if (!x->valid || x->gen != t->gen || x->key == key) {
+		if (!x->valid || x->gen != t->gen) {
+			if (!fresh)
+				fresh = x;
+			continue;
+		}
+		if (x->key == key) {
 			victim = x;
+			fresh = NULL;
 			break;
 		}
 		if (!victim || x->lru < victim->lru)
 			victim = x;
 	}
+	if (fresh)
+		victim = fresh;
 	*victim = (struct tlb_entry){key, pfn, t->gen, ++t->clock, 1, (uint8_t)writable, (uint8_t)dbm};
 }
 
@@ -300,6 +309,13 @@ static uint64_t issue_cmdlist(struct sim *s, struct smmu *m, uint64_t t,
 		q->done[q->ncmds++ % depth] = done;
 		s->c.cmdq_busy_ns += cost;
 		count_cmd(s, cmds[i].op);
+		/* the ordering rule of 353e3cf8590c, checked on every stream */
+		if (cmds[i].op == CMD_SYNC)
+			q->tlbi_unsynced = 0;
+		else if (cmds[i].op == CMD_ATC_INV && q->tlbi_unsynced)
+			s->c.cmdq_order_violations++;
+		else if (cmds[i].op <= CMD_TLBI_NH_ASID)
+			q->tlbi_unsynced = 1;
 		switch (cmds[i].op) {
 		case CMD_TLBI_NH_VA:
 		case CMD_TLBI_NH_VA_RANGE:

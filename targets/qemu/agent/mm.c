@@ -149,7 +149,11 @@ static void downgrade_flush_page(uint32_t vpn)
 	sva_invalidate(vpn, 1);
 }
 
-/* v6.6 flushes the changed span [glo, ghi]; pre-v6.6 range_end the whole range. */
+/*
+ * v6.14+ flushes the changed span [glo, ghi]; the pre-v6.6 design (every
+ * other strategy, as the sim) invalidates twice: tlb_flush_mmu_tlbonly()
+ * over the changed span, then range_end over the whole range.
+ */
 static void downgrade_flush_range(uint32_t lo, uint32_t n, uint32_t glo, uint32_t ghi,
 				  int changed)
 {
@@ -158,6 +162,8 @@ static void downgrade_flush_range(uint32_t lo, uint32_t n, uint32_t glo, uint32_
 			sva_invalidate(glo, ghi - glo + 1);
 		return;
 	}
+	if (changed)
+		sva_invalidate(glo, ghi - glo + 1);
 	sva_invalidate(lo, n);
 }
 

@@ -119,7 +119,12 @@ static int iopf(uint32_t vpn, int write)
 	if (kind == FK_SPURIOUS)
 		ctr.fault_spurious++;
 	if (fix_a && !segv) {
-		/* Gunthorpe's fix: invalidate what the handler resolved before answering */
+		/*
+		 * Gunthorpe's fix: invalidate what the handler resolved before
+		 * answering, in the driver's legal order: TLBI, CMD_SYNC, then the
+		 * response (the edu device has no ATS, so no ATC_INV + CMD_SYNC
+		 * between them; the sim's fix_a_cmds() has the ATS form).
+		 */
 		c[0] = cmd_tlbi_nh_va((uint16_t)job->asid, vpn_iova(vpn), 1);
 		if (job->strategy == QJ_PRI_INV_SYNC) {
 			cmdq_submit(c, 1, 1);

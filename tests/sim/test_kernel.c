@@ -1,0 +1,348 @@
+/*
+ * test_kernel.c - the sim's `kernel`, `fault_model` and Fix A command
+ * streams, checked by commands per operation (issue 16, docs/model.md):
+ * each check fails when the behaviour it names breaks.
+ */
+#include "../harness.h"
+#include "../../core/metrics.h"
+#include "../../targets/target.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct out {
+	struct metrics *m;
+	struct run_result res;
+	int rc;
+};
+
+static const struct target *sim;
+
+static double enum_value(int i, const char *choice)
+{
+	const struct param_def *d = &sim->params[i];
+
+	for (int k = 0; d->choices[k]; k++)
+		if (!strcmp(d->choices[k], choice))
+			return k;
+	fprintf(stderr, "test bug: %s has no choice %s\n", d->name, choice);
+	exit(2);
+}
+
+/*
+ * Runs one cell: workload, strategy, kernel, seed, then "param", value
+ * pairs (a value given as a string for enums: "s:name"), NULL.
+ */
+static struct out run(const char *wl, const char *st, const char *kernel, uint64_t seed, ...)
+{
+	double p[256];
+	struct out o = {0};
+	struct run_req req;
+	const char *name;
+	va_list ap;
+	int w = target_workload_index(sim, wl), k = target_strategy_index(sim, st);
+	int ki = target_param_index(sim, "kernel");
+
+	if (w < 0 || k < 0 || ki < 0) {
+		fprintf(stderr, "test bug: %s/%s\n", wl, st);
+		exit(2);
+	}
+	target_resolve_defaults(sim, w, sim->preset(0), p);
+	p[target_param_index(sim, "duration_us")] = 2000;
+	p[ki] = enum_value(ki, kernel);
+	va_start(ap, seed);
+	while ((name = va_arg(ap, const char *))) {
+		int i = target_param_index(sim, name);
+
+		if (i < 0) {
+			fprintf(stderr, "test bug: param %s\n", name);
+			exit(2);
+		}
+		if (sim->params[i].type == PARAM_ENUM)
+			p[i] = enum_value(i, va_arg(ap, const char *));
+		else
+			p[i] = va_arg(ap, double);
+	}
+	va_end(ap);
+	if (sim->check_cell) {
+		char field[64], msg[256];
+
+		if (sim->check_cell(p, field, sizeof(field), msg, sizeof(msg))) {
+			fprintf(stderr, "test bug: %s: %s\n", field, msg);
+			exit(2);
+		}
+	}
+	o.m = metrics_new();
+	o.res.metrics = o.m;
+	req = (struct run_req){w, k, p, seed};
+	o.rc = sim->run(&req, NULL, &o.res);
+	return o;
+}
+
+static double v(const struct out *o, const char *name)
+{
+	return metrics_value(o->m, name, -1);
+}
+
+static double faults(const struct out *o)
+{
+	return v(o, "fault.translation") + v(o, "fault.permission");
+}
+
+static void done(struct out *o)
+{
+	metrics_free(o->m);
+}
+
+/* notifier on mprotect of 64 pages: v6.6 empty range -> ASID; v6.14 the range. */
+static void test_empty_range(void)
+{
+	for (int ats = 0; ats <= 1; ats++) {
+		struct out a = run("mprotect-toggle", "notifier", "v6.6", 31, "range_pages", 64.0,
+				   "ats", (double)ats, NULL);
+		struct out b = run("mprotect-toggle", "notifier", "v6.14", 31, "range_pages", 64.0,
+				   "ats", (double)ats, NULL);
+		double na = v(&a, "cpu.ops"), nb = v(&b, "cpu.ops");
+		char name[160];
+
+		snprintf(name, sizeof(name),
+			 "notifier v6.6: an mprotect of 64 pages is one TLBI_NH_ASID%s per flush (ats=%d)",
+			 ats ? " + one ATC_INV of all" : "", ats);
+		test_result(a.rc == 0 && na > 5 && faults(&a) == 0 &&
+			    v(&a, "cmd.tlbi_nh_asid") == na && v(&a, "cmd.tlbi_nh_va") == 0 &&
+			    v(&a, "cmd.atc_inv") == (ats ? na : 0) &&
+			    v(&a, "cmd.sync") == 1 + (ats ? 2 : 1) * na, name,
+			    "ops=%g asid=%g va=%g atc_inv=%g sync=%g faults=%g", na,
+			    v(&a, "cmd.tlbi_nh_asid"), v(&a, "cmd.tlbi_nh_va"), v(&a, "cmd.atc_inv"),
+			    v(&a, "cmd.sync"), faults(&a));
+		snprintf(name, sizeof(name),
+			 "notifier v6.14 (f7edb07ad7c6): an mprotect of 64 pages is 64 TLBI_NH_VA per flush (ats=%d)", ats);
+		test_result(b.rc == 0 && nb > 5 && faults(&b) == 0 &&
+			    v(&b, "cmd.tlbi_nh_va") == 64 * nb && v(&b, "cmd.tlbi_nh_asid") == 0 &&
+			    v(&b, "cmd.atc_inv") == (ats ? nb : 0), name,
+			    "ops=%g asid=%g va=%g atc_inv=%g", nb, v(&b, "cmd.tlbi_nh_asid"),
+			    v(&b, "cmd.tlbi_nh_va"), v(&b, "cmd.atc_inv"));
+		done(&a);
+		done(&b);
+	}
+}
+
+/* Pre-v6.6 design: tlb_flush_mmu_tlbonly() and range_end both invalidate. */
+static void test_double_invalidation(void)
+{
+	const char *st[] = {"none", "pri-inv", "notifier-seed"};
+
+	for (size_t i = 0; i < 3; i++) {
+		struct out o = run("munmap-large", st[i], "v6.5", 33, "range_pages", 64.0,
+				   "cpu_op_rate_hz", 20000.0, NULL);
+		double n = v(&o, "cpu.ops");
+		char name[128];
+
+		snprintf(name, sizeof(name), "%s on v6.5: a 64-page munmap is invalidated twice (128 TLBI_NH_VA)", st[i]);
+		test_result(o.rc == 0 && n > 5 && faults(&o) == 0 && v(&o, "cmd.tlbi_nh_va") == 128 * n &&
+			    v(&o, "notifier.calls") == 2 * n, name,
+			    "unmaps=%g va=%g calls=%g faults=%g", n, v(&o, "cmd.tlbi_nh_va"),
+			    v(&o, "notifier.calls"), faults(&o));
+		done(&o);
+	}
+	struct out b = run("munmap-large", "notifier", "v6.14", 33, "range_pages", 64.0,
+				"cpu_op_rate_hz", 20000.0, NULL);
+	double n = v(&b, "cpu.ops");
+
+	test_result(b.rc == 0 && n > 5 && v(&b, "cmd.tlbi_nh_va") == 64 * n && v(&b, "notifier.calls") == n,
+		    "notifier on v6.14: the same munmap is invalidated once (64 TLBI_NH_VA)",
+		    "unmaps=%g va=%g calls=%g", n, v(&b, "cmd.tlbi_nh_va"), v(&b, "notifier.calls"));
+	done(&b);
+}
+
+/* Before d38c28dbefee (v6.11) one notifier per device domain. */
+static void test_per_domain(void)
+{
+	for (int ats = 0; ats <= 1; ats++) {
+		struct out a = run("munmap-large", "notifier", "v6.6", 35, "range_pages", 64.0,
+				   "cpu_op_rate_hz", 20000.0, "devices", 2.0, "smmus", 1.0, "ats", (double)ats, NULL);
+		struct out b = run("munmap-large", "notifier", "v6.11", 35, "range_pages", 64.0,
+				   "cpu_op_rate_hz", 20000.0, "devices", 2.0, "smmus", 1.0, "ats", (double)ats, NULL);
+		double na = v(&a, "cpu.ops"), nb = v(&b, "cpu.ops");
+		/* the bind: CFGI_CD + SYNC per device */
+		double sa = v(&a, "cmd.sync") - 2, sb = v(&b, "cmd.sync") - 2;
+		char name[160];
+
+		snprintf(name, sizeof(name),
+			 "notifier with 2 devices on one SMMU: v6.6 sends twice the TLBI+SYNC of v6.11 per unmap (ats=%d)", ats);
+		test_result(a.rc == 0 && b.rc == 0 && na > 5 && nb > 5 &&
+			    v(&a, "cmd.tlbi_nh_asid") == 2 * na && sa == (ats ? 4 : 2) * na &&
+			    v(&b, "cmd.tlbi_nh_asid") == nb && sb == (ats ? 2 : 1) * nb &&
+			    v(&a, "cmd.atc_inv") == (ats ? 2 * na : 0) &&
+			    v(&b, "cmd.atc_inv") == (ats ? 2 * nb : 0), name,
+			    "v6.6: ops=%g asid=%g sync=%g atc=%g; v6.11: ops=%g asid=%g sync=%g atc=%g",
+			    na, v(&a, "cmd.tlbi_nh_asid"), sa, v(&a, "cmd.atc_inv"),
+			    nb, v(&b, "cmd.tlbi_nh_asid"), sb, v(&b, "cmd.atc_inv"));
+		done(&a);
+		done(&b);
+	}
+}
+
+/* Fix A under ATS: TLBI, CMD_SYNC, ATC_INV, CMD_SYNC, then the response. */
+static void test_fix_a_order(void)
+{
+	const char *st[] = {"pri-inv", "pri-inv-sync"};
+
+	for (size_t i = 0; i < 2; i++) {
+		struct out o = run("rw-reuse", st[i], "v6.19", 37, "ats", 1.0, "pages", 32.0, NULL);
+		double resp = v(&o, "fault.responses"), calls = v(&o, "notifier.calls");
+		char name[160];
+
+		snprintf(name, sizeof(name),
+			 "%s under ATS: a CMD_SYNC between every TLBI and the ATC_INV after it, two per response", st[i]);
+		test_result(o.rc == 0 && resp > 10 && v(&o, "cmdq.order_violations") == 0 &&
+			    v(&o, "cmd.atc_inv") == resp + calls &&
+			    v(&o, "cmd.sync") == 1 + 2 * resp + 2 * calls &&
+			    v(&o, "cmd.pri_resp") == resp && v(&o, "dma.livelocked") == 0, name,
+			    "responses=%g calls=%g atc_inv=%g sync=%g order violations=%g livelocked=%g",
+			    resp, calls, v(&o, "cmd.atc_inv"), v(&o, "cmd.sync"),
+			    v(&o, "cmdq.order_violations"), v(&o, "dma.livelocked"));
+		done(&o);
+	}
+	/* the waiting variant pays both SYNCs in the handler; the pipelined one none */
+	struct out p = run("rw-reuse", "pri-inv", "v6.19", 37, "ats", 1.0, "pages", 32.0, NULL);
+	struct out w = run("rw-reuse", "pri-inv-sync", "v6.19", 37, "ats", 1.0, "pages", 32.0, NULL);
+
+	test_result(v(&w, "host.fault_handling_ns") / v(&w, "fault.responses") >
+		    v(&p, "host.fault_handling_ns") / v(&p, "fault.responses") + 1000,
+		    "pri-inv-sync waits for both CMD_SYNCs in the handler, pri-inv does not",
+		    "per response: sync %g ns, pipelined %g ns",
+		    v(&w, "host.fault_handling_ns") / v(&w, "fault.responses"),
+		    v(&p, "host.fault_handling_ns") / v(&p, "fault.responses"));
+	done(&p);
+	done(&w);
+	/* only permission faults: first-touch's translation faults get no TLBI */
+	struct out a = run("first-touch", "pri-inv", "v6.19", 39, "pages", 64.0, "fix_a_faults", "permission", NULL);
+	struct out b = run("first-touch", "pri-inv", "v6.19", 39, "pages", 64.0, NULL);
+	double zap = 2 * 64;
+
+	test_result(v(&a, "fault.translation") > 0 && v(&a, "dma.passes") > 0 &&
+		    v(&a, "cmd.tlbi_nh_va") == zap * v(&a, "dma.passes") &&
+		    v(&b, "cmd.tlbi_nh_va") > zap * v(&b, "dma.passes"),
+		    "fix_a_faults=permission: no Fix A TLBI for translation faults; all (default): one per fault",
+		    "permission: tlbi=%g passes=%g; all: tlbi=%g passes=%g", v(&a, "cmd.tlbi_nh_va"),
+		    v(&a, "dma.passes"), v(&b, "cmd.tlbi_nh_va"), v(&b, "dma.passes"));
+	done(&a);
+	done(&b);
+}
+
+/* ATS without PRI: the device's driver resolves faults; Fix A cannot act. */
+static void test_device_faults(void)
+{
+	struct out n = run("rw-reuse", "none", "v6.19", 41, "ats", 1.0, "fault_model", "device",
+			   "livelock_k", 16.0, NULL);
+	struct out a = run("rw-reuse", "pri-inv", "v6.19", 41, "ats", 1.0, "fault_model", "device",
+			   "livelock_k", 16.0, NULL);
+	struct out b = run("rw-reuse", "notifier", "v6.19", 41, "ats", 1.0, "fault_model", "device",
+			   "livelock_k", 16.0, NULL);
+	struct out p = run("rw-reuse", "pri-inv", "v6.19", 41, "ats", 1.0, "fault_model", "pri", NULL);
+
+	test_result(n.rc == 0 && v(&n, "dma.livelocked") > 0 && v(&n, "fault.device_handled") > 0,
+		    "fault_model device: none livelocks",
+		    "livelocked=%g device faults=%g", v(&n, "dma.livelocked"), v(&n, "fault.device_handled"));
+	test_result(a.rc == 0 && v(&a, "dma.livelocked") > 0 && v(&a, "fault.responses") == 0 &&
+		    v(&a, "fix.applicable") == 0 && a.res.nexamples > 0 &&
+		    strstr(a.res.examples[0], "not applicable"),
+		    "fault_model device: pri-inv cannot act (no response to hang it on), livelocks, and says why",
+		    "livelocked=%g responses=%g fix.applicable=%g example=%s", v(&a, "dma.livelocked"),
+		    v(&a, "fault.responses"), v(&a, "fix.applicable"),
+		    a.res.nexamples ? a.res.examples[0] : "none");
+	test_result(b.rc == 0 && v(&b, "dma.livelocked") == 0 && v(&b, "fault.device_handled") > 0 &&
+		    v(&b, "oracle.coherence_violations") == 0 && v(&b, "fix.applicable") == 1 &&
+		    v(&b, "dma.transactions") > 0,
+		    "fault_model device: notifier works (no livelock, no violation)",
+		    "livelocked=%g device faults=%g violations=%g", v(&b, "dma.livelocked"),
+		    v(&b, "fault.device_handled"), v(&b, "oracle.coherence_violations"));
+	test_result(v(&p, "dma.livelocked") == 0 && v(&p, "fix.applicable") == 1 &&
+		    v(&p, "fault.responses") > 0,
+		    "fault_model pri: the same pri-inv acts and holds", "livelocked=%g responses=%g",
+		    v(&p, "dma.livelocked"), v(&p, "fault.responses"));
+	done(&n);
+	done(&a);
+	done(&b);
+	done(&p);
+}
+
+/* A CPU without FEAT_TLBIRANGE: 600 pages -> flush_tlb_mm -> ASID, RIL or not. */
+static void test_cpu_tlbi_range(void)
+{
+	struct out a = run("munmap-large", "notifier", "v6.14", 43, "range_pages", 600.0, "ril", 1.0,
+			   "cpu_tlbi_range", 0.0, NULL);
+	struct out b = run("munmap-large", "notifier", "v6.14", 43, "range_pages", 600.0, "ril", 1.0, NULL);
+	double na = v(&a, "cpu.ops"), nb = v(&b, "cpu.ops");
+
+	test_result(na > 0 && v(&a, "cmd.tlbi_nh_asid") == na && v(&a, "cmd.tlbi_nh_va_range") == 0,
+		    "a CPU without range TLBI turns a 600-page unmap into TLBI_NH_ASID even with ril",
+		    "unmaps=%g asid=%g range=%g", na, v(&a, "cmd.tlbi_nh_asid"), v(&a, "cmd.tlbi_nh_va_range"));
+	test_result(nb > 0 && v(&b, "cmd.tlbi_nh_asid") == 0 && v(&b, "cmd.tlbi_nh_va_range") > 0,
+		    "with FEAT_TLBIRANGE the same unmap stays range commands",
+		    "unmaps=%g asid=%g range=%g", nb, v(&b, "cmd.tlbi_nh_asid"), v(&b, "cmd.tlbi_nh_va_range"));
+	done(&a);
+	done(&b);
+}
+
+/* v6.19's local upgrade flush still notifies; BTM branches only before v6.11. */
+static void test_v619_and_btm(void)
+{
+	struct out a = run("cpu-upgrade-churn", "notifier", "v6.19", 45, NULL);
+	struct out b = run("cpu-upgrade-churn", "notifier", "v6.14", 45, NULL);
+	struct out c = run("cpu-upgrade-churn", "notifier", "v6.6", 45, "btm", 1.0, NULL);
+	struct out d = run("cpu-upgrade-churn", "notifier", "v6.11", 45, "btm", 1.0, NULL);
+
+	test_result(v(&a, "cpu.upgrades") > 50 &&
+		    v(&a, "notifier.calls") == v(&a, "cpu.upgrades") + v(&a, "cpu.downgrades") &&
+		    v(&b, "notifier.calls") == v(&b, "cpu.upgrades") + v(&b, "cpu.downgrades"),
+		    "v6.19: the CPU-local upgrade flush still notifies, as v6.14's broadcast one",
+		    "v6.19 calls=%g upgrades=%g downgrades=%g", v(&a, "notifier.calls"),
+		    v(&a, "cpu.upgrades"), v(&a, "cpu.downgrades"));
+	test_result(v(&c, "notifier.calls") > 50 && v(&c, "cmd.tlbi_nh_va") == 0 &&
+		    v(&d, "cmd.tlbi_nh_va") == v(&d, "notifier.calls"),
+		    "btm: the driver skips TLBIs only before v6.11 (d38c28dbefee removed the branches)",
+		    "v6.6 tlbi=%g calls=%g; v6.11 tlbi=%g calls=%g", v(&c, "cmd.tlbi_nh_va"),
+		    v(&c, "notifier.calls"), v(&d, "cmd.tlbi_nh_va"), v(&d, "notifier.calls"));
+	done(&a);
+	done(&b);
+	done(&c);
+	done(&d);
+}
+
+static void test_determinism(void)
+{
+	struct out a = run("mixed", "pri-inv", "v6.6", 47, "ats", 1.0, "devices", 2.0, "fault_model", "device", NULL);
+	struct out b = run("mixed", "pri-inv", "v6.6", 47, "ats", 1.0, "devices", 2.0, "fault_model", "device", NULL);
+	int same = a.m->n == b.m->n;
+
+	for (size_t i = 0; same && i < a.m->n; i++)
+		if (strcmp(a.m->v[i].name, "sim.wall_ns") && a.m->v[i].value != b.m->v[i].value)
+			same = 0;
+	test_result(same && v(&a, "sim.events") > 1000,
+		    "kernel v6.6, 2 devices, fault_model device: same spec and seed, identical metrics",
+		    "metrics differ");
+	done(&a);
+	done(&b);
+}
+
+int main(void)
+{
+	sim = target_find("sim");
+	if (!sim) {
+		test_result(0, "the sim target is registered", "target_find(\"sim\") == NULL");
+		return test_exit();
+	}
+	test_empty_range();
+	test_double_invalidation();
+	test_per_domain();
+	test_fix_a_order();
+	test_device_faults();
+	test_cpu_tlbi_range();
+	test_v619_and_btm();
+	test_determinism();
+	return test_exit();
+}
