@@ -34,12 +34,26 @@ static const struct param_def host_params[HOST_NPARAMS] = {
 };
 
 static const struct workload_def host_workloads[HOST_NWORKLOADS] = {
-	{"reuse-after-fork", "write fault that reuses an anon page in place: pages written, a child forked and reaped, then the first write to each page timed", NULL},
-	{"write-notify", "write fault on a clean page of a shared file mapping (page_mkwrite): pages cleaned by sync_file_range, then the first write to each page timed", NULL},
-	{"cow-copy", "copy-on-write fault: a forked child keeps the pages shared while the parent's first write to each page is timed", NULL},
-	{"mprotect-upgrade", "mprotect(PROT_READ|PROT_WRITE) of range_pages populated pages made read-only just before, one call timed", NULL},
-	{"munmap", "munmap of range_pages populated anon pages, one call timed", NULL},
-	{"madv-dontneed", "madvise(MADV_DONTNEED) of range_pages populated anon pages, one call timed", NULL},
+	{"reuse-after-fork",
+	 "timed: the first write to each page of an anonymous mapping whose pages were written, shared with a child by fork and left to this process alone when the child exited - a write fault that reuses the page in place (do_wp_page, no copy); range_pages pages per fork",
+	 NULL},
+	{"write-notify",
+	 "clean case. timed: the first write to each page of a MAP_SHARED file mapping just cleaned by sync_file_range (writeback write-protected the present PTEs) - a write-protect fault through page_mkwrite that turns the page dirty again (the filesystem's mkwrite and file time update included); range_pages pages per sync",
+	 NULL},
+	{"cow-copy",
+	 "timed: the first write to each page of an anonymous mapping shared with a live forked child - a copy-on-write fault that allocates and copies a page; range_pages pages per fork",
+	 NULL},
+	{"mprotect-upgrade",
+	 "timed: one mprotect(PROT_READ|PROT_WRITE) call over range_pages populated anonymous pages made read-only just before",
+	 NULL},
+	{"munmap", "timed: one munmap call over range_pages populated anonymous pages", NULL},
+	{"madv-dontneed", "timed: one madvise(MADV_DONTNEED) call over range_pages populated anonymous pages", NULL},
+	{"first-touch",
+	 "timed: the first write to each page of a fresh anonymous mapping (4 KiB pages, THP off) - a fault that allocates and zeroes a page (do_anonymous_page), will-it-scale page_fault1's fault; range_pages pages per mapping, unmapped untimed",
+	 NULL},
+	{"write-notify-dirty",
+	 "dirty case. timed: the first write to each page of a MAP_SHARED file mapping whose pages are dirty in the page cache and whose PTEs MADV_DONTNEED removed just before - a not-present write fault that maps the dirty page writable through page_mkwrite (do_shared_fault), will-it-scale page_fault3's fault; range_pages pages per batch",
+	 NULL},
 };
 
 static const struct strategy_def host_strategies[HOST_NSTRATEGIES] = {
@@ -118,7 +132,7 @@ static json_t *host_detect_here(void)
 
 const struct target host_target = {
 	.name = "host",
-	.description = "the machine svabench runs on: page-fault, mprotect, munmap and madvise paths of the real kernel timed per operation with perf counters, unbound and bound to an SVA device where one exists",
+	.description = "the machine svabench runs on: page-fault, mprotect, munmap and madvise paths of the real kernel timed per operation, with perf counters over the timed operations only, one run at a time; unbound, bound to an SVA device where one exists",
 	.figures = "measured on the host above.",
 	.exclusive = 1,
 	.capabilities = host_caps,

@@ -27,8 +27,17 @@ enum host_workload {
 	HW_MPROTECT_UPGRADE,
 	HW_MUNMAP,
 	HW_MADV_DONTNEED,
+	HW_FIRST_TOUCH,
+	HW_WRITE_NOTIFY_DIRTY,
 	HOST_NWORKLOADS,
 };
+
+/* 1 when workload wl times one faulting write per page, 0 when one call per operation. */
+static inline int host_per_page(int wl)
+{
+	return wl == HW_REUSE_AFTER_FORK || wl == HW_WRITE_NOTIFY || wl == HW_COW_COPY ||
+	       wl == HW_FIRST_TOUCH || wl == HW_WRITE_NOTIFY_DIRTY;
+}
 
 enum host_strategy { HS_UNBOUND, HS_BOUND, HOST_NSTRATEGIES };
 

@@ -238,7 +238,13 @@ static int cow_copy(struct ctx *c)
 	return 0;
 }
 
-static int write_notify(struct ctx *c)
+/*
+ * clean (dirty = 0): writeback cleans the pages and write-protects their
+ * present PTEs (page_mkclean), then the first writes are timed. dirty: the
+ * pages stay dirty in the page cache, MADV_DONTNEED removes their PTEs, then
+ * the first writes are timed (a not-present shared write fault).
+ */
+static int write_notify(struct ctx *c, int dirty)
 {
 	const char *dir = host_file_dirs[(int)c->req->params[HP_FILE_DIR]];
 	char path[4096];
@@ -270,9 +276,14 @@ static int write_notify(struct ctx *c)
 	while (c->done < c->total) {
 		size_t n = batch(c);
 
+		if (dirty && madvise(p, len, MADV_DONTNEED)) {
+			munmap(p, len);
+			close(fd);
+			return fail(c, "write-notify-dirty: madvise(MADV_DONTNEED)");
+		}
 		/* writeback cleans the pages and write-protects their PTEs (page_mkclean) */
-		if (sync_file_range(fd, 0, (off_t)len, SYNC_FILE_RANGE_WAIT_BEFORE |
-				    SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER)) {
+		if (!dirty && sync_file_range(fd, 0, (off_t)len, SYNC_FILE_RANGE_WAIT_BEFORE |
+					      SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER)) {
 			munmap(p, len);
 			close(fd);
 			return fail(c, "write-notify: sync_file_range");
@@ -281,6 +292,21 @@ static int write_notify(struct ctx *c)
 	}
 	munmap(p, len);
 	close(fd);
+	return 0;
+}
+
+/* A fresh anonymous mapping per batch; the first write to each page allocates and zeroes it. */
+static int first_touch(struct ctx *c)
+{
+	while (c->done < c->total) {
+		size_t n = batch(c);
+		char *p = map_anon(c, n);
+
+		if (!p)
+			return fail(c, "mmap");
+		time_writes(c, p, n);
+		munmap(p, n * (size_t)c->page);
+	}
 	return 0;
 }
 
@@ -341,7 +367,7 @@ static void put_metrics(struct ctx *c, int wl, int bound)
 {
 	struct metrics *m = c->res->metrics;
 	size_t n = c->total - c->warmup;
-	int per_page = wl == HW_REUSE_AFTER_FORK || wl == HW_WRITE_NOTIFY || wl == HW_COW_COPY;
+	int per_page = host_per_page(wl);
 	double sum = 0, sq = 0, mean, p50;
 	char name[METRIC_NAME_MAX];
 
@@ -361,6 +387,8 @@ static void put_metrics(struct ctx *c, int wl, int bound)
 	/* the run's noise: sample standard deviation over mean of the timed operations */
 	metrics_set(m, "op.latency_cv", n > 1 && mean > 0 ? sqrt(sq / (double)(n - 1)) / mean : 0);
 	metrics_set(m, "op.timed_ns", sum);
+	/* the same, robust to the rare long outlier: interquartile range over median */
+	metrics_set(m, "op.latency_rel_iqr", p50 > 0 ? (quantile(c->lat, n, 0.75) - quantile(c->lat, n, 0.25)) / p50 : 0);
 	metrics_set(m, "op.per_page_ns.p50", per_page ? p50 : p50 / (double)c->pages);
 	metrics_set(m, "op.faults_expected", per_page ? (double)n : 0);
 	for (size_t i = 0; i < NEVENTS; i++) {
@@ -432,7 +460,9 @@ static int run_workload(struct ctx *c)
 {
 	switch (c->req->workload) {
 	case HW_REUSE_AFTER_FORK: return reuse_after_fork(c);
-	case HW_WRITE_NOTIFY: return write_notify(c);
+	case HW_WRITE_NOTIFY: return write_notify(c, 0);
+	case HW_WRITE_NOTIFY_DIRTY: return write_notify(c, 1);
+	case HW_FIRST_TOUCH: return first_touch(c);
 	case HW_COW_COPY: return cow_copy(c);
 	case HW_MPROTECT_UPGRADE: return range_calls(c, R_MPROTECT);
 	case HW_MUNMAP: return range_calls(c, R_MUNMAP);

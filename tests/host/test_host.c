@@ -54,11 +54,11 @@ static void check_workload(int wl, double range_pages)
 			    "perf.faults %g, expected %g", faults->value, expected);
 	snprintf(name, sizeof(name), "%s: per-page workloads expect one fault per operation",
 		 t->workloads[wl].name);
-	test_result(expected == (wl <= HW_COW_COPY ? 200 : 0), name, "op.faults_expected %g", expected);
+	test_result(expected == (host_per_page(wl) ? 200 : 0), name, "op.faults_expected %g", expected);
 	snprintf(name, sizeof(name), "%s: op.per_page_ns.p50 is p50 over the pages of a call",
 		 t->workloads[wl].name);
 	test_result(metrics_value(m, "op.per_page_ns.p50", -1) ==
-		    (wl <= HW_COW_COPY ? p50 : p50 / range_pages), name,
+		    (host_per_page(wl) ? p50 : p50 / range_pages), name,
 		    "per_page %g, p50 %g", metrics_value(m, "op.per_page_ns.p50", -1), p50);
 	metrics_free(res.metrics);
 }
@@ -136,6 +136,8 @@ int main(void)
 	check_workload(HW_MUNMAP, 512);
 	check_workload(HW_MADV_DONTNEED, 16);
 	check_workload(HW_REUSE_AFTER_FORK, 16);
+	check_workload(HW_FIRST_TOUCH, 64);
+	check_workload(HW_WRITE_NOTIFY_DIRTY, 64);
 	check_bound();
 	return test_exit();
 }
