@@ -186,6 +186,19 @@ json_t *host_detect(const char *root)
 	json_object_set_new(o, "iommu_groups", item(list_names(p, ""), "groups",
 						    "no iommu group in /sys/kernel/iommu_groups"));
 	sva_json(o, root);
+	if (!root || !*root) { /* /dev/kvm is opened, so only for the real root */
+		char why[300];
+		json_t *k = json_object();
+
+		if (k && host_kvm_usable(why, sizeof(why)) == 0) {
+			json_object_set_new(k, "present", json_true());
+			json_object_set_new(k, "device", json_string("/dev/kvm"));
+		} else if (k) {
+			json_object_set_new(k, "present", json_false());
+			json_object_set_new(k, "reason", json_string(why));
+		}
+		json_object_set_new(o, "secondary_mmu", k);
+	}
 	json_object_set_new(o, "privilege",
 			    json_string("the CPU-side workloads need no privilege; the bound strategy opens the uacce or idxd device node, which needs read/write permission on it (root or the device's group)"));
 	return o;

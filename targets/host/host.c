@@ -59,6 +59,8 @@ static const struct workload_def host_workloads[HOST_NWORKLOADS] = {
 static const struct strategy_def host_strategies[HOST_NSTRATEGIES] = {
 	{"unbound", "the process is bound to no device: the kernel as every process sees it"},
 	{"bound", "the process's mm is bound to an SVA device for the run (uacce queue or idxd work queue opened), so the IOMMU's mm notifiers are active; needs such a device"},
+	{"secondary-mmu",
+	 "the process's mm gets a secondary MMU with nothing behind it for the run: a KVM VM (/dev/kvm, KVM_CREATE_VM) with no vCPU and no memory slot, so every range invalidation calls the mmu notifiers and every TLB flush mmu_notifier_arch_invalidate_secondary_tlbs - the dispatch Fix B adds, with no SMMU command. Its difference to unbound is a lower bound of Fix B's CPU-side cost per operation, not Fix B's cost; needs read/write on /dev/kvm"},
 };
 
 static const struct preset host_default = {
@@ -113,13 +115,18 @@ static int host_check_cell(const double *p, char *field, size_t flen, char *msg,
 	return 0;
 }
 
-/* "bound" needs an SVA device; refused at the spec, never run half-way. */
+/* "bound" needs an SVA device, "secondary-mmu" /dev/kvm; refused at the spec, never run half-way. */
 static int host_check_strategy(int strategy, char *msg, size_t mlen)
 {
 	char dev[512], sva[400];
 
-	if (strcmp(host_strategies[strategy].name, "bound") ||
-	    host_sva_device("", dev, sizeof(dev), sva, sizeof(sva)) == 0)
+	if (strategy == HS_SECONDARY_MMU) {
+		if (host_kvm_usable(sva, sizeof(sva)) == 0)
+			return 0;
+		snprintf(msg, mlen, "needs KVM to register a secondary MMU: %s", sva);
+		return -1;
+	}
+	if (strategy != HS_BOUND || host_sva_device("", dev, sizeof(dev), sva, sizeof(sva)) == 0)
 		return 0;
 	snprintf(msg, mlen, "needs an SVA device: %s", sva);
 	return -1;

@@ -39,7 +39,7 @@ static inline int host_per_page(int wl)
 	       wl == HW_FIRST_TOUCH || wl == HW_WRITE_NOTIFY_DIRTY;
 }
 
-enum host_strategy { HS_UNBOUND, HS_BOUND, HOST_NSTRATEGIES };
+enum host_strategy { HS_UNBOUND, HS_BOUND, HS_SECONDARY_MMU, HOST_NSTRATEGIES };
 
 extern const struct target host_target;
 extern const char *const host_file_dirs[];
@@ -58,6 +58,15 @@ struct json_t *host_detect(const char *root);
  * dev, or -1 with what is missing in why.
  */
 int host_sva_device(const char *root, char *dev, size_t dlen, char *why, size_t wlen);
+
+/* 0 when /dev/kvm can be opened read/write here and speaks the KVM API; else -1 with why (kvm.c). */
+int host_kvm_usable(char *why, size_t wlen);
+/*
+ * Registers a secondary MMU on this process's mm: a KVM VM with no vCPU and
+ * no memory slot. The VM's fd (O_CLOEXEC; closing it unregisters once
+ * nothing else holds the VM), or -1 with why (kvm.c).
+ */
+int host_secondary_mmu_open(char *why, size_t wlen);
 
 /* Runs one cell (workloads.c). */
 int host_run(const struct run_req *req, const struct run_sink *sink, struct run_result *res);

@@ -474,9 +474,11 @@ int host_run(const struct run_req *req, const struct run_sink *sink, struct run_
 {
 	size_t iters = (size_t)req->params[HP_ITERATIONS], bytes = 0;
 	int bound = req->strategy == HS_BOUND, cpu = (int)req->params[HP_CPU], bfd = -1, rc = -1;
+	int smmu = req->strategy == HS_SECONDARY_MMU;
 	uint64_t t_start = now_ns();
 	struct ctx *c;
 	cpu_set_t was, one;
+	char why[256];
 
 	if (cpu >= 0) {
 		CPU_ZERO(&one);
@@ -502,12 +504,17 @@ int host_run(const struct run_req *req, const struct run_sink *sink, struct run_
 	c->t_start = t_start;
 	if (bound && (bfd = bind_open(c)) < 0)
 		goto out;
+	if (smmu && (bfd = host_secondary_mmu_open(why, sizeof(why))) < 0) {
+		snprintf(res->reason, sizeof(res->reason), "strategy \"secondary-mmu\": %.200s", why);
+		goto out;
+	}
 	c->cs = collector_open(events, NEVENTS, 0, "", "");
 	rc = run_workload(c);
 	if (rc == 0) {
 		if (c->cs)
 			collector_read(c->cs);
 		put_metrics(c, req->workload, bound);
+		metrics_set(res->metrics, "host.secondary_mmu", smmu);
 	}
 	collector_close(c->cs);
 out:

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 #include <string.h>
+#include <unistd.h>
 
 static int run_one(int wl, int strategy, double range_pages, struct run_result *res)
 {
@@ -90,6 +91,7 @@ static void test_spec_strategies(void)
 	static const char dflt[] = "{\"target\": \"host\", \"workload\": \"munmap\"}";
 	char dev[256], sva[256];
 	int have = host_sva_device("", dev, sizeof(dev), sva, sizeof(sva)) == 0;
+	int kvm = host_kvm_usable(sva, sizeof(sva)) == 0;
 	struct spec_error e;
 	struct spec *s = spec_parse(bound, strlen(bound), &e);
 
@@ -101,10 +103,51 @@ static void test_spec_strategies(void)
 			    "field '%s' msg '%s'", s ? "" : e.field, s ? "accepted" : e.msg);
 	spec_free(s);
 	s = spec_parse(dflt, strlen(dflt), &e);
-	test_result(s && s->nstrategies == (have ? 2u : 1u),
+	test_result(s && s->nstrategies == 1u + (size_t)have + (size_t)kvm,
 		    "spec without strategies gets the ones that can run here",
 		    "%zu strategies", s ? s->nstrategies : 0);
 	spec_free(s);
+}
+
+/* secondary-mmu: a KVM VM on this mm for the run, or refused naming /dev/kvm. */
+static void check_secondary_mmu(void)
+{
+	static const char text[] = "{\"target\": \"host\", \"workload\": \"munmap\", \"strategies\": [\"secondary-mmu\"]}";
+	char why[256], link[256], path[64];
+	struct spec_error e;
+	struct spec *s;
+	struct run_result res;
+	int fd;
+	ssize_t n;
+
+	if (host_kvm_usable(why, sizeof(why))) {
+		s = spec_parse(text, sizeof(text) - 1, &e);
+		test_result(!s && !strcmp(e.field, "strategies[0]") && strstr(e.msg, "/dev/kvm"),
+			    "spec: secondary-mmu is refused without KVM, naming /dev/kvm", "field '%s' msg '%s'",
+			    s ? "" : e.field, s ? "accepted" : e.msg);
+		spec_free(s);
+		test_skip("secondary-mmu registers a KVM VM on this mm", why);
+		return;
+	}
+	fd = host_secondary_mmu_open(why, sizeof(why));
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = fd >= 0 ? readlink(path, link, sizeof(link) - 1) : -1;
+	link[n > 0 ? n : 0] = 0;
+	test_result(fd >= 0 && !strcmp(link, "anon_inode:kvm-vm"),
+		    "secondary-mmu: KVM_CREATE_VM gives a VM (its mmu notifier is on this mm)", "fd %d (%s) %s", fd,
+		    link, fd < 0 ? why : "");
+	if (fd >= 0)
+		close(fd);
+	for (int wl = 0; wl < HOST_NWORKLOADS; wl++) {
+		char name[160];
+		int rc = run_one(wl, HS_SECONDARY_MMU, host_per_page(wl) ? 16 : 64, &res);
+
+		snprintf(name, sizeof(name), "%s runs under secondary-mmu (host.secondary_mmu 1)",
+			 target_find("host")->workloads[wl].name);
+		test_result(rc == 0 && metrics_value(res.metrics, "host.secondary_mmu", 0) == 1 &&
+			    metrics_value(res.metrics, "op.count", 0) == 200, name, "rc %d: %s", rc, res.reason);
+		metrics_free(res.metrics);
+	}
 }
 
 int main(void)
@@ -139,5 +182,6 @@ int main(void)
 	check_workload(HW_FIRST_TOUCH, 64);
 	check_workload(HW_WRITE_NOTIFY_DIRTY, 64);
 	check_bound();
+	check_secondary_mmu();
 	return test_exit();
 }
