@@ -65,6 +65,11 @@ static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char 
 	struct query *q = cls;
 
 	(void)kind;
+	if (!utf8_valid(key) || (value && !utf8_valid(value))) {
+		q->bad = key;
+		q->not_utf8 = 1;
+		return MHD_NO;
+	}
 	for (int i = 0; q->names[i]; i++) {
 		if (strcmp(key, q->names[i]))
 			continue;
@@ -93,7 +98,11 @@ int read_query(struct request *r, struct query *q, enum MHD_Result *res)
 
 		snprintf(allowed + n, sizeof(allowed) - n, "%s%s", i ? ", " : "", q->names[i]);
 	}
-	if (q->repeated)
+	if (q->not_utf8)
+		*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", q->bad,
+				   "query parameter '%s' is not valid UTF-8 (in its name or value)",
+				   q->bad);
+	else if (q->repeated)
 		*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", q->bad,
 				   "query parameter '%s' is given more than once", q->bad);
 	else if (!allowed[0])
@@ -163,11 +172,12 @@ static int page_args(struct request *r, const char *limit, const char *cursor, i
 
 static enum MHD_Result h_index(struct request *r)
 {
-	json_t *doc, *list = json_array();
+	json_t *doc, *list;
 	enum MHD_Result res;
 
 	if (no_query(r, &res))
 		return res;
+	list = json_array();
 	for (size_t t = 0; list && route_tables[t]; t++) {
 		for (const struct route *rt = route_tables[t]; list && rt->method; rt++) {
 			if (json_array_append_new(list, json_pack("{s:s, s:s}", "method", rt->method,

@@ -118,6 +118,9 @@ static int load_token(const char *path, char *token, size_t len, char *err, size
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == ELOOP)
+		return fail(err, elen, "%s is a symbolic link; refusing to trust it (make it a "
+			    "regular file of mode 0600, or delete it to have a new token made)", path);
 	if (fd < 0)
 		return fail(err, elen, "cannot open %s: %s", path, strerror(errno));
 	if (fstat(fd, &st)) {

@@ -286,6 +286,15 @@ void scheduler_stats(struct scheduler *s, struct scheduler_stats *out);
  */
 int worker_main(void);
 
+/* ---- log.c: stderr to the terminal and var/svabenchd.log, never blocking ---- */
+
+/* Tees stderr (and the workers') into DIR/svabenchd.log; -1 with err. */
+int log_start(const char *var, char *err, size_t elen);
+/* Flushes what is pending to both and gives stderr back to the terminal. */
+void log_stop(void);
+/* Lines the log file refused (disk full, I/O error) and that were dropped. */
+uint64_t log_dropped_lines(void);
+
 /* ---- auth.c ---- */
 
 /* Creates var/token (0600, 32 random bytes hex) if missing and loads it. */

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #define JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
 
@@ -154,10 +155,76 @@ enum MHD_Result reply_text(struct request *r, unsigned status, const char *ctype
 	return queue(r, status, ctype, copy, len, NULL, NULL);
 }
 
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 when invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1fu;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0fu;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07u;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3fu);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0; /* overlong, a surrogate, or past U+10FFFF */
+	return len;
+}
+
+int utf8_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	for (size_t i = 0, k; i < n; i += k)
+		if (!(k = utf8_seq((const unsigned char *)s + i, n - i)))
+			return 0;
+	return 1;
+}
+
+/* in as valid UTF-8 into out: each invalid byte written as \xHH. */
+static const char *utf8_clean(const char *in, char *out, size_t cap)
+{
+	size_t n = strlen(in), o = 0;
+
+	for (size_t i = 0; i < n && o + 5 < cap;) {
+		size_t k = utf8_seq((const unsigned char *)in + i, n - i);
+
+		if (!k) {
+			o += (size_t)snprintf(out + o, cap - o, "\\x%02X", (unsigned char)in[i]);
+			i++;
+			continue;
+		}
+		if (o + k >= cap)
+			break;
+		memcpy(out + o, in + i, k);
+		o += k;
+		i += k;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* User text (a path, a query name) may be echoed: made valid UTF-8 first. */
 static json_t *error_json(const char *code, const char *field, const char *msg)
 {
-	return json_pack("{s:{s:s, s:s, s:s?}}", "error", "code", code, "message", msg,
-			 "field", field);
+	char m[1200], f[300];
+
+	return json_pack("{s:{s:s, s:s, s:s?}}", "error", "code", code, "message",
+			 utf8_clean(msg, m, sizeof(m)), "field",
+			 field ? utf8_clean(field, f, sizeof(f)) : NULL);
 }
 
 static enum MHD_Result reply_error_v(struct request *r, unsigned status, const char *code,
@@ -488,6 +555,28 @@ static int listen_addr(const struct config *cfg, struct sockaddr_in *sa, char *e
 	return 0;
 }
 
+/* A listening socket on sa; -1 with the reason (e.g. the port in use) in err. */
+static int listen_socket(const struct config *cfg, const struct sockaddr_in *sa, char *err,
+			 size_t len)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+
+	if (fd < 0) {
+		snprintf(err, len, "cannot make a socket: %s", strerror(errno));
+		return -1;
+	}
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)sa, sizeof(*sa)) || listen(fd, SOMAXCONN)) {
+		snprintf(err, len, "cannot listen on %s:%d: %s%s", cfg->listen_host, cfg->port,
+			 strerror(errno),
+			 errno == EADDRINUSE ? " (another svabenchd, or another program, serves "
+					       "there; pick a port with --listen)" : "");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 struct http *http_start(const struct http_ctx *ctx, char *err, size_t len)
 {
 	const struct config *cfg = ctx->cfg;
@@ -495,12 +584,16 @@ struct http *http_start(const struct http_ctx *ctx, char *err, size_t len)
 	struct sockaddr_in sa;
 	struct http *h;
 	struct MHD_OptionItem opts[10];
-	int n = 0;
+	int n = 0, lfd;
 
 	if (listen_addr(cfg, &sa, err, len))
 		return NULL;
+	lfd = listen_socket(cfg, &sa, err, len);
+	if (lfd < 0)
+		return NULL;
 	h = calloc(1, sizeof(*h));
 	if (!h) {
+		close(lfd);
 		snprintf(err, len, "out of memory");
 		return NULL;
 	}
@@ -509,6 +602,7 @@ struct http *http_start(const struct http_ctx *ctx, char *err, size_t len)
 		atomic_init(&h->requests[i], 0);
 	h->prom = prom_cache_new();
 	if (!h->prom) {
+		close(lfd);
 		free(h);
 		snprintf(err, len, "out of memory");
 		return NULL;
@@ -516,7 +610,7 @@ struct http *http_start(const struct http_ctx *ctx, char *err, size_t len)
 	flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL
 									 : MHD_USE_POLL;
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL};
-	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &sa};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, lfd, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL};
 	if (cfg->http_threads > 1)
 		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE,
@@ -537,8 +631,9 @@ struct http *http_start(const struct http_ctx *ctx, char *err, size_t len)
 	h->mhd = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, h,
 				  MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (!h->mhd) {
-		snprintf(err, len, "cannot serve on %s:%d (address in use, or not local?)",
-			 cfg->listen_host, cfg->port);
+		snprintf(err, len, "cannot serve on %s:%d (see the line before)", cfg->listen_host,
+			 cfg->port);
+		close(lfd);
 		prom_cache_free(h->prom);
 		free(h);
 		return NULL;

@@ -84,7 +84,11 @@ struct query {
 	const char *values[QUERY_MAX];
 	const char *bad;             /* the first unknown or repeated parameter */
 	int repeated;
+	int not_utf8;                /* bad's name or value is not valid UTF-8 */
 };
+
+/* 1 when s is valid UTF-8 (no overlongs, surrogates or code points past U+10FFFF). */
+int utf8_valid(const char *s);
 
 /* Collects the query; 1 when it was refused with a 400 naming the parameter (answered in *res). */
 int read_query(struct request *r, struct query *q, enum MHD_Result *res);

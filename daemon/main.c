@@ -10,7 +10,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,50 +17,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* A start-up refusal: on the terminal and in the log, then exit 1. */
 static void die(const char *msg)
 {
 	fprintf(stderr, "svabenchd: %s\n", msg);
+	log_stop();
 	exit(1);
-}
-
-static int log_fd = -1, term_fd = -1;
-
-/* Everything written to stderr also lands in var/svabenchd.log. */
-static void *tee_thread(void *arg)
-{
-	int in = *(int *)arg;
-	char buf[4096];
-	ssize_t n;
-
-	while ((n = read(in, buf, sizeof(buf))) > 0) {
-		if (write(term_fd, buf, (size_t)n) < 0) {
-			/* the terminal went away; keep logging to the file */
-		}
-		if (write(log_fd, buf, (size_t)n) < 0)
-			break;
-	}
-	return NULL;
-}
-
-static void start_log(const char *var)
-{
-	static int pfd[2];
-	char path[4200];
-	pthread_t t;
-
-	snprintf(path, sizeof(path), "%s/svabenchd.log", var);
-	log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	if (log_fd < 0 || pipe2(pfd, O_CLOEXEC)) {
-		fprintf(stderr, "svabenchd: cannot open %s: %s; logging to stderr only\n", path,
-			strerror(errno));
-		return;
-	}
-	term_fd = fcntl(2, F_DUPFD_CLOEXEC, 3);
-	dup2(pfd[1], 2);
-	close(pfd[1]);
-	setvbuf(stderr, NULL, _IOLBF, 0);
-	if (pthread_create(&t, NULL, tee_thread, &pfd[0]) == 0)
-		pthread_detach(t);
 }
 
 static int json_file(const struct dirent *d)
@@ -133,6 +94,8 @@ int main(int argc, char **argv)
 	if (cfg.worker_mode)
 		return worker_main();
 
+	/* what the daemon creates (database, WAL, log, caches) is its user's only */
+	umask(077);
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
@@ -143,7 +106,8 @@ int main(int argc, char **argv)
 		snprintf(err, sizeof(err), "cannot create --var %s: %s", cfg.var, strerror(errno));
 		die(err);
 	}
-	start_log(cfg.var);
+	if (log_start(cfg.var, err, sizeof(err)))
+		fprintf(stderr, "svabenchd: %s; logging to stderr only\n", err);
 	snprintf(path, sizeof(path), "%s/presets", cfg.var), setenv("SVABENCH_PRESETS", path, 1);
 	if (auth_init(cfg.var, token, sizeof(token), err, sizeof(err)))
 		die(err);
@@ -181,5 +145,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "svabenchd: %d running run(s) re-queued for the next start\n", requeued);
 	store_close(st);
 	fprintf(stderr, "svabenchd: stopped\n");
+	log_stop();
 	return 0;
 }

@@ -386,6 +386,9 @@ char *prom_render(struct http *h, size_t *len)
 	put_label(f, "version", SVABENCH_VERSION, 1);
 	fputs("} 1\n", f);
 	http_requests(f, h);
+	counter(f, "svabenchd_log_lines_dropped_total",
+		"Log lines var/svabenchd.log refused (disk full, I/O error) and that were dropped.",
+		(double)log_dropped_lines());
 	if (h->ctx.store)
 		store_health(f, h);
 	if (h->ctx.sched)
