@@ -87,8 +87,34 @@ json_t *describe_targets_json(void)
 	return done(doc, bad);
 }
 
-static json_t *param_json(const struct param_def *d, double def)
+/*
+ * Where a parameter's effective default comes from: the default preset's
+ * value when it sets one, else the table's own source. 0 when neither says.
+ */
+static int param_source(const struct target *t, size_t i, const char **source,
+			const char **confidence)
 {
+	const struct param_def *d = &t->params[i];
+	const struct preset *p = default_preset(t);
+
+	for (size_t k = 0; p && k < p->nvalues; k++) {
+		if (!strcmp(p->values[k].param, d->name)) {
+			*source = p->values[k].source;
+			*confidence = p->values[k].confidence;
+			return 1;
+		}
+	}
+	if (!t->param_sources)
+		return 0;
+	*source = t->param_sources[i].source;
+	*confidence = t->param_sources[i].confidence;
+	return *source && *confidence;
+}
+
+static json_t *param_json(const struct target *t, size_t i, double def)
+{
+	const struct param_def *d = &t->params[i];
+	const char *src, *conf;
 	json_t *o = json_object();
 	int bad = 0;
 
@@ -104,13 +130,17 @@ static json_t *param_json(const struct param_def *d, double def)
 	if (d->type == PARAM_ENUM) {
 		json_t *c = json_array();
 
-		for (size_t i = 0; c && d->choices[i]; i++)
-			push(c, json_string(d->choices[i]), &bad);
+		for (size_t k = 0; c && d->choices[k]; k++)
+			push(c, json_string(d->choices[k]), &bad);
 		put(o, "choices", c, &bad);
 	}
 	put(o, "unit", json_string(d->unit), &bad);
 	put(o, "group", json_string(d->group), &bad);
 	put(o, "help", json_string(d->help), &bad);
+	if (param_source(t, i, &src, &conf)) {
+		put(o, "source", json_string(src), &bad);
+		put(o, "confidence", json_string(conf), &bad);
+	}
 	return done(o, bad);
 }
 
@@ -169,7 +199,7 @@ json_t *describe_target_json(const struct target *t)
 
 	a = json_array();
 	for (size_t i = 0; a && i < t->nparams; i++)
-		push(a, param_json(&t->params[i], defs[i]), &bad);
+		push(a, param_json(t, i, defs[i]), &bad);
 	put(o, "params", a, &bad);
 
 	a = json_array();
@@ -296,6 +326,7 @@ static void print_params(FILE *f, const struct target *t, const double *defs)
 	fprintf(f, "  %-*s  %-4s  %*s  %s\n", wn, "name", "type", wd, "default", "range");
 	for (size_t i = 0; i < t->nparams; i++) {
 		const struct param_def *d = &t->params[i];
+		const char *src, *conf;
 		char def[64], range[256];
 
 		if (i == 0 || strcmp(d->group, t->params[i - 1].group))
@@ -305,6 +336,13 @@ static void print_params(FILE *f, const struct target *t, const double *defs)
 		fprintf(f, "  %-*s  %-4s  %*s  %s\n", wn, d->name, type_names[d->type], wd, def, range);
 		fprintf(f, "      ");
 		wrap(f, d->help, 6, 6);
+		if (param_source(t, i, &src, &conf)) {
+			char line[1024];
+
+			snprintf(line, sizeof(line), "default: %s (%s)", src, conf);
+			fprintf(f, "      ");
+			wrap(f, line, 6, 6);
+		}
 	}
 }
 

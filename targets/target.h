@@ -37,6 +37,17 @@ struct param_def {
 	const char *help;
 };
 
+/*
+ * Where a parameter's table default comes from. confidence is a preset's
+ * vocabulary (measured | secondary | assumed | local), or "kernel" (read in
+ * the kernel's code) or "setting" (what to run, not a claim about
+ * hardware). A preset that sets the parameter replaces both (describe).
+ */
+struct param_source {
+	const char *source;
+	const char *confidence;
+};
+
 /* A workload's own default for one parameter (overrides the table's). */
 struct param_override {
 	const char *name;
@@ -122,6 +133,7 @@ struct target {
 	const char *const *capabilities; /* NULL-terminated */
 	const struct param_def *params;
 	size_t nparams;
+	const struct param_source *param_sources; /* nparams entries, or NULL */
 	const struct workload_def *workloads;
 	size_t nworkloads;
 	const struct strategy_def *strategies;

@@ -82,6 +82,7 @@ const struct target sim_target = {
 	.capabilities = sim_caps,
 	.params = sim_params,
 	.nparams = SIM_NPARAMS,
+	.param_sources = sim_param_sources,
 	.workloads = sim_workloads,
 	.nworkloads = SIM_NWORKLOADS,
 	.strategies = sim_strategies,

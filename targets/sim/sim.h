@@ -51,6 +51,7 @@ enum sim_param {
 	P_PRI_TIMEOUT_US,
 	P_ATS_RQ_NS,
 	P_NEGATIVE_CACHING,
+	P_CACHE_FAULTING_WALK,
 	P_BTM,
 	P_RIL,
 	P_HTTU,
@@ -128,6 +129,7 @@ enum sim_strategy {
 };
 
 extern const struct param_def sim_params[SIM_NPARAMS];
+extern const struct param_source sim_param_sources[SIM_NPARAMS];
 extern const struct workload_def sim_workloads[SIM_NWORKLOADS];
 extern const struct strategy_def sim_strategies[SIM_NSTRATEGIES];
 extern const struct target sim_target;

@@ -191,8 +191,10 @@ static struct xlate walk(struct sim *s, struct smmu *m, uint64_t vpn, int write)
 	}
 	x.writable = pte_hw_writable(pte);
 	x.pfn = pte->pfn;
-	tlb_insert(&m->tlb, vpn, x.pfn, x.writable,
-		   (pte->flags & (PTE_WRITE | PTE_RDONLY)) == (PTE_WRITE | PTE_RDONLY));
+	/* a walk that faults is cached only where cache_faulting_walk says so */
+	if (!write || x.writable || s->p[P_CACHE_FAULTING_WALK])
+		tlb_insert(&m->tlb, vpn, x.pfn, x.writable,
+			   (pte->flags & (PTE_WRITE | PTE_RDONLY)) == (PTE_WRITE | PTE_RDONLY));
 	if (write && !x.writable) {
 		x.perm_fault = 1;
 		return x;

@@ -4,6 +4,7 @@
  * each check fails when the behaviour it names breaks.
  */
 #include "../harness.h"
+#include "../../core/core.h"
 #include "../../core/metrics.h"
 #include "../../targets/target.h"
 
@@ -313,6 +314,50 @@ static void test_v619_and_btm(void)
 	done(&d);
 }
 
+/* QEMU never caches a walk that faults: write-first pages then do not livelock. */
+static void test_faulting_walk(void)
+{
+	struct out c = run("rw-reuse", "none", "v6.19", 49, "pattern", "sequential", "write_fraction", 1.0, NULL);
+	struct out q = run("rw-reuse", "none", "v6.19", 49, "pattern", "sequential", "write_fraction", 1.0,
+			   "cache_faulting_walk", 0.0, NULL);
+
+	test_result(v(&c, "dma.livelocked") > 0 && v(&q, "dma.livelocked") == 0 &&
+		    v(&q, "fault.permission") > 0,
+		    "cache_faulting_walk: a cached faulting walk livelocks write-first pages under none; QEMU's never-cached does not",
+		    "cached: livelocked=%g; not cached: livelocked=%g permission faults=%g",
+		    v(&c, "dma.livelocked"), v(&q, "dma.livelocked"), v(&q, "fault.permission"));
+	done(&c);
+	done(&q);
+}
+
+/* describe sim --json: every parameter with a source and a confidence. */
+static void test_sources(void)
+{
+	static const char *const vocab[] = {"measured", "secondary", "assumed", "local", "kernel", "setting"};
+	json_t *d = describe_target_json(sim), *p;
+	size_t i, n = 0;
+	char why[200] = "";
+
+	json_array_foreach(json_object_get(d, "params"), i, p) {
+		const char *src = json_string_value(json_object_get(p, "source"));
+		const char *conf = json_string_value(json_object_get(p, "confidence"));
+		int known = 0;
+
+		for (size_t k = 0; conf && k < sizeof(vocab) / sizeof(*vocab); k++)
+			known |= !strcmp(conf, vocab[k]);
+		if (!src || !*src || !known)
+			snprintf(why, sizeof(why), "%s: source %s, confidence %s",
+				 json_string_value(json_object_get(p, "name")), src ? src : "none",
+				 conf ? conf : "none");
+		else
+			n++;
+	}
+	test_result(d && n == sim->nparams && !why[0],
+		    "describe sim --json: every parameter has a source and a known confidence",
+		    "%zu of %zu; %s", n, sim->nparams, why);
+	json_decref(d);
+}
+
 static void test_determinism(void)
 {
 	struct out a = run("mixed", "pri-inv", "v6.6", 47, "ats", 1.0, "devices", 2.0, "fault_model", "device", NULL);
@@ -343,6 +388,8 @@ int main(void)
 	test_device_faults();
 	test_cpu_tlbi_range();
 	test_v619_and_btm();
+	test_faulting_walk();
+	test_sources();
 	test_determinism();
 	return test_exit();
 }
