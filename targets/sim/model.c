@@ -36,6 +36,51 @@ void sim_example(struct sim *s, int oracle, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * Offered vs achieved CPU-agent operations: an agent's Poisson arrivals up
+ * to t are the operations done plus the backlog (arrivals since its next
+ * scheduled one, at its rate). A run short of its offered load compares
+ * unequal work: load.short flags it, the per-operation metrics compare.
+ */
+static double offered_ops(const struct sim *s, uint64_t t, double *achieved)
+{
+	double offered = 0;
+
+	*achieved = 0;
+	for (int i = 0; i < s->nagents; i++) {
+		const struct agent *a = &s->agents[i];
+
+		*achieved += (double)a->ops;
+		offered += (double)a->ops;
+		if (a->next <= t)
+			offered += 1 + (double)(t - a->next) * agent_rate(s, a) / 1e9;
+	}
+	return offered;
+}
+
+static void load_metrics(const struct sim *s, struct metrics *m, uint64_t t)
+{
+	double achieved, offered = offered_ops(s, t, &achieved);
+	const struct counters *c = &s->c;
+	double cmds = (double)(c->cmd_tlbi_nh_va + c->cmd_tlbi_nh_va_range + c->cmd_tlbi_nh_asid +
+			       c->cmd_atc_inv + c->cmd_sync);
+
+	metrics_set(m, "load.offered_ops", offered);
+	metrics_set(m, "load.achieved_ops", achieved);
+	if (offered > 0)
+		metrics_set(m, "load.achieved_fraction", achieved / offered);
+	else
+		metrics_set_null(m, "load.achieved_fraction");
+	metrics_set(m, "load.short", offered >= 10 && achieved < 0.95 * offered);
+	if (c->cpu_ops) {
+		metrics_set(m, "cpu.invalidation_ns_per_op", (double)c->cpu_invalidation_ns / (double)c->cpu_ops);
+		metrics_set(m, "cmd.invalidations_per_op", cmds / (double)c->cpu_ops);
+	} else {
+		metrics_set_null(m, "cpu.invalidation_ns_per_op");
+		metrics_set_null(m, "cmd.invalidations_per_op");
+	}
+}
+
 static void report(const struct sim *s, struct metrics *m, uint64_t t, int final)
 {
 	const struct counters *c = &s->c;
@@ -64,14 +109,29 @@ static void report(const struct sim *s, struct metrics *m, uint64_t t, int final
 		    dur > 0 ? (double)c->cmdq_busy_ns / (dur * s->nsmmus) : 0);
 	metrics_set(m, "pmcg.cycles", dur * s->p[P_SMMU_CLOCK_MHZ] / 1000.0);
 	metrics_set(m, "fix.applicable", s->fix_applicable);
+	load_metrics(s, m, t);
 	metrics_set(m, "sim.events", (double)s->events);
 	metrics_set(m, "sim.duration_ns", dur);
 	sim_cost_report(c, m);
 	(void)final;
 }
 
+/* Which CPU context an event runs on: agents, the pass thread, workers, device drivers. */
+static uint32_t ctx_of(const struct sim *s, const struct ev *e)
+{
+	uint32_t na = (uint32_t)s->nagents;
+
+	switch (e->type) {
+	case EV_CPU: return e->a;
+	case EV_IOPF_RUN: return na + 1 + e->a * 65536 + e->b;
+	case EV_DEV_FAULT: return na + 1 + 4 * 65536 + e->a * 65536 + e->b;
+	default: return na;
+	}
+}
+
 static void dispatch(struct sim *s, const struct ev *e)
 {
+	s->ctx = ctx_of(s, e);
 	switch (e->type) {
 	case EV_DEV_ISSUE: dev_issue(s, (int)e->a, (int)e->b); break;
 	case EV_DEV_DONE: dev_done(s, (int)e->a, (int)e->b); break;
@@ -221,6 +281,14 @@ int sim_run(const struct run_req *req, const struct run_sink *sink,
 			snprintf(s->reason, sizeof(s->reason), "out of memory during the run");
 		snprintf(res->reason, sizeof(res->reason), "%s", s->reason);
 		rc = -1;
+	}
+	{
+		double achieved, offered = offered_ops(s, s->end, &achieved);
+
+		if (offered >= 10 && achieved < 0.95 * offered && res->nexamples < RUN_EXAMPLES_MAX)
+			snprintf(res->examples[res->nexamples++], sizeof(res->examples[0]),
+				 "load short: the CPU agents did %.0f of %.0f offered operations (%.0f%%); compare strategies per operation (cpu.invalidation_ns_per_op, cmd.invalidations_per_op)",
+				 achieved, offered, 100 * achieved / offered);
 	}
 	report(s, res->metrics, s->end, 1);
 	w = wall_ns() - w0;

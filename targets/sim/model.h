@@ -48,6 +48,7 @@
 	X(cmdq_busy_ns, "cmdq.busy_ns")                              \
 	X(cmdq_full_waits, "cmdq.full_waits")                        \
 	X(cmdq_order_violations, "cmdq.order_violations")            \
+	X(cmdq_contention_ns, "cmdq.contention_ns")                  \
 	X(cpu_upgrades, "cpu.upgrades")                              \
 	X(cpu_downgrades, "cpu.downgrades")                          \
 	X(cpu_faults, "cpu.faults")                                  \
@@ -189,21 +190,42 @@ struct cmd {
 	uint64_t npages;  /* 0 = everything */
 };
 
-/* A command whose effect is due at `t` (consumption time). */
+/* A command whose effect is due at `t` (consumption time); seq breaks ties. */
 struct effect {
-	uint64_t t;
+	uint64_t t, seq;
 	struct cmd c;
+};
+
+/* A stretch of time the queue is busy consuming commands: [a, b). */
+struct span {
+	uint64_t a, b;
 };
 
 #define CMDQ_BATCH_ENTRIES 64
 
+/* A CPU context inside arm_smmu_cmdq_issue_cmdlist() until `until`. */
+struct producer {
+	uint32_t ctx;
+	uint64_t until;
+};
+
 struct cmdq {
+	struct producer *prod; /* producers active lately, at most cmdq_prod_cap */
+	uint32_t nprod, prod_cap;
 	uint64_t *done;     /* ring of consumption times, cmdq_depth long */
 	uint64_t ncmds;     /* commands ever queued */
-	uint64_t busy_until;
+	/*
+	 * When the queue is busy, sorted and disjoint. A CPU operation is
+	 * simulated whole, so its later submissions are placed before another
+	 * CPU's earlier ones are: a command takes the first gap at or after
+	 * its arrival, as the in-order queue would have consumed it.
+	 */
+	struct span *busy;
+	uint32_t nbusy, busy_cap;
 	int tlbi_unsynced;  /* a TLBI queued with no CMD_SYNC after it yet */
-	struct effect *fx;  /* pending effects, FIFO by time */
-	size_t fx_head, fx_n, fx_cap;
+	struct effect *fx;  /* pending effects, a heap by (t, seq) */
+	size_t fx_n, fx_cap;
+	uint64_t fx_seq;
 };
 
 /* ---- host fault path ---- */
@@ -286,6 +308,7 @@ struct agent {
 	int has_pending;     /* churn: a page waits to be re-dirtied */
 	uint64_t pending_vpn;
 	uint64_t cycles;     /* munmap-large, dma-unmap: map + unmap cycles done */
+	uint64_t ops;        /* operations done */
 };
 
 /* ---- one run ---- */
@@ -328,6 +351,7 @@ struct sim {
 	struct agent *agents;
 	int nagents;
 	int pass_pending;    /* the bulk op between passes is queued */
+	uint32_t ctx;        /* the CPU context running now (cmdq contention) */
 
 	/* examples for the result */
 	struct run_result *res;
@@ -408,6 +432,8 @@ void oracle_check(struct sim *s, int d, uint64_t vpn, int write, int writable,
 
 /* workload.c */
 int agents_init(struct sim *s);
+/* An agent's nominal operations per second. */
+double agent_rate(const struct sim *s, const struct agent *a);
 void agent_step(struct sim *s, int a);
 void pass_op(struct sim *s);
 void pass_finished(struct sim *s);

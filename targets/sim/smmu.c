@@ -114,6 +114,8 @@ int smmu_init(struct sim *s, struct smmu *m, int id)
 	m->cfg_cap = par_u(s, P_CFG_CACHE_ENTRIES);
 	m->cfg_sids = calloc(m->cfg_cap, sizeof(*m->cfg_sids));
 	m->q.done = calloc(par_u(s, P_CMDQ_DEPTH), sizeof(*m->q.done));
+	m->q.prod_cap = 16;
+	m->q.prod = calloc(m->q.prod_cap, sizeof(*m->q.prod));
 	m->evtq.depth = par_u(s, P_EVTQ_DEPTH);
 	m->priq.depth = par_u(s, P_PRIQ_DEPTH);
 	m->evtq.r = calloc(m->evtq.depth, sizeof(*m->evtq.r));
@@ -122,7 +124,7 @@ int smmu_init(struct sim *s, struct smmu *m, int id)
 	m->nwork = (uint32_t)(p[P_DEVICES] * p[P_OUTSTANDING]) + 1;
 	m->work = calloc(m->nwork, sizeof(*m->work));
 	m->pending = calloc(m->nwork, sizeof(*m->pending));
-	if (!m->cfg_sids || !m->q.done || !m->evtq.r || !m->priq.r || !m->work || !m->pending)
+	if (!m->cfg_sids || !m->q.done || !m->q.prod || !m->evtq.r || !m->priq.r || !m->work || !m->pending)
 		return -1;
 	return 0;
 }
@@ -133,7 +135,9 @@ void smmu_free(struct smmu *m)
 	tlb_free(&m->walk);
 	free(m->cfg_sids);
 	free(m->q.done);
+	free(m->q.prod);
 	free(m->q.fx);
+	free(m->q.busy);
 	free(m->evtq.r);
 	free(m->priq.r);
 	free(m->work);
@@ -258,23 +262,106 @@ static void count_cmd(struct sim *s, int op)
 	}
 }
 
+static int fx_before(const struct effect *a, const struct effect *b)
+{
+	return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+}
+
 static int fx_push(struct cmdq *q, uint64_t t, const struct cmd *c)
 {
+	size_t i;
+
 	if (q->fx_n == q->fx_cap) {
 		size_t cap = q->fx_cap ? q->fx_cap * 2 : 256;
-		struct effect *fx = malloc(cap * sizeof(*fx));
+		struct effect *fx = realloc(q->fx, cap * sizeof(*fx));
 
 		if (!fx)
 			return -1;
-		for (size_t i = 0; i < q->fx_n; i++)
-			fx[i] = q->fx[(q->fx_head + i) % q->fx_cap];
-		free(q->fx);
 		q->fx = fx;
 		q->fx_cap = cap;
-		q->fx_head = 0;
 	}
-	q->fx[(q->fx_head + q->fx_n++) % q->fx_cap] = (struct effect){t, *c};
+	struct effect e = {t, q->fx_seq++, *c};
+
+	for (i = q->fx_n++; i > 0 && fx_before(&e, &q->fx[(i - 1) / 2]); i = (i - 1) / 2)
+		q->fx[i] = q->fx[(i - 1) / 2];
+	q->fx[i] = e;
 	return 0;
+}
+
+static void fx_pop(struct cmdq *q)
+{
+	struct effect last = q->fx[--q->fx_n];
+	size_t i = 0;
+
+	for (;;) {
+		size_t l = 2 * i + 1, m;
+
+		if (l >= q->fx_n)
+			break;
+		m = l + 1 < q->fx_n && fx_before(&q->fx[l + 1], &q->fx[l]) ? l + 1 : l;
+		if (!fx_before(&q->fx[m], &last))
+			break;
+		q->fx[i] = q->fx[m];
+		i = m;
+	}
+	if (q->fx_n)
+		q->fx[i] = last;
+}
+
+/*
+ * Places `cost` ns of consumption at the first gap at or after `arrive`;
+ * returns its start. Spans that ended before `now` are dropped first (no
+ * command can arrive before now).
+ */
+static uint64_t place(struct sim *s, struct cmdq *q, uint64_t arrive, uint64_t cost)
+{
+	uint32_t i = 0, k;
+	uint64_t start = arrive;
+
+	while (i < q->nbusy && q->busy[i].b <= s->now)
+		i++;
+	if (i) {
+		memmove(q->busy, q->busy + i, (q->nbusy - i) * sizeof(*q->busy));
+		q->nbusy -= i;
+	}
+	for (k = 0; k < q->nbusy; k++) {
+		if (q->busy[k].b <= start)
+			continue;
+		if (start + cost <= q->busy[k].a)
+			break;
+		start = q->busy[k].b;
+	}
+	if (!cost)
+		return start;
+	/* insert [start, start + cost) before span k, merging with neighbours */
+	if (k > 0 && q->busy[k - 1].b == start) {
+		q->busy[k - 1].b += cost;
+		if (k < q->nbusy && q->busy[k].a == q->busy[k - 1].b) {
+			q->busy[k - 1].b = q->busy[k].b;
+			memmove(q->busy + k, q->busy + k + 1, (q->nbusy - k - 1) * sizeof(*q->busy));
+			q->nbusy--;
+		}
+		return start;
+	}
+	if (k < q->nbusy && q->busy[k].a == start + cost) {
+		q->busy[k].a = start;
+		return start;
+	}
+	if (q->nbusy == q->busy_cap) {
+		uint32_t cap = q->busy_cap ? 2 * q->busy_cap : 64;
+		struct span *b = realloc(q->busy, cap * sizeof(*b));
+
+		if (!b) {
+			s->failed = 1;
+			return start;
+		}
+		q->busy = b;
+		q->busy_cap = cap;
+	}
+	memmove(q->busy + k + 1, q->busy + k, (q->nbusy - k) * sizeof(*q->busy));
+	q->busy[k] = (struct span){start, start + cost};
+	q->nbusy++;
+	return start;
 }
 
 /*
@@ -284,14 +371,16 @@ static int fx_push(struct cmdq *q, uint64_t t, const struct cmd *c)
  * completion time of the last command goes to *last_done.
  */
 static uint64_t issue_cmdlist(struct sim *s, struct smmu *m, uint64_t t,
-			      const struct cmd *cmds, size_t n, uint64_t *last_done)
+			      const struct cmd *cmds, size_t n, uint64_t contend,
+			      uint64_t *last_done)
 {
 	struct cmdq *q = &m->q;
 	uint64_t depth = par_u(s, P_CMDQ_DEPTH), ins = par_u(s, P_CMDQ_INSERT_NS);
-	uint64_t done = 0;
+	uint64_t done = 0, prev = 0; /* a list is consumed in order */
 
 	s->c.cmdq_submissions++;
-	t += par_u(s, P_CMDQ_ISSUE_NS);
+	s->c.cmdq_contention_ns += contend;
+	t += par_u(s, P_CMDQ_ISSUE_NS) + contend;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t arrive = t + ins, start, cost;
 
@@ -304,11 +393,20 @@ static uint64_t issue_cmdlist(struct sim *s, struct smmu *m, uint64_t t,
 			}
 		}
 		t = arrive;
-		start = q->busy_until > arrive ? q->busy_until : arrive;
 		cost = cmd_cost(s, cmds[i].op);
-		done = start + cost;
-		q->busy_until = done;
-		q->done[q->ncmds++ % depth] = done;
+		if (cmds[i].op == CMD_SYNC) {
+			/* the queue moves on after cmd_sync_busy_ns; the waiter sees it at done */
+			uint64_t busy = par_u(s, P_CMD_SYNC_BUSY_NS);
+
+			start = place(s, q, arrive > prev ? arrive : prev, busy < cost ? busy : cost);
+			done = start + cost;
+			cost = busy < cost ? busy : cost;
+		} else {
+			start = place(s, q, arrive > prev ? arrive : prev, cost);
+			done = start + cost;
+		}
+		prev = start + cost;
+		q->done[q->ncmds++ % depth] = start + cost;
 		s->c.cmdq_busy_ns += cost;
 		count_cmd(s, cmds[i].op);
 		/* the ordering rule of 353e3cf8590c, checked on every stream */
@@ -341,17 +439,59 @@ static uint64_t issue_cmdlist(struct sim *s, struct smmu *m, uint64_t t,
 	return t;
 }
 
+/*
+ * Producer contention: the other CPU contexts inside a submission on this
+ * queue at time t (pruning those gone), and this one's registration until
+ * `until`.
+ */
+static uint32_t other_producers(struct cmdq *q, uint32_t ctx, uint64_t t)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < q->nprod;) {
+		if (q->prod[i].until <= t) {
+			q->prod[i] = q->prod[--q->nprod];
+			continue;
+		}
+		n += q->prod[i].ctx != ctx;
+		i++;
+	}
+	return n;
+}
+
+static void producer_until(struct sim *s, struct cmdq *q, uint32_t ctx, uint64_t until)
+{
+	for (uint32_t i = 0; i < q->nprod; i++) {
+		if (q->prod[i].ctx == ctx) {
+			q->prod[i].until = until;
+			return;
+		}
+	}
+	if (q->nprod == q->prod_cap) {
+		struct producer *p = realloc(q->prod, 2 * q->prod_cap * sizeof(*p));
+
+		if (!p) {
+			s->failed = 1;
+			return;
+		}
+		q->prod = p;
+		q->prod_cap *= 2;
+	}
+	q->prod[q->nprod++] = (struct producer){ctx, until};
+}
+
 uint64_t cmdq_submit(struct sim *s, struct smmu *m, uint64_t t,
 		     const struct cmd *cmds, size_t n, int sync)
 {
 	struct cmd batch[CMDQ_BATCH_ENTRIES + 1];
 	size_t k = 0;
 	uint64_t done = t;
+	uint64_t contend = par_u(s, P_CMDQ_CONTEND_NS) * other_producers(&m->q, s->ctx, t);
 
 	/* arm_smmu_cmdq_batch_add(): a full batch goes out without a sync */
 	for (size_t i = 0; i < n; i++) {
 		if (k == CMDQ_BATCH_ENTRIES) {
-			t = issue_cmdlist(s, m, t, batch, k, &done);
+			t = issue_cmdlist(s, m, t, batch, k, contend, &done);
 			k = 0;
 		}
 		batch[k++] = cmds[i];
@@ -359,14 +499,13 @@ uint64_t cmdq_submit(struct sim *s, struct smmu *m, uint64_t t,
 	if (sync)
 		batch[k++] = (struct cmd){.op = CMD_SYNC};
 	if (k)
-		t = issue_cmdlist(s, m, t, batch, k, &done);
-	if (!sync)
-		return t;
+		t = issue_cmdlist(s, m, t, batch, k, contend, &done);
 	/* arm_smmu_cmdq_batch_submit(): wait for the CMD_SYNC */
-	if (done > t) {
+	if (sync && done > t) {
 		s->c.cmdq_sync_wait_ns += done - t;
 		t = done;
 	}
+	producer_until(s, &m->q, s->ctx, t);
 	return t;
 }
 
@@ -411,13 +550,12 @@ void cmdq_catch_up(struct sim *s, uint64_t t)
 	for (int i = 0; i < s->nsmmus; i++) {
 		struct cmdq *q = &s->smmus[i].q;
 
-		while (q->fx_n && q->fx[q->fx_head].t <= t) {
-			apply(s, &s->smmus[i], &q->fx[q->fx_head].c);
-			q->fx_head = (q->fx_head + 1) % q->fx_cap;
-			q->fx_n--;
+		while (q->fx_n && q->fx[0].t <= t) {
+			apply(s, &s->smmus[i], &q->fx[0].c);
+			fx_pop(q);
 		}
-		if (q->fx_n && q->fx[q->fx_head].t < next)
-			next = q->fx[q->fx_head].t;
+		if (q->fx_n && q->fx[0].t < next)
+			next = q->fx[0].t;
 	}
 	s->fx_next = next;
 }

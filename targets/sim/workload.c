@@ -17,7 +17,7 @@
 
 enum agent_kind { AG_CHURN, AG_WRITEBACK, AG_MPROTECT, AG_MUNMAP, AG_MIGRATE };
 
-static double agent_rate(const struct sim *s, const struct agent *a)
+double agent_rate(const struct sim *s, const struct agent *a)
 {
 	switch (a->kind) {
 	case AG_CHURN: return s->p[P_CPU_UPGRADE_RATE_HZ] / s->p[P_CPU_THREADS];
@@ -102,6 +102,7 @@ void agent_step(struct sim *s, int i)
 	uint64_t t = s->now, n, next;
 
 	s->c.cpu_ops++;
+	a->ops++;
 	switch (a->kind) {
 	case AG_CHURN:
 		t = churn(s, a, t);
@@ -127,6 +128,7 @@ void agent_step(struct sim *s, int i)
 			t = mm_zap_range(s, s->map_lo, s->map_n, t);
 		if (par_u(s, P_ITERATIONS) && ++a->cycles >= par_u(s, P_ITERATIONS)) {
 			sim_end(s, t); /* the cycles asked for are done */
+			a->next = UINT64_MAX; /* nothing more is offered */
 			return;
 		}
 		break;

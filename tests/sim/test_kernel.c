@@ -20,6 +20,7 @@ struct out {
 };
 
 static const struct target *sim;
+static const struct preset *preset; /* NULL: the default one */
 
 static double enum_value(int i, const char *choice)
 {
@@ -50,7 +51,7 @@ static struct out run(const char *wl, const char *st, const char *kernel, uint64
 		fprintf(stderr, "test bug: %s/%s\n", wl, st);
 		exit(2);
 	}
-	target_resolve_defaults(sim, w, sim->preset(0), p);
+	target_resolve_defaults(sim, w, preset ? preset : sim->preset(0), p);
 	p[target_param_index(sim, "duration_us")] = 2000;
 	p[ki] = enum_value(ki, kernel);
 	va_start(ap, seed);
@@ -358,6 +359,53 @@ static void test_sources(void)
 	json_decref(d);
 }
 
+/*
+ * The command queue under the thor-6.8 preset (a CMD_SYNC seen 8.5 us after
+ * it is taken): the wait a CPU sees is not queue occupancy, so 8 CPUs get
+ * far more than one SYNC per 8.5 us through; each producer makes the
+ * others' submissions dearer; a run short of its offered load says so.
+ */
+static void test_cmdq(void)
+{
+	preset = target_find_preset(sim, "thor-6.8");
+	struct out one = run("cpu-upgrade-churn", "notifier", "v6.19", 51, "cpu_threads", 1.0,
+			     "cpu_upgrade_rate_hz", 2000000.0, NULL);
+	struct out eight = run("cpu-upgrade-churn", "notifier", "v6.19", 51, "cpu_threads", 8.0,
+			       "cpu_upgrade_rate_hz", 2000000.0, NULL);
+	struct out light = run("cpu-upgrade-churn", "notifier", "v6.19", 51, "cpu_threads", 8.0,
+			       "cpu_upgrade_rate_hz", 50000.0, NULL);
+	double w1 = v(&one, "cmdq.sync_wait_ns") / v(&one, "cmd.sync");
+	double w8 = v(&eight, "cmdq.sync_wait_ns") / v(&eight, "cmd.sync");
+	double c1 = v(&one, "cpu.invalidation_ns") / v(&one, "notifier.calls");
+	double c8 = v(&eight, "cpu.invalidation_ns") / v(&eight, "notifier.calls");
+
+	preset = NULL;
+	test_result(w1 >= 8500 && w8 < 1.05 * w1 &&
+		    v(&eight, "cmd.sync") > 2 * 2000e3 / 8500 && v(&eight, "cmdq.busy_fraction") < 0.5,
+		    "thor-6.8: a CMD_SYNC's 8.5 us is what a CPU waits, not queue occupancy; 8 CPUs overlap their waits",
+		    "wait per sync 1 CPU %.0f ns, 8 CPUs %.0f ns; syncs with 8 CPUs %g in 2 ms; busy %.3f",
+		    w1, w8, v(&eight, "cmd.sync"), v(&eight, "cmdq.busy_fraction"));
+	test_result(v(&one, "cmdq.contention_ns") == 0 && v(&eight, "cmdq.contention_ns") > 0 && c8 > c1,
+		    "producers contend: per-call invalidation time rises from 1 to 8 CPUs on one queue",
+		    "per call: 1 CPU %.0f ns, 8 CPUs %.0f ns; contention %g ns", c1, c8,
+		    v(&eight, "cmdq.contention_ns"));
+	test_result(v(&one, "load.short") == 1 && v(&one, "load.achieved_ops") == v(&one, "cpu.ops") &&
+		    v(&one, "load.offered_ops") > 10 * v(&one, "load.achieved_ops") &&
+		    one.res.nexamples > 0 && strstr(one.res.examples[0], "load short") &&
+		    v(&one, "cpu.invalidation_ns_per_op") > 0,
+		    "a run whose CPU agents fall short of their offered load records both and says so",
+		    "short=%g offered=%g achieved=%g example=%s", v(&one, "load.short"),
+		    v(&one, "load.offered_ops"), v(&one, "load.achieved_ops"),
+		    one.res.nexamples ? one.res.examples[0] : "none");
+	test_result(v(&light, "load.short") == 0 &&
+		    v(&light, "load.achieved_fraction") > 0.95 && light.res.nexamples == 0,
+		    "a run that achieves its offered load is not flagged",
+		    "short=%g fraction=%g", v(&light, "load.short"), v(&light, "load.achieved_fraction"));
+	done(&one);
+	done(&eight);
+	done(&light);
+}
+
 static void test_determinism(void)
 {
 	struct out a = run("mixed", "pri-inv", "v6.6", 47, "ats", 1.0, "devices", 2.0, "fault_model", "device", NULL);
@@ -390,6 +438,7 @@ int main(void)
 	test_v619_and_btm();
 	test_faulting_walk();
 	test_sources();
+	test_cmdq();
 	test_determinism();
 	return test_exit();
 }
