@@ -76,7 +76,7 @@ struct versus {
 	double ratio, lo, hi, p;
 	double mde;            /* minimum detectable effect, relative; NAN: none */
 	double events;         /* the fewer side's events behind this metric; NAN: unknown */
-	int have_ci;
+	int have_ci, ci_u;     /* ci_u: the U test's own CI, else the bootstrap's */
 	const char *verdict;
 	char reason[200];
 };
@@ -542,8 +542,8 @@ static void broken_reason(char *buf, size_t len, const struct health *h)
  * The verdict of strategy k (values a, median ma) against the baseline
  * (b, mb), in this order: not a fix, broken, insufficient data (no values,
  * too few events, too few repetitions for the U test to reach alpha, or the
- * U test and the CI disagree), within noise (below the noise threshold, or
- * neither the U test nor the CI tells the sides apart), better / worse.
+ * U test is significant but the CI holds 1), within noise (below the noise
+ * threshold, or the U test is not significant), better / worse.
  */
 static void judge(const struct ctx *c, const struct sel *sel, size_t k, const double *va,
 		  const struct summary *a, const double *vb, const struct summary *b,
@@ -605,14 +605,15 @@ static void judge(const struct ctx *c, const struct sel *sel, size_t k, const do
 			 v->p, o->alpha, v->have_ci ? ", the CI excludes 1" : "");
 		return;
 	}
-	if (!sig && (!v->have_ci || !ci_apart)) {
+	if (!sig) {
+		/* the test that can reach alpha did not: the primary evidence */
 		v->verdict = "within noise";
 		snprintf(v->reason, sizeof(v->reason), "not significant: p %.3g >= %g%s", v->p, o->alpha,
-			 v->have_ci ? " and the CI holds 1" : "");
+			 v->have_ci && !ci_apart ? " and the CI holds 1" : "");
 		return;
 	}
 	snprintf(v->reason, sizeof(v->reason), "the U test (p %.3g) and the 95 %% CI of the ratio "
-		 "disagree: more repetitions decide", v->p);
+		 "(which holds 1) disagree: more repetitions decide", v->p);
 }
 
 static struct versus versus(const struct ctx *c, size_t cell, const struct sel *sel, size_t k,
@@ -627,7 +628,11 @@ static struct versus versus(const struct ctx *c, size_t cell, const struct sel *
 	if (a->n && b->n) {
 		if (b->median != 0)
 			v.ratio = a->median / b->median; /* 0/0 and x/0 stay null */
-		v.have_ci = !stats_bootstrap_ratio_ci(va, a->n, vb, b->n, CI_LEVEL, c->o->iters,
+		/* the CI the U test implies where the values allow (positive),
+		 * else the bootstrap's of the ratio of medians */
+		v.ci_u = !stats_ratio_ci_u(va, a->n, vb, b->n, CI_LEVEL, &v.lo, &v.hi);
+		v.have_ci = v.ci_u ||
+			    !stats_bootstrap_ratio_ci(va, a->n, vb, b->n, CI_LEVEL, c->o->iters,
 						      ci_seed(s, cell, sel->name, strategy_name(s, k)),
 						      &v.lo, &v.hi);
 		if (!v.have_ci)
@@ -690,6 +695,8 @@ static json_t *entry_json(const struct summary *m, const struct versus *v, const
 	} else {
 		put(o, "ratio", num(v->ratio), &bad);
 		put(o, "ci", v->have_ci ? json_pack("[oo]", num(v->lo), num(v->hi)) : json_null(), &bad);
+		put(o, "ci_method", v->have_ci ? json_string(v->ci_u ? "u-test" : "bootstrap") : json_null(),
+		    &bad);
 		put(o, "p", num(v->p), &bad);
 		put(o, "mde", num(v->mde), &bad);
 		put(o, "verdict", json_string(v->verdict), &bad);

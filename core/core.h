@@ -293,6 +293,18 @@ int stats_bootstrap_ratio_ci(const double *a, size_t na, const double *b, size_t
 			     double level, int iters, uint64_t seed, double *lo, double *hi);
 
 /*
+ * The distribution-free CI of the ratio a / b that the U test itself
+ * implies (Bauer 1972; Hodges-Lehmann on log values): the (c+1)-th
+ * smallest and largest of the na x nb ratios a_i / b_j, c the U test's
+ * critical value at (1 - level) / 2 (exact up to 20 values a side, else
+ * normal). For untied data it excludes 1 exactly when the two-sided U test
+ * gives p < 1 - level. -1 when a value is not positive and finite, or the
+ * samples are too small for any bound at this level.
+ */
+int stats_ratio_ci_u(const double *a, size_t na, const double *b, size_t nb, double level,
+		     double *lo, double *hi);
+
+/*
  * ---- compare.c: strategies against a baseline, per cell and metric ----
  */
 
@@ -333,9 +345,9 @@ struct compare_opts {
  * fix.applicable = 0) and "broken" (livelocks or coherence violations in
  * the cell) on every metric, the baseline's included; "insufficient data"
  * (no values, fewer than min_events events behind the metric, the U test
- * cannot reach alpha with these n, or the U test and the CI disagree);
- * "within noise" (identical values, |ratio - 1| < noise, or p >= alpha with
- * the CI holding 1); else "better" / "worse" by the metric's direction.
+ * cannot reach alpha with these n, or p < alpha while the CI holds 1);
+ * "within noise" (identical values, |ratio - 1| < noise, or p >= alpha);
+ * else "better" / "worse" by the metric's direction.
  * mde: the minimum detectable effect, relative. The default metric set
  * leaves out metrics no run reported; cmd.tlbi_total is tlbi_nh_va +
  * _range + _asid. crossover: for a sweep of exactly two numeric params, on

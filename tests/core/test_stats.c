@@ -201,8 +201,64 @@ static void check_bootstrap(void)
 	}
 }
 
+/* The U test's own CI of the ratio: agrees with the test, brackets the truth. */
+static void check_ratio_ci_u(void)
+{
+	double a[12], b[12], lo = 0, hi = 0, u, p;
+	uint64_t x = 12345;
+	int agree = 1, runs = 0, covered = 0;
+
+	/* 5 vs 5: c = 2 (P(U <= 2) = 4/252 <= 0.025 < 7/252), so the 3rd
+	 * smallest and largest of the 25 ratios */
+	{
+		double a5[5] = {2, 4, 6, 8, 10}, b5[5] = {1, 2, 3, 4, 5};
+
+		int rc = stats_ratio_ci_u(a5, 5, b5, 5, 0.95, &lo, &hi);
+
+		test_result(!rc && fabs(lo - 2.0 / 3) < 1e-12 && fabs(hi - 6.0) < 1e-12,
+			    "U-test CI of 5 vs 5 ratios: the 3rd smallest and largest (2/3, 6)",
+			    "rc %d [%g, %g]", rc, lo, hi);
+	}
+	/* untied random samples of 4..12 a side, shifted by a random ratio:
+	 * the CI excludes 1 exactly when p < 0.05, and holds the true ratio
+	 * in at least ~95 % of draws */
+	for (int it = 0; it < 400; it++) {
+		size_t na = 4 + (size_t)(it % 9), nb = 4 + (size_t)((it / 9) % 9);
+		double shift = 1 + 0.5 * ((double)(it % 7) / 6.0);
+
+		for (size_t i = 0; i < na + nb; i++) {
+			double r;
+
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			r = 1 + (double)(x >> 11) * 0x1.0p-53;
+			if (i < na)
+				a[i] = r * shift;
+			else
+				b[i - na] = r;
+		}
+		if (stats_ratio_ci_u(a, na, b, nb, 0.95, &lo, &hi) ||
+		    stats_mann_whitney(a, na, b, nb, &u, &p)) {
+			agree = 0;
+			break;
+		}
+		runs++;
+		agree &= (p < 0.05) == (lo > 1 || hi < 1);
+		covered += lo <= shift && shift <= hi;
+	}
+	test_result(agree && runs == 400, "U-test CI excludes 1 exactly when the U test's p < 0.05 "
+		    "(400 untied draws, 4..12 a side)", "disagreed at draw %d", runs);
+	test_result(covered >= 360, "U-test CI holds the true ratio in about 95 % of draws",
+		    "%d of 400", covered);
+	test_result(stats_ratio_ci_u(a, 3, b, 3, 0.95, &lo, &hi) == -1,
+		    "U-test CI of 3 vs 3: none at 95 % (the test cannot reach 0.05)", "[%g, %g]", lo, hi);
+	a[0] = 0;
+	test_result(stats_ratio_ci_u(a, 5, b, 5, 0.95, &lo, &hi) == -1,
+		    "U-test CI with a zero value: none (the bootstrap's is used)", "[%g, %g]", lo, hi);
+}
+
 int main(void)
 {
+	check_ratio_ci_u();
 	check_quantiles();
 	check_mann_whitney();
 	check_bootstrap();
