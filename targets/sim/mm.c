@@ -251,13 +251,34 @@ static uint64_t cpu_tlbi(struct sim *s, uint64_t vpn, uint64_t n, int broadcast,
 	return t + par_u(s, P_CPU_TLBI_NS) + (ops - 1) * par_u(s, P_CPU_PTE_NS);
 }
 
-/* ptep_set_access_flags(dirty) after an in-place upgrade. */
+/* Pages of the folio holding vpn (1 outside the device buffer or with 4k folios). */
+static uint64_t folio_pages(const struct sim *s, uint64_t vpn)
+{
+	if (vpn >= s->buf_pages)
+		return 1;
+	return (int)s->p[P_FOLIO] == FOLIO_PMD ? 512 : (int)s->p[P_FOLIO] == FOLIO_CONTPTE ? 16 : 1;
+}
+
+/*
+ * ptep_set_access_flags(dirty) after an in-place upgrade. Under notifier a
+ * large folio's upgrade flushes more than the page: contpte (v6.9+) the
+ * 16-page block through __flush_tlb_range(); a PMD from v6.19 the 2 MiB
+ * block (a PMD stride: no FEAT_TLBIRANGE fallback), before it one page.
+ */
 static uint64_t upgrade_flush(struct sim *s, uint64_t vpn, uint64_t t)
 {
+	uint64_t fp = folio_pages(s, vpn);
+
 	t = cpu_tlbi(s, vpn, 1, s->upgrade_broadcast, t);
-	if (s->strategy == ST_NOTIFIER || s->strategy == ST_NOTIFIER_SEED)
-		t = sva_invalidate(s, vpn, 1, t);
-	return t;
+	if (s->strategy == ST_NOTIFIER_SEED || (s->strategy == ST_NOTIFIER && fp == 1))
+		return sva_invalidate(s, vpn, 1, t);
+	if (s->strategy != ST_NOTIFIER)
+		return t;
+	if (fp == 16 && s->kernel >= K_V6_11)
+		return arch_flush_range(s, vpn & ~15ULL, 16, t);
+	if (fp == 512 && s->kernel >= K_V6_19)
+		return sva_invalidate(s, vpn & ~511ULL, 512, t);
+	return sva_invalidate(s, vpn, 1, t);
 }
 
 /* flush_tlb_page / range_end after a downgrade or clear of one page. */
@@ -582,18 +603,52 @@ uint64_t mm_mprotect(struct sim *s, uint64_t lo, uint64_t n, int writable, uint6
  */
 uint64_t mm_migrate_page(struct sim *s, uint64_t vpn, uint64_t t)
 {
-	struct pte *p = &s->mm[vpn];
-	uint64_t t0 = t;
+	uint64_t fp = folio_pages(s, vpn), lo = vpn & ~(fp - 1), n = 0, t0 = t;
 
-	if (!(p->flags & PTE_PRESENT) || (p->flags & PTE_ZERO))
-		return t + par_u(s, P_CPU_WP_NS);
-	downgrade(s, p, p->flags);
-	s->c.cpu_downgrades--; /* a migration is counted on its own */
+	if (fp == 1) {
+		struct pte *p = &s->mm[vpn];
+
+		if (!(p->flags & PTE_PRESENT) || (p->flags & PTE_ZERO))
+			return t + par_u(s, P_CPU_WP_NS);
+		downgrade(s, p, p->flags);
+		s->c.cpu_downgrades--; /* a migration is counted on its own */
+		s->c.mm_migrations++;
+		p->pfn = (uint32_t)new_pfn(s);
+		t = downgrade_flush_page(s, vpn, t + par_u(s, P_CPU_WP_NS));
+		t += par_u(s, P_FAULT_COPY_NS) * (s->page_bytes / 4096);
+		p->pending_until = t;
+		s->c.cpu_busy_ns += t - t0;
+		return t;
+	}
+	/* a large folio: every page moves; batched unmap flushes it (arch_tlbbatch_add_pending) */
+	if (lo + fp > s->buf_pages)
+		fp = s->buf_pages - lo;
+	t += par_u(s, P_CPU_WP_NS);
+	for (uint64_t i = lo; i < lo + fp; i++) {
+		struct pte *p = &s->mm[i];
+
+		if (!(p->flags & PTE_PRESENT) || (p->flags & PTE_ZERO))
+			continue;
+		downgrade(s, p, p->flags);
+		s->c.cpu_downgrades--;
+		p->pfn = (uint32_t)new_pfn(s);
+		n++;
+	}
+	if (!n)
+		return t;
 	s->c.mm_migrations++;
-	p->pfn = (uint32_t)new_pfn(s);
-	t = downgrade_flush_page(s, vpn, t + par_u(s, P_CPU_WP_NS));
-	t += par_u(s, P_FAULT_COPY_NS) * (s->page_bytes / 4096);
-	p->pending_until = t;
+	t = cpu_tlbi(s, lo, fp, 1, t);
+	if (s->arch_notifier && (int)s->p[P_TLBBATCH] == TLBB_PER_FOLIO) {
+		t = arch_flush_range(s, lo, fp, t);
+	} else {
+		/* v6.6: one synchronous notifier call per page (the pre-v6.6 design too) */
+		for (uint64_t i = lo; i < lo + fp; i++)
+			t = sva_invalidate(s, i, 1, t);
+	}
+	t += par_u(s, P_FAULT_COPY_NS) * n;
+	for (uint64_t i = lo; i < lo + fp; i++)
+		if (s->mm[i].pending_until == UINT64_MAX)
+			s->mm[i].pending_until = t;
 	s->c.cpu_busy_ns += t - t0;
 	return t;
 }

@@ -12,6 +12,8 @@ static const char *const patterns[] = {"sequential", "random", "hotset",
 static const char *const fault_models[] = {"auto", "stall", "pri", "device", NULL};
 static const char *const kernels[] = {"v6.5", "v6.6", "v6.11", "v6.14", "v6.19", NULL};
 static const char *const fix_a_faults[] = {"all", "permission", NULL};
+static const char *const folios[] = {"4k", "contpte", "pmd", NULL};
+static const char *const tlbbatches[] = {"per-page", "per-folio", NULL};
 static const char *const reprotects[] = {"fork", "writeback", "softdirty",
 					 "clean", NULL};
 static const char *const upgrade_flushes[] = {"local", "broadcast", "kernel", NULL};

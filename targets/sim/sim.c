@@ -50,6 +50,12 @@ static int sim_check_cell(const double *p, char *field, size_t flen,
 		snprintf(msg, mlen, "fault_model \"device\" needs ats=true (a device that resolves its own faults translates with ATS, without PRI); use \"stall\" or \"auto\"");
 		return -1;
 	}
+	if (p[P_FOLIO] != FOLIO_4K && p[P_GRANULE] != GRAN_4K) {
+		snprintf(field, flen, "params.folio");
+		snprintf(msg, mlen, "folio \"%s\" is modelled for granule 4k only (contpte = 16 x 4K, pmd = 2 MiB)",
+			 p[P_FOLIO] == FOLIO_PMD ? "pmd" : "contpte");
+		return -1;
+	}
 	if (p[P_TLB_WAYS] > p[P_TLB_ENTRIES]) {
 		snprintf(field, flen, "params.tlb_ways");
 		snprintf(msg, mlen, "tlb_ways %.0f exceeds tlb_entries %.0f", p[P_TLB_WAYS], p[P_TLB_ENTRIES]);

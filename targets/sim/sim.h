@@ -19,6 +19,8 @@ enum sim_param {
 	P_GRANULE,
 	P_PAGES,
 	P_PASS_GAP_US,
+	P_FOLIO,
+	P_TLBBATCH,
 	P_REPROTECT,
 	P_COW_COPY_FRACTION,
 	P_CPU_THREADS,
@@ -106,6 +108,8 @@ enum sim_fault_model { FM_AUTO, FM_STALL, FM_PRI, FM_DEVICE };
 /* The kernel versions `kernel` selects (params.c says what each stands for). */
 enum sim_kernel { K_V6_5, K_V6_6, K_V6_11, K_V6_14, K_V6_19 };
 enum sim_fix_a_faults { FIXA_ALL, FIXA_PERMISSION };
+enum sim_folio { FOLIO_4K, FOLIO_CONTPTE, FOLIO_PMD };
+enum sim_tlbbatch { TLBB_PER_PAGE, TLBB_PER_FOLIO };
 enum sim_reprotect { REPROT_FORK, REPROT_WRITEBACK, REPROT_SOFTDIRTY, REPROT_CLEAN };
 enum sim_upgrade_flush { UPF_LOCAL, UPF_BROADCAST, UPF_KERNEL };
 

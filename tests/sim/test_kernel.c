@@ -359,6 +359,59 @@ static void test_sources(void)
 	json_decref(d);
 }
 
+/* Large folios under notifier: THP and contpte upgrades, batched migration. */
+static void test_folios(void)
+{
+	struct out a = run("rw-reuse", "notifier", "v6.19", 53, "reprotect", "writeback", "pages", 1024.0,
+			   "folio", "pmd", NULL);
+	struct out b = run("rw-reuse", "notifier", "v6.19", 53, "reprotect", "writeback", "pages", 1024.0,
+			   "folio", "pmd", "ril", 1.0, NULL);
+	struct out c = run("rw-reuse", "notifier", "v6.14", 53, "reprotect", "writeback", "pages", 1024.0,
+			   "folio", "pmd", NULL);
+	struct out d = run("rw-reuse", "notifier", "v6.14", 53, "reprotect", "writeback", "pages", 64.0,
+			   "folio", "contpte", NULL);
+	struct out e = run("rw-reuse", "notifier", "v6.11", 53, "reprotect", "writeback", "pages", 64.0,
+			   "folio", "contpte", NULL);
+
+	test_result(v(&a, "mm.upgrades") > 10 && v(&a, "cmd.tlbi_nh_asid") == v(&a, "mm.upgrades") &&
+		    v(&b, "cmd.tlbi_nh_asid") == 0 && v(&b, "cmd.tlbi_nh_va_range") == v(&b, "mm.upgrades"),
+		    "v6.19: a THP upgrade under notifier without RIL is one TLBI_NH_ASID (one range command with RIL)",
+		    "upgrades=%g asid=%g; ril: upgrades=%g asid=%g range=%g", v(&a, "mm.upgrades"),
+		    v(&a, "cmd.tlbi_nh_asid"), v(&b, "mm.upgrades"), v(&b, "cmd.tlbi_nh_asid"),
+		    v(&b, "cmd.tlbi_nh_va_range"));
+	test_result(v(&c, "mm.upgrades") > 10 && v(&c, "cmd.tlbi_nh_asid") == 0 &&
+		    v(&c, "cmd.tlbi_nh_va") == v(&c, "mm.upgrades") + v(&c, "cpu.downgrades"),
+		    "before v6.19 a THP upgrade flushes one page (flush_tlb_page)",
+		    "upgrades=%g downgrades=%g va=%g asid=%g", v(&c, "mm.upgrades"),
+		    v(&c, "cpu.downgrades"), v(&c, "cmd.tlbi_nh_va"), v(&c, "cmd.tlbi_nh_asid"));
+	test_result(v(&d, "mm.upgrades") > 10 &&
+		    v(&d, "cmd.tlbi_nh_va") == 16 * v(&d, "mm.upgrades") + v(&d, "cpu.downgrades") &&
+		    v(&e, "cmd.tlbi_nh_asid") == v(&e, "mm.upgrades"),
+		    "a contpte upgrade flushes its 16-page block: 16 TLBI_NH_VA on v6.14, one TLBI_NH_ASID on v6.11 (empty range)",
+		    "v6.14: upgrades=%g va=%g; v6.11: upgrades=%g asid=%g", v(&d, "mm.upgrades"),
+		    v(&d, "cmd.tlbi_nh_va"), v(&e, "mm.upgrades"), v(&e, "cmd.tlbi_nh_asid"));
+	done(&a);
+	done(&b);
+	done(&c);
+	done(&d);
+	done(&e);
+
+	struct out pp = run("cpu-upgrade-churn", "notifier", "v6.14", 55, "pages", 64.0, "folio", "contpte",
+			    "migrate_rate_hz", 20000.0, "cpu_upgrade_rate_hz", 0.0, NULL);
+	struct out pf = run("cpu-upgrade-churn", "notifier", "v6.14", 55, "pages", 64.0, "folio", "contpte",
+			    "migrate_rate_hz", 20000.0, "cpu_upgrade_rate_hz", 0.0, "tlbbatch", "per-folio", NULL);
+
+	test_result(v(&pp, "mm.migrations") > 5 && v(&pp, "notifier.calls") == 16 * v(&pp, "mm.migrations") &&
+		    v(&pf, "mm.migrations") > 5 && v(&pf, "notifier.calls") == v(&pf, "mm.migrations") &&
+		    v(&pp, "oracle.coherence_violations") == 0 && v(&pf, "oracle.coherence_violations") == 0,
+		    "batched migration of a contpte folio: 16 notifier calls per folio (per-page, v6.6), one per folio (per-folio)",
+		    "per-page: migrations=%g calls=%g; per-folio: migrations=%g calls=%g",
+		    v(&pp, "mm.migrations"), v(&pp, "notifier.calls"), v(&pf, "mm.migrations"),
+		    v(&pf, "notifier.calls"));
+	done(&pp);
+	done(&pf);
+}
+
 /*
  * The command queue under the thor-6.8 preset (a CMD_SYNC seen 8.5 us after
  * it is taken): the wait a CPU sees is not queue occupancy, so 8 CPUs get
@@ -439,6 +492,7 @@ int main(void)
 	test_faulting_walk();
 	test_sources();
 	test_cmdq();
+	test_folios();
 	test_determinism();
 	return test_exit();
 }
