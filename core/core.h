@@ -23,6 +23,7 @@
 #define SPEC_MAX_REPETITIONS 1000
 #define SPEC_MAX_TEXT 200              /* label and name, in characters */
 #define SPEC_MAX_SEED 9007199254740992.0 /* 2^53: exact in JSON everywhere */
+#define SPEC_MAX_SAMPLES 20000         /* samples a daemon stores per run (duration_us / sample_us) */
 
 /*
  * ---- spec.c: parse, validate, expand ----
@@ -78,6 +79,12 @@ struct spec {
  * spec is refused (nothing has been run) or memory ran out.
  */
 struct spec *spec_parse(const char *buf, size_t len, struct spec_error *err);
+/*
+ * What a daemon stores: every cell's runs sample duration_us / sample_us
+ * times, at most SPEC_MAX_SAMPLES; -1 with err naming params.sample_us and
+ * the limit. (Offline runs store no samples and are not bound by it.)
+ */
+int spec_check_samples(const struct spec *s, struct spec_error *err);
 
 void spec_free(struct spec *s);
 

@@ -6,6 +6,7 @@
  */
 #include "core.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -373,9 +374,21 @@ static int parse_numbers(struct spec *s, struct spec_error *err)
 	}
 	v = json_object_get(s->doc, "seed");
 	if (v) {
+		/*
+		 * Only a JSON integer is exact: a real (1e3, 42.0, 1e-400) went
+		 * through a double on its way here, and the stored spec would
+		 * keep text that names another seed.
+		 */
+		if (json_is_real(v))
+			return fail(err, "seed", "expected an integer written without a fraction or "
+				    "exponent, allowed 0..%.0f", SPEC_MAX_SEED);
 		if (whole_number(v, "seed", 0, SPEC_MAX_SEED, &x, err))
 			return -1;
-		s->seed = (uint64_t)x;
+		if (json_integer_value(v) > (json_int_t)SPEC_MAX_SEED)
+			return fail(err, "seed", "%" JSON_INTEGER_FORMAT " is out of range, allowed "
+				    "0..%.0f (2^53: larger seeds are not exact in JSON readers)",
+				    json_integer_value(v), SPEC_MAX_SEED);
+		s->seed = (uint64_t)json_integer_value(v);
 	}
 	return 0;
 }
@@ -618,6 +631,31 @@ static void cell_text(const struct target *t, const json_t *cell, const double *
 	append(buf, len, ")");
 }
 
+/*
+ * A run stores one sample of every counter each sample_us of simulated
+ * time: duration_us / sample_us of them, bounded by SPEC_MAX_SAMPLES so one
+ * small spec cannot fill the disk or hold a worker for minutes.
+ */
+static int cell_samples(const struct target *t, const json_t *cell, const double *p,
+			 struct spec_error *err)
+{
+	int d = target_param_index(t, "duration_us"), k = target_param_index(t, "sample_us");
+	char where[256];
+	double n;
+
+	if (d < 0 || k < 0 || p[k] <= 0)
+		return 0;
+	n = ceil(p[d] / p[k]);
+	if (n <= SPEC_MAX_SAMPLES)
+		return 0;
+	cell_text(t, cell, p, where, sizeof(where));
+	return fail(err, "params.sample_us",
+		    "%.0f samples per run (duration_us %.0f / sample_us %.0f) is over the limit "
+		    "of %d samples per run; raise sample_us to at least %.0f or shorten "
+		    "duration_us%s", n, p[d], p[k], SPEC_MAX_SAMPLES,
+		    ceil(p[d] / SPEC_MAX_SAMPLES), where);
+}
+
 static int build_cell(struct spec *s, size_t c, const struct axis *axes,
 		      size_t naxes, const double *base, struct spec_error *err)
 {
@@ -694,6 +732,61 @@ static int expand(struct spec *s, const struct axis *axes, size_t naxes,
 	return 0;
 }
 
+/*
+ * A number jansson would read as another value (1e-400 as 0, a subnormal),
+ * found in the text itself: -1 with the error naming it and where, else 0.
+ */
+static int check_number_text(const char *buf, size_t len, struct spec_error *err)
+{
+	int line = 1, col = 1, in_str = 0;
+
+	for (size_t i = 0; i < len; i++, col++) {
+		char c = buf[i];
+
+		if (in_str) {
+			if (c == '\\')
+				i++, col++;
+			else if (c == '"')
+				in_str = 0;
+			continue;
+		}
+		if (c == '"') {
+			in_str = 1;
+		} else if (c == '\n') {
+			line++;
+			col = 0;
+		} else if (c == '-' || (c >= '0' && c <= '9')) {
+			char tok[64], *end;
+			size_t n = 0;
+			double x;
+
+			while (i + n < len && n < sizeof(tok) - 1 &&
+			       strchr("+-.0123456789eE", buf[i + n]) && buf[i + n])
+				tok[n] = buf[i + n], n++;
+			tok[n] = '\0';
+			errno = 0;
+			x = strtod(tok, &end);
+			if (errno == ERANGE && fabs(x) < 1.0)
+				return fail(err, "", "the number %s (line %d, column %d) is too small "
+					    "for a double and would be read as %g", tok, line, col, x);
+			i += n ? n - 1 : 0;
+			col += n ? (int)n - 1 : 0;
+		}
+	}
+	return 0;
+}
+
+int spec_check_samples(const struct spec *s, struct spec_error *err)
+{
+	const struct target *t = s->target;
+
+	memset(err, 0, sizeof(*err));
+	for (size_t c = 0; c < s->ncells; c++)
+		if (cell_samples(t, s->cells[c], s->cell_params + c * t->nparams, err))
+			return -1;
+	return 0;
+}
+
 struct spec *spec_parse(const char *buf, size_t len, struct spec_error *err)
 {
 	struct axis *axes = NULL;
@@ -716,6 +809,8 @@ struct spec *spec_parse(const char *buf, size_t len, struct spec_error *err)
 		fail(err, "", "not JSON: line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
 		goto bad;
 	}
+	if (check_number_text(buf, len, err))
+		goto bad;
 	if (!json_is_object(s->doc)) {
 		fail(err, "", "expected a JSON object, e.g. {\"workload\": \"rw-reuse\"}");
 		goto bad;

@@ -239,6 +239,7 @@ static enum MHD_Result h_submit(struct request *r)
 {
 	const struct http_ctx *ctx = &r->h->ctx;
 	struct spec_error e;
+	struct spec *sp;
 	char id[64], location[128];
 	json_t *exp, *body;
 	int rc, src = 0;
@@ -249,6 +250,13 @@ static enum MHD_Result h_submit(struct request *r)
 	if (!ctx->sched)
 		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL,
 				   "the scheduler is not running");
+	memset(&e, 0, sizeof(e));
+	sp = spec_parse(r->body, r->len, &e);
+	rc = sp ? spec_check_samples(sp, &e) : 0;
+	spec_free(sp);
+	if (rc)
+		return reply_error(r, MHD_HTTP_BAD_REQUEST, spec_error_code(&e),
+				   e.field[0] ? e.field : NULL, "%s", e.msg);
 	memset(&e, 0, sizeof(e));
 	rc = scheduler_submit(ctx->sched, r->body, r->len, id, sizeof(id), &e);
 	if (rc && e.msg[0])

@@ -37,6 +37,7 @@ static const struct opt opts[] = {
 	{"conn-timeout", OPT_INT, 1, 3600, OFF(conn_timeout_s), "S", "idle connection timeout (default 30)"},
 	{"conn-memory", OPT_SIZE, 8192, 16 << 20, OFF(conn_memory), "BYTES", "memory per connection (default 65536)"},
 	{"body-max", OPT_SIZE, 1024, 64 << 20, OFF(body_max), "BYTES", "largest request body (default 1048576)"},
+	{"allow-host", OPT_PATH, 0, 0, OFF(allow_hosts), "NAMES", "Host header names answered besides localhost, 127.0.0.1, [::1] and --listen's host (comma-separated; '*' answers any, e.g. behind a proxy)"},
 	{"worker", OPT_FLAG, 0, 1, OFF(worker_mode), NULL, NULL}, /* internal */
 };
 

@@ -36,6 +36,7 @@ struct config {
 	char suite_dir[4096];   /* default suite specs, queued on an empty store */
 	char web_dir[4096];     /* the dashboard's static files (web/) */
 	int worker_mode;        /* internal: run one job from stdin (--worker) */
+	char allow_hosts[4096]; /* Host names answered besides loopback's and --listen's, comma-separated */
 };
 
 /*

@@ -377,6 +377,61 @@ static enum MHD_Result too_large(struct request *r)
 			   "request body larger than %zu bytes", r->h->ctx.cfg->body_max);
 }
 
+/* 1 when name (len bytes) is one of the comma-separated names of list. */
+static int in_list(const char *list, const char *name, size_t len)
+{
+	while (*list) {
+		size_t n = strcspn(list, ",");
+
+		while (n && list[n - 1] == ' ')
+			n--;
+		if ((n == len && !strncasecmp(list, name, len)) || (n == 1 && *list == '*'))
+			return 1;
+		list += strcspn(list, ",");
+		while (*list == ',' || *list == ' ')
+			list++;
+	}
+	return 0;
+}
+
+/*
+ * The Host header names this daemon: a loopback name, --listen's host, or
+ * one of --allow-host's. A page whose name an attacker rebinds to
+ * 127.0.0.1 sends its own name and is refused, reads included. No Host
+ * (HTTP/1.0) is allowed: every browser sends one.
+ */
+int host_allowed(const struct config *cfg, const char *host)
+{
+	const char *end, *port;
+	size_t len;
+
+	if (!host)
+		return 1;
+	if (*host == '[') {
+		end = strchr(host, ']');
+		if (!end)
+			return 0;
+		port = end + 1;
+		end++;
+	} else {
+		end = host + strcspn(host, ":");
+		port = end;
+	}
+	if (*port == ':') {
+		port++;
+		if (!*port || strspn(port, "0123456789") != strlen(port) || strlen(port) > 5)
+			return 0;
+	} else if (*port) {
+		return 0;
+	}
+	len = (size_t)(end - host);
+	if (len && host[len - 1] == '.' && host[0] != '[')
+		len--; /* "localhost." is localhost */
+	return in_list("localhost,127.0.0.1,[::1]", host, len) ||
+	       (strlen(cfg->listen_host) == len && !strncasecmp(cfg->listen_host, host, len)) ||
+	       in_list(cfg->allow_hosts, host, len);
+}
+
 /*
  * The checks made on the headers alone, before any of the body is read.
  * Returns 1 when the request was answered (refused).
@@ -387,7 +442,17 @@ static int refuse_early(struct request *r, const char *url, const char *method,
 	const struct http_ctx *ctx = &r->h->ctx;
 	char allow[128];
 	long long clen;
+	const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+						       MHD_HTTP_HEADER_HOST);
 
+	if (!host_allowed(ctx->cfg, host)) {
+		*res = reply_error(r, MHD_HTTP_FORBIDDEN, "invalid_host", NULL,
+				   "Host '%.100s' does not name this daemon; answered: localhost, "
+				   "127.0.0.1, [::1], %s%s%s (add names with --allow-host)", host,
+				   ctx->cfg->listen_host, ctx->cfg->allow_hosts[0] ? ", " : "",
+				   ctx->cfg->allow_hosts);
+		return 1;
+	}
 	r->route = route_find(url, method, r->ids, allow, sizeof(allow));
 	if (!r->route && !allow[0]) {
 		*res = reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL, "no such resource: %.200s",

@@ -89,6 +89,8 @@ struct query {
 
 /* 1 when s is valid UTF-8 (no overlongs, surrogates or code points past U+10FFFF). */
 int utf8_valid(const char *s);
+/* 1 when a Host header value names this daemon (see http.c); NULL is allowed. */
+int host_allowed(const struct config *cfg, const char *host);
 
 /* Collects the query; 1 when it was refused with a 400 naming the parameter (answered in *res). */
 int read_query(struct request *r, struct query *q, enum MHD_Result *res);

@@ -107,7 +107,7 @@ python3 - "$port" "$token" >"$tmp/early413" 2>&1 <<'EOF'
 import socket, sys
 port, token = int(sys.argv[1]), sys.argv[2]
 s = socket.create_connection(("127.0.0.1", port), timeout=10)
-s.sendall(("POST /api/v1/experiments HTTP/1.1\r\nHost: x\r\n"
+s.sendall(("POST /api/v1/experiments HTTP/1.1\r\nHost: 127.0.0.1\r\n"
            "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
            "Content-Length: 2000000\r\n\r\n" % token).encode())
 # Nothing of the body is sent: the answer must come from the headers alone.

@@ -191,4 +191,56 @@ else
 	fi
 fi
 
+# ---- 6. Host: a rebinding page's name is refused; loopback names, --listen's, --allow-host's answered ----
+var=$tmp/host
+if start_daemon "$var" --allow-host "bench.lan, other.lan"; then
+	for h in "attacker.example:$port" "attacker.example" "127.0.0.1.attacker.example:$port" "localhost:$port@evil" "[::1"; do
+		for p in /api/v1/experiments /metrics /api/v1/nope; do
+			req GET "$p" -H "Host: $h"
+			[ "$code" = 403 ] || { not_ok "Host '$h' GET $p refused" "got $code: $(snippet)"; continue 2; }
+		done
+		check "rebinding Host '$h' refused 403 on reads too" 'assert d["error"]["code"] == "invalid_host", d'
+	done
+	req POST /api/v1/experiments -H "Host: attacker.example:$port" -H "Authorization: Bearer $(token)" \
+		-H 'Content-Type: application/json' --data-binary '{"workload": "rw-reuse"}'
+	[ "$code" = 403 ] && ok "rebinding Host refused on a POST with the token" || not_ok "rebinding Host refused on POST" "got $code"
+	allowed=""
+	for h in "localhost:$port" "LOCALHOST" "127.0.0.1:$port" "[::1]:$port" "bench.lan:$port" "other.lan" "localhost.:$port"; do
+		req GET /api/v1/experiments -H "Host: $h"
+		[ "$code" = 200 ] || allowed+=" $h->$code"
+	done
+	[ -z "$allowed" ] && ok "loopback names, --listen's host and --allow-host's names are answered" ||
+		not_ok "allowed Host names answered" "$allowed"
+	code=$(curl -s -o /dev/null -w '%{http_code}' --http1.0 -H 'Host:' "$url/api/v1/experiments")
+	[ "$code" = 200 ] && ok "HTTP/1.0 without Host is answered" || not_ok "HTTP/1.0 without Host" "got $code"
+
+	# ---- 7. seeds exact, numbers exact, samples per run bounded ----
+	spec_refused() { # NAME SPEC FIELD WANT
+		req POST /api/v1/experiments -H "Authorization: Bearer $(token)" -H 'Content-Type: application/json' --data-binary "$2"
+		if [ "$code" = 400 ]; then
+			check "$1" 'f, want = sys.argv[2], sys.argv[3]
+assert (d["error"]["field"] or "") == f, d
+assert want in d["error"]["message"], d' "$3" "$4"
+		else
+			not_ok "$1" "got $code: $(snippet)"
+		fi
+	}
+	spec_refused "seed 2^53+1 refused (it would alias 2^53)" '{"workload": "rw-reuse", "seed": 9007199254740993}' seed "allowed 0..9007199254740992"
+	spec_refused "seed 1e-400 refused" '{"workload": "rw-reuse", "seed": 1e-400}' "" "too small for a double"
+	spec_refused "seed 42.0 refused (not an integer as written)" '{"workload": "rw-reuse", "seed": 42.0}' seed "without a fraction or exponent"
+	spec_refused "a parameter of 1e-400 refused" '{"workload": "rw-reuse", "params": {"cpu_upgrade_rate_hz": 1e-400}}' "" "1e-400"
+	spec_refused "a sample-heavy spec refused naming the limit" '{"workload": "mixed", "params": {"duration_us": 5000000}}' \
+		params.sample_us "over the limit of 20000 samples per run"
+	spec_refused "a sweep with one sample-heavy cell refused naming it" \
+		'{"workload": "rw-reuse", "params": {"duration_us": [2000, 4000000], "sample_us": 100}}' params.sample_us "duration_us=4000000"
+	id=$(submit_spec '{"workload": "rw-reuse", "strategies": ["pri-inv"], "seed": 9007199254740992, "params": {"duration_us": 20000, "sample_us": 1}}')
+	[ -n "$id" ] && wait_experiment "$id" 60 && [ "$status" = done ] &&
+		[ "$(curl -s "$url/api/v1/experiments/$id" | json_value - 'd["runs"][0]["seed"] < 2**53')" = True ] &&
+		ok "seed 2^53 and 20,000 samples per run (the limit) accepted and run" ||
+		not_ok "seed 2^53 and 20,000 samples accepted" "id=$id status=$status"
+	check_daemon_clean "daemon clean after Host and spec checks"
+else
+	not_ok "daemon starts (host)" "$(daemon_tail)"
+fi
+
 exit $failed
