@@ -188,7 +188,7 @@ static void slot_finish(struct sim *s, struct device *dev, uint32_t k, uint64_t 
 /* A host latency with its run-to-run spread (host_jitter). */
 static uint64_t jitter(struct sim *s, int param)
 {
-	return (uint64_t)(s->p[param] * rng_lognormal1(&s->rng, s->p[P_HOST_JITTER]));
+	return (uint64_t)(s->p[param] * rng_lognormal_sigma(&s->rng, s->jitter_sigma));
 }
 
 static void queue_fault(struct sim *s, struct smmu *m, int pri, const struct fault_rec *f,

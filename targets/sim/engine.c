@@ -79,6 +79,7 @@ void rng_seed(struct rng *r, uint64_t seed)
 {
 	for (int i = 0; i < 4; i++)
 		r->s[i] = splitmix64(&seed);
+	r->has_spare = 0;
 }
 
 static uint64_t rotl(uint64_t x, int k)
@@ -116,17 +117,29 @@ double rng_exp(struct rng *r, double mean)
 	return -mean * log(1.0 - rng_unit(r));
 }
 
+double rng_lognormal_sigma(struct rng *r, double sigma)
+{
+	double u1, u2, rad, z;
+
+	if (sigma <= 0)
+		return 1.0;
+	if (r->has_spare) {
+		z = r->spare;
+		r->has_spare = 0;
+	} else {
+		u1 = 1.0 - rng_unit(r);
+		u2 = rng_unit(r);
+		rad = sqrt(-2.0 * log(u1));
+		z = rad * cos(6.283185307179586 * u2);
+		r->spare = rad * sin(6.283185307179586 * u2);
+		r->has_spare = 1;
+	}
+	return exp(sigma * z - sigma * sigma / 2);
+}
+
 double rng_lognormal1(struct rng *r, double cv)
 {
-	double sigma, u1, u2, z;
-
-	if (cv <= 0)
-		return 1.0;
-	sigma = sqrt(log(1.0 + cv * cv));
-	u1 = 1.0 - rng_unit(r);
-	u2 = rng_unit(r);
-	z = sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
-	return exp(sigma * z - sigma * sigma / 2);
+	return cv > 0 ? rng_lognormal_sigma(r, sqrt(log(1.0 + cv * cv))) : 1.0;
 }
 
 /* Values below 16 get their own bucket; above, 16 sub-buckets per octave. */
@@ -157,6 +170,33 @@ void hist_add(struct hist *h, uint64_t v)
 	h->n++;
 	if (v > h->max)
 		h->max = v;
+}
+
+void hist_quantiles(const struct hist *h, const double *qs, int n, uint64_t *out)
+{
+	uint64_t seen = 0;
+	unsigned b = 0;
+
+	for (int k = 0; k < n; k++) {
+		uint64_t rank;
+
+		if (!h->n) {
+			out[k] = 0;
+			continue;
+		}
+		rank = (uint64_t)ceil(qs[k] * (double)h->n);
+		if (rank < 1)
+			rank = 1;
+		while (b < HIST_BUCKETS && seen + h->b[b] < rank)
+			seen += h->b[b++];
+		if (b == HIST_BUCKETS) {
+			out[k] = h->max;
+		} else {
+			uint64_t hi = bucket_high(b);
+
+			out[k] = hi < h->max ? hi : h->max;
+		}
+	}
 }
 
 /* The q-quantile, as the upper bound of its bucket (capped at the max seen). */

@@ -5,6 +5,7 @@
  */
 #include "model.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,30 @@ void sim_example(struct sim *s, int oracle, const char *fmt, ...)
 }
 
 /*
+ * Sets the i-th metric of a report. A report always names the same metrics
+ * in the same order: a sample (names != NULL) recognises the previous
+ * sample's i-th metric by the name's address and updates it in place;
+ * anything else falls back to metrics_set().
+ */
+static void put(struct metrics *m, const char **names, size_t *i, const char *name,
+		double v, int null)
+{
+	size_t k = (*i)++;
+
+	if (names && k < 192 && k < m->n && names[k] == name) {
+		m->v[k].value = null ? 0 : v;
+		m->v[k].is_null = null;
+		return;
+	}
+	if (null)
+		metrics_set_null(m, name);
+	else
+		metrics_set(m, name, v);
+	if (names && k < 192 && k < m->n && !strcmp(m->v[k].name, name))
+		names[k] = name;
+}
+
+/*
  * Offered vs achieved CPU-agent operations: an agent's Poisson arrivals up
  * to t are the operations done plus the backlog (arrivals since its next
  * scheduled one, at its rate). A run short of its offered load compares
@@ -58,62 +83,60 @@ static double offered_ops(const struct sim *s, uint64_t t, double *achieved)
 	return offered;
 }
 
-static void load_metrics(const struct sim *s, struct metrics *m, uint64_t t)
+static void load_metrics(const struct sim *s, struct metrics *m, const char **names,
+			 uint64_t t, size_t *i)
 {
 	double achieved, offered = offered_ops(s, t, &achieved);
 	const struct counters *c = &s->c;
 	double cmds = (double)(c->cmd_tlbi_nh_va + c->cmd_tlbi_nh_va_range + c->cmd_tlbi_nh_asid +
 			       c->cmd_atc_inv + c->cmd_sync);
+	double ops = (double)c->cpu_ops;
 
-	metrics_set(m, "load.offered_ops", offered);
-	metrics_set(m, "load.achieved_ops", achieved);
-	if (offered > 0)
-		metrics_set(m, "load.achieved_fraction", achieved / offered);
-	else
-		metrics_set_null(m, "load.achieved_fraction");
-	metrics_set(m, "load.short", offered >= 10 && achieved < 0.95 * offered);
-	if (c->cpu_ops) {
-		metrics_set(m, "cpu.invalidation_ns_per_op", (double)c->cpu_invalidation_ns / (double)c->cpu_ops);
-		metrics_set(m, "cmd.invalidations_per_op", cmds / (double)c->cpu_ops);
-	} else {
-		metrics_set_null(m, "cpu.invalidation_ns_per_op");
-		metrics_set_null(m, "cmd.invalidations_per_op");
-	}
+	put(m, names, i, "load.offered_ops", offered, 0);
+	put(m, names, i, "load.achieved_ops", achieved, 0);
+	put(m, names, i, "load.achieved_fraction", offered > 0 ? achieved / offered : 0, !(offered > 0));
+	put(m, names, i, "load.short", offered >= 10 && achieved < 0.95 * offered, 0);
+	put(m, names, i, "cpu.invalidation_ns_per_op", ops ? (double)c->cpu_invalidation_ns / ops : 0, !ops);
+	put(m, names, i, "cmd.invalidations_per_op", ops ? cmds / ops : 0, !ops);
 }
 
-static void report(const struct sim *s, struct metrics *m, uint64_t t, int final)
+static void report(struct sim *s, struct metrics *m, uint64_t t, int final)
 {
+	const char **names = final ? NULL : s->sample_names;
+	static const double dq[] = {0.50, 0.90, 0.99, 0.999}, cq[] = {0.50, 0.99};
 	const struct counters *c = &s->c;
 	double dur = (double)t;
+	uint64_t d[4], f[2];
+	size_t i = 0;
+	int nf = !s->cpu_fault_lat.n;
 
-	metrics_clear(m);
-#define X(field, name) metrics_set(m, name, (double)c->field);
+	if (final)
+		metrics_clear(m);
+#define X(field, name) put(m, names, &i, name, (double)c->field, 0);
 	SIM_COUNTERS(X)
 #undef X
-	metrics_set(m, "dma.throughput_bps", dur > 0 ? (double)c->dma_bytes * 1e9 / dur : 0);
-	metrics_set(m, "dma.latency_ns.p50", (double)hist_quantile(&s->dma_lat, 0.50));
-	metrics_set(m, "dma.latency_ns.p90", (double)hist_quantile(&s->dma_lat, 0.90));
-	metrics_set(m, "dma.latency_ns.p99", (double)hist_quantile(&s->dma_lat, 0.99));
-	metrics_set(m, "dma.latency_ns.p999", (double)hist_quantile(&s->dma_lat, 0.999));
-	metrics_set(m, "dma.latency_ns.max", (double)s->dma_lat.max);
-	if (s->cpu_fault_lat.n) {
-		metrics_set(m, "cpu.fault_latency_ns.p50", (double)hist_quantile(&s->cpu_fault_lat, 0.50));
-		metrics_set(m, "cpu.fault_latency_ns.p99", (double)hist_quantile(&s->cpu_fault_lat, 0.99));
-		metrics_set(m, "cpu.fault_latency_ns.max", (double)s->cpu_fault_lat.max);
-	} else {
-		metrics_set_null(m, "cpu.fault_latency_ns.p50");
-		metrics_set_null(m, "cpu.fault_latency_ns.p99");
-		metrics_set_null(m, "cpu.fault_latency_ns.max");
-	}
-	metrics_set(m, "cmdq.busy_fraction",
-		    dur > 0 ? (double)c->cmdq_busy_ns / (dur * s->nsmmus) : 0);
-	metrics_set(m, "pmcg.cycles", dur * s->p[P_SMMU_CLOCK_MHZ] / 1000.0);
-	metrics_set(m, "fix.applicable", s->fix_applicable);
-	load_metrics(s, m, t);
-	metrics_set(m, "sim.events", (double)s->events);
-	metrics_set(m, "sim.duration_ns", dur);
-	sim_cost_report(c, m);
-	(void)final;
+	hist_quantiles(&s->dma_lat, dq, 4, d);
+	hist_quantiles(&s->cpu_fault_lat, cq, 2, f);
+	put(m, names, &i, "dma.throughput_bps", dur > 0 ? (double)c->dma_bytes * 1e9 / dur : 0, 0);
+	put(m, names, &i, "dma.latency_ns.p50", (double)d[0], 0);
+	put(m, names, &i, "dma.latency_ns.p90", (double)d[1], 0);
+	put(m, names, &i, "dma.latency_ns.p99", (double)d[2], 0);
+	put(m, names, &i, "dma.latency_ns.p999", (double)d[3], 0);
+	put(m, names, &i, "dma.latency_ns.max", (double)s->dma_lat.max, 0);
+	put(m, names, &i, "cpu.fault_latency_ns.p50", (double)f[0], nf);
+	put(m, names, &i, "cpu.fault_latency_ns.p99", (double)f[1], nf);
+	put(m, names, &i, "cpu.fault_latency_ns.max", (double)s->cpu_fault_lat.max, nf);
+	put(m, names, &i, "cmdq.busy_fraction", dur > 0 ? (double)c->cmdq_busy_ns / (dur * s->nsmmus) : 0, 0);
+	put(m, names, &i, "pmcg.cycles", dur * s->p[P_SMMU_CLOCK_MHZ] / 1000.0, 0);
+	put(m, names, &i, "fix.applicable", s->fix_applicable, 0);
+	load_metrics(s, m, names, t, &i);
+	put(m, names, &i, "sim.events", (double)s->events, 0);
+	put(m, names, &i, "sim.duration_ns", dur, 0);
+	/* cost.* (cost.c) into its own small set, then in order into this one */
+	metrics_clear(s->cost_m);
+	sim_cost_report(c, s->cost_m);
+	for (size_t k = 0; k < s->cost_m->n; k++)
+		put(m, names, &i, s->cost_m->v[k].name, s->cost_m->v[k].value, s->cost_m->v[k].is_null);
 }
 
 /* Which CPU context an event runs on: agents, the pass thread, workers, device drivers. */
@@ -178,6 +201,7 @@ static int setup(struct sim *s, const struct run_req *req)
 	s->workload = req->workload;
 	s->strategy = req->strategy;
 	rng_seed(&s->rng, req->seed);
+	s->jitter_sigma = p[P_HOST_JITTER] > 0 ? sqrt(log(1.0 + p[P_HOST_JITTER] * p[P_HOST_JITTER])) : 0;
 	s->end = par_u(s, P_DURATION_US) * 1000;
 	s->max_events = par_u(s, P_MAX_EVENTS);
 	s->fx_next = UINT64_MAX;
@@ -203,7 +227,8 @@ static int setup(struct sim *s, const struct run_req *req)
 	s->buf_pages = par_u(s, P_PAGES);
 	s->nsmmus = (int)p[P_SMMUS];
 	s->sample_m = metrics_new();
-	if (!s->sample_m || mm_init(s))
+	s->cost_m = metrics_new();
+	if (!s->sample_m || !s->cost_m || mm_init(s))
 		return -1;
 	s->smmus = calloc((size_t)s->nsmmus, sizeof(*s->smmus));
 	if (!s->smmus)
@@ -233,6 +258,7 @@ static void teardown(struct sim *s)
 	free(s->q.h);
 	free(s->scratch);
 	metrics_free(s->sample_m);
+	metrics_free(s->cost_m);
 }
 
 static uint64_t wall_ns(void)

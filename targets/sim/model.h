@@ -117,6 +117,8 @@ int evq_pop(struct evq *q, struct ev *out);
 
 struct rng {
 	uint64_t s[4];
+	double spare;     /* Box-Muller's second normal deviate */
+	int has_spare;
 };
 
 void rng_seed(struct rng *r, uint64_t seed);
@@ -126,6 +128,8 @@ uint64_t rng_below(struct rng *r, uint64_t n);
 double rng_exp(struct rng *r, double mean);
 /* A log-normal multiplier with mean 1 and coefficient of variation cv. */
 double rng_lognormal1(struct rng *r, double cv);
+/* The same with sigma = sqrt(log(1 + cv^2)) computed once by the caller. */
+double rng_lognormal_sigma(struct rng *r, double sigma);
 
 /* Log-linear histogram: 16 sub-buckets per power of two, ~6% resolution. */
 #define HIST_BUCKETS (64 * 16)
@@ -136,6 +140,8 @@ struct hist {
 
 void hist_add(struct hist *h, uint64_t v);
 uint64_t hist_quantile(const struct hist *h, double q);
+/* Several quantiles (ascending qs) in one pass over the buckets. */
+void hist_quantiles(const struct hist *h, const double *qs, int n, uint64_t *out);
 
 /* ---- the mm ---- */
 
@@ -327,6 +333,7 @@ struct sim {
 	char reason[256];
 
 	/* derived parameters */
+	double jitter_sigma; /* host_jitter as a log-normal sigma */
 	uint64_t page_bytes, max_tlbi_ops, xfer_ns;
 	int levels, level_bits, ats, pri;
 	int kernel;          /* enum sim_kernel */
@@ -359,6 +366,8 @@ struct sim {
 
 	const struct run_sink *sink;
 	struct metrics *sample_m;
+	struct metrics *cost_m;     /* sim_cost_report()'s metrics, copied into a report */
+	const char *sample_names[192]; /* the names a sample set, in order (model.c) */
 	struct cmd *scratch;   /* command building space (mm.c) */
 	size_t scratch_cap;
 };

@@ -377,6 +377,9 @@ static uint64_t issue_cmdlist(struct sim *s, struct smmu *m, uint64_t t,
 	struct cmdq *q = &m->q;
 	uint64_t depth = par_u(s, P_CMDQ_DEPTH), ins = par_u(s, P_CMDQ_INSERT_NS);
 	uint64_t done = 0, prev = 0; /* a list is consumed in order */
+	struct cmd run = {0};         /* consecutive TLBIs of one list, as one effect */
+	uint64_t run_t = 0;
+	int have_run = 0;
 
 	s->c.cmdq_submissions++;
 	s->c.cmdq_contention_ns += contend;
@@ -419,8 +422,32 @@ static uint64_t issue_cmdlist(struct sim *s, struct smmu *m, uint64_t t,
 		switch (cmds[i].op) {
 		case CMD_TLBI_NH_VA:
 		case CMD_TLBI_NH_VA_RANGE:
+			/*
+			 * A run of TLBIs over adjacent pages in one list takes effect
+			 * as one, when its last is consumed: no later than its
+			 * CMD_SYNC, so before the PTEs stop being pending.
+			 */
+			if (have_run && run.vpn + run.npages == cmds[i].vpn && run.leaf == cmds[i].leaf &&
+			    cmds[i].npages) {
+				run.npages += cmds[i].npages;
+				run_t = done;
+				break;
+			}
+			if (have_run && fx_push(q, run_t, &run))
+				s->failed = 1;
+			run = cmds[i];
+			run_t = done;
+			have_run = cmds[i].npages != 0;
+			if (!have_run && fx_push(q, done, &cmds[i]))
+				s->failed = 1;
+			if (done < s->fx_next)
+				s->fx_next = done;
+			break;
 		case CMD_TLBI_NH_ASID:
 		case CMD_ATC_INV:
+			if (have_run && fx_push(q, run_t, &run))
+				s->failed = 1;
+			have_run = 0;
 			if (fx_push(q, done, &cmds[i]))
 				s->failed = 1;
 			if (done < s->fx_next)
@@ -431,10 +458,18 @@ static uint64_t issue_cmdlist(struct sim *s, struct smmu *m, uint64_t t,
 			sim_schedule(s, done, cmds[i].op == CMD_RESUME ? EV_RESUMED : EV_PRI_RESP,
 				     cmds[i].dev, cmds[i].slot);
 			break;
+		case CMD_SYNC:
+			/* a run never crosses a CMD_SYNC */
+			if (have_run && fx_push(q, run_t, &run))
+				s->failed = 1;
+			have_run = 0;
+			break;
 		default:
 			break;
 		}
 	}
+	if (have_run && fx_push(q, run_t, &run))
+		s->failed = 1;
 	*last_done = done;
 	return t;
 }

@@ -243,11 +243,24 @@ static void test_mixed_spurious(void)
 	test_result(v(&z, "dma.livelocked") > 0,
 		    "mixed: under none the same spurious faults livelock", "livelocked=%g",
 		    v(&z, "dma.livelocked"));
-	test_result(v(&b, "fault.spurious") < v(&a, "fault.spurious") &&
-		    v(&a0, "fault.spurious") < v(&a, "fault.spurious"),
-		    "mixed: spurious faults come from CPU upgrades of device pages; notifier has fewer",
-		    "pri-inv %g (overlap 0: %g), notifier %g", v(&a, "fault.spurious"),
-		    v(&a0, "fault.spurious"), v(&b, "fault.spurious"));
+	/* the comparison is statistical (races make spurious faults under both): six seeds */
+	double sa = 0, sb = 0, sa0 = 0;
+
+	for (uint64_t seed = 13; seed < 19; seed++) {
+		struct out x = run("mixed", "pri-inv", seed, "overlap", 1.0, "pages", 64.0, NULL);
+		struct out y = run("mixed", "notifier", seed, "overlap", 1.0, "pages", 64.0, NULL);
+		struct out x0 = run("mixed", "pri-inv", seed, "overlap", 0.0, "pages", 64.0, NULL);
+
+		sa += v(&x, "fault.spurious");
+		sb += v(&y, "fault.spurious");
+		sa0 += v(&x0, "fault.spurious");
+		done(&x);
+		done(&y);
+		done(&x0);
+	}
+	test_result(sb < sa && sa0 < sa,
+		    "mixed: spurious faults come from CPU upgrades of device pages; notifier has fewer (6 seeds)",
+		    "pri-inv %g (overlap 0: %g), notifier %g", sa, sa0, sb);
 	done(&a);
 	done(&a0);
 	done(&z);
