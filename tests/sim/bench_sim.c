@@ -35,7 +35,7 @@ int main(int argc, char **argv)
 	double duration_us = argc > 1 ? atof(argv[1]) : 200000;
 	double total_events = 0, total_wall = 0, total_cpu = 0;
 	unsigned long samples = 0;
-	struct run_sink sink = {&samples, on_sample, NULL};
+	struct run_sink sink = {.ctx = &samples, .sample = on_sample};
 	double p[256];
 
 	printf("sim events/s on one core, %.0f us simulated per run, default sample_us (%g us), every sample delivered:\n",
