@@ -7,7 +7,10 @@
 #include "cli.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 int cli_option_value(const char *name, int argc, char **argv, int *i, const char **value)
 {
@@ -73,4 +76,21 @@ int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct client_op
 usage:
 	fputs(cmd->usage, stderr);
 	return EXIT_USAGE;
+}
+
+int cli_columns(int wide)
+{
+	const char *env = getenv("COLUMNS");
+	struct winsize ws;
+	long n = 0;
+
+	if (wide)
+		return 0;
+	if (env && *env)
+		n = strtol(env, NULL, 10);
+	if (n <= 0 && isatty(STDOUT_FILENO) && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws))
+		n = ws.ws_col;
+	if (n <= 0)
+		n = 80;
+	return n < 60 ? 60 : n > 1000 ? 1000 : (int)n;
 }

@@ -12,6 +12,7 @@
 #define EXIT_OK 0
 #define EXIT_RUN_FAILED 1 /* a run failed, or output could not be written */
 #define EXIT_USAGE 2      /* bad spec or usage; nothing was run */
+#define EXIT_GATE 3       /* compare|report --fail-on: the condition holds */
 
 /* `svabench describe [TARGET] [--json]` */
 int cmd_describe(int argc, char **argv);
@@ -227,6 +228,23 @@ int cli_parse_seconds(const char *opt, const char *arg, double *out);
 
 /* "--timeout S" or "--timeout=S" into *timeout_s: one of CLI_OPT_*. */
 int cli_timeout_option(int argc, char **argv, int *i, double *timeout_s);
+
+/*
+ * ---- failon.c: compare|report --fail-on broken|worse ----
+ */
+#define FAIL_ON_BROKEN 1
+#define FAIL_ON_WORSE 2
+/* "broken", "worse" or "broken,worse" into *flags (or-ed); -1 after a message. */
+int cli_fail_on_parse(const char *cmd, const char *value, int *flags);
+/* EXIT_GATE after naming the first finding on stderr when comparison cmp
+ * holds what flags ask about; else EXIT_OK. */
+int cli_fail_on_check(const json_t *cmp, int flags);
+
+/*
+ * The columns tables may use: --wide, else $COLUMNS, else the terminal's
+ * width when stdout is one, else 80; at least 60 (wide: unlimited, 0).
+ */
+int cli_columns(int wide);
 
 /* Prints "svabench: <message>" and a newline on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -438,6 +438,12 @@ long changepoints_detect(const double *const *values, const size_t *counts, size
  * inputs give the same bytes. Returns malloc'd text, NULL on OOM.
  */
 char *report_text(const json_t *doc, const json_t *comparison, int width);
+/*
+ * report_text with every cell's table when full is non-zero; without it a
+ * sweep of more than a few cells shows its answer and crossover map, and
+ * says how to get the tables (report.c).
+ */
+char *report_render(const json_t *doc, const json_t *comparison, int width, int full);
 
 /*
  * ---- calibrate.c: a `local` sim preset from this machine's host target ----

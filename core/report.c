@@ -1,245 +1,82 @@
 /*
  * report.c - an experiment as plain text a kernel maintainer pastes into a
- * mail reply (GET /api/v1/experiments/ID/report, `svabench report ID`):
- * what ran where, the preset and where each value comes from, per cell the
- * key metrics' medians against the baseline with CIs and significance
- * marks (mmtests' compare-kernels layout, one metric per block so any
- * number of strategies fits), the crossover map, livelocks and coherence
- * violations with their first examples, and the warnings.
+ * mail reply (GET /api/v1/experiments/ID/report, `svabench report ID`),
+ * answer first, the way LKP's mails and mmtests' compare-kernels read:
  *
- * Every line fits the width: text from users and sources is word-wrapped,
- * control characters become spaces, and a last pass breaks whatever is
- * still too long. Nothing depends on the time or the machine, so the same
- * documents give the same bytes.
+ *   1. the answer: per cell group (the crossover map, else each cell) which
+ *      strategy wins on the headline metric, by how much with its 95 % CI
+ *      and the comparison's verdict word; strategies that are broken
+ *      (livelocks, coherence violations) or not a fix;
+ *   2. what ran: kernel under test, the modelled system apart from the
+ *      machine that ran the model, strategies, repetitions, sweep;
+ *   3. the crossover as one map of ratios;
+ *   4. compact tables, strategies as columns and metrics as rows (every
+ *      cell with `full`, else experiments of at most FEW_CELLS cells);
+ *   5. livelock and violation examples, warnings, the preset with each
+ *      value's source, and how to reproduce it (spec, version, commit).
+ *
+ * Every line fits the width (report_out.c). Nothing depends on the time
+ * or the machine, so the same documents give the same bytes.
  */
 #include "core.h"
+#include "report_out.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define WIDTH_MIN 40
 #define WIDTH_MAX 200
-#define KEY_W 12            /* "experiment  " */
 #define EXAMPLES_SHOWN 2
-#define NUM 32
+#define FEW_CELLS 4           /* per-cell tables without `full` up to this many cells */
+#define NUM 48
+#define STRAT_MAX 64
+#define NAME_W_MAX 22         /* the metric column of the tables */
+#define COL_W 18              /* one strategy's column: median and ratio */
 
-/* The metrics the tables show when the comparison has them (the rest are
- * named below the tables). Livelocks and violations have a section. */
-static const char *const key_metrics[] = {
-	"dma.throughput_bps", "dma.latency_ns.p99", "cpu.invalidation_ns", "cmd.tlbi_total",
-	"cmd.sync", "cmdq.sync_wait_ns", NULL,
+/* What the tables show, in this order, when the comparison has them:
+ * correctness first, then costs, then work done. */
+static const char *const table_metrics[] = {
+	"dma.livelocked", "oracle.coherence_violations",
+	"cost.total_ns", "cost.cpu_ns", "cost.device_ns",
+	"cpu.invalidation_ns", "cmdq.sync_wait_ns", "cmd.tlbi_total", "cmd.atc_inv", "cmd.sync",
+	"dma.latency_ns.p99", "dma.throughput_bps",
+	"op.latency_ns.p50", "op.latency_ns.p99", "op.per_page_ns.p50", "perf.faults",
+	NULL,
 };
 
-struct out {
-	char *buf;
-	size_t len, cap;
-	int oom;
-	int width;
+/* The headline metric, first present wins (after the crossover's own). */
+static const char *const headline_pref[] = {
+	"cost.total_ns", "cpu.invalidation_ns", "op.latency_ns.p50", "dma.latency_ns.p99",
+	"dma.throughput_bps", NULL,
 };
 
-static void add(struct out *o, const char *s, size_t n)
+static int streq(const char *a, const char *b)
 {
-	if (o->oom)
-		return;
-	if (o->len + n + 1 > o->cap) {
-		size_t cap = o->cap ? o->cap : 4096;
-		char *b;
-
-		while (cap < o->len + n + 1)
-			cap *= 2;
-		if (!(b = realloc(o->buf, cap))) {
-			o->oom = 1;
-			return;
-		}
-		o->buf = b;
-		o->cap = cap;
-	}
-	memcpy(o->buf + o->len, s, n);
-	o->len += n;
-	o->buf[o->len] = '\0';
+	return a && b && !strcmp(a, b);
 }
 
-static void emit(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void emit(struct out *o, const char *fmt, ...)
+/* Which of the seed thread's fixes a strategy is, for the answer. */
+static const char *fix_of(const char *s)
 {
-	char small[512], *big = NULL;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n < sizeof(small)) {
-		add(o, small, (size_t)n);
-		return;
-	}
-	if (!(big = malloc((size_t)n + 1))) {
-		o->oom = 1;
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	add(o, big, (size_t)n);
-	free(big);
+	if (streq(s, "pri-inv") || streq(s, "pri-inv-sync"))
+		return " (Fix A)";
+	if (streq(s, "notifier") || streq(s, "notifier-seed"))
+		return " (Fix B)";
+	if (streq(s, "none"))
+		return " (the bug)";
+	return "";
 }
 
-/* Columns of UTF-8 text: one per character (continuation bytes count 0). */
-static size_t cols(const char *s, size_t n)
+/* Short names of the correctness rows. */
+static const char *display_name(const char *m)
 {
-	size_t c = 0;
-
-	for (size_t i = 0; i < n; i++)
-		c += ((unsigned char)s[i] & 0xc0) != 0x80;
-	return c;
-}
-
-/* Bytes of the first `want` characters of s[n]. */
-static size_t bytes_for(const char *s, size_t n, size_t want)
-{
-	size_t i = 0, c = 0;
-
-	while (i < n) {
-		if (((unsigned char)s[i] & 0xc0) != 0x80) {
-			if (c == want)
-				break;
-			c++;
-		}
-		i++;
-	}
-	return i;
-}
-
-/*
- * Word-wraps text (control characters read as spaces) into lines of the
- * report's width: the first starts with `first`, the others with `indent`.
- * A word longer than a line is cut.
- */
-static void wrap(struct out *o, const char *first, const char *indent, const char *text)
-{
-	const char *lead = first;
-	char *t = strdup(text ? text : ""), *p;
-	size_t room, used;
-	int started = 0;
-
-	if (!t) {
-		o->oom = 1;
-		return;
-	}
-	for (p = t; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-	p = t;
-	used = cols(lead, strlen(lead));
-	add(o, lead, strlen(lead));
-	room = (size_t)o->width > used ? (size_t)o->width - used : 1;
-	for (;;) {
-		size_t n, c;
-
-		while (*p == ' ')
-			p++;
-		if (!*p)
-			break;
-		n = strcspn(p, " ");
-		c = cols(p, n);
-		if (started && used + 1 + c > (size_t)o->width) {
-			add(o, "\n", 1);
-			lead = indent;
-			used = cols(lead, strlen(lead));
-			add(o, lead, strlen(lead));
-			room = (size_t)o->width > used ? (size_t)o->width - used : 1;
-			started = 0;
-		}
-		if (started) {
-			add(o, " ", 1);
-			used++;
-		}
-		if (!started && c > room) {
-			/* cut a word longer than a whole line */
-			size_t b = bytes_for(p, n, room);
-
-			add(o, p, b);
-			p += b;
-			used += room;
-			started = 1;
-			continue;
-		}
-		add(o, p, n);
-		used += c;
-		p += n;
-		started = 1;
-	}
-	add(o, "\n", 1);
-	free(t);
-}
-
-/* "key         value..." wrapped under the value's column. */
-static void fact(struct out *o, const char *key, const char *value)
-{
-	char lead[KEY_W + 1];
-
-	snprintf(lead, sizeof(lead), "%-*s", KEY_W, key);
-	wrap(o, lead, "            ", value);
-}
-
-/* Breaks any line still wider than the width (a last guarantee). */
-static char *fit(struct out *o)
-{
-	struct out f = {.width = o->width};
-	const char *p = o->buf;
-
-	while (p && *p) {
-		size_t n = strcspn(p, "\n");
-		const char *q = p;
-		size_t left = n;
-
-		while (cols(q, left) > (size_t)o->width) {
-			size_t b = bytes_for(q, left, (size_t)o->width);
-
-			add(&f, q, b);
-			add(&f, "\n", 1);
-			q += b;
-			left -= b;
-		}
-		add(&f, q, left);
-		add(&f, "\n", 1);
-		p += n + (p[n] == '\n');
-	}
-	if (f.oom || !f.buf) {
-		free(f.buf);
-		return NULL;
-	}
-	return f.buf;
-}
-
-/* ---- numbers ---- */
-
-/* A short number (fmt_short), "-" when there is none. */
-static void fmt_num(char *b, size_t n, double v)
-{
-	if (!isfinite(v))
-		snprintf(b, n, "-");
-	else
-		fmt_short(b, n, v);
-}
-
-/* A ratio: 1.04, 12.3, 250. */
-static void fmt_ratio(char *b, size_t n, double v)
-{
-	if (!isfinite(v))
-		snprintf(b, n, "-");
-	else if (fabs(v) >= 100)
-		snprintf(b, n, "%.0f", v);
-	else if (fabs(v) >= 10)
-		snprintf(b, n, "%.1f", v);
-	else
-		snprintf(b, n, "%.2f", v);
+	if (!strcmp(m, "dma.livelocked"))
+		return "livelocks";
+	if (!strcmp(m, "oracle.coherence_violations"))
+		return "violations";
+	return m;
 }
 
 static double jnum(const json_t *v)
@@ -252,159 +89,10 @@ static const char *jstr(const json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-/* A JSON scalar as a spec writes it, without quotes around strings. */
-static void fmt_value(char *b, size_t n, const json_t *v)
+static const char *or(const char *s, const char *dflt)
 {
-	if (json_is_string(v))
-		snprintf(b, n, "%s", json_string_value(v));
-	else if (json_is_integer(v))
-		snprintf(b, n, "%lld", (long long)json_integer_value(v));
-	else if (json_is_real(v))
-		snprintf(b, n, "%.15g", json_real_value(v));
-	else if (json_is_true(v))
-		snprintf(b, n, "true");
-	else if (json_is_false(v))
-		snprintf(b, n, "false");
-	else if (json_is_null(v))
-		snprintf(b, n, "null");
-	else {
-		char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-
-		snprintf(b, n, "%s", s ? s : "?");
-		free(s);
-	}
+	return s ? s : dflt;
 }
-
-/* "k=v, k=v" of an object (a cell, a spec's params). */
-static char *pairs(const json_t *obj)
-{
-	struct out o = {.width = 0};
-	const char *key;
-	json_t *v;
-	int first = 1;
-
-	json_object_foreach((json_t *)obj, key, v) {
-		char val[256];
-
-		fmt_value(val, sizeof(val), v);
-		emit(&o, "%s%s=%s", first ? "" : ", ", key, val);
-		first = 0;
-	}
-	if (!o.buf && !o.oom)
-		return strdup("");
-	return o.oom ? (free(o.buf), NULL) : o.buf;
-}
-
-/* ---- the head: what ran where ---- */
-
-static void head(struct out *o, const json_t *exp, const json_t *runs)
-{
-	const json_t *spec = json_object_get(exp, "spec"), *host = json_object_get(exp, "host");
-	const char *name = jstr(exp, "name"), *label = jstr(exp, "label");
-	const char *target = jstr(exp, "target"), *workload = jstr(exp, "workload");
-	char line[1024], *params;
-	size_t title, nstrat, i;
-	const json_t *v;
-
-	if (name)
-		snprintf(line, sizeof(line), "svabench report: %s", name);
-	else
-		snprintf(line, sizeof(line), "svabench report: %s %s%s%s", target ? target : "?",
-			 workload ? workload : "?", label ? ", " : "", label ? label : "");
-	wrap(o, "", "", line);
-	title = cols(line, strlen(line));
-	for (i = 0; i < title && i < (size_t)o->width; i++)
-		add(o, "=", 1);
-	add(o, "\n\n", 2);
-
-	snprintf(line, sizeof(line), "%s, %s: %lld of %lld runs done, %lld failed",
-		 jstr(exp, "id") ? jstr(exp, "id") : "?", jstr(exp, "status") ? jstr(exp, "status") : "?",
-		 (long long)json_integer_value(json_object_get(exp, "runs_done")),
-		 (long long)json_integer_value(json_object_get(exp, "runs_total")),
-		 (long long)json_integer_value(json_object_get(exp, "runs_failed")));
-	fact(o, "experiment", line);
-	if (label)
-		fact(o, "label", label);
-	snprintf(line, sizeof(line), "%s, workload %s", target ? target : "?",
-		 workload ? workload : "?");
-	fact(o, "target", line);
-	if (json_is_object(host)) {
-		snprintf(line, sizeof(line), "kernel %s, machine %s",
-			 jstr(host, "kernel") ? jstr(host, "kernel") : "unknown",
-			 jstr(host, "machine") ? jstr(host, "machine") : "unknown");
-		fact(o, "host", line);
-		if (jstr(host, "svabench_version"))
-			fact(o, "svabench", jstr(host, "svabench_version"));
-	}
-	nstrat = json_array_size(json_object_get(spec, "strategies"));
-	line[0] = '\0';
-	json_array_foreach(json_object_get(spec, "strategies"), i, v) {
-		size_t len = strlen(line);
-
-		snprintf(line + len, sizeof(line) - len, "%s%s", i ? ", " : "",
-			 json_string_value(v) ? json_string_value(v) : "?");
-	}
-	if (nstrat)
-		fact(o, "strategies", line);
-	snprintf(line, sizeof(line), "%lld repetition%s, seed %lld, %zu runs",
-		 (long long)json_integer_value(json_object_get(spec, "repetitions")),
-		 json_integer_value(json_object_get(spec, "repetitions")) == 1 ? "" : "s",
-		 (long long)json_integer_value(json_object_get(spec, "seed")), json_array_size(runs));
-	if (json_object_get(spec, "repetitions"))
-		fact(o, "runs", line);
-	params = json_object_size(json_object_get(spec, "params"))
-		 ? pairs(json_object_get(spec, "params")) : NULL;
-	if (params)
-		fact(o, "params", params);
-	free(params);
-	if (jstr(exp, "created_at")) {
-		snprintf(line, sizeof(line), "%s%s%s", jstr(exp, "created_at"),
-			 jstr(exp, "finished_at") ? ", finished " : "",
-			 jstr(exp, "finished_at") ? jstr(exp, "finished_at") : "");
-		fact(o, "created", line);
-	}
-	if (jstr(exp, "imported_from"))
-		fact(o, "imported", jstr(exp, "imported_from"));
-}
-
-/* The preset, each value with its confidence and source. */
-static void preset(struct out *o, const json_t *exp)
-{
-	const json_t *p = json_object_get(exp, "preset");
-	const json_t *params = json_object_get(json_object_get(exp, "spec"), "params");
-	const char *key;
-	json_t *v;
-	char line[1024];
-
-	add(o, "\n", 1);
-	if (!json_is_object(p)) {
-		wrap(o, "", "", "preset: none (every parameter at its default or as the spec "
-				"sets it)");
-		return;
-	}
-	snprintf(line, sizeof(line), "preset %s: %s", jstr(p, "name") ? jstr(p, "name") : "?",
-		 jstr(p, "description") ? jstr(p, "description") : "");
-	wrap(o, "", "  ", line);
-	json_object_foreach(json_object_get(p, "values"), key, v) {
-		const json_t *mine = json_object_get(params, key);
-		char val[128], own[128] = "";
-
-		fmt_value(val, sizeof(val), json_object_get(v, "value"));
-		if (mine) {
-			fmt_value(own, sizeof(own), mine);
-			snprintf(line, sizeof(line), "%s = %s (%s; this experiment's spec sets %s)", key,
-				 val, jstr(v, "confidence") ? jstr(v, "confidence") : "?",
-				 json_is_array(mine) ? "a sweep" : own);
-		} else {
-			snprintf(line, sizeof(line), "%s = %s (%s)", key, val,
-				 jstr(v, "confidence") ? jstr(v, "confidence") : "?");
-		}
-		wrap(o, "  ", "      ", line);
-		wrap(o, "      ", "      ", jstr(v, "source") ? jstr(v, "source") : "no source given");
-	}
-}
-
-/* ---- the comparison tables ---- */
 
 static int in_list(const char *const *list, const char *s)
 {
@@ -414,16 +102,28 @@ static int in_list(const char *const *list, const char *s)
 	return 0;
 }
 
-/* Whether metric m of the comparison gets a table block. */
-static int shown_metric(const json_t *metrics, const char *m)
-{
-	size_t i;
-	const json_t *v;
-	int any = 0;
 
-	json_array_foreach(metrics, i, v)
-		any |= in_list(key_metrics, jstr(v, "name"));
-	return any ? in_list(key_metrics, m) : 1;
+/* The comparison's entry for metric name in the metrics list, or NULL. */
+static const json_t *metric_info(const json_t *cmp, const char *name)
+{
+	const json_t *m;
+	size_t i;
+
+	json_array_foreach(json_object_get(cmp, "metrics"), i, m)
+		if (streq(jstr(m, "name"), name))
+			return m;
+	return NULL;
+}
+
+static int higher_better(const json_t *cmp, const char *metric)
+{
+	return streq(jstr(metric_info(cmp, metric), "better"), "higher");
+}
+
+static int usable(const json_t *cmp)
+{
+	return json_is_object(cmp) && !jstr(cmp, "error") &&
+	       json_is_array(json_object_get(cmp, "cells"));
 }
 
 /* The comparison's strategies, baseline first. */
@@ -444,19 +144,63 @@ static size_t strategy_order(const json_t *cmp, const char **out, size_t max)
 	return n;
 }
 
-/*
- * "~" when the ratio is within the noise threshold of 1 (whatever p says),
- * else "**" for p < 0.01, "*" for p < 0.05, "" for a difference beyond the
- * noise the test cannot confirm.
- */
-static const char *mark(const json_t *m, double noise)
+static const char *headline_metric(const json_t *cmp)
 {
-	const char *verdict = jstr(m, "verdict");
-	double p = jnum(json_object_get(m, "p")), ratio = jnum(json_object_get(m, "ratio"));
+	const char *x = jstr(json_object_get(cmp, "crossover"), "metric");
+	const json_t *m;
+	size_t i;
 
-	if (!verdict || !strcmp(verdict, "baseline") || !strcmp(verdict, "no data"))
+	if (x && metric_info(cmp, x))
+		return x;
+	for (int k = 0; headline_pref[k]; k++)
+		if (metric_info(cmp, headline_pref[k]))
+			return headline_pref[k];
+	json_array_foreach(json_object_get(cmp, "metrics"), i, m)
+		if (!in_list(table_metrics, jstr(m, "name")) || i >= 2)
+			return jstr(m, "name");
+	return NULL;
+}
+
+static const json_t *entry(const json_t *cell, const char *strategy, const char *metric)
+{
+	return json_object_get(json_object_get(json_object_get(cell, "strategies"), strategy),
+			       metric);
+}
+
+/* A strategy that livelocked or broke coherence in this cell (or that the
+ * comparison calls broken on any metric). */
+static int cell_broken(const json_t *cell, const char *strategy)
+{
+	const json_t *ms = json_object_get(json_object_get(cell, "strategies"), strategy), *e;
+	const char *key;
+
+	json_object_foreach((json_t *)ms, key, e) {
+		double worst = json_object_get(e, "max") ? jnum(json_object_get(e, "max"))
+			       : jnum(json_object_get(e, "median"));
+
+		if (streq(jstr(e, "verdict"), "broken"))
+			return 1;
+		if ((!strcmp(key, "dma.livelocked") || !strcmp(key, "oracle.coherence_violations")) &&
+		    worst > 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* "**" p < 0.01, "*" p < 0.05, "~" within noise, "?" insufficient data,
+ * the verdict itself when it is broken or not a fix. */
+static const char *mark(const json_t *e, double noise)
+{
+	const char *v = jstr(e, "verdict");
+	double p = jnum(json_object_get(e, "p")), ratio = jnum(json_object_get(e, "ratio"));
+
+	if (!v || !strcmp(v, "baseline") || !strcmp(v, "no data"))
 		return "";
-	if (fabs(ratio - 1) < noise)
+	if (!strcmp(v, "broken") || !strcmp(v, "not a fix"))
+		return v;
+	if (!strcmp(v, "insufficient data"))
+		return "?";
+	if (!strcmp(v, "within noise") || fabs(ratio - 1) < noise)
 		return "~";
 	if (p < 0.01)
 		return "**";
@@ -465,211 +209,94 @@ static const char *mark(const json_t *m, double noise)
 	return "";
 }
 
-#define STRAT_W 16
-
-static void table_row(struct out *o, const char *strategy, const json_t *m, double noise)
+/* "2.50x [2.41, 2.60]" of an entry; "" parts left out. */
+static void ratio_ci(char *b, size_t n, const json_t *e)
 {
-	char med[NUM], ratio[NUM], ci[2 * NUM + 4] = "", p[NUM] = "", lo[NUM], hi[NUM];
-	const json_t *c = json_object_get(m, "ci");
-	const char *verdict = jstr(m, "verdict");
-	double pv = jnum(json_object_get(m, "p"));
+	const json_t *ci = json_object_get(e, "ci");
+	char r[NUM], lo[NUM], hi[NUM];
 
-	if (!json_is_object(m)) {
-		emit(o, "  %-*s %9s\n", STRAT_W, strategy, "-");
-		return;
+	fmt_ratio(r, sizeof(r), jnum(json_object_get(e, "ratio")));
+	if (json_array_size(ci) == 2) {
+		fmt_ratio(lo, sizeof(lo), jnum(json_array_get(ci, 0)));
+		fmt_ratio(hi, sizeof(hi), jnum(json_array_get(ci, 1)));
+		snprintf(b, n, "%sx [%s, %s]", r, lo, hi);
+	} else {
+		snprintf(b, n, "%sx", r);
 	}
-	fmt_num(med, sizeof(med), jnum(json_object_get(m, "median")));
-	fmt_ratio(ratio, sizeof(ratio), jnum(json_object_get(m, "ratio")));
-	if (verdict && !strcmp(verdict, "baseline")) {
-		snprintf(ci, sizeof(ci), "baseline");
-		verdict = "";
-	} else if (json_array_size(c) == 2) {
-		fmt_ratio(lo, sizeof(lo), jnum(json_array_get(c, 0)));
-		fmt_ratio(hi, sizeof(hi), jnum(json_array_get(c, 1)));
-		snprintf(ci, sizeof(ci), "[%s, %s]", lo, hi);
-	}
-	if (pv < 0.001)
-		snprintf(p, sizeof(p), "<0.001");
-	else if (isfinite(pv))
-		snprintf(p, sizeof(p), "%.3f", pv);
-	emit(o, "  %-*s %9s %7s %-2s %-16s %6s  %s", STRAT_W, strategy, med, ratio, mark(m, noise), ci, p,
-	     verdict ? verdict : "");
-	/* no trailing blanks */
-	while (o->len && o->buf[o->len - 1] == ' ')
-		o->buf[--o->len] = '\0';
-	add(o, "\n", 1);
 }
 
-static void cell_tables(struct out *o, const json_t *cmp, const json_t *cell, size_t k,
-			size_t ncells)
+/* ---- 1. the answer ---- */
+
+/*
+ * The sentence for one cell: the best correct strategy on metric and how
+ * the baseline and it compare, with the comparison's verdict word.
+ */
+static void cell_answer(char *b, size_t n, const json_t *cmp, const json_t *cell,
+			const char *metric)
 {
-	const json_t *metrics = json_object_get(cmp, "metrics"), *strategies, *m;
-	const char *order[64];
-	size_t ns = strategy_order(cmp, order, 64), i;
-	char title[128], *text = pairs(json_object_get(cell, "cell"));
-	double noise = jnum(json_object_get(cmp, "noise"));
+	const char *order[STRAT_MAX], *best = NULL, *base = jstr(cmp, "baseline");
+	const char *word = higher_better(cmp, metric) ? "best" : "cheapest";
+	size_t ns = strategy_order(cmp, order, STRAT_MAX), ncand = 0;
+	const char *runner = NULL;
+	double bestv = NAN, runv = NAN;
+	int higher = higher_better(cmp, metric);
+	char rc[4 * NUM], val[NUM];
 
-	snprintf(title, sizeof(title), "\ncell %zu of %zu: ", k + 1, ncells);
-	wrap(o, title, "  ", text && *text ? text : "no swept parameters");
-	free(text);
-	emit(o, "  %-*s %9s %7s %-2s %-16s %6s  %s\n", STRAT_W, "", "median", "ratio", "", "95% CI",
-	     "p", "verdict");
-	strategies = json_object_get(cell, "strategies");
-	json_array_foreach(metrics, i, m) {
-		const char *name = jstr(m, "name"), *better = jstr(m, "better");
-		char line[256];
+	for (size_t s = 0; s < ns; s++) {
+		const json_t *e = entry(cell, order[s], metric);
+		double v = jnum(json_object_get(e, "median"));
+		const char *verdict = jstr(e, "verdict");
 
-		if (!name || !shown_metric(metrics, name))
+		if (cell_broken(cell, order[s]) || !isfinite(v) || streq(verdict, "not a fix") ||
+		    streq(verdict, "no data"))
 			continue;
-		snprintf(line, sizeof(line), "%s (%s is better)", name, better ? better : "lower");
-		wrap(o, "", "  ", line);
-		for (size_t s = 0; s < ns; s++)
-			table_row(o, order[s], json_object_get(json_object_get(strategies, order[s]),
-							       name), noise);
+		ncand++;
+		if (!best || (higher ? v > bestv : v < bestv)) {
+			runner = best;
+			runv = bestv;
+			best = order[s];
+			bestv = v;
+		} else if (!runner || (higher ? v > runv : v < runv)) {
+			runner = order[s];
+			runv = v;
+		}
 	}
-}
-
-static void comparison(struct out *o, const json_t *exp, const json_t *cmp)
-{
-	const json_t *cells = json_object_get(cmp, "cells"), *metrics, *c, *m;
-	char line[1024], noise[NUM], level[NUM];
-	size_t i, others = 0;
-
-	add(o, "\n", 1);
-	if (!json_is_object(cmp) || jstr(cmp, "error") || !json_is_array(cells)) {
-		snprintf(line, sizeof(line), "no comparison: %s",
-			 json_is_object(cmp) && jstr(cmp, "error") ? jstr(cmp, "error")
-			 : "none was given");
-		wrap(o, "", "  ", line);
+	if (!best) {
+		snprintf(b, n, "no correct strategy with data on %s", metric);
 		return;
 	}
-	metrics = json_object_get(cmp, "metrics");
-	snprintf(noise, sizeof(noise), "%.3g", 100 * jnum(json_object_get(cmp, "noise")));
-	snprintf(level, sizeof(level), "%.3g", 100 * (json_object_get(cmp, "level")
-						      ? jnum(json_object_get(cmp, "level")) : 0.95));
-	snprintf(line, sizeof(line), "comparison against %s, medians over %lld repetition%s",
-		 jstr(cmp, "baseline") ? jstr(cmp, "baseline") : "?",
-		 (long long)json_integer_value(json_object_get(json_object_get(exp, "spec"),
-							      "repetitions")),
-		 json_integer_value(json_object_get(json_object_get(exp, "spec"), "repetitions")) == 1
-		 ? "" : "s");
-	wrap(o, "", "  ", line);
-	snprintf(line, sizeof(line), "ratio = median / %s's median, with its %s%% bootstrap CI;"
-		 " p: Mann-Whitney U; marks: ~ ratio within %s%% of 1 (noise), ** p < 0.01,"
-		 " * p < 0.05",
-		 jstr(cmp, "baseline") ? jstr(cmp, "baseline") : "the baseline", level, noise);
-	wrap(o, "", "", line);
-	json_array_foreach(cells, i, c)
-		cell_tables(o, cmp, c, i, json_array_size(cells));
-	line[0] = '\0';
-	json_array_foreach(metrics, i, m) {
-		const char *name = jstr(m, "name");
-		size_t len = strlen(line);
-
-		if (!name || shown_metric(metrics, name) ||
-		    !strcmp(name, "dma.livelocked") || !strcmp(name, "oracle.coherence_violations"))
-			continue;
-		snprintf(line + len, sizeof(line) - len, "%s%s", others++ ? ", " : "", name);
-	}
-	if (others) {
-		char text[1200];
-
-		snprintf(text, sizeof(text), "also compared (not shown): %s; all of it in GET "
-			 "/api/v1/experiments/%s/comparison", line,
-			 jstr(exp, "id") ? jstr(exp, "id") : "ID");
-		add(o, "\n", 1);
-		wrap(o, "", "  ", text);
-	}
-}
-
-/* ---- the crossover ---- */
-
-static void crossover(struct out *o, const json_t *cmp)
-{
-	const json_t *x = json_object_get(cmp, "crossover"), *grid, *xs, *ys, *row, *v;
-	const char *a = jstr(x, "a"), *b = jstr(x, "b"), *better = jstr(x, "better");
-	const char *word = better && !strcmp(better, "higher") ? "better" : "cheaper";
-	size_t na = 0, nb = 0, neq = 0, nnone = 0, iy, ix, xw = 1, yw = 1, nx;
-	char line[1024], val[64];
-
-	if (!json_is_object(x))
+	fmt_metric(val, sizeof(val), metric, bestv);
+	if (ncand == 1) {
+		snprintf(b, n, "only %s is correct here: %s %s", best, metric, val);
 		return;
-	grid = json_object_get(x, "grid");
-	xs = json_object_get(x, "xs");
-	ys = json_object_get(x, "ys");
-	nx = json_array_size(xs);
-	json_array_foreach(grid, iy, row) {
-		json_array_foreach(row, ix, v) {
-			const char *s = json_string_value(v);
+	}
+	if (!streq(best, base)) {
+		const json_t *e = entry(cell, best, metric);
+		const char *verdict = or(jstr(e, "verdict"), "no verdict");
 
-			na += s && !strcmp(s, "A");
-			nb += s && !strcmp(s, "B");
-			neq += s && !strcmp(s, "=");
-			nnone += !s;
-		}
+		ratio_ci(rc, sizeof(rc), e);
+		if (streq(verdict, "better"))
+			snprintf(b, n, "%s%s %s on %s (%s): %s %s, better", best, fix_of(best), word,
+				 metric, val, rc, base);
+		else
+			snprintf(b, n, "no clear winner on %s: %s %s %s, %s", metric, best, rc,
+				 base, verdict);
+		return;
 	}
-	add(o, "\n", 1);
-	snprintf(line, sizeof(line), "crossover on %s (%s is better), %s (x) by %s (y):",
-		 jstr(x, "metric") ? jstr(x, "metric") : "?", better ? better : "lower",
-		 jstr(x, "x") ? jstr(x, "x") : "?", jstr(x, "y") ? jstr(x, "y") : "?");
-	wrap(o, "", "  ", line);
-	snprintf(line, sizeof(line), "A: %s %s at %zu point%s, B: %s %s at %zu", a ? a : "?",
-		 word, na, na == 1 ? "" : "s", b ? b : "?", word, nb);
-	wrap(o, "  ", "    ", line);
-	snprintf(line, sizeof(line), "=: within noise at %zu, .: no data at %zu", neq, nnone);
-	wrap(o, "  ", "    ", line);
+	/* the baseline is best: how much the next one pays */
+	{
+		const json_t *e = entry(cell, runner, metric);
+		const char *verdict = or(jstr(e, "verdict"), "no verdict");
 
-	json_array_foreach(xs, ix, v) {
-		fmt_value(val, sizeof(val), v);
-		if (strlen(val) + 1 > xw)
-			xw = strlen(val) + 1;
-	}
-	json_array_foreach(ys, iy, v) {
-		fmt_value(val, sizeof(val), v);
-		if (strlen(val) > yw)
-			yw = strlen(val);
-	}
-	if (yw > 16)
-		yw = 16;
-	/* x values as column heads when they fit, else one letter per column */
-	if (4 + yw + 1 + nx * xw > (size_t)o->width) {
-		xw = 2;
-		line[0] = '\0';
-		json_array_foreach(xs, ix, v) {
-			size_t len = strlen(line);
-
-			fmt_value(val, sizeof(val), v);
-			snprintf(line + len, sizeof(line) - len, "%s%s", ix ? ", " : "", val);
-		}
-		wrap(o, "  x, left to right: ", "    ", line);
-	}
-	/* the largest y on top, as a plot has it */
-	for (size_t k = json_array_size(ys); k-- > 0;) {
-		fmt_value(val, sizeof(val), json_array_get(ys, k));
-		emit(o, "  %*.*s |", (int)yw, (int)yw, val);
-		row = json_array_get(grid, k);
-		for (ix = 0; ix < nx; ix++) {
-			const char *s = json_string_value(json_array_get(row, ix));
-
-			emit(o, "%*s", (int)xw, s ? s : ".");
-		}
-		add(o, "\n", 1);
-	}
-	emit(o, "  %*s +", (int)yw, "");
-	for (ix = 0; ix < nx * xw; ix++)
-		add(o, "-", 1);
-	add(o, "\n", 1);
-	if (xw > 2) {
-		emit(o, "  %*s  ", (int)yw, "");
-		json_array_foreach(xs, ix, v) {
-			fmt_value(val, sizeof(val), v);
-			emit(o, "%*s", (int)xw, val);
-		}
-		add(o, "\n", 1);
+		ratio_ci(rc, sizeof(rc), e);
+		if (streq(verdict, "worse"))
+			snprintf(b, n, "%s%s %s on %s (%s); %s%s %s %s, worse", best, fix_of(best),
+				 word, metric, val, runner, fix_of(runner), rc, best);
+		else
+			snprintf(b, n, "no clear winner on %s: %s %s %s, %s", metric, runner, rc,
+				 best, verdict);
 	}
 }
-
-/* ---- livelocks and coherence violations ---- */
 
 struct bad_runs {
 	size_t runs, livelocked, violating;
@@ -688,9 +315,8 @@ static struct bad_runs tally(const json_t *runs, const char *name)
 		const json_t *m = json_object_get(r, "metrics");
 		double l = jnum(json_object_get(m, "dma.livelocked"));
 		double v = jnum(json_object_get(m, "oracle.coherence_violations"));
-		const char *rs = jstr(r, "strategy"), *st = jstr(r, "status");
 
-		if (!rs || strcmp(rs, name) || !st || strcmp(st, "done"))
+		if (!streq(jstr(r, "strategy"), name) || !streq(jstr(r, "status"), "done"))
 			continue;
 		b.runs++;
 		if (l > 0) {
@@ -708,13 +334,10 @@ static struct bad_runs tally(const json_t *runs, const char *name)
 	return b;
 }
 
-/* One strategy's livelocks and violations, and its first examples. */
-static void strategy_problems(struct out *o, const char *name, const struct bad_runs *b)
+/* "livelocks in 3 of 5 runs (12 transactions aborted); ..." of b. */
+static void bad_text(char *line, size_t n, const struct bad_runs *b)
 {
-	char ll[NUM], vv[NUM], line[512];
-	char lpart[160] = "no livelocks", vpart[160] = "no coherence violations";
-	const json_t *e;
-	size_t j;
+	char ll[NUM], vv[NUM], lpart[160] = "", vpart[160] = "";
 
 	fmt_num(ll, sizeof(ll), b->livelocks);
 	fmt_num(vv, sizeof(vv), b->violations);
@@ -724,29 +347,499 @@ static void strategy_problems(struct out *o, const char *name, const struct bad_
 	if (b->violating)
 		snprintf(vpart, sizeof(vpart), "coherence violations in %zu of %zu runs (%s in"
 			 " all)", b->violating, b->runs, vv);
-	snprintf(line, sizeof(line), "%s: %s; %s", name, lpart, vpart);
-	wrap(o, "  ", "    ", line);
-	if (!b->example_run)
+	snprintf(line, n, "%s%s%s", lpart, *lpart && *vpart ? "; " : "", vpart);
+}
+
+/* The crossover group's answer: who wins where, the ratio's range and the
+ * largest difference with its CI. */
+static void crossover_answer(struct out *o, const json_t *cmp, const char *metric)
+{
+	const json_t *x = json_object_get(cmp, "crossover"), *grid = json_object_get(x, "grid");
+	const json_t *ratio = json_object_get(x, "ratio"), *row, *v, *cells;
+	const char *a = or(jstr(x, "a"), "?"), *bname = or(jstr(x, "b"), "?");
+	const char *word = streq(jstr(x, "better"), "higher") ? "does better on" : "is cheaper on";
+	size_t na = 0, nb = 0, neq = 0, total = 0, iy, ix, nr = 0, far = 0, i;
+	double *rs = NULL, lo = NAN, hi = NAN, med = NAN, farv = 0;
+	char line[1024], l1[NUM], l2[NUM], l3[NUM], rc[4 * NUM] = "";
+	const json_t *c;
+
+	json_array_foreach(grid, iy, row) {
+		json_array_foreach(row, ix, v) {
+			const char *s = json_string_value(v);
+
+			na += streq(s, "A");
+			nb += streq(s, "B");
+			neq += streq(s, "=");
+			total++;
+		}
+	}
+	rs = calloc(total ? total : 1, sizeof(*rs));
+	json_array_foreach(ratio, iy, row) {
+		json_array_foreach(row, ix, v) {
+			double r = jnum(v);
+
+			if (!rs || !isfinite(r) || r <= 0)
+				continue;
+			rs[nr++] = r;
+			if (fabs(log(r)) > farv) {
+				farv = fabs(log(r));
+				far = 1;
+			}
+		}
+	}
+	if (nr) {
+		med = stats_median(rs, nr);   /* sorts rs */
+		lo = rs[0];
+		hi = rs[nr - 1];
+	}
+	free(rs);
+	snprintf(line, sizeof(line), "%s%s %s %s at %zu of %zu points, %s%s at %zu, within "
+		 "noise at %zu", na >= nb ? a : bname, fix_of(na >= nb ? a : bname), word, metric,
+		 na >= nb ? na : nb, total, na >= nb ? bname : a, fix_of(na >= nb ? bname : a),
+		 na >= nb ? nb : na, neq);
+	out_fact(o, "answer", line);
+	if (!nr)
 		return;
-	snprintf(line, sizeof(line), "first examples, run %s:",
-		 jstr(b->example_run, "id") ? jstr(b->example_run, "id") : "?");
-	wrap(o, "    ", "      ", line);
-	json_array_foreach(json_object_get(b->example_run, "examples"), j, e) {
-		if (j == EXAMPLES_SHOWN)
-			break;
-		wrap(o, "    - ", "      ", json_string_value(e));
+	fmt_ratio(l1, sizeof(l1), lo);
+	fmt_ratio(l2, sizeof(l2), hi);
+	fmt_ratio(l3, sizeof(l3), med);
+	/* the point farthest from 1, with its CI from the cell's entry */
+	cells = json_object_get(cmp, "cells");
+	line[0] = '\0';
+	if (far) {
+		const json_t *best = NULL;
+		double bestd = -1;
+
+		json_array_foreach(cells, i, c) {
+			const json_t *e = entry(c, bname, metric);
+			double r = jnum(json_object_get(e, "ratio"));
+
+			if (isfinite(r) && r > 0 && fabs(log(r)) > bestd) {
+				bestd = fabs(log(r));
+				best = c;
+			}
+		}
+		if (best) {
+			char *where = fmt_pairs(json_object_get(best, "cell"));
+
+			ratio_ci(rc, sizeof(rc), entry(best, bname, metric));
+			snprintf(line, sizeof(line), "; farthest from 1: %s at %s", rc,
+				 where ? where : "?");
+			free(where);
+		}
+	}
+	{
+		char text[1400];
+
+		snprintf(text, sizeof(text), "%s/%s ranges %sx..%sx, median %sx%s", bname, a, l1, l2,
+			 l3, line);
+		out_fact(o, "", text);
 	}
 }
 
-static void problems(struct out *o, const json_t *exp, const json_t *runs)
+static void answer(struct out *o, const json_t *exp, const json_t *runs, const json_t *cmp)
+{
+	const json_t *cells = json_object_get(cmp, "cells"), *c, *s;
+	const json_t *strategies = json_object_get(json_object_get(exp, "spec"), "strategies");
+	const char *metric = usable(cmp) ? headline_metric(cmp) : NULL;
+	char line[1400], clean[512] = "";
+	size_t i, k, ncells = json_array_size(cells), nclean = 0;
+
+	if (!usable(cmp)) {
+		snprintf(line, sizeof(line), "no comparison: %s",
+			 json_is_object(cmp) && jstr(cmp, "error") ? jstr(cmp, "error")
+			 : "none was given");
+		out_fact(o, "answer", line);
+	} else if (!metric) {
+		out_fact(o, "answer", "no metric to compare");
+	} else if (json_is_object(json_object_get(cmp, "crossover"))) {
+		crossover_answer(o, cmp, metric);
+	} else {
+		json_array_foreach(cells, i, c) {
+			char *where = fmt_pairs(json_object_get(c, "cell"));
+			char text[1024];
+
+			cell_answer(text, sizeof(text), cmp, c, metric);
+			if (ncells > 1)
+				snprintf(line, sizeof(line), "%s: %s", where && *where ? where : "?", text);
+			else
+				snprintf(line, sizeof(line), "%s", text);
+			free(where);
+			out_fact(o, i ? "" : "answer", line);
+		}
+	}
+	/* correctness: broken strategies, then those that are not a fix */
+	json_array_foreach(strategies, k, s) {
+		const char *name = json_string_value(s);
+		struct bad_runs b;
+		size_t nfix = 0, nbroken = 0;
+
+		if (!name)
+			continue;
+		b = tally(runs, name);
+		json_array_foreach(cells, i, c) {
+			nbroken += cell_broken(c, name);
+			nfix += metric && streq(jstr(entry(c, name, metric), "verdict"), "not a fix");
+		}
+		if (b.livelocked || b.violating) {
+			char text[400];
+
+			bad_text(text, sizeof(text), &b);
+			snprintf(line, sizeof(line), "%s: %s", name, text);
+			out_fact(o, "broken", line);
+		} else if (nbroken) {
+			snprintf(line, sizeof(line), "%s: in %zu of %zu cells (the comparison's "
+				 "verdict)", name, nbroken, ncells);
+			out_fact(o, "broken", line);
+		} else {
+			size_t len = strlen(clean);
+
+			snprintf(clean + len, sizeof(clean) - len, "%s%s", nclean++ ? ", " : "", name);
+		}
+		if (nfix) {
+			snprintf(line, sizeof(line), "%s in %zu of %zu cells: it cannot act on those "
+				 "configurations", name, nfix, ncells);
+			out_fact(o, "not a fix", line);
+		}
+	}
+	if (nclean) {
+		snprintf(line, sizeof(line), "%s: no livelocks, no coherence violations", clean);
+		out_fact(o, "correct", line);
+	}
+}
+
+/* ---- 2. what ran ---- */
+
+/* The kernel under test: the host's own, a target's `kernel` parameter, or none. */
+static void kernel_fact(struct out *o, const json_t *exp, const struct target *t)
+{
+	const json_t *host = json_object_get(exp, "host");
+	const json_t *params = json_object_get(json_object_get(exp, "spec"), "params");
+	const json_t *v = json_object_get(params, "kernel");
+	const char *target = jstr(exp, "target");
+	char line[512], val[256];
+	int k = t ? target_param_index(t, "kernel") : -1;
+
+	if (streq(target, "host")) {
+		snprintf(line, sizeof(line), "Linux %s (this machine's running kernel, measured)",
+			 or(jstr(host, "kernel"), "unknown"));
+	} else if (v) {
+		fmt_value(val, sizeof(val), v);
+		snprintf(line, sizeof(line), "%s (the %s's kernel parameter)", val, or(target, "?"));
+	} else if (k >= 0) {
+		const json_t *pv = json_object_get(json_object_get(json_object_get(
+			json_object_get(exp, "preset"), "values"), "kernel"), "value");
+
+		if (pv)
+			fmt_value(val, sizeof(val), pv);
+		else
+			target_format_value(&t->params[k], t->params[k].def, val, sizeof(val));
+		snprintf(line, sizeof(line), "%s (the %s's kernel parameter, default)", val,
+			 or(target, "?"));
+	} else if (streq(target, "qemu") && streq(jstr(exp, "workload"), "dma-unmap")) {
+		snprintf(line, sizeof(line), "the qemu guest's Linux (Debian arm64, "
+			 "scripts/qemu-guest.sh)");
+	} else {
+		snprintf(line, sizeof(line), "none: each strategy stands for its kernel's behaviour");
+	}
+	out_fact(o, "kernel", line);
+}
+
+static void what_ran(struct out *o, const json_t *exp, const json_t *runs, const json_t *cmp,
+		     const struct target *t)
+{
+	const json_t *spec = json_object_get(exp, "spec"), *host = json_object_get(exp, "host");
+	const json_t *preset = json_object_get(exp, "preset"), *params, *v;
+	const char *target = or(jstr(exp, "target"), "?"), *label = jstr(exp, "label");
+	const char *base = usable(cmp) ? jstr(cmp, "baseline") : NULL, *key;
+	char line[1400];
+	size_t i, nsweep = 0;
+
+	out_add(o, "\n", 1);
+	snprintf(line, sizeof(line), "%s, %s: %lld of %lld runs done, %lld failed%s%s",
+		 or(jstr(exp, "id"), "?"), or(jstr(exp, "status"), "?"),
+		 (long long)json_integer_value(json_object_get(exp, "runs_done")),
+		 (long long)json_integer_value(json_object_get(exp, "runs_total")),
+		 (long long)json_integer_value(json_object_get(exp, "runs_failed")),
+		 label ? ", label " : "", label ? label : "");
+	out_fact(o, "experiment", line);
+	snprintf(line, sizeof(line), "%s on target %s", or(jstr(exp, "workload"), "?"), target);
+	out_fact(o, "workload", line);
+	kernel_fact(o, exp, t);
+	if (!strcmp(target, "host")) {
+		snprintf(line, sizeof(line), "this machine: %s, Linux %s",
+			 or(jstr(host, "machine"), "unknown"), or(jstr(host, "kernel"), "unknown"));
+		out_fact(o, "system", line);
+	} else {
+		if (!strcmp(target, "qemu"))
+			snprintf(line, sizeof(line), "QEMU's emulated SMMUv3 (qemu-system-aarch64 -M "
+				 "virt,iommu=smmuv3)");
+		else if (json_is_object(preset))
+			snprintf(line, sizeof(line), "preset %s: %s", or(jstr(preset, "name"), "?"),
+				 or(jstr(preset, "description"), ""));
+		else
+			snprintf(line, sizeof(line), "the %s target's defaults (no preset)", target);
+		out_fact(o, "modelled", line);
+		if (json_is_object(host)) {
+			snprintf(line, sizeof(line), "%s, Linux %s (ran the %s; its speed is not in "
+				 "the figures)", or(jstr(host, "machine"), "unknown"),
+				 or(jstr(host, "kernel"), "unknown"),
+				 !strcmp(target, "qemu") ? "emulator" : "model");
+			out_fact(o, "ran on", line);
+		}
+	}
+	line[0] = '\0';
+	json_array_foreach(json_object_get(spec, "strategies"), i, v) {
+		size_t len = strlen(line);
+		const char *s = or(json_string_value(v), "?");
+
+		snprintf(line + len, sizeof(line) - len, "%s%s%s", i ? ", " : "", s,
+			 streq(s, base) ? " (baseline)" : "");
+	}
+	if (line[0])
+		out_fact(o, "strategies", line);
+	if (json_object_get(spec, "repetitions")) {
+		long long reps = (long long)json_integer_value(json_object_get(spec, "repetitions"));
+
+		snprintf(line, sizeof(line), "%lld repetition%s per cell and strategy, %zu runs; "
+			 "medians over repetitions", reps, reps == 1 ? "" : "s", json_array_size(runs));
+		out_fact(o, "runs", line);
+	}
+	params = json_object_get(spec, "params");
+	json_object_foreach((json_t *)params, key, v) {
+		char val[64];
+		size_t j;
+		const json_t *x;
+
+		if (!json_is_array(v))
+			continue;
+		snprintf(line, sizeof(line), "%s:", key);
+		json_array_foreach(v, j, x) {
+			size_t len = strlen(line);
+
+			fmt_value(val, sizeof(val), x);
+			snprintf(line + len, sizeof(line) - len, "%s%s", j ? ", " : " ", val);
+		}
+		out_fact(o, nsweep++ ? "" : "swept", line);
+	}
+	line[0] = '\0';
+	json_object_foreach((json_t *)params, key, v) {
+		char val[256];
+		size_t len = strlen(line);
+
+		if (json_is_array(v))
+			continue;
+		fmt_value(val, sizeof(val), v);
+		snprintf(line + len, sizeof(line) - len, "%s%s=%s", len ? ", " : "", key, val);
+	}
+	if (line[0])
+		out_fact(o, "set", line);
+}
+
+/* ---- 3. the crossover map ---- */
+
+static void crossover_map(struct out *o, const json_t *cmp)
+{
+	const json_t *x = json_object_get(cmp, "crossover"), *grid, *ratio, *xs, *ys, *v;
+	const char *a = or(jstr(x, "a"), "?"), *b = or(jstr(x, "b"), "?");
+	size_t nx, ix, yw = 1, cw = 6;
+	char line[1024], val[NUM];
+
+	if (!json_is_object(x))
+		return;
+	grid = json_object_get(x, "grid");
+	ratio = json_object_get(x, "ratio");
+	xs = json_object_get(x, "xs");
+	ys = json_object_get(x, "ys");
+	nx = json_array_size(xs);
+	for (size_t k = 0; k < json_array_size(ys); k++) {
+		fmt_num(val, sizeof(val), jnum(json_array_get(ys, k)));
+		if (strlen(val) > yw)
+			yw = strlen(val);
+	}
+	/* narrower columns when the width asks for it */
+	while (cw > 4 && 4 + yw + 2 + nx * (cw + 1) > (size_t)o->width)
+		cw--;
+	out_add(o, "\n", 1);
+	snprintf(line, sizeof(line), "crossover: %s/%s ratio of %s medians (%s is better) per "
+		 "point; A: %s wins, B: %s wins, =: within noise, .: no data", b, a,
+		 or(jstr(x, "metric"), "?"), or(jstr(x, "better"), "lower"), a, b);
+	out_wrap(o, "", "  ", line);
+	snprintf(line, sizeof(line), "%s (y) by %s (x)", or(jstr(x, "y"), "?"), or(jstr(x, "x"), "?"));
+	out_wrap(o, "  ", "    ", line);
+	/* the largest y on top, as a plot has it */
+	for (size_t k = json_array_size(ys); k-- > 0;) {
+		const json_t *grow = json_array_get(grid, k), *rrow = json_array_get(ratio, k);
+
+		fmt_num(val, sizeof(val), jnum(json_array_get(ys, k)));
+		out_emit(o, "  %*s |", (int)yw, val);
+		for (ix = 0; ix < nx; ix++) {
+			const char *s = json_string_value(json_array_get(grow, ix));
+			double r = jnum(json_array_get(rrow, ix));
+			char txt[NUM];
+
+			if (!s) {
+				out_emit(o, " %*s", (int)cw, ".");
+				continue;
+			}
+			if (!isfinite(r))
+				snprintf(txt, sizeof(txt), "-%s", s);
+			else if (cw < 6 || fabs(r) >= 100)
+				snprintf(txt, sizeof(txt), "%.0f%s", r, s);
+			else if (fabs(r) >= 10)
+				snprintf(txt, sizeof(txt), "%.1f%s", r, s);
+			else
+				snprintf(txt, sizeof(txt), "%.2f%s", r, s);
+			out_emit(o, " %*s", (int)cw, txt);
+		}
+		out_eol(o);
+	}
+	out_emit(o, "  %*s +", (int)yw, "");
+	for (ix = 0; ix < nx * (cw + 1); ix++)
+		out_add(o, "-", 1);
+	out_eol(o);
+	out_emit(o, "  %*s  ", (int)yw, "");
+	json_array_foreach(xs, ix, v) {
+		fmt_num(val, sizeof(val), jnum(v));
+		out_emit(o, " %*s", (int)cw, val);
+	}
+	out_eol(o);
+}
+
+/* ---- 4. the tables ---- */
+
+/* The metrics the tables show, in table order, into out; how many. */
+static size_t shown_metrics(const json_t *cmp, const char **out, size_t max, const char *headline)
+{
+	size_t n = 0;
+
+	if (headline && !in_list(table_metrics, headline) && n < max)
+		out[n++] = headline;
+	for (int k = 0; table_metrics[k] && n < max; k++)
+		if (metric_info(cmp, table_metrics[k]))
+			out[n++] = table_metrics[k];
+	return n;
+}
+
+/* One table of a cell: the baseline and the strategies order[from..to). */
+static void cell_table(struct out *o, const json_t *cmp, const json_t *cell, const char **order,
+		       size_t from, size_t to, const char **metrics, size_t nm, size_t nw)
+{
+	double noise = jnum(json_object_get(cmp, "noise"));
+
+	out_emit(o, "  %-*s %*s", (int)nw, "", COL_W - 1, order[0]);
+	for (size_t s = from; s < to; s++)
+		out_emit(o, " %*s", COL_W - 1, order[s]);
+	out_eol(o);
+	for (size_t m = 0; m < nm; m++) {
+		char med[NUM];
+
+		fmt_num(med, sizeof(med), jnum(json_object_get(entry(cell, order[0], metrics[m]),
+								"median")));
+		out_emit(o, "  %-*s %*s", (int)nw, display_name(metrics[m]), COL_W - 1, med);
+		for (size_t s = from; s < to; s++) {
+			const json_t *e = entry(cell, order[s], metrics[m]);
+			/* a broken strategy gets no cost verdict (api.md) */
+			const char *mk = cell_broken(cell, order[s]) ? "broken" : mark(e, noise);
+			char r[NUM], rr[NUM + 16];
+
+			fmt_num(med, sizeof(med), jnum(json_object_get(e, "median")));
+			fmt_ratio(r, sizeof(r), jnum(json_object_get(e, "ratio")));
+			if (!strcmp(mk, "broken") || !strcmp(mk, "not a fix"))
+				snprintf(rr, sizeof(rr), "%s", mk);
+			else if (!strcmp(r, "-"))
+				snprintf(rr, sizeof(rr), "-");
+			else
+				snprintf(rr, sizeof(rr), "%sx%s", r, mk);
+			out_emit(o, " %7s %-9s", med, rr);
+		}
+		out_eol(o);
+	}
+}
+
+static void tables(struct out *o, const json_t *exp, const json_t *cmp, int full)
+{
+	const json_t *cells = json_object_get(cmp, "cells"), *c, *m;
+	const char *order[STRAT_MAX], *metrics[64];
+	const char *headline = headline_metric(cmp);
+	size_t ns = strategy_order(cmp, order, STRAT_MAX), nm, nw = 10, per, i;
+	size_t ncells = json_array_size(cells), others = 0;
+	char line[1400];
+
+	nm = shown_metrics(cmp, metrics, 64, headline);
+	for (size_t k = 0; k < nm; k++)
+		if (strlen(display_name(metrics[k])) > nw)
+			nw = strlen(display_name(metrics[k]));
+	if (nw > NAME_W_MAX)
+		nw = NAME_W_MAX;
+	per = ((size_t)o->width > nw + 2 + COL_W ? ((size_t)o->width - nw - 2) / COL_W : 2);
+	per = per < 2 ? 1 : per - 1;   /* strategies besides the baseline per table */
+	if (!ns || !nm)
+		return;
+	if (full || ncells <= FEW_CELLS) {
+		char noise[NUM];
+
+		snprintf(noise, sizeof(noise), "%.3g", 100 * jnum(json_object_get(cmp, "noise")));
+		out_add(o, "\n", 1);
+		snprintf(line, sizeof(line), "per cell: median, and ratio to %s's median with its "
+			 "mark: ** p < 0.01, * p < 0.05 (Mann-Whitney U, CI excludes 1), ~ within "
+			 "%s%% noise, ? insufficient data", order[0], noise);
+		out_wrap(o, "", "  ", line);
+		json_array_foreach(cells, i, c) {
+			char *where = fmt_pairs(json_object_get(c, "cell"));
+			char title[64];
+
+			snprintf(title, sizeof(title), "\ncell %zu of %zu: ", i + 1, ncells);
+			out_wrap(o, title, "  ", where && *where ? where : "no swept parameters");
+			free(where);
+			for (size_t from = 1; from < ns || from == 1; from += per) {
+				size_t to = from + per < ns ? from + per : ns;
+
+				cell_table(o, cmp, c, order, from, to, metrics, nm, nw);
+				if (to >= ns)
+					break;
+			}
+		}
+	} else {
+		out_add(o, "\n", 1);
+		snprintf(line, sizeof(line), "per-cell tables of the %zu cells: svabench report %s "
+			 "--full, or GET /api/v1/experiments/%s/comparison", ncells,
+			 or(jstr(exp, "id"), "ID"), or(jstr(exp, "id"), "ID"));
+		out_wrap(o, "", "  ", line);
+		return;
+	}
+	line[0] = '\0';
+	json_array_foreach(json_object_get(cmp, "metrics"), i, m) {
+		const char *name = jstr(m, "name");
+		size_t len = strlen(line), k;
+		int shown = 0;
+
+		for (k = 0; k < nm; k++)
+			shown |= streq(metrics[k], name);
+		if (!name || shown)
+			continue;
+		snprintf(line + len, sizeof(line) - len, "%s%s", others++ ? ", " : "", name);
+	}
+	if (others) {
+		char text[1600];
+
+		snprintf(text, sizeof(text), "also compared: %s (GET /api/v1/experiments/%s/"
+			 "comparison)", line, or(jstr(exp, "id"), "ID"));
+		out_add(o, "\n", 1);
+		out_wrap(o, "", "  ", text);
+	}
+}
+
+/* ---- 5. the rest ---- */
+
+static void examples(struct out *o, const json_t *exp, const json_t *runs)
 {
 	const json_t *strategies = json_object_get(json_object_get(exp, "spec"), "strategies");
-	const json_t *s;
-	char clean[512] = "", line[1024];
-	size_t k, nclean = 0;
+	const json_t *s, *e;
+	size_t k, j;
+	int header = 0;
+	char line[512];
 
-	add(o, "\n", 1);
-	wrap(o, "", "", "livelocks and coherence violations:");
 	json_array_foreach(strategies, k, s) {
 		const char *name = json_string_value(s);
 		struct bad_runs b;
@@ -754,17 +847,19 @@ static void problems(struct out *o, const json_t *exp, const json_t *runs)
 		if (!name)
 			continue;
 		b = tally(runs, name);
-		if (b.livelocked || b.violating) {
-			strategy_problems(o, name, &b);
-		} else {
-			size_t len = strlen(clean);
-
-			snprintf(clean + len, sizeof(clean) - len, "%s%s", nclean++ ? ", " : "", name);
+		if (!b.example_run)
+			continue;
+		if (!header++) {
+			out_add(o, "\n", 1);
+			out_wrap(o, "", "", "livelocks and coherence violations, first examples:");
 		}
-	}
-	if (nclean) {
-		snprintf(line, sizeof(line), "none in %s", clean);
-		wrap(o, "  ", "    ", line);
+		snprintf(line, sizeof(line), "%s, run %s:", name, or(jstr(b.example_run, "id"), "?"));
+		out_wrap(o, "  ", "    ", line);
+		json_array_foreach(json_object_get(b.example_run, "examples"), j, e) {
+			if (j == EXAMPLES_SHOWN)
+				break;
+			out_wrap(o, "  - ", "    ", json_string_value(e));
+		}
 	}
 }
 
@@ -775,34 +870,169 @@ static void warnings(struct out *o, const json_t *cmp)
 
 	if (!json_array_size(w))
 		return;
-	add(o, "\n", 1);
-	wrap(o, "", "", "warnings:");
+	out_add(o, "\n", 1);
+	out_wrap(o, "", "", "warnings:");
 	json_array_foreach(w, i, v)
-		wrap(o, "  - ", "    ", json_string_value(v));
+		out_wrap(o, "  - ", "    ", json_string_value(v));
 }
 
-char *report_text(const json_t *doc, const json_t *cmp, int width)
+/* The preset, each value with its confidence and source. */
+static void preset(struct out *o, const json_t *exp)
+{
+	const json_t *p = json_object_get(exp, "preset");
+	const json_t *params = json_object_get(json_object_get(exp, "spec"), "params");
+	const char *key;
+	json_t *v;
+	char line[1024];
+
+	if (!json_is_object(p) || !json_object_size(json_object_get(p, "values")))
+		return;
+	out_add(o, "\n", 1);
+	snprintf(line, sizeof(line), "preset %s, each value with its confidence and source:",
+		 or(jstr(p, "name"), "?"));
+	out_wrap(o, "", "  ", line);
+	json_object_foreach(json_object_get(p, "values"), key, v) {
+		const json_t *mine = json_object_get(params, key);
+		char val[128], own[128] = "";
+
+		fmt_value(val, sizeof(val), json_object_get(v, "value"));
+		if (mine) {
+			fmt_value(own, sizeof(own), mine);
+			snprintf(line, sizeof(line), "%s = %s (%s; this experiment's spec sets %s)", key,
+				 val, or(jstr(v, "confidence"), "?"),
+				 json_is_array(mine) ? "a sweep" : own);
+		} else {
+			snprintf(line, sizeof(line), "%s = %s (%s)", key, val,
+				 or(jstr(v, "confidence"), "?"));
+		}
+		out_wrap(o, "  ", "      ", line);
+		out_wrap(o, "      ", "      ", or(jstr(v, "source"), "no source given"));
+	}
+}
+
+/* The spec's keys that decide the results, one per line, arrays broken only
+ * between elements so the lines stay valid JSON whatever the width. */
+static void reproduce(struct out *o, const json_t *exp)
+{
+	static const char *const keys[] = {"target", "workload", "strategies", "preset", "params",
+					   "repetitions", "seed", "collect", NULL};
+	const json_t *spec = json_object_get(exp, "spec"), *host = json_object_get(exp, "host");
+	const char *commit = jstr(host, "svabench_commit");
+	char line[512];
+	size_t nkeys = 0, k;
+
+	out_add(o, "\n", 1);
+	snprintf(line, sizeof(line), "to reproduce (svabench %s%s%s):",
+		 or(jstr(host, "svabench_version"), "version unknown"), commit ? ", commit " : "",
+		 commit ? commit : "");
+	out_wrap(o, "", "  ", line);
+	out_wrap(o, "  ", "  ", "cat > spec.json <<'EOF'");
+	for (k = 0; keys[k]; k++)
+		nkeys += json_object_get(spec, keys[k]) != NULL;
+	out_add(o, "  {", 3);
+	for (k = 0; keys[k]; k++) {
+		const json_t *v = json_object_get(spec, keys[k]);
+		char *text;
+		struct out tmp = {.width = o->width};
+
+		if (!v)
+			continue;
+		/* indent 0 puts ", " and ": " between tokens, one line */
+		text = json_dumps(v, JSON_ENCODE_ANY | JSON_PRESERVE_ORDER | JSON_INDENT(0));
+		if (!text) {
+			o->oom = 1;
+			return;
+		}
+		for (char *p = text; *p; p++)
+			if (*p == '\n')
+				*p = ' ';
+		snprintf(line, sizeof(line), "\"%s\": ", keys[k]);
+		out_add(&tmp, line, strlen(line));
+		out_add(&tmp, text, strlen(text));
+		out_add(&tmp, --nkeys ? "," : "}", 1);
+		free(text);
+		/* break only after ", " outside strings */
+		if (tmp.buf) {
+			size_t used = 3, start = 0, last = 0;
+			int instr = 0, esc = 0;
+
+			for (size_t i = 0; i < tmp.len; i++) {
+				char ch = tmp.buf[i];
+
+				if (instr) {
+					if (esc)
+						esc = 0;
+					else if (ch == '\\')
+						esc = 1;
+					else if (ch == '"')
+						instr = 0;
+				} else if (ch == '"') {
+					instr = 1;
+				} else if (ch == ' ' && i && tmp.buf[i - 1] == ',') {
+					last = i;
+				}
+				used++;
+				if (used > (size_t)o->width && last > start) {
+					out_add(o, tmp.buf + start, last - start);
+					out_add(o, "\n    ", 5);
+					used = 4 + (i - last);
+					start = last + 1;
+				}
+			}
+			out_add(o, tmp.buf + start, tmp.len - start);
+		}
+		free(tmp.buf);
+		if (tmp.oom)
+			o->oom = 1;
+		out_add(o, nkeys ? "\n   " : "\n", nkeys ? 4 : 1);
+	}
+	out_wrap(o, "  ", "  ", "EOF");
+	out_wrap(o, "  ", "  ", "svabench run --offline spec.json");
+}
+
+char *report_render(const json_t *doc, const json_t *cmp, int width, int full)
 {
 	const json_t *exp = json_object_get(doc, "experiment"), *runs = json_object_get(doc, "runs");
-	const char *target = jstr(exp, "target");
-	const struct target *t;
+	const char *target = jstr(exp, "target"), *name = jstr(exp, "name");
+	const char *label = jstr(exp, "label");
+	const struct target *t = target ? target_find(target) : NULL;
 	struct out o = {.width = width >= WIDTH_MIN && width <= WIDTH_MAX ? width : 80};
+	char line[1024];
 	char *text;
+	size_t title;
 
-	head(&o, exp, runs);
-	preset(&o, exp);
-	comparison(&o, exp, cmp);
-	crossover(&o, cmp);
-	problems(&o, exp, runs);
+	if (name)
+		snprintf(line, sizeof(line), "svabench report: %s", name);
+	else
+		snprintf(line, sizeof(line), "svabench report: %s %s%s%s", or(target, "?"),
+			 or(jstr(exp, "workload"), "?"), label ? ", " : "", label ? label : "");
+	out_wrap(&o, "", "", line);
+	title = out_cols(line, strlen(line));
+	for (size_t i = 0; i < title && i < (size_t)o.width; i++)
+		out_add(&o, "=", 1);
+	out_add(&o, "\n\n", 2);
+	answer(&o, exp, runs, cmp);
+	what_ran(&o, exp, runs, cmp, t);
+	if (usable(cmp)) {
+		crossover_map(&o, cmp);
+		tables(&o, exp, cmp, full);
+	}
+	examples(&o, exp, runs);
 	warnings(&o, cmp);
-	add(&o, "\n", 1);
-	t = target ? target_find(target) : NULL;
-	wrap(&o, "", "", t && t->figures ? t->figures : "measured on the host above.");
+	preset(&o, exp);
+	reproduce(&o, exp);
+	out_add(&o, "\n", 1);
+	out_wrap(&o, "", "", t && t->figures ? t->figures : "measured on the host above.");
 	if (o.oom) {
 		free(o.buf);
 		return NULL;
 	}
-	text = fit(&o);
+	text = out_fit(&o);
 	free(o.buf);
 	return text;
+}
+
+char *report_text(const json_t *doc, const json_t *cmp, int width)
+{
+	return report_render(doc, cmp, width, 0);
 }

@@ -156,9 +156,10 @@ static enum MHD_Result h_alerts(struct request *r)
 
 static enum MHD_Result h_report(struct request *r)
 {
-	static const char *const names[] = {"baseline", NULL};
+	static const char *const names[] = {"baseline", "full", NULL};
 	struct query q = {.names = names};
 	struct compare_opts o;
+	long long full = 0;
 	struct results *res = NULL;
 	struct spec *sp = NULL;
 	json_t *doc, *cmp = NULL;
@@ -169,6 +170,9 @@ static enum MHD_Result h_report(struct request *r)
 
 	if (read_query(r, &q, &ans))
 		return ans;
+	if (q.values[1] && parse_int(q.values[1], 0, 1, &full))
+		return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", "full",
+				   "full must be 0 or 1 (1: a table for every cell)");
 	doc = store_experiment_doc(r->h->ctx.store, r->ids[0], 1, &rc);
 	if (!doc)
 		return store_failed(r, rc, "experiment", r->ids[0]);
@@ -190,7 +194,7 @@ static enum MHD_Result h_report(struct request *r)
 	/* Without a comparison (nothing to compare yet) the report says why. */
 	if (!cmp && err[0])
 		cmp = json_pack("{s:s}", "error", err);
-	text = report_text(doc, cmp, 80);
+	text = report_render(doc, cmp, 80, (int)full);
 	json_decref(cmp);
 	results_free(res);
 	spec_free(sp);

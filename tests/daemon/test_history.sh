@@ -207,12 +207,14 @@ fi
 check "report: nothing over 80 columns; experiment, label, preset sources, tables" "
 lines = t.split('\n')
 assert all(len(l) <= 80 for l in lines), [l for l in lines if len(l) > 80][0]
-assert '$v65' in t and 'v6.5' in t and 'workload rw-reuse' in t, t[:300]
+assert '$v65' in t and 'v6.5' in t and 'rw-reuse on target sim' in t, t[:300]
+assert t.split('\\n')[3].startswith('answer      '), t[:400]
 assert 'cmd_sync_ns = 600 (secondary; this experiment' in t and 'sets 1200)' in t, t
 assert 'QEMU qpl-compression.rst' in t, 'no preset source'
-assert 'comparison against pri-inv' in t and 'cpu.invalidation_ns (lower is better)' in t
+assert 'pri-inv (baseline)' in t and '  cpu.invalidation_ns ' in t, t
 assert 'sim figures are model outputs, not hardware measurements' in t"
 cp "$tmp/body" "$tmp/report.http"
+expect_400 "report: full=2" full "/api/v1/experiments/$v65/report?full=2"
 
 if "$SVABENCH" report "$v65" --server "$url" --var "$tmp/var" >"$tmp/report.cli" 2>"$tmp/err" &&
 	cmp -s "$tmp/report.cli" "$tmp/report.http"; then
