@@ -20,11 +20,24 @@ static const char usage[] =
 	"                           [--metrics M,M...] [--json] [--server URL] [--var DIR]\n"
 	"  --baseline  the strategy the others are compared with (default: pri-inv when\n"
 	"              run, else the first correct one)\n"
-	"  --noise     a relative change below which a difference is noise (default 0.05)\n"
+	"  --noise     the change below which a difference is noise, in percent\n"
+	"              (default 5; \"5%\" works too; the API's noise= is the fraction)\n"
 	"  --alpha     the U test's significance level (default 0.05)\n"
 	"  --metrics   the metrics to compare (default: throughput, p99 latency, CPU\n"
 	"              invalidation time, commands, faults, livelocks, violations);\n"
-	"              the first one is the crossover map's\n";
+	"              the first one is the crossover map's\n"
+	"  --fail-on   after the output, exit 3 when a strategy is broken in some cell\n"
+	"              (broken), or worse than the baseline on some metric (worse), or\n"
+	"              either (broken,worse); the finding is named on stderr\n"
+	"\n"
+	"examples:\n"
+	"  svabench compare e12\n"
+	"  svabench compare e12 --baseline notifier --noise 2 --metrics cpu.invalidation_ns\n"
+	"  svabench compare e12 --json | jq '.cells[0].strategies'\n"
+	"  svabench compare e12 --fail-on broken || echo 'a strategy is broken'\n"
+	"\n"
+	"exit status: 0 printed, 1 the daemon could not answer, 2 bad usage or unknown\n"
+	"ID, 3 the --fail-on condition holds\n";
 
 static void fmt_ratio(char *b, size_t n, double v)
 {
@@ -267,10 +280,10 @@ static void print_comparison(const json_t *doc)
 	if (label)
 		printf(", label %s", label);
 	printf("\nmedian over repetitions (ratio to %s [%g%% bootstrap CI]) mark: + better, - worse,\n"
-	       "~ within noise (|ratio - 1| < %g, or U test p >= %g and the CI holds 1),\n"
+	       "~ within noise (|ratio - 1| < %g%%, or U test p >= %g and the CI holds 1),\n"
 	       "? insufficient data, ! broken (livelocks or coherence violations), x not a fix\n",
 	       baseline, 100 * json_number_value(json_object_get(doc, "level")),
-	       json_number_value(json_object_get(doc, "noise")),
+	       100 * json_number_value(json_object_get(doc, "noise")),
 	       json_number_value(json_object_get(doc, "alpha")));
 	json_array_foreach(warnings, k, v)
 		printf("warning: %s\n", json_string_value(v));
@@ -286,7 +299,23 @@ static const char *const param_names[] = {"baseline", "noise", "alpha", "metrics
 struct compare_args {
 	const char *values[NPARAMS]; /* the query's, in param_names' order */
 	int as_json;
+	int fail_on;
+	char noise[32];              /* --noise as the API's fraction */
 };
+
+/* --noise in percent ("5" or "5%") into the API's fraction; -1 after a message. */
+static int noise_percent(const char *v, char *out, size_t len)
+{
+	char *end;
+	double x = strtod(v, &end);
+
+	if (end == v || (*end && strcmp(end, "%")) || !(x >= 0 && x < 100)) {
+		cli_error("compare: --noise '%s': a percentage, 0 <= X < 100 (5 means 5%%)", v);
+		return -1;
+	}
+	snprintf(out, len, "%.10g", x / 100);
+	return 0;
+}
 
 /* --baseline, --noise, --alpha, --metrics (each "--x V" or "--x=V"), --json */
 static int compare_option(void *ctx, int argc, char **argv, int *i)
@@ -297,6 +326,18 @@ static int compare_option(void *ctx, int argc, char **argv, int *i)
 	if (!strcmp(a, "--json")) {
 		ca->as_json = 1;
 		return CLI_OPT_TAKEN;
+	}
+	{
+		const char *v = NULL;
+		int rc = cli_option_value("--fail-on", argc, argv, i, &v);
+
+		if (rc < 0) {
+			cli_error("compare: --fail-on needs broken, worse or broken,worse");
+			return CLI_OPT_USAGE;
+		}
+		if (rc)
+			return cli_fail_on_parse("compare", v, &ca->fail_on) ? CLI_OPT_BAD
+									       : CLI_OPT_TAKEN;
 	}
 	for (size_t k = 0; k < NPARAMS; k++) {
 		size_t n = strlen(param_names[k]);
@@ -311,6 +352,11 @@ static int compare_option(void *ctx, int argc, char **argv, int *i)
 		} else {
 			cli_error("compare: %s needs a value", a);
 			return CLI_OPT_USAGE;
+		}
+		if (!strcmp(param_names[k], "noise")) {
+			if (noise_percent(ca->values[k], ca->noise, sizeof(ca->noise)))
+				return CLI_OPT_BAD;
+			ca->values[k] = ca->noise;
 		}
 		return CLI_OPT_TAKEN;
 	}
@@ -349,6 +395,8 @@ int cmd_compare(int argc, char **argv)
 	}
 	if (rc)
 		cli_error("cannot write the output");
+	else
+		rc = cli_fail_on_check(doc, ca.fail_on);
 	json_decref(doc);
 	return rc;
 }

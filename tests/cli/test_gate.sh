@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# test_gate.sh - the CLI's promises for CI and people, through a real
+# svabenchd: `compare|report --fail-on broken|worse` exit 3 naming the
+# finding when it holds and 0 when it does not; bad conditions are usage
+# errors; --noise is a percentage ("5" and "5%"), out of range refused;
+# `report --full` adds the per-cell tables.
+#
+# SVABENCH: the CLI under test (default build/svabench). SVABENCHD: the
+# daemon (default: svabenchd next to SVABENCH).
+set -u
+
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$(dirname "$0")/../lib.sh"
+var=$tmp/var
+
+unset SVABENCH_TOKEN SVABENCH_URL
+
+need_built binaries "$SVABENCH" "$SVABENCHD"
+
+# --- usage, before any request ---
+sv report e1 --fail-on
+expect "report --fail-on without a value: exit 2" 2 "--fail-on needs broken, worse"
+sv report e1 --fail-on faster
+expect "report --fail-on faster: exit 2 naming it" 2 "unknown condition 'faster'"
+sv compare e1 --fail-on broken,slow
+expect "compare --fail-on broken,slow: exit 2 naming it" 2 "unknown condition 'slow'"
+sv compare e1 --noise 200
+expect "compare --noise 200: a percentage below 100, exit 2" 2 "a percentage, 0 <= X < 100"
+sv compare e1 --noise 5x
+expect "compare --noise 5x: exit 2" 2 "--noise '5x'"
+
+if ! start_daemon "$var"; then
+	not_ok "svabenchd starts" "$(daemon_tail)"
+	exit 1
+fi
+ok "svabenchd starts on $url"
+export SVABENCH_URL=$url
+
+submit() { # NAME SPECFILE - the new id in $id, or exit
+	rc=0
+	"$SVABENCH" submit "$2" --var "$var" --wait --timeout 120 >"$tmp/out" 2>"$tmp/err" || rc=$?
+	id=$(cat "$tmp/out")
+	if [ "$rc" -ne 0 ]; then
+		not_ok "$1 runs" "exit $rc ($(first_err))"
+		exit 1
+	fi
+}
+
+# The oracle's broken variant beside the fix; the 2 x 2 crossover.
+cat >"$tmp/oracle.json" <<'EOF'
+{"workload": "rw-reuse", "strategies": ["pri-inv-no-atc", "pri-inv"],
+ "params": {"ats": true, "pages": 32, "migrate_rate_hz": 20000, "duration_us": 500},
+ "repetitions": 3, "seed": 5}
+EOF
+cat >"$tmp/cross.json" <<'EOF'
+{"workload": "mixed", "strategies": ["pri-inv", "notifier"],
+ "params": {"duration_us": 500, "device_fault_rate_hz": [1000, 200000],
+            "cpu_upgrade_rate_hz": [1000, 200000]},
+ "repetitions": 5, "seed": 3}
+EOF
+submit "the oracle experiment" "$tmp/oracle.json"
+broken=$id
+submit "the crossover" "$tmp/cross.json"
+cross=$id
+
+sv report "$broken" --fail-on broken --var "$var"
+if [ "$rc" -eq 3 ] && grep -q "^answer " "$tmp/out" &&
+	grep -q -- "--fail-on broken: pri-inv-no-atc is broken" "$tmp/err"; then
+	ok "report --fail-on broken: prints the report, exit 3 naming pri-inv-no-atc"
+else
+	not_ok "report --fail-on broken" "exit $rc: $(first_err)"
+fi
+sv compare "$broken" --fail-on broken --var "$var"
+expect "compare --fail-on broken: exit 3 naming pri-inv-no-atc" 3 "pri-inv-no-atc is broken"
+
+sv report "$cross" --fail-on broken --var "$var"
+if [ "$rc" -eq 0 ] && [ ! -s "$tmp/err" ]; then
+	ok "report --fail-on broken of a correct experiment: exit 0"
+else
+	not_ok "report --fail-on broken of a correct experiment" "exit $rc: $(first_err)"
+fi
+sv compare "$cross" --fail-on worse --var "$var"
+expect "compare --fail-on worse: exit 3 naming notifier worse than pri-inv" 3 \
+	"notifier is worse than pri-inv"
+sv compare "$cross" --fail-on worse --baseline notifier --metrics cmd.sync --var "$var"
+if [ "$rc" -eq 0 ]; then
+	ok "compare --fail-on worse where nothing is worse: exit 0"
+else
+	not_ok "compare --fail-on worse where nothing is worse" "exit $rc: $(first_err)"
+fi
+
+sv compare "$cross" --noise 5 --var "$var"
+a=$(cat "$tmp/out")
+sv compare "$cross" --noise 5% --var "$var"
+if [ "$rc" -eq 0 ] && [ "$a" = "$(cat "$tmp/out")" ] && grep -q "< 5%" "$tmp/out"; then
+	ok "compare --noise 5 and 5% are the same 5 % threshold"
+else
+	not_ok "compare --noise in percent" "exit $rc: $(head -c 300 "$tmp/out")"
+fi
+
+sv report "$cross" --var "$var"
+plain=$(wc -l <"$tmp/out")
+sv report "$cross" --full --var "$var"
+if [ "$rc" -eq 0 ] && grep -q "^cell 4 of 4: " "$tmp/out" && [ "$(wc -l <"$tmp/out")" -ge "$plain" ] &&
+	awk 'length($0) > 80 { exit 1 }' "$tmp/out"; then
+	ok "report --full: every cell's table, within 80 columns"
+else
+	not_ok "report --full" "exit $rc: $(first_err)"
+fi
+exit "$failed"
