@@ -155,7 +155,7 @@ static const char golden[] =
 "\n"
 "experiment  e7, done: 36 of 36 runs done, 0 failed, label v6.6\n"
 "workload    mixed on target sim\n"
-"kernel      none: each strategy stands for its kernel's behaviour\n"
+"kernel      v6.19 (the sim's kernel parameter, default)\n"
 "modelled    preset default: a generic SMMUv3 on an arm64 server; figures from\n"
 "            public sources, see calibration.md\n"
 "ran on      aarch64, Linux 6.8.0-test (ran the model; its speed is not in the\n"
