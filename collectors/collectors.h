@@ -121,4 +121,10 @@ void pmcg_free(struct pmcg_pmu *p, size_t n);
 int pmcg_encode(const struct pmcg_pmu *p, size_t n, const char *spec, uint32_t *type,
 		uint64_t *config, uint64_t *config1, int *cpu, char *reason, size_t rlen);
 
+/*
+ * 1 once this process initialised libpfm4 (12-16 ms, done on the first
+ * event name that needs encoding, never for a spec without `collect`).
+ */
+int collectors_pfm_initialized(void);
+
 #endif

@@ -53,12 +53,19 @@ static const struct generic_event {
 
 static pthread_once_t pfm_once = PTHREAD_ONCE_INIT;
 static int pfm_status = PFM_ERR_NOINIT;
+static int pfm_tried;
 /* libpfm4 documents no thread safety for encoding; one caller at a time. */
 static pthread_mutex_t pfm_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void pfm_init_once(void)
 {
 	pfm_status = pfm_initialize();
+	pfm_tried = 1;
+}
+
+int collectors_pfm_initialized(void)
+{
+	return pfm_tried;
 }
 
 int perf_encode(const char *name, struct perf_event_attr *attr, char *reason, size_t rlen)

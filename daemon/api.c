@@ -259,6 +259,10 @@ static enum MHD_Result h_submit(struct request *r)
 				   e.field[0] ? e.field : NULL, "%s", e.msg);
 	memset(&e, 0, sizeof(e));
 	rc = scheduler_submit(ctx->sched, r->body, r->len, id, sizeof(id), &e);
+	if (rc == SCHED_QUEUE_FULL) {
+		r->retry_after = scheduler_retry_after(ctx->sched);
+		return reply_error(r, MHD_HTTP_TOO_MANY_REQUESTS, "queue_full", e.field, "%s", e.msg);
+	}
 	if (rc && e.msg[0])
 		return reply_error(r, MHD_HTTP_BAD_REQUEST, spec_error_code(&e),
 				   e.field[0] ? e.field : NULL, "%s", e.msg);

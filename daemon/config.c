@@ -31,6 +31,7 @@ static const struct opt opts[] = {
 	{"web", OPT_PATH, 0, 0, OFF(web_dir), "DIR", "the dashboard's files (default web)"},
 	{"workers", OPT_INT, 1, 256, OFF(workers), "N", "worker processes running at once (default: online CPUs)"},
 	{"run-timeout", OPT_INT, 1, 86400, OFF(run_timeout_s), "S", "kill a run's worker after S seconds (default 600)"},
+	{"queue-max", OPT_INT, 1, 10000000, OFF(queue_max), "N", "runs waiting at most; submissions past it get 429 (default 50000)"},
 	{"http-threads", OPT_INT, 1, 64, OFF(http_threads), "N", "HTTP thread pool size (default 4)"},
 	{"conn-limit", OPT_INT, 1, 100000, OFF(conn_limit), "N", "open connections at most (default 4096)"},
 	{"per-ip-limit", OPT_INT, 1, 100000, OFF(per_ip_limit), "N", "open connections per client address (default 2048)"},
@@ -53,6 +54,7 @@ static void defaults(struct config *c)
 	snprintf(c->web_dir, sizeof(c->web_dir), "web");
 	c->workers = 0;
 	c->run_timeout_s = 600;
+	c->queue_max = 50000;
 	c->http_threads = 4;
 	c->conn_limit = 4096;
 	c->per_ip_limit = 2048;

@@ -27,6 +27,7 @@ struct config {
 	int no_default_suite;
 	int workers;            /* concurrent worker processes; 0 = online CPUs */
 	int run_timeout_s;      /* a worker running longer is killed, its run failed */
+	int queue_max;          /* runs waiting queued at most (429 past it) */
 	int http_threads;
 	int conn_limit;         /* total connections */
 	int per_ip_limit;
@@ -95,6 +96,7 @@ struct run_job {
 	char exp_pub[32];      /* "e12" */
 	char *spec_text;       /* the experiment's spec as given */
 	int index;             /* the run's index in the plan (0-based) */
+	char target[32];       /* the experiment's target */
 };
 
 void run_job_free(struct run_job *j);
@@ -105,6 +107,18 @@ void run_job_free(struct run_job *j);
  * is queued, <0 on error.
  */
 int store_claim_next(struct store *st, struct run_job *job);
+
+/*
+ * Claims up to max queued runs, oldest first, in one transaction. may_start
+ * (NULL: any) is asked about the oldest queued run's target before each
+ * claim; when it answers 0 claiming stops there (runs keep their order).
+ * The number claimed (jobs[0..n-1] filled), or <0 on error.
+ */
+int store_claim_runs(struct store *st, struct run_job *jobs, int max,
+		     int (*may_start)(void *ctx, const char *target), void *ctx);
+
+/* Runs queued now (<0 on error). */
+int64_t store_count_queued(struct store *st);
 
 /* One time-series sample of one run: t_ns and every counter. */
 struct sample {
@@ -122,6 +136,29 @@ int store_add_samples(struct store *st, int64_t run_id, const struct sample *s, 
  */
 int store_finish_run(struct store *st, int64_t run_id, const char *status, const char *reason,
 		     const struct metrics *m, const json_t *examples);
+
+/*
+ * One run's end with its remaining samples, for store_finish_runs. rc is
+ * set per run: 0 stored (or the same end stored already), STORE_NOT_FOUND
+ * or STORE_CONFLICT when it was refused and nothing of it written.
+ */
+struct run_end {
+	int64_t run_id;
+	const char *status, *reason;
+	const struct metrics *m;
+	const json_t *examples;
+	const struct sample *samples;
+	size_t nsamples;
+	int rc;
+};
+
+/*
+ * Records the ends of n runs (samples, final metrics, status, experiment
+ * counters) in ONE transaction: a kill -9 leaves all of them stored or none
+ * (those are re-queued by store_recover). 0 when committed, else
+ * STORE_FULL / STORE_ERR and nothing written (the call can be retried).
+ */
+int store_finish_runs(struct store *st, struct run_end *v, size_t n);
 
 /*
  * Cancels an experiment: its queued runs become `cancelled`; the rowids of
@@ -265,12 +302,22 @@ void scheduler_stop(struct scheduler *s);
  */
 int scheduler_submit(struct scheduler *s, const char *text, size_t len, char *id, size_t idlen,
 		     struct spec_error *e);
+/* scheduler_submit: the queue has no room for the plan (*e says so): 429. */
+#define SCHED_QUEUE_FULL (-10)
+/* Seconds a refused submitter should wait (1..60, from the drain rate). */
+int scheduler_retry_after(struct scheduler *s);
+
 /* Cancels queued and running runs of an experiment (STORE_* codes). */
 int scheduler_cancel(struct scheduler *s, const char *exp_pub);
 
 struct scheduler_stats {
 	int workers_busy, workers_max;
 	int64_t runs_started, runs_finished, workers_killed;
+	int64_t workers_started;      /* worker processes started (each runs many runs) */
+	int64_t libpfm_inits;         /* workers that initialised libpfm4 (specs with collect) */
+	int64_t ingest_batches;       /* transactions that stored ended runs */
+	int64_t queued, queue_max;    /* runs waiting; the bound */
+	int64_t submissions_refused;  /* 429s: the queue was full */
 	int store_failing;            /* the last write failed (disk full...) */
 	char store_error[256];
 };

@@ -63,6 +63,12 @@ static enum MHD_Result queue(struct request *r, unsigned status, const char *cty
 		bad |= add_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
 	if (status == MHD_HTTP_UNAUTHORIZED)
 		bad |= add_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"svabenchd\"");
+	if (r->retry_after > 0) {
+		char secs[16];
+
+		snprintf(secs, sizeof(secs), "%d", r->retry_after);
+		bad |= add_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);
+	}
 	if (bad) {
 		MHD_destroy_response(resp);
 		return MHD_NO;

@@ -72,6 +72,7 @@ struct request {
 	int too_large;               /* the body passed cfg->body_max */
 	size_t dropped;              /* bytes of it dropped since */
 	int answered;
+	int retry_after;             /* > 0: a Retry-After header (seconds) on the answer */
 };
 
 /* ---- shared by the route modules (api.c) ---- */

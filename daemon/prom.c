@@ -371,6 +371,21 @@ static void scheduler_health(FILE *f, struct http *h)
 		(double)s.workers_killed);
 	gauge(f, "svabenchd_store_failing", "1 when the last write to the store failed.",
 	      s.store_failing ? 1 : 0);
+	counter(f, "svabenchd_workers_started_total",
+		"Worker processes started (each runs many runs in turn).",
+		(double)s.workers_started);
+	counter(f, "svabenchd_worker_libpfm_inits_total",
+		"Workers that initialised libpfm4 (only specs with collect do).",
+		(double)s.libpfm_inits);
+	counter(f, "svabenchd_ingest_batches_total",
+		"Transactions that stored ended runs (several runs each under load).",
+		(double)s.ingest_batches);
+	gauge(f, "svabenchd_runs_queued", "Runs waiting to start (admission control).",
+	      (double)s.queued);
+	gauge(f, "svabenchd_queue_max", "Runs allowed to wait (--queue-max).", (double)s.queue_max);
+	counter(f, "svabenchd_submissions_refused_total",
+		"Submissions refused with 429 because the queue was full.",
+		(double)s.submissions_refused);
 }
 
 char *prom_render(struct http *h, size_t *len)

@@ -1,21 +1,39 @@
 /*
- * scheduler.c - turns queued runs into worker processes and their output
- * into stored results.
+ * scheduler.c - turns queued runs into work for a pool of worker processes
+ * and their output into stored results.
  *
- * One thread owns every worker: it claims queued runs from the store,
- * fork/execs `svabenchd --worker` with the job on a memfd as stdin, reads
- * JSON lines from the worker's stdout with poll(), writes samples in
- * batches, and records the result when the worker exits. A worker that dies
- * without a result (killed, crashed) fails its run with the reason; one that
- * runs past --run-timeout is killed. When the store cannot be written (disk
- * full) nothing is dropped: results wait in memory, no new run starts, and
- * the write is retried every second until space returns.
+ * One thread owns every worker. A worker (`svabenchd --worker`) is started
+ * when a run needs one and then stays, running one job after another (a
+ * job is one JSON line on its stdin; the spec's text goes along only when
+ * the worker does not hold that experiment's spec yet). Its stdout brings
+ * JSON lines (samples, then the run's result); its pidfd says when it
+ * ended. The loop waits in poll() only - never in waitpid - so a worker
+ * that closes its stdout and hangs still meets its --run-timeout while the
+ * others go on.
+ *
+ * Isolation is kept: a worker is its own process group (a kill takes
+ * whatever it started too), dies with the daemon (PR_SET_PDEATHSIG), and
+ * starts with default signal dispositions. A worker that dies, hangs past
+ * --run-timeout or is cancelled fails (or cancels) only the run it was on,
+ * with the reason; the next run gets a fresh worker. Every run is stored
+ * `running` before its job is sent.
+ *
+ * Results of all runs that ended since the last pass, with their samples,
+ * are stored in one transaction; claims of all idle workers in another.
+ * When the store cannot be written (disk full) nothing is dropped: results
+ * wait in memory, no new run starts, and the write is retried every second.
+ *
+ * Admission: at most --queue-max runs wait queued; a submission that would
+ * go past it is refused (429 with Retry-After, from the drain rate).
+ * Exclusive targets (struct target.exclusive) run alone: no other run
+ * starts while one runs, and one starts only once nothing else runs.
  */
 #define _GNU_SOURCE
 #include "daemon.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -23,25 +41,35 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#define SAMPLE_BATCH 64
+/* Samples held per running run before they are written on their own. */
+#define SAMPLE_FLUSH 512
 #define LINE_MAX_BYTES (4 << 20)
 
 enum slot_phase { SLOT_FREE, SLOT_RUNNING, SLOT_FINISHING };
 
 struct wslot {
-	enum slot_phase phase;
+	/* the worker process; pid 0: none (one is started when a run needs it) */
 	pid_t pid;
-	int fd;                 /* the worker's stdout */
-	struct run_job job;
-	double started;
+	int pidfd, in, out;     /* pidfd; its stdin (jobs); its stdout (-1 once ended) */
+	char held[32];          /* the experiment whose spec the worker holds */
+	char *wbuf;             /* job text not written yet */
+	size_t wlen, woff;
 	char *buf;              /* partial line */
 	size_t len, cap;
+	int libpfm;             /* the worker reported libpfm4 initialised */
+
+	/* the run it is on */
+	enum slot_phase phase;
+	struct run_job job;
+	int exclusive;          /* the run's target runs alone */
+	double started;
 	struct sample *samples; /* batched; grows while the store cannot take them */
 	size_t nsamples, capsamples;
 	json_t *result;         /* the worker's {"result": ...} object */
@@ -63,6 +91,10 @@ struct scheduler {
 	int64_t *kill_ids;      /* runs to cancel, under mu */
 	size_t nkill;
 	struct scheduler_stats stats; /* under mu */
+	int64_t queued;         /* runs queued (admission), under mu */
+	double rate;            /* runs ended per second, smoothed (under mu) */
+	double rate_t0;
+	int64_t rate_n0;
 	double retry_at;
 };
 
@@ -113,80 +145,96 @@ static void wake(struct scheduler *s)
 		slog("wake pipe: %s", strerror(errno));
 }
 
-/* The job goes in a memfd: no pipe to keep fed, whatever the spec's size. */
-static int job_fd(const struct run_job *j)
+static void stat_add(struct scheduler *s, int64_t *field, int64_t n)
 {
-	json_t *o = json_pack("{s:s,s:i}", "spec", j->spec_text, "index", j->index);
-	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-	int fd = memfd_create("svabench-job", MFD_CLOEXEC);
-	size_t len = text ? strlen(text) : 0, off = 0;
-
-	json_decref(o);
-	if (fd < 0 || !text) {
-		free(text);
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-
-		if (w <= 0) {
-			free(text);
-			close(fd);
-			return -1;
-		}
-		off += (size_t)w;
-	}
-	free(text);
-	lseek(fd, 0, SEEK_SET);
-	return fd;
+	pthread_mutex_lock(&s->mu);
+	*field += n;
+	pthread_mutex_unlock(&s->mu);
 }
 
-static int spawn(struct scheduler *s, struct wslot *w)
-{
-	int out[2], in = job_fd(&w->job);
-	pid_t pid;
+/* ---- worker processes ---- */
 
-	if (in < 0)
+/* In the child, between fork and exec: async-signal-safe calls only. */
+static void worker_child(const char *exe, int in, int out, pid_t parent)
+{
+	char *argv[] = {"svabenchd", "--worker", NULL};
+	struct sigaction dfl;
+	sigset_t none;
+
+	/* dies with the scheduler's thread (and so with the daemon) */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+		_exit(127);
+	setpgid(0, 0);
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &dfl, NULL); /* SIGKILL, SIGSTOP and reserved ones refuse: fine */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (dup2(in, 0) < 0 || dup2(out, 1) < 0)
+		_exit(127);
+	/* everything else (the listening socket, the database) is CLOEXEC or closed */
+	for (int fd = 3; fd < 1024; fd++)
+		close(fd);
+	execv(exe, argv);
+	_exit(127);
+}
+
+static int worker_start(struct scheduler *s, struct wslot *w)
+{
+	int in[2], out[2], pidfd;
+	pid_t pid, self = getpid();
+
+	if (pipe2(in, O_CLOEXEC))
 		return -1;
 	if (pipe2(out, O_CLOEXEC)) {
-		close(in);
+		close(in[0]);
+		close(in[1]);
 		return -1;
 	}
 	pid = fork();
+	if (pid == 0)
+		worker_child(s->exe, in[0], out[1], self);
+	close(in[0]);
+	close(out[1]);
 	if (pid < 0) {
-		close(in);
+		close(in[1]);
 		close(out[0]);
-		close(out[1]);
 		return -1;
 	}
-	if (pid == 0) {
-		char *argv[] = {"svabenchd", "--worker", NULL};
-		sigset_t none;
+	setpgid(pid, pid); /* also in the child: whichever runs first */
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0) {
+		int e = errno;
 
-		sigemptyset(&none);
-		pthread_sigmask(SIG_SETMASK, &none, NULL);
-		dup2(in, 0);
-		dup2(out[1], 1);
-		/* everything else (the listening socket, the database) is CLOEXEC or closed */
-		for (int fd = 3; fd < 1024; fd++)
-			close(fd);
-		execv(s->exe, argv);
-		_exit(127);
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		close(in[1]);
+		close(out[0]);
+		errno = e;
+		return -1;
 	}
-	close(in);
-	close(out[1]);
+	fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+	fcntl(in[1], F_SETFL, O_NONBLOCK);
 	fcntl(out[0], F_SETFL, O_NONBLOCK);
 	w->pid = pid;
-	w->fd = out[0];
-	w->started = now_s();
-	w->phase = SLOT_RUNNING;
-	pthread_mutex_lock(&s->mu);
-	s->stats.workers_busy++;
-	s->stats.runs_started++;
-	pthread_mutex_unlock(&s->mu);
+	w->pidfd = pidfd;
+	w->in = in[1];
+	w->out = out[0];
+	w->held[0] = 0;
+	w->libpfm = 0;
+	stat_add(s, &s->stats.workers_started, 1);
 	return 0;
+}
+
+/* Kills the worker's whole process group (itself if setpgid lost a race). */
+static void worker_kill(struct wslot *w)
+{
+	if (w->pid > 0) {
+		kill(-w->pid, SIGKILL);
+		kill(w->pid, SIGKILL);
+	}
 }
 
 static void clear_samples(struct wslot *w)
@@ -196,34 +244,65 @@ static void clear_samples(struct wslot *w)
 	w->nsamples = 0;
 }
 
-static void slot_reset(struct scheduler *s, struct wslot *w)
+/* The run is stored: the slot takes the next one (its worker stays). */
+static void run_clear(struct scheduler *s, struct wslot *w)
 {
 	clear_samples(w);
-	free(w->samples);
 	run_job_free(&w->job);
 	json_decref(w->result);
-	free(w->buf);
-	memset(w, 0, sizeof(*w));
-	w->fd = -1;
+	w->result = NULL;
+	w->cancelled = w->timed_out = w->exclusive = 0;
+	w->status[0] = w->reason[0] = 0;
+	w->phase = SLOT_FREE;
 	pthread_mutex_lock(&s->mu);
 	s->stats.workers_busy--;
 	s->stats.runs_finished++;
 	pthread_mutex_unlock(&s->mu);
 }
 
-/* Writes the batched samples; keeps them when the store cannot take them. */
-static int flush_samples(struct scheduler *s, struct wslot *w)
+/* Writes the job text still pending; what the pipe cannot take waits. */
+static void flush_job(struct wslot *w)
 {
-	int rc;
+	while (w->woff < w->wlen) {
+		ssize_t n = write(w->in, w->wbuf + w->woff, w->wlen - w->woff);
 
-	if (!w->nsamples)
-		return 0;
-	rc = store_add_samples(s->st, w->job.run_id, w->samples, w->nsamples);
-	if (rc) {
-		set_failing(s, 1);
-		return rc;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) /* EPIPE: it is gone, its pidfd will say so */
+			break;
+		w->woff += (size_t)n;
 	}
-	clear_samples(w);
+	free(w->wbuf);
+	w->wbuf = NULL;
+	w->wlen = w->woff = 0;
+}
+
+static int send_job(struct wslot *w)
+{
+	int give_spec = strcmp(w->held, w->job.exp_pub) != 0;
+	json_t *o = json_pack("{s:I,s:s,s:i,s:s*}", "run", (json_int_t)w->job.run_id, "exp",
+			      w->job.exp_pub, "index", w->job.index, "spec",
+			      give_spec ? w->job.spec_text : NULL);
+	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	size_t len;
+
+	json_decref(o);
+	if (!text)
+		return -1;
+	len = strlen(text);
+	free(w->wbuf);
+	w->wbuf = realloc(text, len + 1);
+	if (!w->wbuf) {
+		free(text);
+		return -1;
+	}
+	w->wbuf[len] = '\n';
+	w->wlen = len + 1;
+	w->woff = 0;
+	snprintf(w->held, sizeof(w->held), "%s", w->job.exp_pub);
+	flush_job(w);
 	return 0;
 }
 
@@ -242,17 +321,33 @@ static struct metrics *metrics_from_json(json_t *o)
 	return m;
 }
 
+/* Writes the batched samples of a running run; keeps them when the store cannot. */
+static int flush_samples(struct scheduler *s, struct wslot *w)
+{
+	int rc;
+
+	if (!w->nsamples)
+		return 0;
+	rc = store_add_samples(s->st, w->job.run_id, w->samples, w->nsamples);
+	if (rc) {
+		set_failing(s, 1);
+		return rc;
+	}
+	clear_samples(w);
+	return 0;
+}
+
 static void line(struct scheduler *s, struct wslot *w, const char *text, size_t len)
 {
-	json_t *o = json_loadb(text, len, 0, NULL), *x;
+	json_t *o, *x;
 
-	if (!o)
+	if (w->phase != SLOT_RUNNING)
+		return; /* nothing asked: a stray line */
+	if (!(o = json_loadb(text, len, 0, NULL)))
 		return;
 	if ((x = json_object_get(o, "sample")) || (x = json_object_get(o, "collector_sample"))) {
-		if (w->nsamples >= SAMPLE_BATCH && !s->stats.store_failing)
-			flush_samples(s, w);
 		if (w->nsamples == w->capsamples) {
-			size_t cap = w->capsamples ? w->capsamples * 2 : SAMPLE_BATCH;
+			size_t cap = w->capsamples ? w->capsamples * 2 : 64;
 			struct sample *b = realloc(w->samples, cap * sizeof(*b));
 
 			if (!b) {
@@ -265,13 +360,30 @@ static void line(struct scheduler *s, struct wslot *w, const char *text, size_t 
 		w->samples[w->nsamples].t_ns = (uint64_t)json_integer_value(json_object_get(x, "t_ns"));
 		w->samples[w->nsamples].m = metrics_from_json(json_object_get(x, "metrics"));
 		w->nsamples++;
-	} else if ((x = json_object_get(o, "result"))) {
+	} else if ((x = json_object_get(o, "result")) &&
+		   json_integer_value(json_object_get(x, "run")) == w->job.run_id) {
+		const char *st = json_string_value(json_object_get(x, "status"));
+		const char *why = json_string_value(json_object_get(x, "reason"));
+		json_t *wk = json_object_get(o, "worker");
+
+		if (json_is_true(json_object_get(wk, "libpfm")) && !w->libpfm) {
+			w->libpfm = 1;
+			stat_add(s, &s->stats.libpfm_inits, 1);
+		}
 		json_decref(w->result);
 		w->result = json_incref(x);
+		snprintf(w->status, sizeof(w->status), "%s", st && !strcmp(st, "done") ? "done" : "failed");
+		snprintf(w->reason, sizeof(w->reason), "%s", why ? why : "");
+		if (w->cancelled) { /* its experiment was cancelled meanwhile */
+			snprintf(w->status, sizeof(w->status), "cancelled");
+			snprintf(w->reason, sizeof(w->reason), "cancelled while running");
+		}
+		w->phase = SLOT_FINISHING;
 	}
 	json_decref(o);
 }
 
+/* Reads what the worker wrote; *eof when its stdout ended. */
 static void drain(struct scheduler *s, struct wslot *w, int *eof)
 {
 	for (;;) {
@@ -288,7 +400,7 @@ static void drain(struct scheduler *s, struct wslot *w, int *eof)
 			w->buf = b;
 			w->cap = cap;
 		}
-		r = read(w->fd, w->buf + w->len, w->cap - w->len);
+		r = read(w->out, w->buf + w->len, w->cap - w->len);
 		if (r == 0) {
 			*eof = 1;
 			break;
@@ -301,81 +413,122 @@ static void drain(struct scheduler *s, struct wslot *w, int *eof)
 			break;
 		}
 		w->len += (size_t)r;
-		for (;;) {
-			char *nl = memchr(w->buf, '\n', w->len);
+		for (size_t at = 0;;) {
+			char *nl = memchr(w->buf + at, '\n', w->len - at);
 			size_t n;
 
-			if (!nl)
+			if (!nl) {
+				memmove(w->buf, w->buf + at, w->len - at);
+				w->len -= at;
 				break;
-			n = (size_t)(nl - w->buf);
-			line(s, w, w->buf, n);
-			memmove(w->buf, nl + 1, w->len - n - 1);
-			w->len -= n + 1;
+			}
+			n = (size_t)(nl - (w->buf + at));
+			line(s, w, w->buf + at, n);
+			at += n + 1;
 		}
 	}
 }
 
-/* The worker is gone: decide what its run became. */
-static void reap(struct scheduler *s, struct wslot *w)
+static void out_ended(struct scheduler *s, struct wslot *w)
 {
-	int status = 0;
-	const char *st;
-
-	close(w->fd);
-	w->fd = -1;
-	while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (w->cancelled) {
-		snprintf(w->status, sizeof(w->status), "cancelled");
-		snprintf(w->reason, sizeof(w->reason), "cancelled while running");
-	} else if (w->timed_out) {
-		snprintf(w->status, sizeof(w->status), "failed");
-		snprintf(w->reason, sizeof(w->reason), "worker killed after --run-timeout %d s",
-			 s->cfg->run_timeout_s);
-	} else if (w->result && WIFEXITED(status)) {
-		st = json_string_value(json_object_get(w->result, "status"));
-		snprintf(w->status, sizeof(w->status), "%s", st && !strcmp(st, "done") ? "done" : "failed");
-		snprintf(w->reason, sizeof(w->reason), "%s",
-			 json_string_value(json_object_get(w->result, "reason")) ?
-			 json_string_value(json_object_get(w->result, "reason")) : "");
-	} else if (WIFSIGNALED(status)) {
-		snprintf(w->status, sizeof(w->status), "failed");
-		snprintf(w->reason, sizeof(w->reason), "worker killed by signal %d (%s) before reporting a result",
-			 WTERMSIG(status), strsignal(WTERMSIG(status)));
-		pthread_mutex_lock(&s->mu);
-		s->stats.workers_killed++;
-		pthread_mutex_unlock(&s->mu);
-	} else {
-		snprintf(w->status, sizeof(w->status), "failed");
-		snprintf(w->reason, sizeof(w->reason), "worker exited with status %d without a result",
-			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-	}
-	w->phase = SLOT_FINISHING;
+	(void)s;
+	close(w->out);
+	w->out = -1;
+	free(w->buf);
+	w->buf = NULL;
+	w->len = w->cap = 0;
+	/* an idle worker without stdout is of no use; one on a run keeps it
+	 * until it exits or meets --run-timeout */
+	if (w->phase != SLOT_RUNNING)
+		worker_kill(w);
 }
 
-/* Stores a finished run; on a store failure the slot waits for a retry. */
-static void finish(struct scheduler *s, struct wslot *w)
+/* The worker ended (its pidfd said so): reap it, decide what its run became. */
+static void worker_ended(struct scheduler *s, struct wslot *w)
 {
-	struct metrics *m = NULL;
-	json_t *ex = NULL;
+	int status = 0, eof = 0;
+
+	if (w->out >= 0)
+		drain(s, w, &eof); /* a result written just before the end counts */
+	worker_kill(w);    /* whatever it started goes too (the zombie keeps its pgid) */
+	while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (w->phase == SLOT_RUNNING) {
+		snprintf(w->status, sizeof(w->status), "failed");
+		if (w->cancelled) {
+			snprintf(w->status, sizeof(w->status), "cancelled");
+			snprintf(w->reason, sizeof(w->reason), "cancelled while running");
+		} else if (w->timed_out) {
+			snprintf(w->reason, sizeof(w->reason), "worker killed after --run-timeout %d s",
+				 s->cfg->run_timeout_s);
+		} else if (WIFSIGNALED(status)) {
+			snprintf(w->reason, sizeof(w->reason),
+				 "worker killed by signal %d (%s) before reporting a result",
+				 WTERMSIG(status), strsignal(WTERMSIG(status)));
+			stat_add(s, &s->stats.workers_killed, 1);
+		} else {
+			snprintf(w->reason, sizeof(w->reason),
+				 "worker exited with status %d without a result",
+				 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		}
+		w->phase = SLOT_FINISHING;
+	}
+	close(w->pidfd);
+	close(w->in);
+	if (w->out >= 0)
+		close(w->out);
+	free(w->wbuf);
+	free(w->buf);
+	w->wbuf = w->buf = NULL;
+	w->wlen = w->woff = w->len = w->cap = 0;
+	w->pid = 0;
+	w->pidfd = w->in = w->out = -1;
+	w->held[0] = 0;
+}
+
+/* ---- runs ---- */
+
+/* Stores every ended run in one transaction; on a failure they wait. */
+static void finish_all(struct scheduler *s)
+{
+	struct run_end v[256];
+	struct metrics *m[256];
+	struct wslot *of[256];
+	size_t n = 0;
 	int rc;
 
-	if (flush_samples(s, w))
-		return;
-	if (w->result) {
-		m = metrics_from_json(json_object_get(w->result, "metrics"));
-		ex = json_object_get(w->result, "examples");
+	for (int i = 0; i < s->nslots && n < 256; i++) {
+		struct wslot *w = &s->slots[i];
+		json_t *res = w->result;
+
+		if (w->phase != SLOT_FINISHING)
+			continue;
+		m[n] = res ? metrics_from_json(json_object_get(res, "metrics")) : NULL;
+		v[n] = (struct run_end){w->job.run_id, w->status, w->reason[0] ? w->reason : NULL,
+					m[n], res ? json_object_get(res, "examples") : NULL,
+					w->samples, w->nsamples, 0};
+		of[n++] = w;
 	}
-	rc = store_finish_run(s->st, w->job.run_id, w->status, w->reason[0] ? w->reason : NULL, m, ex);
-	metrics_free(m);
+	if (!n)
+		return;
+	rc = store_finish_runs(s->st, v, n);
+	for (size_t i = 0; i < n; i++)
+		metrics_free(m[i]);
 	if (rc) {
 		set_failing(s, 1);
 		return;
 	}
-	history_on_run_finished(s->st, w->job.exp_pub);
-	if (strcmp(w->status, "done"))
-		slog("run %s %s: %s", w->job.run_pub, w->status, w->reason);
-	slot_reset(s, w);
+	stat_add(s, &s->stats.ingest_batches, 1);
+	for (size_t i = 0; i < n; i++) {
+		struct wslot *w = of[i];
+
+		if (v[i].rc)
+			slog("run %s: result not stored: %s", w->job.run_pub, store_error(s->st));
+		history_on_run_finished(s->st, w->job.exp_pub);
+		if (strcmp(w->status, "done"))
+			slog("run %s %s: %s", w->job.run_pub, w->status, w->reason);
+		run_clear(s, w);
+	}
 }
 
 static void apply_kills(struct scheduler *s)
@@ -385,44 +538,106 @@ static void apply_kills(struct scheduler *s)
 		for (int i = 0; i < s->nslots; i++)
 			if (s->slots[i].phase == SLOT_RUNNING && s->slots[i].job.run_id == s->kill_ids[k]) {
 				s->slots[i].cancelled = 1;
-				kill(s->slots[i].pid, SIGKILL);
+				worker_kill(&s->slots[i]);
 			}
 	s->nkill = 0;
 	pthread_mutex_unlock(&s->mu);
 }
 
+/* 1 when runs of the named target must have the machine to themselves. */
+static int target_exclusive(const char *name)
+{
+	const struct target *t = target_find(name);
+
+	(void)t;
+	return 0;
+}
+
+/* What may start next: claims stop at a run that would share the machine
+ * with an exclusive one. */
+struct admit {
+	int running, exclusive;
+};
+
+static int may_start(void *ctx, const char *target)
+{
+	struct admit *a = ctx;
+	int excl = target_exclusive(target);
+
+	if (a->exclusive || (excl && a->running))
+		return 0;
+	a->running++;
+	a->exclusive += excl;
+	return 1;
+}
+
 static void start_runs(struct scheduler *s)
 {
+	struct run_job jobs[256];
+	struct admit a = {0, 0};
+	int nfree = 0, n, k = 0;
+
 	for (int i = 0; i < s->nslots; i++) {
 		struct wslot *w = &s->slots[i];
-		int rc;
+
+		if (w->phase == SLOT_FREE) {
+			nfree++;
+			continue;
+		}
+		a.running++;
+		a.exclusive += w->exclusive;
+	}
+	if (!nfree || a.exclusive)
+		return;
+	n = store_claim_runs(s->st, jobs, nfree < 256 ? nfree : 256, may_start, &a);
+	if (n < 0) {
+		set_failing(s, 1);
+		return;
+	}
+	if (!n)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->queued = s->queued > n ? s->queued - n : 0;
+	s->stats.workers_busy += n;
+	s->stats.runs_started += n;
+	pthread_mutex_unlock(&s->mu);
+	for (int i = 0; i < s->nslots && k < n; i++) {
+		struct wslot *w = &s->slots[i];
 
 		if (w->phase != SLOT_FREE)
 			continue;
-		rc = store_claim_next(s->st, &w->job);
-		if (rc < 0) {
-			set_failing(s, 1);
-			return;
-		}
-		if (rc == 0)
-			return;
-		if (spawn(s, w)) {
-			snprintf(w->status, sizeof(w->status), "failed");
-			snprintf(w->reason, sizeof(w->reason), "cannot start a worker: %s", strerror(errno));
-			w->phase = SLOT_FINISHING;
-			pthread_mutex_lock(&s->mu);
-			s->stats.workers_busy++;
-			pthread_mutex_unlock(&s->mu);
-			return;
-		}
+		w->job = jobs[k++];
+		w->exclusive = target_exclusive(w->job.target);
+		w->started = now_s();
+		w->phase = SLOT_RUNNING;
+		if ((w->pid || !worker_start(s, w)) && !send_job(w))
+			continue;
+		snprintf(w->status, sizeof(w->status), "failed");
+		snprintf(w->reason, sizeof(w->reason), "cannot start a worker: %s", strerror(errno));
+		w->phase = SLOT_FINISHING;
 	}
+}
+
+/* Runs ended per second over the last seconds, for Retry-After. */
+static void update_rate(struct scheduler *s, double t)
+{
+	pthread_mutex_lock(&s->mu);
+	if (t - s->rate_t0 >= 1.0) {
+		double r = (double)(s->stats.runs_finished - s->rate_n0) / (t - s->rate_t0);
+
+		s->rate = s->rate > 0 ? 0.5 * s->rate + 0.5 * r : r;
+		s->rate_t0 = t;
+		s->rate_n0 = s->stats.runs_finished;
+	}
+	pthread_mutex_unlock(&s->mu);
 }
 
 static void *loop(void *arg)
 {
 	struct scheduler *s = arg;
-	struct pollfd *pfd = calloc((size_t)s->nslots + 1, sizeof(*pfd));
-	int *which = calloc((size_t)s->nslots + 1, sizeof(*which));
+	size_t max = (size_t)s->nslots * 3 + 1;
+	struct pollfd *pfd = calloc(max, sizeof(*pfd));
+	int *which = calloc(max, sizeof(*which));
 
 	while (pfd && which) {
 		int n = 0, stop;
@@ -433,17 +648,17 @@ static void *loop(void *arg)
 		pthread_mutex_unlock(&s->mu);
 		if (stop)
 			break;
+		update_rate(s, t);
 		apply_kills(s);
 		if (!s->stats.store_failing || t >= s->retry_at) {
 			int was = s->stats.store_failing;
 
-			for (int i = 0; i < s->nslots; i++)
-				if (s->slots[i].phase == SLOT_FINISHING)
-					finish(s, &s->slots[i]);
+			finish_all(s);
 			if (was && s->retry_at <= t)
 				set_failing(s, 0);
 			for (int i = 0; i < s->nslots && !s->stats.store_failing; i++)
-				if (s->slots[i].phase == SLOT_RUNNING && s->slots[i].nsamples >= SAMPLE_BATCH)
+				if (s->slots[i].phase == SLOT_RUNNING &&
+				    s->slots[i].nsamples >= SAMPLE_FLUSH)
 					flush_samples(s, &s->slots[i]);
 			if (!s->stats.store_failing)
 				start_runs(s);
@@ -454,19 +669,33 @@ static void *loop(void *arg)
 		for (int i = 0; i < s->nslots; i++) {
 			struct wslot *w = &s->slots[i];
 
-			if (w->phase != SLOT_RUNNING)
+			if (!w->pid)
 				continue;
-			if (t - w->started > s->cfg->run_timeout_s && !w->timed_out) {
+			if (w->phase == SLOT_RUNNING && !w->timed_out && !w->cancelled &&
+			    t - w->started > s->cfg->run_timeout_s) {
 				w->timed_out = 1;
-				kill(w->pid, SIGKILL);
+				worker_kill(w);
 			}
-			pfd[n].fd = w->fd;
+			if (w->out >= 0) {
+				pfd[n].fd = w->out;
+				pfd[n].events = POLLIN;
+				which[n++] = i;
+			}
+			if (w->wbuf) {
+				pfd[n].fd = w->in;
+				pfd[n].events = POLLOUT;
+				which[n++] = i;
+			}
+			pfd[n].fd = w->pidfd;
 			pfd[n].events = POLLIN;
 			which[n++] = i;
 		}
 		if (poll(pfd, (nfds_t)n, s->stats.store_failing ? 250 : 500) < 0 && errno != EINTR)
 			break;
 		for (int k = 0; k < n; k++) {
+			struct wslot *w;
+			int eof = 0;
+
 			if (!pfd[k].revents)
 				continue;
 			if (which[k] < 0) {
@@ -476,33 +705,39 @@ static void *loop(void *arg)
 					;
 				continue;
 			}
-			struct wslot *w = &s->slots[which[k]];
-			int eof = 0;
-
-			drain(s, w, &eof);
-			if (eof)
-				reap(s, w);
+			w = &s->slots[which[k]];
+			if (!w->pid)
+				continue; /* ended earlier in this pass */
+			if (pfd[k].fd == w->out) {
+				drain(s, w, &eof);
+				if (eof)
+					out_ended(s, w);
+			} else if (pfd[k].fd == w->in && w->wbuf) {
+				flush_job(w);
+			} else if (pfd[k].fd == w->pidfd) {
+				worker_ended(s, w);
+			}
 		}
 	}
 	/* stopping: end the workers; their runs are re-queued by store_recover */
 	for (int i = 0; i < s->nslots; i++) {
 		struct wslot *w = &s->slots[i];
 
-		if (w->phase == SLOT_RUNNING) {
-			kill(w->pid, SIGKILL);
-			close(w->fd);
-			while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR)
-				;
+		if (w->pid) {
+			worker_kill(w);
+			if (w->phase == SLOT_RUNNING)
+				w->phase = SLOT_FREE; /* stays `running` in the store */
+			worker_ended(s, w);
 		}
-		if (w->phase == SLOT_FINISHING)
-			finish(s, w); /* last chance; else the run is re-queued on restart */
-		if (w->phase != SLOT_FREE) {
-			clear_samples(w);
-			free(w->samples);
-			run_job_free(&w->job);
-			json_decref(w->result);
-			free(w->buf);
-		}
+	}
+	finish_all(s); /* last chance; else the runs are re-queued on restart */
+	for (int i = 0; i < s->nslots; i++) {
+		struct wslot *w = &s->slots[i];
+
+		clear_samples(w);
+		free(w->samples);
+		run_job_free(&w->job);
+		json_decref(w->result);
 	}
 	free(pfd);
 	free(which);
@@ -512,6 +747,7 @@ static void *loop(void *arg)
 struct scheduler *scheduler_start(struct store *st, const struct config *c, char *err, size_t len)
 {
 	struct scheduler *s = calloc(1, sizeof(*s));
+	int64_t queued = store_count_queued(st);
 	ssize_t n;
 
 	if (!s) {
@@ -531,8 +767,11 @@ struct scheduler *scheduler_start(struct store *st, const struct config *c, char
 	}
 	s->exe[n] = 0;
 	for (int i = 0; i < s->nslots; i++)
-		s->slots[i].fd = -1;
+		s->slots[i].pidfd = s->slots[i].in = s->slots[i].out = -1;
 	s->stats.workers_max = s->nslots;
+	s->stats.queue_max = c->queue_max;
+	s->queued = queued > 0 ? queued : 0;
+	s->rate_t0 = now_s();
 	pthread_mutex_init(&s->mu, NULL);
 	if (pthread_create(&s->thread, NULL, loop, s)) {
 		snprintf(err, len, "scheduler: cannot start its thread");
@@ -562,16 +801,52 @@ void scheduler_stop(struct scheduler *s)
 	free(s);
 }
 
+/* Reserves room for n runs in the queue; 0, or -1 when it has none. */
+static int admit(struct scheduler *s, int64_t n, struct spec_error *e)
+{
+	int64_t max = s->cfg->queue_max;
+	int rc = 0;
+
+	pthread_mutex_lock(&s->mu);
+	if (s->queued + n > max) {
+		s->stats.submissions_refused++;
+		snprintf(e->field, sizeof(e->field), "queue_max");
+		snprintf(e->msg, sizeof(e->msg),
+			 "the queue is full: %lld runs queued, this experiment adds %lld, "
+			 "--queue-max is %lld; retry later", (long long)s->queued, (long long)n,
+			 (long long)max);
+		rc = -1;
+	} else {
+		s->queued += n;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
 int scheduler_submit(struct scheduler *s, const char *text, size_t len, char *id, size_t idlen,
 		     struct spec_error *e)
 {
 	struct spec *sp = spec_parse(text, len, e);
 	struct utsname u;
 	json_t *host;
+	int64_t nruns;
 	int rc;
 
 	if (!sp)
 		return -1;
+	nruns = (int64_t)sp->nruns;
+	if (nruns > s->cfg->queue_max) {
+		snprintf(e->field, sizeof(e->field), "repetitions");
+		snprintf(e->msg, sizeof(e->msg),
+			 "the plan has %lld runs, more than --queue-max %d lets wait at once; "
+			 "split the experiment", (long long)nruns, s->cfg->queue_max);
+		spec_free(sp);
+		return -1;
+	}
+	if (admit(s, nruns, e)) {
+		spec_free(sp);
+		return SCHED_QUEUE_FULL;
+	}
 	if (uname(&u))
 		memset(&u, 0, sizeof(u));
 	host = json_pack("{s:s,s:s,s:s}", "kernel", u.release, "machine", u.machine,
@@ -586,17 +861,42 @@ int scheduler_submit(struct scheduler *s, const char *text, size_t len, char *id
 	}
 	json_decref(host);
 	spec_free(sp);
-	if (rc == 0)
+	if (rc == 0) {
 		wake(s);
+	} else {
+		pthread_mutex_lock(&s->mu);
+		s->queued -= nruns;
+		pthread_mutex_unlock(&s->mu);
+	}
 	return rc;
+}
+
+int scheduler_retry_after(struct scheduler *s)
+{
+	double rate, excess;
+
+	pthread_mutex_lock(&s->mu);
+	rate = s->rate;
+	excess = (double)(s->queued - s->cfg->queue_max / 2);
+	pthread_mutex_unlock(&s->mu);
+	/* time to drain to half the bound, at least 1 s, at most a minute */
+	if (rate < 1.0)
+		rate = 1.0;
+	excess = ceil(excess / rate);
+	return excess < 1 ? 1 : excess > 60 ? 60 : (int)excess;
 }
 
 int scheduler_cancel(struct scheduler *s, const char *exp_pub)
 {
-	int64_t *ids = NULL;
+	int64_t *ids = NULL, queued;
 	size_t n = 0;
 	int rc = store_cancel_experiment(s->st, exp_pub, &ids, &n);
 
+	if (rc == 0 && (queued = store_count_queued(s->st)) >= 0) {
+		pthread_mutex_lock(&s->mu);
+		s->queued = queued;
+		pthread_mutex_unlock(&s->mu);
+	}
 	if (rc == 0 && n) {
 		pthread_mutex_lock(&s->mu);
 		int64_t *k = realloc(s->kill_ids, (s->nkill + n) * sizeof(*k));
@@ -617,5 +917,6 @@ void scheduler_stats(struct scheduler *s, struct scheduler_stats *out)
 {
 	pthread_mutex_lock(&s->mu);
 	*out = s->stats;
+	out->queued = s->queued;
 	pthread_mutex_unlock(&s->mu);
 }

@@ -59,7 +59,7 @@ static const char *const wsql[WS_COUNT] = {
 	[WS_NAME_ADD] = "INSERT INTO metric_names (name) VALUES (?1)",
 	/* CROSS JOIN keeps runs outer: the runs_status index gives the oldest. */
 	[WS_CLAIM_SELECT] =
-		"SELECT r.id, r.experiment, r.idx, e.spec FROM runs r CROSS JOIN experiments e"
+		"SELECT r.id, r.experiment, r.idx, e.spec, e.target FROM runs r CROSS JOIN experiments e"
 		" ON e.id = r.experiment WHERE r.status = 'queued' AND e.status <> 'cancelled'"
 		" ORDER BY r.id LIMIT 1",
 	[WS_CLAIM_RUN] =
@@ -105,6 +105,7 @@ static const char *const wsql[WS_COUNT] = {
 		" WHERE experiment = ?1 AND status = 'queued'",
 	[WS_RUNNING_OF] =
 		"SELECT id FROM runs WHERE experiment = ?1 AND status = 'running' ORDER BY id",
+	[WS_COUNT_QUEUED] = "SELECT count(*) FROM runs WHERE status = 'queued'",
 };
 
 /* ---- the writer's statements and transactions ---- */
@@ -381,46 +382,99 @@ void run_job_free(struct run_job *j)
 	j->spec_text = NULL;
 }
 
-int store_claim_next(struct store *st, struct run_job *job)
+/*
+ * Claims the oldest queued run inside the open transaction: 1 with *job
+ * filled, 0 when nothing is queued or may_start refused it, <0 failed.
+ */
+static int claim_one(struct store *st, struct run_job *job,
+		     int (*may_start)(void *ctx, const char *target), void *ctx)
 {
 	sqlite3_stmt *s;
-	int64_t exp = 0;
-	int rc, found = 0;
+	int64_t exp;
+	int rc;
 
 	memset(job, 0, sizeof(*job));
-	store_wlock(st);
-	rc = store_wbegin(st);
-	if (!rc && (rc = wrow(st, s = store_wstmt(st, WS_CLAIM_SELECT), "claim")) == 1) {
+	if ((rc = wrow(st, s = store_wstmt(st, WS_CLAIM_SELECT), "claim")) != 1)
+		return rc;
+	{
 		const char *spec = (const char *)sqlite3_column_text(s, 3);
+		const char *target = (const char *)sqlite3_column_text(s, 4);
 
-		found = 1;
+		snprintf(job->target, sizeof(job->target), "%s", target ? target : "");
+		if (may_start && !may_start(ctx, job->target)) {
+			sqlite3_reset(s);
+			return 0;
+		}
 		job->run_id = sqlite3_column_int64(s, 0);
 		exp = sqlite3_column_int64(s, 1);
 		job->index = sqlite3_column_int(s, 2);
 		job->spec_text = strdup(spec ? spec : "");
-		sqlite3_reset(s);
-		snprintf(job->exp_pub, sizeof(job->exp_pub), "e%lld", (long long)exp);
-		snprintf(job->run_pub, sizeof(job->run_pub), "e%lld-r%d", (long long)exp, job->index + 1);
-		rc = job->spec_text ? 0 : store_fail(st, STORE_ERR, "out of memory");
-		if (!rc && (s = store_wstmt(st, WS_CLAIM_RUN))) {
-			sqlite3_bind_int64(s, 1, job->run_id);
-			sqlite3_bind_int64(s, 2, store_now_ms());
-		}
-		if (!rc)
-			rc = store_wrun(st, s, "claim run");
-		if (!rc && (s = store_wstmt(st, WS_CLAIM_EXP)))
-			sqlite3_bind_int64(s, 1, exp);
-		if (!rc)
-			rc = store_wrun(st, s, "claim experiment");
+	}
+	sqlite3_reset(s);
+	snprintf(job->exp_pub, sizeof(job->exp_pub), "e%lld", (long long)exp);
+	snprintf(job->run_pub, sizeof(job->run_pub), "e%lld-r%d", (long long)exp, job->index + 1);
+	rc = job->spec_text ? 0 : store_fail(st, STORE_ERR, "out of memory");
+	if (!rc && (s = store_wstmt(st, WS_CLAIM_RUN))) {
+		sqlite3_bind_int64(s, 1, job->run_id);
+		sqlite3_bind_int64(s, 2, store_now_ms());
+	}
+	if (!rc)
+		rc = store_wrun(st, s, "claim run");
+	if (!rc && (s = store_wstmt(st, WS_CLAIM_EXP)))
+		sqlite3_bind_int64(s, 1, exp);
+	if (!rc)
+		rc = store_wrun(st, s, "claim experiment");
+	if (rc) {
+		run_job_free(job);
+		return rc;
+	}
+	return 1;
+}
+
+int store_claim_runs(struct store *st, struct run_job *jobs, int max,
+		     int (*may_start)(void *ctx, const char *target), void *ctx)
+{
+	int rc, n = 0;
+
+	store_wlock(st);
+	rc = store_wbegin(st);
+	while (!rc && n < max && (rc = claim_one(st, &jobs[n], may_start, ctx)) == 1) {
+		n++;
+		rc = 0;
 	}
 	rc = store_wend(st, rc < 0 ? rc : 0);
 	store_wunlock(st);
 	if (rc) {
-		run_job_free(job);
-		memset(job, 0, sizeof(*job));
+		for (int i = 0; i < n; i++)
+			run_job_free(&jobs[i]);
 		return rc;
 	}
-	return found;
+	return n;
+}
+
+int store_claim_next(struct store *st, struct run_job *job)
+{
+	int rc = store_claim_runs(st, job, 1, NULL, NULL);
+
+	if (rc <= 0)
+		memset(job, 0, sizeof(*job));
+	return rc;
+}
+
+int64_t store_count_queued(struct store *st)
+{
+	sqlite3_stmt *s;
+	int64_t n = 0;
+	int rc;
+
+	store_wlock(st);
+	rc = wrow(st, s = store_wstmt(st, WS_COUNT_QUEUED), "count queued");
+	if (rc == 1) {
+		n = sqlite3_column_int64(s, 0);
+		sqlite3_reset(s);
+	}
+	store_wunlock(st);
+	return rc < 0 ? rc : n;
 }
 
 /* One sample row waiting for its statement. */
@@ -460,21 +514,18 @@ static int insert_samples(struct store *st, int64_t run, const struct sample_row
 	return rc;
 }
 
-int store_add_samples(struct store *st, int64_t run_id, const struct sample *smp, size_t n)
+/* Appends samples of a run inside the open transaction. */
+static int add_samples(struct store *st, int64_t run_id, const struct sample *smp, size_t n)
 {
 	struct sample_row rows[SAMPLE_ROWS];
 	sqlite3_stmt *s;
-	int rc, nrows = 0;
+	int rc = 0, nrows = 0;
 
-	if (!n)
-		return 0;
-	store_wlock(st);
-	rc = store_wbegin(st);
-	if (!rc && (s = store_wstmt(st, WS_RUN_SAMPLES))) {
+	if ((s = store_wstmt(st, WS_RUN_SAMPLES))) {
 		sqlite3_bind_int64(s, 1, run_id);
 		sqlite3_bind_int64(s, 2, (sqlite3_int64)n);
 	}
-	if (!rc && !(rc = store_wrun(st, s, "count samples")) && sqlite3_changes(st->w) == 0)
+	if (!(rc = store_wrun(st, s, "count samples")) && sqlite3_changes(st->w) == 0)
 		rc = store_fail(st, STORE_NOT_FOUND, "no run %lld", (long long)run_id);
 	for (size_t i = 0; !rc && i < n; i++) {
 		const struct metrics *m = smp[i].m;
@@ -499,48 +550,63 @@ int store_add_samples(struct store *st, int64_t run_id, const struct sample *smp
 	}
 	if (!rc && nrows)
 		rc = insert_samples(st, run_id, rows, nrows);
+	return rc;
+}
+
+int store_add_samples(struct store *st, int64_t run_id, const struct sample *smp, size_t n)
+{
+	int rc;
+
+	if (!n)
+		return 0;
+	store_wlock(st);
+	rc = store_wbegin(st);
+	if (!rc)
+		rc = add_samples(st, run_id, smp, n);
 	rc = store_wend(st, rc);
 	store_wunlock(st);
 	return rc;
 }
 
-int store_finish_run(struct store *st, int64_t run_id, const char *status, const char *reason,
-		     const struct metrics *m, const json_t *examples)
+/*
+ * Records one run's end inside the open transaction: 0 stored, 1 when the
+ * same end was recorded already, STORE_NOT_FOUND / STORE_CONFLICT before
+ * anything was written, other codes failed (the transaction must roll back).
+ */
+static int finish_one(struct store *st, const struct run_end *e)
 {
-	int k = store_run_status_index(status), old, rc;
-	char *ex = json_is_array(examples) ? json_dumps(examples, JSON_COMPACT) : NULL;
+	const char *reason = e->reason;
+	int k = store_run_status_index(e->status), old, rc;
+	char *ex = NULL;
 	int64_t exp = 0;
-	sqlite3_stmt *s = NULL;
+	sqlite3_stmt *s;
 
-	if (k != 2 && k != 3 && k != 5) {
-		free(ex);
-		return store_fail(st, STORE_ERR, "cannot finish a run as '%s'",
-				  status ? status : "(null)");
-	}
-	if (json_is_array(examples) && !ex)
+	if (k != 2 && k != 3 && k != 5)
+		return store_fail(st, STORE_CONFLICT, "cannot finish a run as '%s'",
+				  e->status ? e->status : "(null)");
+	if (!(s = store_wstmt(st, WS_RUN_GET)))
+		return STORE_ERR;
+	sqlite3_bind_int64(s, 1, e->run_id);
+	if ((rc = wrow(st, s, "finish run")) == 0)
+		return store_fail(st, STORE_NOT_FOUND, "no run %lld", (long long)e->run_id);
+	if (rc < 0)
+		return rc;
+	old = store_run_status_index((const char *)sqlite3_column_text(s, 0));
+	exp = sqlite3_column_int64(s, 1);
+	sqlite3_reset(s);
+	/* A result delivered twice is recorded once. */
+	if (old == k)
+		return 1;
+	if (old == 2 || old == 3 || old == 5)
+		return store_fail(st, STORE_CONFLICT, "run %lld already ended as %s",
+				  (long long)e->run_id, run_status_names[old]);
+	if (json_is_array(e->examples) && !(ex = json_dumps(e->examples, JSON_COMPACT)))
 		return store_fail(st, STORE_ERR, "out of memory");
-	store_wlock(st);
-	rc = store_wbegin(st);
-	if (!rc && (s = store_wstmt(st, WS_RUN_GET)))
-		sqlite3_bind_int64(s, 1, run_id);
-	if (!rc && (rc = wrow(st, s, "finish run")) == 0)
-		rc = store_fail(st, STORE_NOT_FOUND, "no run %lld", (long long)run_id);
-	if (rc == 1) {
-		old = store_run_status_index((const char *)sqlite3_column_text(s, 0));
-		exp = sqlite3_column_int64(s, 1);
-		sqlite3_reset(s);
-		rc = 0;
-		/* A result delivered twice is recorded once. */
-		if (old == k)
-			rc = 1;
-		else if (old == 2 || old == 3 || old == 5)
-			rc = store_fail(st, STORE_CONFLICT, "run %lld already ended as %s",
-					(long long)run_id, run_status_names[old]);
-	}
+	rc = e->nsamples ? add_samples(st, e->run_id, e->samples, e->nsamples) : 0;
 	if (!rc)
-		rc = store_insert_metrics(st, run_id, m);
+		rc = store_insert_metrics(st, e->run_id, e->m);
 	if (!rc && (s = store_wstmt(st, WS_RUN_FINISH))) {
-		sqlite3_bind_int64(s, 1, run_id);
+		sqlite3_bind_int64(s, 1, e->run_id);
 		sqlite3_bind_text(s, 2, run_status_names[k], -1, SQLITE_STATIC);
 		/* as core words a failure without one */
 		if (k == 3 && (!reason || !*reason))
@@ -551,10 +617,41 @@ int store_finish_run(struct store *st, int64_t run_id, const char *status, const
 	}
 	if (!rc && !(rc = store_wrun(st, s, "finish run")))
 		rc = count_experiment(st, exp, k == 2, k == 3, k == 5, 0);
-	rc = store_wend(st, rc == 1 ? 0 : rc);
-	store_wunlock(st);
 	free(ex);
+	/* a logical refusal after writes would leave them: make it fatal */
+	return rc == STORE_NOT_FOUND || rc == STORE_CONFLICT ? STORE_ERR : rc;
+}
+
+int store_finish_runs(struct store *st, struct run_end *v, size_t n)
+{
+	int rc;
+
+	store_wlock(st);
+	rc = store_wbegin(st);
+	for (size_t i = 0; !rc && i < n; i++) {
+		v[i].rc = finish_one(st, &v[i]);
+		if (v[i].rc == 1)
+			v[i].rc = 0;
+		else if (v[i].rc != STORE_NOT_FOUND && v[i].rc != STORE_CONFLICT)
+			rc = v[i].rc;
+	}
+	rc = store_wend(st, rc);
+	store_wunlock(st);
 	return rc;
+}
+
+int store_finish_run(struct store *st, int64_t run_id, const char *status, const char *reason,
+		     const struct metrics *m, const json_t *examples)
+{
+	struct run_end e = {run_id, status, reason, m, examples, NULL, 0, 0};
+	int k = store_run_status_index(status), rc;
+
+	if (k != 2 && k != 3 && k != 5)
+		return store_fail(st, STORE_ERR, "cannot finish a run as '%s'",
+				  status ? status : "(null)");
+	rc = store_finish_runs(st, &e, 1);
+
+	return rc ? rc : e.rc;
 }
 
 struct recovered {

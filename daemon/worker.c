@@ -1,14 +1,20 @@
 /*
- * worker.c - one run in its own process (svabenchd --worker), so a crash or
- * hang of a target never takes the daemon down. The job arrives on stdin,
- * samples and the result leave on stdout as JSON lines; the daemon is the
- * only one to write the store.
+ * worker.c - runs in a process of their own (svabenchd --worker), so a
+ * crash or hang of a target never takes the daemon down. A worker stays:
+ * it reads one job per line on stdin and runs them in turn until stdin
+ * ends; samples and each result leave on stdout as JSON lines; the daemon
+ * is the only one to write the store.
  *
  * The worker expands the experiment's spec itself with spec_parse and runs
- * plan entry `index`, the same code path as `svabench run --offline`, so a
- * daemon run and an offline run of the same spec agree.
+ * plan entry `index`, the same code path as `svabench run --offline` (which
+ * also runs many runs in one process), so a daemon run and an offline run
+ * of the same spec agree. The last spec parsed is kept: the scheduler sends
+ * a spec's text only when it differs from the one this worker holds.
+ * Collectors (and libpfm4) are initialised only by a spec that collects,
+ * at most once per worker; each result says whether libpfm4 was.
  */
 #include "daemon.h"
+#include "../collectors/collectors.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -56,88 +62,97 @@ static void on_counters(void *ctx, uint64_t wall_ns, const struct metrics *m)
 		       metrics_json(m)));
 }
 
-static char *read_all(FILE *f, size_t max, size_t *len)
+/* The end of a run: its result and what this worker is. */
+static void result(json_int_t run, const char *status, const char *reason, json_t *metrics,
+		   json_t *examples, int runs)
 {
-	size_t cap = 65536, n = 0;
-	char *buf = malloc(cap);
-
-	while (buf) {
-		size_t got = fread(buf + n, 1, cap - n, f);
-
-		n += got;
-		if (got == 0)
-			break;
-		if (n == cap) {
-			char *b = cap >= max ? NULL : realloc(buf, cap * 2);
-
-			if (!b) {
-				free(buf);
-				return NULL;
-			}
-			buf = b;
-			cap *= 2;
-		}
-	}
-	*len = n;
-	return buf;
-}
-
-static int fail(const char *fmt, const char *what)
-{
-	char reason[512];
-
-	snprintf(reason, sizeof(reason), fmt, what);
-	emit(json_pack("{s:{s:s,s:s,s:{},s:[]}}", "result", "status", "failed", "reason", reason,
-		       "metrics", "examples"));
+	emit(json_pack("{s:{s:I,s:s,s:s?,s:o,s:o},s:{s:b,s:i}}", "result", "run", run, "status",
+		       status, "reason", reason, "metrics", metrics ? metrics : json_object(),
+		       "examples", examples ? examples : json_array(), "worker", "libpfm",
+		       collectors_pfm_initialized(), "runs", runs));
 	fflush(stdout);
-	return 1;
 }
 
-int worker_main(void)
-{
-	size_t len;
-	char *text = read_all(stdin, JOB_MAX, &len);
-	json_error_t jerr;
-	json_t *job = text ? json_loadb(text, len, 0, &jerr) : NULL;
-	const char *spec_text;
-	json_int_t index;
-	struct spec_error serr;
+/* The spec this worker holds, by the experiment it belongs to. */
+struct held {
+	char exp[32];
 	struct spec *sp;
+};
+
+/* One job: {"run": id, "exp": "e1", "index": n[, "spec": text]}. */
+static void run_job(json_t *job, struct held *h, int runs)
+{
+	const char *spec_text = NULL, *exp = NULL;
+	json_int_t index = -1, run = 0;
+	struct spec_error serr;
 	struct metrics *m;
 	struct run_result res = {0};
 	struct run_sink sink = {.ctx = NULL, .sample = on_sample};
 	struct collect_sink csink = {NULL, on_counters};
 	struct run_req req;
 	const struct run_plan *rp;
+	char reason[600];
 	json_t *ex;
 	int rc;
 
-	free(text);
-	if (!job || json_unpack(job, "{s:s,s:I}", "spec", &spec_text, "index", &index))
-		return fail("worker: malformed job on stdin%s", "");
-	sp = spec_parse(spec_text, strlen(spec_text), &serr);
-	if (!sp) {
-		json_decref(job);
-		return fail("worker: the stored spec no longer parses: %s", serr.msg);
+	if (!job || json_unpack(job, "{s:I,s:s,s:I,s?s}", "run", &run, "exp", &exp, "index", &index,
+				"spec", &spec_text)) {
+		result(run, "failed", "worker: malformed job on stdin", NULL, NULL, runs);
+		return;
 	}
-	if (index < 0 || (size_t)index >= sp->nruns) {
-		spec_free(sp);
-		json_decref(job);
-		return fail("worker: run index out of the plan%s", "");
+	if (spec_text) {
+		spec_free(h->sp);
+		h->sp = spec_parse(spec_text, strlen(spec_text), &serr);
+		snprintf(h->exp, sizeof(h->exp), "%s", h->sp ? exp : "");
+		if (!h->sp) {
+			snprintf(reason, sizeof(reason),
+				 "worker: the stored spec no longer parses: %s", serr.msg);
+			result(run, "failed", reason, NULL, NULL, runs);
+			return;
+		}
 	}
-	rp = &sp->runs[index];
+	if (!h->sp || strcmp(h->exp, exp)) {
+		result(run, "failed", "worker: job without the spec of its experiment", NULL, NULL,
+		       runs);
+		return;
+	}
+	if (index < 0 || (size_t)index >= h->sp->nruns) {
+		result(run, "failed", "worker: run index out of the plan", NULL, NULL, runs);
+		return;
+	}
+	rp = &h->sp->runs[index];
 	m = metrics_new();
 	res.metrics = m;
-	req = (struct run_req){sp->workload, rp->strategy, rp->params, rp->seed};
-	rc = run_collected(sp, &req, &sink, &csink, &res);
+	req = (struct run_req){h->sp->workload, rp->strategy, rp->params, rp->seed};
+	rc = run_collected(h->sp, &req, &sink, &csink, &res);
 	ex = json_array();
 	for (int i = 0; i < res.nexamples; i++)
 		json_array_append_new(ex, json_string(res.examples[i]));
-	emit(json_pack("{s:{s:s,s:s?,s:o,s:o}}", "result", "status", rc ? "failed" : "done",
-		       "reason", rc ? res.reason : NULL, "metrics", metrics_json(m), "examples", ex));
-	fflush(stdout);
+	result(run, rc ? "failed" : "done", rc ? res.reason : NULL, metrics_json(m), ex, runs);
 	metrics_free(m);
-	spec_free(sp);
-	json_decref(job);
+}
+
+int worker_main(void)
+{
+	struct held h = {"", NULL};
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int runs = 0;
+
+	while ((n = getline(&line, &cap, stdin)) > 0) {
+		json_t *job;
+
+		if ((size_t)n > JOB_MAX) {
+			result(0, "failed", "worker: job longer than the largest spec allows", NULL,
+			       NULL, runs);
+			continue;
+		}
+		job = json_loadb(line, (size_t)n, 0, NULL);
+		run_job(job, &h, ++runs);
+		json_decref(job);
+	}
+	free(line);
+	spec_free(h.sp);
 	return 0;
 }
