@@ -85,7 +85,7 @@ run: deps
 	@scripts/run.sh
 
 test: deps
-	@$(MAKE) --no-print-directory -j$(JOBS) all build/asan/svabench build/asan/svabenchd $(TESTS) $(ASAN_TESTS)
+	@$(MAKE) --no-print-directory -j$(JOBS) all build/asan/svabench build/asan/svabenchd $(TESTS) $(ASAN_TESTS) $(FUZZERS)
 	@[ ! -x scripts/qemu-guest.sh ] || scripts/qemu-guest.sh
 	@tests/run.sh
 
@@ -94,6 +94,25 @@ bench: deps
 	@scripts/bench.sh
 
 # bench programs (tests/*/bench_*.c) build like tests but are not run by tests/run.sh
+
+# fuzz: libFuzzer harnesses (fuzz/fuzz_*.c: the spec parser, the import
+# path, the HTTP routes and queries) built with Debian's clang, ASan+UBSan;
+# `make fuzz` runs each for FUZZ_SECONDS (default 60) from fuzz/corpus/,
+# tests/fuzz/test_fuzz.sh for a few seconds each in `make test`.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SAN     := -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+FUZZ_C       := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZERS      := $(patsubst fuzz/%.c,build/fuzz/%,$(FUZZ_C))
+$(eval $(call variant,build/fuzz,$(FUZZ_SAN)))
+build/fuzz/%: CC := $(FUZZ_CC)
+build/fuzz/fuzz_%: build/fuzz/obj/fuzz/fuzz_%.o build/fuzz/libsvabenchd.a build/fuzz/libsvabench.a
+	$(CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(DLIBS) $(LIBS)
+
+.PHONY: fuzz
+fuzz: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) $(FUZZERS)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_CORPUS_DIR=build/fuzz/corpus bash tests/fuzz/test_fuzz.sh
 
 clean:
 	rm -rf build
