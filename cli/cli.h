@@ -47,6 +47,10 @@ int cmd_cancel(int argc, char **argv);
  * [--json]`: strategies against a baseline, per cell and metric */
 int cmd_compare(int argc, char **argv);
 
+/* `svabench robustness ID|--offline SPEC [...]`: does each cell's verdict
+ * survive other guesses of the assumed inputs (cli/robustness.c) */
+int cmd_robustness(int argc, char **argv);
+
 /* `svabench report ID [--baseline S]`: the mail-ready text report */
 int cmd_report(int argc, char **argv);
 

@@ -25,6 +25,7 @@ static const struct command commands[] = {
 	{"cancel", cmd_cancel},
 	{"compare", cmd_compare},
 	{"report", cmd_report},
+	{"robustness", cmd_robustness},
 	{"export", cmd_export},
 	{"import", cmd_import},
 };
@@ -66,6 +67,9 @@ static const char usage[] =
 	"      its strategies against baseline S per cell and metric: medians, ratios\n"
 	"      with 95% bootstrap CIs, U-test verdicts (better, worse, within noise),\n"
 	"      warnings, and the crossover map of a 2-D sweep\n"
+	"  robustness ID|--offline SPEC [--budget N] [--input NAME]... [--json]\n"
+	"      does each cell's verdict hold when an assumed preset value moves from\n"
+	"      x1/4 to x4? else its break-even (docs/verdicts.md)\n"
 	"  report ID [--baseline S]\n"
 	"      its report as plain text for a mail: host, preset and sources, tables\n"
 	"      of medians with ratios, CIs and significance marks, crossover, livelocks\n"

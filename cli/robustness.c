@@ -1,0 +1,311 @@
+/*
+ * robustness.c - `svabench robustness`: does each cell's verdict survive
+ * other guesses of the assumed inputs (core/robustness.c)?
+ *
+ *   svabench robustness ID [--budget N] [--input NAME]... [--metric M]
+ *                          [--baseline S] [--tol X] [--json] [--timeout S]
+ *       asks svabenchd (POST /api/v1/experiments/ID/robustness), waits for
+ *       the analysis and prints it;
+ *   svabench robustness --offline SPEC|- [same options] [--jobs N]
+ *       runs the analysis in this process.
+ */
+#include "cli.h"
+#include "../core/robustness.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char usage[] =
+	"usage: svabench robustness ID [--budget N] [--input NAME]... [--metric M]\n"
+	"                           [--baseline S] [--tol X] [--json] [--timeout S]\n"
+	"       svabench robustness --offline SPEC|- [same options] [--jobs N]\n"
+	"  moves each assumed preset value (and each --input) of the experiment's\n"
+	"  sim cells from x1/4 to x4, re-runs the cells with the same seeds and says\n"
+	"  per cell whether the verdict on the metric (cost.total_ns_per_op) holds,\n"
+	"  else the break-even found by bisection (to --tol, 0.01); --budget caps\n"
+	"  the runs (100000)\n";
+
+#define POLL_MS 200
+
+struct args {
+	const char *arg, *metric, *baseline;
+	const char *inputs[ROBUST_INPUTS_MAX];
+	size_t ninputs;
+	long budget;
+	double tol;
+	int offline, json, jobs;
+	double timeout_s;
+	struct client_opts client;
+};
+
+static int bad(const char *fmt, const char *what)
+{
+	cli_error(fmt, what);
+	return -1;
+}
+
+static int parse(int argc, char **argv, struct args *a)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *v = NULL;
+		char *end;
+		int rc;
+
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(usage, stdout);
+			return 1;
+		}
+		rc = client_option(&a->client, argc, argv, &i);
+		if (rc < 0)
+			return -1;
+		if (rc)
+			continue;
+		if (!strcmp(argv[i], "--offline")) {
+			a->offline = 1;
+		} else if (!strcmp(argv[i], "--json")) {
+			a->json = 1;
+		} else if ((rc = cli_option_value("--budget", argc, argv, &i, &v))) {
+			errno = 0;
+			a->budget = rc < 0 ? -1 : strtol(v, &end, 10);
+			if (rc < 0 || errno || *end || a->budget < 1 || a->budget > ROBUST_BUDGET_MAX)
+				return bad("--budget: a number of runs 1..10000000, got '%s'", v ? v : "");
+		} else if ((rc = cli_option_value("--tol", argc, argv, &i, &v))) {
+			a->tol = rc < 0 ? -1 : strtod(v, &end);
+			if (rc < 0 || *end || !(a->tol > 0 && a->tol <= 0.5))
+				return bad("--tol: a relative precision above 0 up to 0.5, got '%s'", v ? v : "");
+		} else if ((rc = cli_option_value("--timeout", argc, argv, &i, &v))) {
+			a->timeout_s = rc < 0 ? -1 : strtod(v, &end);
+			if (rc < 0 || *end || !(a->timeout_s > 0))
+				return bad("--timeout: seconds above 0, got '%s'", v ? v : "");
+		} else if ((rc = cli_option_value("--jobs", argc, argv, &i, &v))) {
+			a->jobs = rc < 0 ? -1 : (int)strtol(v, &end, 10);
+			if (rc < 0 || *end || a->jobs < 1 || a->jobs > 1024)
+				return bad("--jobs: a number of threads 1..1024, got '%s'", v ? v : "");
+		} else if ((rc = cli_option_value("--input", argc, argv, &i, &v))) {
+			if (rc < 0 || !*v)
+				return bad("--input needs a parameter name%s", "");
+			if (a->ninputs == ROBUST_INPUTS_MAX)
+				return bad("--input: at most 64%s", "");
+			a->inputs[a->ninputs++] = v;
+		} else if ((rc = cli_option_value("--metric", argc, argv, &i, &v))) {
+			if (rc < 0 || !*v)
+				return bad("--metric needs a metric name%s", "");
+			a->metric = v;
+		} else if ((rc = cli_option_value("--baseline", argc, argv, &i, &v))) {
+			if (rc < 0 || !*v)
+				return bad("--baseline needs a strategy name%s", "");
+			a->baseline = v;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return bad("unknown option '%s'", argv[i]);
+		} else if (a->arg) {
+			return bad("one ID or SPEC only; '%s' is one too many", argv[i]);
+		} else {
+			a->arg = argv[i];
+		}
+	}
+	if (!a->arg)
+		return bad("missing %s", a->offline ? "SPEC (a file, or - for standard input)" :
+						      "ID (" CLI_ID_HINT ")");
+	return 0;
+}
+
+/* The analysis as text: the pair and metric, then one line per cell. */
+static void print_text(const json_t *d)
+{
+	size_t k;
+	json_t *c, *in;
+
+	printf("robustness of %s vs %s on %s (%s is better), %s\n",
+	       json_string_value(json_object_get(d, "b")), json_string_value(json_object_get(d, "a")),
+	       json_string_value(json_object_get(d, "metric")),
+	       json_string_value(json_object_get(d, "better")),
+	       json_string_value(json_object_get(d, "range")));
+	printf("inputs:");
+	json_array_foreach(json_object_get(d, "inputs"), k, in)
+		printf("%s %s", k ? "," : "", json_string_value(json_object_get(in, "name")));
+	printf("\nruns: %lld used of %lld planned (budget %lld)%s\n",
+	       (long long)json_integer_value(json_object_get(d, "runs_used")),
+	       (long long)json_integer_value(json_object_get(d, "runs_planned")),
+	       (long long)json_integer_value(json_object_get(d, "budget")),
+	       json_is_true(json_object_get(d, "complete")) ? "" : ", stopped by the budget");
+	json_array_foreach(json_object_get(d, "cells"), k, c) {
+		const char *key, *st = json_string_value(json_object_get(c, "statement"));
+		json_t *v;
+		int first = 1;
+
+		printf("cell %zu:", k + 1);
+		json_object_foreach(json_object_get(c, "cell"), key, v) {
+			char *t = json_dumps(v, JSON_ENCODE_ANY);
+
+			printf("%s %s=%s", first ? "" : ",", key, t ? t : "?");
+			free(t);
+			first = 0;
+		}
+		printf("%s\n  %s\n", first ? " (no swept parameters)" : "",
+		       st ? st : json_string_value(json_object_get(c, "skipped")));
+	}
+}
+
+static int print_doc(const json_t *d, int as_json)
+{
+	if (as_json)
+		return json_print(stdout, d) ? EXIT_RUN_FAILED : EXIT_OK;
+	print_text(d);
+	return fflush(stdout) ? EXIT_RUN_FAILED : EXIT_OK;
+}
+
+static void opts_of(const struct args *a, struct robust_opts *o)
+{
+	robust_defaults(o);
+	if (a->budget > 0)
+		o->budget = a->budget;
+	if (a->tol > 0)
+		o->tol = a->tol;
+	o->metric = a->metric;
+	o->baseline = a->baseline;
+	o->inputs = a->inputs;
+	o->ninputs = a->ninputs;
+	o->jobs = a->jobs;
+}
+
+static void show_progress(void *ctx, long done, long planned)
+{
+	if (*(int *)ctx) {
+		fprintf(stderr, "\rrobustness: %ld of at least %ld runs", done, planned);
+		fflush(stderr);
+	}
+}
+
+static int offline(const struct args *a)
+{
+	struct robust_opts o;
+	struct spec_error e;
+	struct spec *s;
+	size_t len = 0;
+	char *text = client_read_input(a->arg, "spec", SPEC_MAX_BYTES, &len), err[512] = "";
+	int tty = isatty(STDERR_FILENO), rc;
+	json_t *d;
+
+	if (!text)
+		return EXIT_USAGE;
+	s = spec_parse(text, len, &e);
+	free(text);
+	if (!s) {
+		cli_error("%s%s%s", e.field, e.field[0] ? ": " : "", e.msg);
+		return EXIT_USAGE;
+	}
+	if (strcmp(s->target->name, "sim")) {
+		cli_error("target: robustness re-runs cells with other preset values: sim only, "
+			  "not %s", s->target->name);
+		spec_free(s);
+		return EXIT_USAGE;
+	}
+	opts_of(a, &o);
+	o.progress = show_progress;
+	o.ctx = &tty;
+	d = robustness_json(s, NULL, &o, err, sizeof(err));
+	if (tty)
+		fputs("\r\033[K", stderr);
+	spec_free(s);
+	if (!d) {
+		cli_error("%s", err);
+		return strstr(err, "out of memory") ? EXIT_RUN_FAILED : EXIT_USAGE;
+	}
+	rc = print_doc(d, a->json);
+	json_decref(d);
+	return rc;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+static int online(const struct args *a)
+{
+	struct client *c = client_open(&a->client);
+	char *path = c ? client_experiment_path(a->arg, "/robustness") : NULL, *body;
+	json_t *req = json_object(), *d = NULL, *inputs = json_array();
+	struct timespec t0, now;
+	int rc = EXIT_RUN_FAILED;
+
+	if (!c || !path || !req || !inputs)
+		goto out;
+	for (size_t i = 0; i < a->ninputs; i++)
+		json_array_append_new(inputs, json_string(a->inputs[i]));
+	json_object_set(req, "inputs", inputs);
+	if (a->budget > 0)
+		json_object_set_new(req, "budget", json_integer(a->budget));
+	if (a->tol > 0)
+		json_object_set_new(req, "tol", json_real(a->tol));
+	if (a->metric)
+		json_object_set_new(req, "metric", json_string(a->metric));
+	if (a->baseline)
+		json_object_set_new(req, "baseline", json_string(a->baseline));
+	body = json_dumps(req, JSON_COMPACT);
+	if (!body)
+		goto out;
+	rc = client_call_json(c, "POST", path, body, strlen(body), &d);
+	free(body);
+	if (rc)
+		goto out;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		const char *st = json_string_value(json_object_get(d, "status"));
+		double waited;
+
+		if (st && !strcmp(st, "done")) {
+			rc = print_doc(json_object_get(d, "result"), a->json);
+			break;
+		}
+		if (st && strcmp(st, "running") && strcmp(st, "queued")) {
+			cli_error("robustness of %s %s: %s", a->arg, st,
+				  json_string_value(json_object_get(d, "error")) ?
+					  json_string_value(json_object_get(d, "error")) : "no reason");
+			rc = EXIT_RUN_FAILED;
+			break;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		waited = (double)(now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9;
+		if (a->timeout_s > 0 && waited > a->timeout_s) {
+			cli_error("robustness of %s: not done after %g s (it goes on in svabenchd)",
+				  a->arg, a->timeout_s);
+			rc = EXIT_RUN_FAILED;
+			break;
+		}
+		sleep_ms(POLL_MS);
+		json_decref(d);
+		d = NULL;
+		rc = client_call_json(c, "GET", path, NULL, 0, &d);
+		if (rc)
+			break;
+	}
+out:
+	json_decref(d);
+	json_decref(req);
+	json_decref(inputs);
+	free(path);
+	client_close(c);
+	return rc;
+}
+
+int cmd_robustness(int argc, char **argv)
+{
+	struct args a = {0};
+	int rc = parse(argc, argv, &a);
+
+	if (rc > 0)
+		return EXIT_OK;
+	if (rc < 0) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	return a.offline ? offline(&a) : online(&a);
+}

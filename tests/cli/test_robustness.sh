@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# test_robustness.sh - `svabench robustness` as a user runs it: offline on
+# a spec (text and --json, the same output twice, a break-even statement),
+# usage errors with exit 2 naming what is wrong; then through svabenchd:
+# POST .../robustness needs the token, answers 202 with progress, GET gives
+# the stored analysis (the same as offline), `svabench robustness ID` prints
+# it, and an unknown experiment is 404.
+set -u
+
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$(dirname "$0")/../lib.sh"
+var=$tmp/var
+
+unset SVABENCH_TOKEN SVABENCH_URL
+
+need_built binaries "$SVABENCH" "$SVABENCHD"
+need_tools robustness python3
+
+# The planted case of tests/core/test_robustness.c: deterministic rw-reuse,
+# within noise at cmd_sync_ns 60, pri-inv wins from ~105 up.
+cat >"$tmp/spec.json" <<'JSON'
+{"target": "sim", "workload": "rw-reuse", "strategies": ["pri-inv", "notifier"],
+ "params": {"duration_us": 5000, "sample_us": 1000, "host_jitter": 0, "cmdq_issue_ns": 15,
+            "cmd_sync_ns": 60},
+ "repetitions": 4, "seed": 23, "label": "robustness-test"}
+JSON
+
+# --- usage ---
+sv robustness
+expect "robustness without ID: exit 2" 2 "missing ID"
+sv robustness --offline
+expect "robustness --offline without SPEC: exit 2" 2 "missing SPEC"
+sv robustness --offline "$tmp/spec.json" --budget 0
+expect "robustness --budget 0: exit 2 naming it" 2 "--budget"
+sv robustness --offline "$tmp/spec.json" --input nope --budget 100
+expect "robustness --input nope: exit 2 naming the input" 2 "unknown input 'nope'"
+sv robustness --help
+[ "$rc" -eq 0 ] && grep -q "^usage: svabench robustness ID" "$tmp/out" &&
+	ok "robustness --help prints the usage" || not_ok "robustness --help prints the usage" "exit $rc"
+
+# --- offline ---
+sv robustness --offline "$tmp/spec.json" --input cmd_sync_ns --budget 2000 --json
+cp "$tmp/out" "$tmp/a.json"
+sv robustness --offline "$tmp/spec.json" --input cmd_sync_ns --budget 2000 --json
+cp "$tmp/out" "$tmp/b.json"
+if [ "$rc" -eq 0 ] && cmp -s "$tmp/a.json" "$tmp/b.json"; then
+	ok "robustness --offline twice: exit 0, identical documents"
+else
+	not_ok "robustness --offline twice: exit 0, identical documents" "exit $rc ($(first_err))"
+fi
+py "robustness --offline: the assumed inputs and cmd_sync_ns, a break-even for cmd_sync_ns" '
+d = load(sys.argv[1])
+names = [i["name"] for i in d["inputs"]]
+assert "cmd_sync_ns" in names and "irq_ns" in names, names
+assert d["a"] == "pri-inv" and d["b"] == "notifier" and d["metric"] == "cost.total_ns_per_op", d
+assert d["runs_used"] <= d["budget"] == 2000, d
+c = d["cells"][0]
+be = c["inputs"]["cmd_sync_ns"]["break_even_above"]
+assert be and 95 <= be["value"] <= 115 and be["winner_beyond"] == "pri-inv", be
+assert "cmd_sync_ns > " in c["statement"], c["statement"]
+' "$tmp/a.json"
+sv robustness --offline "$tmp/spec.json" --input cmd_sync_ns --budget 2000
+if [ "$rc" -eq 0 ] && grep -q "^robustness of notifier vs pri-inv on cost.total_ns_per_op" "$tmp/out" &&
+	grep -q "cmd_sync_ns > " "$tmp/out"; then
+	ok "robustness --offline prints the statement per cell"
+else
+	not_ok "robustness --offline prints the statement per cell" "exit $rc: $(head -c 400 "$tmp/out")"
+fi
+
+exit $failed
