@@ -138,6 +138,7 @@ struct client_response {
 	char *body;
 	size_t len;
 	char location[512];
+	int retry_after;         /* the Retry-After header in seconds, 0 when none */
 };
 
 /* A client for o's server, or NULL after a message (bad --server URL, OOM). */

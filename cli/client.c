@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #define TOKEN_MAX 256
 
@@ -181,6 +182,11 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ctx)
 	struct client_response *r = ctx;
 	size_t n = size * nmemb;
 
+	if (n > 12 && !strncasecmp(p, "retry-after:", 12)) {
+		long v = strtol(p + 12, NULL, 10);
+
+		r->retry_after = v < 0 ? 0 : v > 3600 ? 3600 : (int)v;
+	}
 	if (n > 9 && !strncasecmp(p, "location:", 9)) {
 		size_t a = 9, b = n;
 
@@ -221,8 +227,8 @@ static void transport_error(const struct client *c, CURLcode rc, const struct si
 	}
 }
 
-int client_request(struct client *c, const char *method, const char *path,
-		   const char *body, size_t len, struct client_response *r)
+static int request_once(struct client *c, const char *method, const char *path,
+			const char *body, size_t len, struct client_response *r)
 {
 	int post = !strcmp(method, "POST");
 	struct curl_slist *hdr = NULL, *h;
@@ -309,6 +315,29 @@ void client_response_free(struct client_response *r)
 {
 	free(r->body);
 	memset(r, 0, sizeof(*r));
+}
+
+/*
+ * A 429 (the daemon's queue is full) is retried politely: after the
+ * Retry-After it asked for (1..60 s), at most CLIENT_RETRIES times, saying
+ * so on stderr; then the 429 is the answer.
+ */
+#define CLIENT_RETRIES 8
+
+int client_request(struct client *c, const char *method, const char *path,
+		   const char *body, size_t len, struct client_response *r)
+{
+	for (int attempt = 0;; attempt++) {
+		int rc = request_once(c, method, path, body, len, r), wait;
+
+		if (rc || r->status != 429 || attempt == CLIENT_RETRIES)
+			return rc;
+		wait = r->retry_after < 1 ? 1 : r->retry_after > 60 ? 60 : r->retry_after;
+		fprintf(stderr, "svabench: the daemon is busy (429: its queue is full); "
+			"retrying in %d s (%d/%d)\n", wait, attempt + 1, CLIENT_RETRIES);
+		client_response_free(r);
+		sleep((unsigned)wait);
+	}
 }
 
 /* The first line of text, at most 200 bytes, for a message. */

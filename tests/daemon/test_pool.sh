@@ -5,8 +5,9 @@
 # --run-timeout (with what it started) while other runs go on; no worker
 # outlives a kill -9 of the daemon; a kill -9 during batched ingest leaves
 # every run done exactly once; past --queue-max submissions get 429 with
-# Retry-After and nothing is stored; a spec without `collect` never
-# initialises libpfm4; an exclusive target's runs (host) run alone.
+# Retry-After and nothing is stored (the CLI waits and retries); a spec
+# without `collect` never initialises libpfm4; an exclusive target's runs
+# (host) run alone.
 #
 # env: SVABENCH (the CLI under test; the daemon is the svabenchd beside it
 # unless SVABENCHD says otherwise).
@@ -212,7 +213,17 @@ assert sys.argv[4] == sys.argv[5], 'stored: ' + sys.argv[4] + ' -> ' + sys.argv[
 assert sys.argv[2] == '400', sys.argv[2]
 assert '--queue-max 6' in d['error']['message'], d
 " "$code"
-	curl -s -X POST -H "Authorization: Bearer $(token)" "$url/api/v1/experiments/$id/cancel" >/dev/null
+	rc=0
+	echo "$long" | SVABENCH_URL=$url "$SVABENCH" submit - --var "$tmp/v6" >"$tmp/out" 2>"$tmp/err" || rc=$?
+	n2=$(sqlite3 "$tmp/v6/svabench.db" "SELECT count(*) FROM experiments;")
+	if [ "$rc" = 0 ] && grep -q "429: its queue is full); retrying in" "$tmp/err" && [ "$n2" = 2 ]; then
+		ok "svabench submit waits out a 429 (Retry-After) and its experiment is queued"
+	else
+		not_ok "svabench submit retries on 429" "exit $rc, experiments $n2: $(first_err)"
+	fi
+	for e in $(sqlite3 "$tmp/v6/svabench.db" "SELECT id FROM experiments;"); do
+		curl -s -X POST -H "Authorization: Bearer $(token)" "$url/api/v1/experiments/e$e/cancel" >/dev/null
+	done
 	stop_daemon
 else
 	not_ok "daemon starts" "$(daemon_tail)"
