@@ -74,8 +74,10 @@ ASAN_TESTS := $(patsubst tests/%.c,build/asan/tests/%,$(TEST_C))
 
 QEMU_AGENTS :=
 -include $(sort $(wildcard targets/qemu/*/*.mk))
+# build/arm64/svabench for LAVA boards, where the arm64 libraries are (lava/arm64.mk)
+-include lava/arm64.mk
 
-all: build/svabench build/svabenchd $(QEMU_AGENTS)
+all: build/svabench build/svabenchd $(QEMU_AGENTS) $(ARM64_ALL)
 
 deps:
 	@scripts/deps.sh

@@ -58,6 +58,11 @@ int cmd_report(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 
+/* `svabench import-lava FILE|- | --lava URL JOB` and `svabench lava-cases
+ * DOC|-` (import_lava.c, docs/lava.md) */
+int cmd_import_lava(int argc, char **argv);
+int cmd_lava_cases(int argc, char **argv);
+
 /*
  * ---- args.c: a command's arguments ----
  *

@@ -28,6 +28,8 @@ static const struct command commands[] = {
 	{"robustness", cmd_robustness},
 	{"export", cmd_export},
 	{"import", cmd_import},
+	{"import-lava", cmd_import_lava},
+	{"lava-cases", cmd_lava_cases},
 };
 
 static const char usage[] =
@@ -78,6 +80,11 @@ static const char usage[] =
 	"      write its result document (standard output, or FILE)\n"
 	"  import FILE|-\n"
 	"      store an exported result document as a new experiment; print its id\n"
+	"  import-lava FILE|- | --lava URL JOB [--dry-run]\n"
+	"      import the result documents a LAVA job shipped (its log, a notify\n"
+	"      callback's JSON, or the job on a LAVA server) with board and kernel\n"
+	"  lava-cases DOC|-\n"
+	"      (on a LAVA board) a document's headline metrics as LAVA test cases\n"
 	"\n"
 	"svabenchd is at --server URL, else $SVABENCH_URL, else http://127.0.0.1:8470;\n"
 	"the token for changes is in DIR/token of --var DIR, else $SVABENCH_TOKEN,\n"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # deps.sh - install the Debian packages svabench needs, if any are missing.
 #
-#   scripts/deps.sh [--bench] [--browser]
+#   scripts/deps.sh [--bench] [--browser] [--lava]
 #
 # Prints nothing and exits 0 when everything is there. As root it installs
 # what is missing with apt-get (no prompts, no stdin); otherwise it prints the
@@ -12,6 +12,9 @@
 # stale). As root they are installed with the rest; otherwise a note says
 # how, and the test itself fails naming the fix. --browser makes them
 # required (CI); SVABENCH_SKIP_BROWSER=1 leaves them out.
+# --lava adds what the LAVA jobs need (lava/, tests/lava): lava-run
+# (lava-dispatcher, lava-common) and the arm64 -dev libraries the CLI is
+# cross-built against (multiarch: dpkg --add-architecture arm64 first).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,17 +22,38 @@ need=(libjansson-dev libsqlite3-dev sqlite3 libmicrohttpd-dev libcurl4-openssl-d
       gnuplot-nox valgrind python3 pkg-config clang libclang-rt-14-dev
       qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross cpio xz-utils)
 bench=0
+lava=0
+lava_missing=()
 browser=auto # auto: with the rest as root, a note otherwise; yes: required; no: left out
 [ "${SVABENCH_SKIP_BROWSER:-0}" = 1 ] && browser=no
 for arg in "$@"; do
 	case $arg in
 	--bench) bench=1 ;;
 	--browser) browser=yes ;;
-	-h|--help) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	--lava) lava=1 ;;
+	-h|--help) sed -n '2,18s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "deps.sh: unknown option '$arg'" >&2; exit 2 ;;
 	esac
 done
 [ "$bench" = 1 ] && need+=(wrk nginx-light stress-ng)
+if [ "$lava" = 1 ]; then
+	need+=(lava-dispatcher lava-common binutils-aarch64-linux-gnu)
+	# The :arm64 packages need the architecture and its package lists.
+	if ! dpkg --print-foreign-architectures 2>/dev/null | grep -qx arm64; then
+		if [ "$(id -u)" -ne 0 ]; then
+			echo "deps.sh: --lava needs the arm64 architecture: sudo dpkg --add-architecture arm64 && sudo apt-get update" >&2
+			exit 1
+		fi
+		echo "deps.sh: dpkg --add-architecture arm64" >&2
+		dpkg --add-architecture arm64
+		apt-get update -q </dev/null
+	fi
+	# dpkg-query names foreign packages without ":arm64": asked one by one.
+	for p in libjansson-dev libpfm4-dev libcurl4-openssl-dev libc6-dev; do
+		[ "$(dpkg-query -W -f='${Status}' "$p:arm64" 2>/dev/null)" = "install ok installed" ] ||
+			lava_missing+=("$p:arm64")
+	done
+fi
 
 # The browser test's packages, by what is on the PATH: node may come from
 # elsewhere than Debian (NodeSource bundles npm), and that is fine.
@@ -86,6 +110,7 @@ fi
 for p in "${need[@]}"; do
 	is_installed "$p" || missing+=("$p")
 done
+missing+=(${lava_missing[@]+"${lava_missing[@]}"})
 if [ ${#missing[@]} -eq 0 ]; then
 	browser_modules
 	exit 0
