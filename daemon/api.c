@@ -474,5 +474,6 @@ const struct route api_routes[] = {
 	{NULL, NULL, BODY_NONE, NULL},
 };
 
-const struct route *const route_tables[] = {api_routes, compare_routes, history_routes,
+const struct route *const route_tables[] = {api_routes, compare_routes, robustness_routes,
+					     history_routes,
 					     plot_routes, web_routes, NULL};

@@ -47,6 +47,7 @@ struct route {
  */
 extern const struct route api_routes[];
 extern const struct route compare_routes[];
+extern const struct route robustness_routes[];
 extern const struct route history_routes[];
 extern const struct route plot_routes[];
 extern const struct route web_routes[];

@@ -67,4 +67,60 @@ else
 	not_ok "robustness --offline prints the statement per cell" "exit $rc: $(head -c 400 "$tmp/out")"
 fi
 
+# --- through svabenchd ---
+if ! start_daemon "$var"; then
+	not_ok "svabenchd starts" "$(daemon_tail)"
+	exit 1
+fi
+export SVABENCH_URL=$url
+rc=0
+"$SVABENCH" submit "$tmp/spec.json" --var "$var" --wait --timeout 120 >"$tmp/out" 2>"$tmp/err" || rc=$?
+id=$(cat "$tmp/out")
+[ "$rc" -eq 0 ] && ok "the planted spec runs in svabenchd ($id)" ||
+	not_ok "the planted spec runs in svabenchd" "exit $rc ($(first_err))"
+path=/api/v1/experiments/$id/robustness
+req GET "$path"
+[ "$code" = 404 ] && ok "GET robustness before any analysis: 404" || not_ok "GET robustness before any analysis: 404" "$code $(snippet)"
+req POST "$path" -H 'Content-Type: application/json' --data-binary '{}'
+[ "$code" = 401 ] && ok "POST robustness without the token: 401" || not_ok "POST robustness without the token: 401" "$code"
+for bad in '{"budget": 0}:budget' '{"inputs": ["pattern"]}:inputs[0]' '{"frob": 1}:frob' '{"tol": 2}:tol'; do
+	req POST "$path" -H "Authorization: Bearer $(token)" -H 'Content-Type: application/json' \
+		--data-binary "${bad%:*}"
+	field=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["error"]["field"])' "$tmp/body" 2>/dev/null)
+	[ "$code" = 400 ] && [ "$field" = "${bad##*:}" ] && ok "POST robustness ${bad%:*}: 400 naming ${bad##*:}" ||
+		not_ok "POST robustness ${bad%:*}: 400 naming ${bad##*:}" "$code $(snippet)"
+done
+req POST "$path" -H "Authorization: Bearer $(token)" -H 'Content-Type: application/json' \
+	--data-binary '{"inputs": ["cmd_sync_ns"], "budget": 2000}'
+if [ "$code" = 202 ] && [ "$(header Location)" = "$path" ]; then
+	ok "POST robustness with the token: 202 and its Location"
+else
+	not_ok "POST robustness with the token: 202 and its Location" "$code $(snippet)"
+fi
+for _ in $(seq 1 600); do
+	req GET "$path"
+	grep -q '"status":"running"' "$tmp/body" || break
+	sleep 0.2
+done
+cp "$tmp/body" "$tmp/online.json"
+py "GET robustness: done, stored, the same cells as offline" '
+d = load(sys.argv[1])
+assert d["status"] == "done", d
+off = load(sys.argv[2])
+assert d["result"]["cells"] == off["cells"] and d["result"]["experiment"] == sys.argv[3], "differs"
+assert d["runs_used"] == off["runs_used"] and d["options"]["budget"] == 2000, d["options"]
+' "$tmp/online.json" "$tmp/a.json" "$id"
+[ -s "$var/robustness/$id.json" ] && ok "the analysis is stored under var/robustness" ||
+	not_ok "the analysis is stored under var/robustness" "no $var/robustness/$id.json"
+sv robustness "$id" --var "$var" --input cmd_sync_ns --budget 2000
+if [ "$rc" -eq 0 ] && grep -q "cmd_sync_ns > " "$tmp/out"; then
+	ok "svabench robustness ID: the stored analysis (same options), its statements"
+else
+	not_ok "svabench robustness ID: the stored analysis" "exit $rc ($(first_err)) $(head -c 300 "$tmp/out")"
+fi
+sv robustness e99999 --var "$var"
+expect "svabench robustness of an unknown experiment: 404, exit 2" 2 "e99999"
+
+check_daemon_clean "svabenchd ran clean"
+
 exit $failed

@@ -1,0 +1,387 @@
+/*
+ * api_robustness.c - the robustness of an experiment's verdicts
+ * (core/robustness.c, docs/verdicts.md):
+ *
+ *   POST /api/v1/experiments/ID/robustness   (token; body {"budget",
+ *        "inputs": [names], "metric", "baseline", "tol"}, all optional)
+ *        202 {"status": "running", ...} and the analysis starts on a
+ *        thread of the daemon (one at a time); 200 with the stored
+ *        analysis when one with the same options exists; 409 while another
+ *        runs; 400 naming a bad field; 404 unknown experiment.
+ *   GET  /api/v1/experiments/ID/robustness
+ *        {"status": "running"|"done"|"failed", "runs_used", "runs_planned",
+ *         "options", "error", "result": the analysis once done}; 404 when
+ *        none was started.
+ *
+ * A finished analysis is stored in <var>/robustness/<ID>.json (written to a
+ * temporary file and renamed), so it survives a restart and GETs read it.
+ */
+#include "http_internal.h"
+#include "../core/robustness.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+enum rb_state { RB_NONE, RB_RUNNING, RB_DONE, RB_FAILED };
+
+static const char *const rb_names[] = {"none", "running", "done", "failed"};
+
+/* The one analysis the daemon runs or ran last (the stored ones are files). */
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	enum rb_state state;
+	char id[HTTP_ID_MAX + 1];
+	long used, planned;
+	json_t *options;       /* as asked, normalized */
+	char error[1024];
+	char path[4400];       /* where the result goes */
+} job;
+
+struct rb_task {
+	struct spec *spec;
+	struct robust_opts o;
+	json_t *options;
+	const char **inputs;
+};
+
+static void progress(void *ctx, long done, long planned)
+{
+	(void)ctx;
+	pthread_mutex_lock(&mu);
+	job.used = done;
+	job.planned = planned;
+	pthread_mutex_unlock(&mu);
+}
+
+/* Writes doc to path through a temporary file; 0 or -1 with errno's text in err. */
+static int store_file(const char *path, const json_t *doc, char *err, size_t elen)
+{
+	char tmp[4500];
+	FILE *f;
+	int bad;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f) {
+		snprintf(err, elen, "cannot write %.800s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	bad = json_dumpf(doc, f, JSON_COMPACT | JSON_REAL_PRECISION(15)) != 0;
+	bad |= fclose(f) != 0;
+	if (bad || rename(tmp, path)) {
+		snprintf(err, elen, "cannot store %.800s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static void *rb_thread(void *arg)
+{
+	struct rb_task *t = arg;
+	char err[1024] = "", id[HTTP_ID_MAX + 1], path[4400];
+	json_t *res, *doc = NULL;
+
+	pthread_mutex_lock(&mu);
+	snprintf(id, sizeof(id), "%s", job.id);
+	snprintf(path, sizeof(path), "%s", job.path);
+	pthread_mutex_unlock(&mu);
+	res = robustness_json(t->spec, id, &t->o, err, sizeof(err));
+	if (res)
+		doc = json_pack("{s:O, s:o}", "options", t->options, "result", res);
+	if (doc && store_file(path, doc, err, sizeof(err)) == 0)
+		err[0] = '\0';
+	else if (!err[0])
+		snprintf(err, sizeof(err), "out of memory");
+	pthread_mutex_lock(&mu);
+	job.state = err[0] ? RB_FAILED : RB_DONE;
+	snprintf(job.error, sizeof(job.error), "%s", err);
+	pthread_mutex_unlock(&mu);
+	if (err[0])
+		fprintf(stderr, "svabenchd: robustness of %s failed: %s\n", id, err);
+	else
+		fprintf(stderr, "svabenchd: robustness of %s done: %s\n", id, path);
+	json_decref(doc);
+	json_decref(t->options);
+	spec_free(t->spec);
+	free(t->inputs);
+	free(t);
+	return NULL;
+}
+
+/* The options of a POST body, normalized; NULL after answering 400. */
+static json_t *read_options(struct request *r, const struct spec *s, enum MHD_Result *res)
+{
+	static const char *const keys[] = {"budget", "inputs", "metric", "baseline", "tol", NULL};
+	json_error_t je;
+	json_t *body = r->len ? json_loadb(r->body, r->len, 0, &je) : json_object();
+	json_t *o = json_object(), *v;
+	const char *key;
+
+	if (!body || !json_is_object(body)) {
+		*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_json", NULL,
+				   "expected a JSON object of options (budget, inputs, metric, baseline, tol)");
+		goto bad;
+	}
+	json_object_foreach(body, key, v) {
+		int known = 0;
+
+		for (int k = 0; keys[k]; k++)
+			known |= !strcmp(keys[k], key);
+		if (!known) {
+			*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_param", key,
+					   "unknown option '%.60s'; allowed: budget, inputs, metric, "
+					   "baseline, tol", key);
+			goto bad;
+		}
+	}
+	v = json_object_get(body, "budget");
+	if (v && (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		  json_integer_value(v) > ROBUST_BUDGET_MAX)) {
+		*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_param", "budget",
+				   "budget is a number of runs 1..%d", ROBUST_BUDGET_MAX);
+		goto bad;
+	}
+	json_object_set_new(o, "budget", json_integer(v ? json_integer_value(v) : ROBUST_BUDGET));
+	v = json_object_get(body, "tol");
+	if (v && (!json_is_number(v) || !(json_number_value(v) > 0 && json_number_value(v) <= 0.5))) {
+		*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_param", "tol",
+				   "tol is a relative precision above 0 up to 0.5 (0.01 is 1 %%)");
+		goto bad;
+	}
+	json_object_set_new(o, "tol", json_real(v ? json_number_value(v) : 0.01));
+	for (int k = 0; k < 2; k++) {
+		const char *name = k ? "baseline" : "metric";
+
+		v = json_object_get(body, name);
+		if (v && (!json_is_string(v) || !json_string_length(v) || json_string_length(v) > 100)) {
+			*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_param", name,
+					   "%s is a name of 1..100 characters", name);
+			goto bad;
+		}
+		json_object_set(o, name, v ? v : json_null());
+	}
+	v = json_object_get(body, "inputs");
+	if (v && (!json_is_array(v) || json_array_size(v) > ROBUST_INPUTS_MAX)) {
+		*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_param", "inputs",
+				   "inputs is a list of at most %d parameter names", ROBUST_INPUTS_MAX);
+		goto bad;
+	}
+	json_object_set_new(o, "inputs", v ? json_deep_copy(v) : json_array());
+	for (size_t i = 0; v && i < json_array_size(v); i++) {
+		const char *name = json_string_value(json_array_get(v, i));
+		int k = name ? target_param_index(s->target, name) : -1;
+		char field[32];
+
+		snprintf(field, sizeof(field), "inputs[%zu]", i);
+		if (k < 0 || (s->target->params[k].type != PARAM_INT &&
+			      s->target->params[k].type != PARAM_REAL)) {
+			*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_param", field,
+					   "'%.60s' is not a numeric parameter of %s", name ? name : "?",
+					   s->target->name);
+			goto bad;
+		}
+	}
+	json_decref(body);
+	return o;
+bad:
+	json_decref(body);
+	json_decref(o);
+	return NULL;
+}
+
+/* The stored analysis of id ({"options", "result"}), or NULL. */
+static json_t *stored(const struct request *r, const char *id)
+{
+	char path[4400];
+
+	snprintf(path, sizeof(path), "%.4096s/robustness/%s.json", r->h->ctx.cfg->var, id);
+	return json_load_file(path, 0, NULL);
+}
+
+static json_t *status_json(const char *id, json_t *file)
+{
+	json_t *v;
+
+	pthread_mutex_lock(&mu);
+	if (strcmp(job.id, id) || job.state == RB_NONE) {
+		pthread_mutex_unlock(&mu);
+		if (!file)
+			return NULL;
+		return json_pack("{s:s, s:O, s:O, s:n, s:O}", "status", "done", "runs_used",
+				 json_object_get(json_object_get(file, "result"), "runs_used"),
+				 "runs_planned",
+				 json_object_get(json_object_get(file, "result"), "runs_planned"),
+				 "error", "options", json_object_get(file, "options"));
+	}
+	v = json_pack("{s:s, s:I, s:I, s:O, s:o}", "status", rb_names[job.state], "runs_used",
+		      (json_int_t)job.used, "runs_planned", (json_int_t)job.planned, "options",
+		      job.options ? job.options : json_null(), "error",
+		      job.state == RB_FAILED ? json_string(job.error) : json_null());
+	pthread_mutex_unlock(&mu);
+	if (v && file && !strcmp(json_string_value(json_object_get(v, "status")), "done"))
+		json_object_set(v, "result", json_object_get(file, "result"));
+	return v;
+}
+
+static enum MHD_Result h_robustness_get(struct request *r)
+{
+	const char *id = r->ids[0];
+	enum MHD_Result res;
+	json_t *file, *v;
+
+	if (no_query(r, &res))
+		return res;
+	file = stored(r, id);
+	v = status_json(id, file);
+	if (v && file && !json_object_get(v, "result"))
+		json_object_set(v, "result", json_object_get(file, "result"));
+	json_decref(file);
+	if (!v)
+		return reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL,
+				   "no robustness analysis of %s; POST to this path to start one", id);
+	return reply_json(r, MHD_HTTP_OK, v);
+}
+
+static enum MHD_Result h_robustness_post(struct request *r)
+{
+	struct store *st = r->h->ctx.store;
+	const char *id = r->ids[0];
+	struct rb_task *t = NULL;
+	struct spec_error se;
+	enum MHD_Result res;
+	json_t *exp, *options, *file;
+	char *text, dir[4200];
+	pthread_attr_t attr;
+	pthread_t th;
+	int rc = STORE_OK;
+	size_t n;
+
+	if (no_query(r, &res))
+		return res;
+	exp = store_experiment_doc(st, id, 0, &rc);
+	if (!exp)
+		return store_failed(r, rc, "experiment", id);
+	text = json_dumps(json_object_get(json_object_get(exp, "experiment") ?
+					  json_object_get(exp, "experiment") : exp, "spec"),
+			  JSON_COMPACT);
+	json_decref(exp);
+	t = calloc(1, sizeof(*t));
+	if (!text || !t) {
+		free(text);
+		free(t);
+		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL, "out of memory");
+	}
+	t->spec = spec_parse(text, strlen(text), &se);
+	free(text);
+	if (!t->spec) {
+		free(t);
+		return reply_error(r, MHD_HTTP_CONFLICT, "conflict", NULL,
+				   "experiment %s's spec cannot be run here: %s: %s", id, se.field, se.msg);
+	}
+	if (strcmp(t->spec->target->name, "sim")) {
+		res = reply_error(r, MHD_HTTP_CONFLICT, "conflict", NULL,
+				  "robustness re-runs cells with other preset values: target sim only, "
+				  "experiment %s is on %s", id, t->spec->target->name);
+		spec_free(t->spec);
+		free(t);
+		return res;
+	}
+	options = read_options(r, t->spec, &res);
+	if (!options) {
+		spec_free(t->spec);
+		free(t);
+		return res;
+	}
+	/* The same analysis stored already: deterministic, so answer it. */
+	file = stored(r, id);
+	if (file && json_equal(json_object_get(file, "options"), options)) {
+		json_t *v = status_json(id, file);
+
+		if (v && !json_object_get(v, "result"))
+			json_object_set(v, "result", json_object_get(file, "result"));
+		json_decref(file);
+		json_decref(options);
+		spec_free(t->spec);
+		free(t);
+		return reply_json(r, MHD_HTTP_OK, v);
+	}
+	json_decref(file);
+	robust_defaults(&t->o);
+	t->o.budget = (long)json_integer_value(json_object_get(options, "budget"));
+	t->o.tol = json_number_value(json_object_get(options, "tol"));
+	t->o.metric = json_string_value(json_object_get(options, "metric"));
+	t->o.baseline = json_string_value(json_object_get(options, "baseline"));
+	n = json_array_size(json_object_get(options, "inputs"));
+	t->inputs = calloc(n ? n : 1, sizeof(*t->inputs));
+	for (size_t i = 0; t->inputs && i < n; i++)
+		t->inputs[i] = json_string_value(json_array_get(json_object_get(options, "inputs"), i));
+	t->o.inputs = t->inputs;
+	t->o.ninputs = n;
+	t->o.jobs = 2;
+	t->o.progress = progress;
+	t->options = options; /* owned by the task: the strings above point into it */
+	snprintf(dir, sizeof(dir), "%.4096s/robustness", r->h->ctx.cfg->var);
+	if (!t->inputs || (mkdir(dir, 0700) && errno != EEXIST)) {
+		res = reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL,
+				  "cannot prepare %s: %s", dir, t->inputs ? strerror(errno) : "out of memory");
+		goto fail;
+	}
+	pthread_mutex_lock(&mu);
+	if (job.state == RB_RUNNING) {
+		char other[HTTP_ID_MAX + 1];
+
+		snprintf(other, sizeof(other), "%s", job.id);
+		pthread_mutex_unlock(&mu);
+		res = reply_error(r, MHD_HTTP_CONFLICT, "conflict", NULL,
+				  "a robustness analysis of %s is running; one at a time (GET "
+				  "/api/v1/experiments/%s/robustness for its progress)", other, other);
+		goto fail;
+	}
+	json_decref(job.options);
+	job.options = json_incref(options);
+	job.state = RB_RUNNING;
+	job.used = 0;
+	job.planned = 0;
+	job.error[0] = '\0';
+	snprintf(job.id, sizeof(job.id), "%s", id);
+	snprintf(job.path, sizeof(job.path), "%.4120s/%s.json", dir, id);
+	rc = pthread_attr_init(&attr);
+	if (!rc) {
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		rc = pthread_create(&th, &attr, rb_thread, t);
+		pthread_attr_destroy(&attr);
+	}
+	if (rc) {
+		job.state = RB_FAILED;
+		snprintf(job.error, sizeof(job.error), "cannot start a thread: %s", strerror(rc));
+	}
+	pthread_mutex_unlock(&mu);
+	if (rc) {
+		res = reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL,
+				  "cannot start the analysis: %s", strerror(rc));
+		goto fail;
+	}
+	fprintf(stderr, "svabenchd: robustness of %s started\n", id);
+	{
+		char location[HTTP_ID_MAX + 64];
+
+		snprintf(location, sizeof(location), "/api/v1/experiments/%s/robustness", id);
+		return reply_created(r, MHD_HTTP_ACCEPTED, status_json(id, NULL), location);
+	}
+fail:
+	json_decref(t->options);
+	spec_free(t->spec);
+	free(t->inputs);
+	free(t);
+	return res;
+}
+
+const struct route robustness_routes[] = {
+	{"GET", "/api/v1/experiments/*/robustness", BODY_NONE, h_robustness_get},
+	{"POST", "/api/v1/experiments/*/robustness", BODY_JSON, h_robustness_post},
+	{NULL, NULL, BODY_NONE, NULL},
+};
