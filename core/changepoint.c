@@ -24,6 +24,7 @@ void cp_defaults(struct cp_params *p)
 	p->min_change = 0.05;
 	p->alpha = 0.01;
 	p->window = 5;
+	p->tentative = 0;
 }
 
 /*
@@ -99,6 +100,24 @@ static double t_two_sided_p(double t, double df)
 	return inc_beta(df / 2, 0.5, df / (df + t * t));
 }
 
+/* The t with two-sided p alpha (the 1 - alpha/2 quantile), by bisection. */
+static double t_quantile(double alpha, double df)
+{
+	double lo = 0, hi = 1;
+
+	while (t_two_sided_p(hi, df) > alpha && hi < 1e12)
+		hi *= 2;
+	for (int k = 0; k < 200 && hi - lo > 1e-12 * hi; k++) {
+		double mid = (lo + hi) / 2;
+
+		if (t_two_sided_p(mid, df) > alpha)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (lo + hi) / 2;
+}
+
 /* The values of points [from, to) without NaNs, into buf. */
 static size_t gather(const double *const *values, const size_t *counts, size_t from, size_t to,
 		     double *buf)
@@ -138,22 +157,31 @@ static double relative_change(double before, double after)
 /*
  * The test at candidate i: 1 with r filled when both windows have enough
  * points and values, else 0. a and b are scratch space for the values.
+ * tentative: the newest point may face the window before it alone, a
+ * window that starts at floor or later (after the last change point, so
+ * it never reaches over an earlier step).
  */
 static int test_at(const double *const *values, const size_t *counts, size_t npoints, size_t i,
-		   size_t window, double *a, double *b, struct cp_result *r)
+		   size_t window, int tentative, size_t floor, double *a, double *b,
+		   struct cp_result *r)
 {
 	/* Equal windows, shrinking near the ends: a short side facing a long one
 	 * that reaches over a later step would see that step here. */
-	size_t k = window < i ? window : i, from, to;
+	size_t k = window < i - floor ? window : i - floor, kb, from, to;
 	size_t na, nb;
 	double ma, va, mb, vb, se2, ea, eb, df;
 
-	if (npoints - i < k)
-		k = npoints - i;
-	if (k < CP_MIN_POINTS)
-		return 0;
+	kb = npoints - i < k ? npoints - i : k;
+	r->tentative = 0;
+	if (kb < CP_MIN_POINTS) {
+		if (!tentative || i != npoints - 1 || k < CP_MIN_POINTS)
+			return 0;
+		r->tentative = 1;
+	} else {
+		k = kb;
+	}
 	from = i - k;
-	to = i + k;
+	to = i + kb;
 	na = gather(values, counts, from, i, a);
 	nb = gather(values, counts, i, to, b);
 	if (na < CP_MIN_VALUES || nb < CP_MIN_VALUES)
@@ -171,12 +199,25 @@ static int test_at(const double *const *values, const size_t *counts, size_t npo
 	if (!(se2 > DBL_MIN)) {
 		r->t = ma == mb ? 0 : ma < mb ? INFINITY : -INFINITY;
 		r->p = ma == mb ? 1 : 0;
+		r->se = 0;
+		r->df = INFINITY;
 		return 1;
 	}
 	r->t = (mb - ma) / sqrt(se2);
 	df = se2 * se2 / (ea * ea / (double)(na - 1) + eb * eb / (double)(nb - 1));
 	r->p = t_two_sided_p(r->t, df);
+	r->se = sqrt(se2);
+	r->df = df;
 	return 1;
+}
+
+/* The 95 % CI of a reported change (only those: the quantile is costly). */
+static void set_ci(struct cp_result *r)
+{
+	double q = r->se > 0 ? t_quantile(0.05, r->df) : 0, d = r->after - r->before;
+
+	r->ci_lo = r->before != 0 ? (d - q * r->se) / fabs(r->before) : NAN;
+	r->ci_hi = r->before != 0 ? (d + q * r->se) / fabs(r->before) : NAN;
 }
 
 long changepoints_detect(const double *const *values, const size_t *counts, size_t npoints,
@@ -185,13 +226,13 @@ long changepoints_detect(const double *const *values, const size_t *counts, size
 	struct cp_result *all = NULL;
 	unsigned char *valid = NULL;
 	double *a = NULL, *b = NULL;
-	size_t window, total = 0;
+	size_t window, total = 0, last = 0;
 	long found = 0;
 
 	if (!p || p->window < 1 || p->window > CP_WINDOW_MAX || !(p->alpha > 0 && p->alpha < 1) ||
 	    !(p->min_change >= 0))
 		return -1;
-	if (npoints < 2 * CP_MIN_POINTS)
+	if (npoints < 2 * CP_MIN_POINTS - (p->tentative ? 1 : 0))
 		return 0;
 	window = (size_t)p->window;
 	for (size_t k = 0; k < npoints; k++)
@@ -205,7 +246,8 @@ long changepoints_detect(const double *const *values, const size_t *counts, size
 		goto out;
 	}
 	for (size_t i = 1; i < npoints; i++)
-		valid[i] = (unsigned char)test_at(values, counts, npoints, i, window, a, b, &all[i]);
+		valid[i] = (unsigned char)test_at(values, counts, npoints, i, window, 0, 0, a, b,
+						  &all[i]);
 
 	/* Local maxima of |t|: the first of a plateau, where the step is sharpest. */
 	for (size_t i = 1; i < npoints; i++) {
@@ -217,9 +259,27 @@ long changepoints_detect(const double *const *values, const size_t *counts, size
 			continue;
 		if (i + 1 < npoints && valid[i + 1] && fabs(all[i + 1].t) > t)
 			continue;
-		if ((size_t)found < max)
+		if ((size_t)found < max) {
 			out[found] = all[i];
+			set_ci(&out[found]);
+		}
 		found++;
+		last = i;
+	}
+
+	/* The newest point alone, against the points since the last change. */
+	if (p->tentative && npoints >= 3 && !valid[npoints - 1]) {
+		struct cp_result r;
+		size_t i = npoints - 1;
+
+		if (test_at(values, counts, npoints, i, window, 1, last, a, b, &r) &&
+		    r.p < p->alpha && fabs(r.change) >= p->min_change) {
+			if ((size_t)found < max) {
+				out[found] = r;
+				set_ci(&out[found]);
+			}
+			found++;
+		}
 	}
 out:
 	free(all);

@@ -125,6 +125,11 @@ static int in_list(const char *const *list, const char *name)
 	return 0;
 }
 
+int metric_higher_is_better(const char *name)
+{
+	return in_list(higher_better, name);
+}
+
 static const char *strategy_name(const struct spec *s, size_t k)
 {
 	return s->target->strategies[s->strategies[k]].name;
@@ -168,7 +173,7 @@ static int sel_init(const struct results *r, const char *name, struct sel *sel)
 
 	memset(sel, 0, sizeof(*sel));
 	sel->name = d ? d->name : name;
-	sel->higher = in_list(higher_better, name);
+	sel->higher = metric_higher_is_better(name);
 	for (size_t k = 0; k < PARTS_MAX; k++) {
 		const char *part = d ? d->parts[k] : (k ? NULL : name);
 

@@ -99,6 +99,14 @@ void spec_free(struct spec *s);
  */
 int spec_parse_collect(struct spec *s, struct spec_error *err);
 
+/*
+ * The spec's optional "kernel": {"version", "commit", "config"}, the
+ * kernel under test (spec_kernel.c; called by spec_parse): version 1..64
+ * printable characters, commit 7..64 lowercase hex digits, config 1..128
+ * printable characters; anything else refused naming kernel.FIELD.
+ */
+int spec_parse_kernel(const struct spec *s, struct spec_error *err);
+
 /* Where a run's counter samples go (wall-clock ns since the run started). */
 struct collect_sink {
 	void *ctx;
@@ -371,6 +379,12 @@ json_t *compare_json(const struct results *r, const char *id, const struct compa
 		     char *err, size_t elen);
 /* Defaults for compare_opts. */
 void compare_defaults(struct compare_opts *o);
+/*
+ * 1 when larger values of the metric are better (work done: compare.c's
+ * higher_better table), 0 for a cost. The one place a metric's direction
+ * is looked up: compare's verdicts and history's regressions agree.
+ */
+int metric_higher_is_better(const char *name);
 
 /*
  * ---- changepoint.c: steps in a metric's history ----
@@ -387,8 +401,12 @@ void compare_defaults(struct compare_opts *o);
  * whose relative change of the windows' means (after / before - 1, the
  * means the test weighs, as Perfherder reports them) is at least
  * `min_change` in size. Each side needs at least 2 points and 2 values, so
- * the newest point alone never makes an alert: one experiment cannot tell
- * a step from an outlier. Values from one point are pooled, as Perfherder
+ * the newest point alone is no change point: one experiment cannot tell a
+ * step from an outlier. With `tentative` set, the newest point (with at
+ * least 2 values) is also tested alone against the window before it, and a
+ * change there is reported with its `tentative` flag: the alert a
+ * maintainer wants the day the regression lands, to be confirmed (or
+ * dropped) when the next point arrives. Values from one point are pooled, as Perfherder
  * pools retriggers. The result depends only on the input (no randomness).
  */
 
@@ -396,6 +414,8 @@ struct cp_params {
 	double min_change;   /* relative step worth reporting (0.05 = 5 %) */
 	double alpha;        /* significance of the t-test (0.01) */
 	int window;          /* points each side of a candidate (5) */
+	int tentative;       /* 1: also test the newest point alone against the window
+			      * before it, reported with tentative set (0) */
 };
 
 /* One change point: the series changes between point index-1 and index. */
@@ -405,6 +425,10 @@ struct cp_result {
 	double after;        /* mean of the values in the window from index on */
 	double change;       /* after / before - 1; INFINITY (or -) when before is 0 */
 	double t, p;         /* Welch's t (after minus before) and its two-sided p */
+	double ci_lo, ci_hi; /* 95 % CI of change (Welch's, on the difference of the
+			      * means, over |before|); NAN when before is 0 */
+	int tentative;       /* the step is at the newest point, one point after it */
+	double se, df;       /* the test's standard error of the difference, Welch's df */
 };
 
 /* min_change 0.05, alpha 0.01, window 5. */

@@ -23,7 +23,7 @@ struct axis {
 
 static const char *const top_keys[] = {
 	"target", "workload", "strategies", "preset", "params", "repetitions",
-	"seed", "label", "name", "collect", NULL,
+	"seed", "label", "name", "collect", "kernel", NULL,
 };
 
 static int fail(struct spec_error *err, const char *field, const char *fmt, ...)
@@ -820,6 +820,7 @@ struct spec *spec_parse(const char *buf, size_t len, struct spec_error *err)
 	    parse_params(s, &axes, &naxes, err) || parse_numbers(s, err) ||
 	    parse_text(s->doc, "label", &s->label, err) ||
 	    parse_text(s->doc, "name", &s->name, err) || spec_parse_collect(s, err) ||
+	    spec_parse_kernel(s, err) ||
 	    count_runs(s, axes, naxes, err) || expand(s, axes, naxes, err))
 		goto bad;
 	free_axes(axes, naxes);

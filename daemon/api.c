@@ -432,6 +432,8 @@ static enum MHD_Result h_import(struct request *r)
 		return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_document", NULL, "%s", err);
 	if (rc)
 		return store_failed(r, rc, "experiment", "(import)");
+	/* imported experiments raise alerts as finished ones do */
+	history_on_run_finished(ctx->store, id);
 	snprintf(location, sizeof(location), "/api/v1/experiments/%s", id);
 	exp = store_experiment_doc(ctx->store, id, 0, &rc);
 	if (!exp)

@@ -231,6 +231,7 @@ struct history_query {
 	const char *strategy;   /* required */
 	const char *cell;       /* JSON object text of the cell ({} = no swept params); NULL: every cell */
 	const char *target;     /* default "sim" */
+	const char *config;     /* a configuration id; NULL: every configuration */
 	int limit;              /* newest experiments considered (default 200) */
 	/* change-point detection parameters (history.c documents the method) */
 	double min_change;      /* relative step worth an alert (default 0.05) */
@@ -243,10 +244,13 @@ void history_query_defaults(struct history_query *q);
 
 /*
  * {"workload", "metric", "strategy", "target", "params": {...},
- *  "series": [{"cell": {...}, "points": [{"experiment", "label", "created_at",
+ *  "series": [{"config", "configuration": {...}, "cell": {...},
+ *      "points": [{"experiment", "label", "kernel", "imported", "created_at",
  *      "n", "median", "values": [...]}], "change_points": [{"index",
- *      "experiment", "label", "before", "after", "change", "p"}]}]}
- * ordered by label then time; also stores new alerts. NULL with a message
+ *      "experiment", "previous", "label", "before", "after", "change", "ci",
+ *      "p", "direction", "tentative"}]}]}
+ * ordered by kernel version (or label) then time. Reads only: alerts are
+ * made when experiments end (history_on_run_finished). NULL with a message
  * naming the field in err (400) or a STORE_* code in *rc. err then reads
  * "FIELD: message" (FIELD a query parameter's name).
  */
@@ -254,38 +258,46 @@ json_t *history_json(struct store *st, const struct history_query *q, int *rc, c
 		     size_t elen);
 
 /*
- * Called after each run of exp_pub is stored: once the experiment has
- * ended (done or failed), looks for change points in the history of its
- * workload for the key metrics and every strategy and cell, and stores the
- * new ones as alerts. Logs its own failures; never fails the run.
+ * GET /api/v1/history/configs: {"target", "workload", "configs": [{"config",
+ * "configuration", "experiments": ["e3", ...], "labels": [...]}]}, the
+ * configurations of (target, workload)'s ended experiments, newest first.
+ */
+json_t *history_configs_json(struct store *st, const char *target, const char *workload,
+			     int limit, int *rc);
+
+/*
+ * Called after each run of exp_pub is stored, and after an import: once
+ * the experiment has ended (done or failed), looks for change points in
+ * every series of its configuration for the key metrics (history.c), and
+ * stores them as alerts, grouped per experiment, tentative at the newest
+ * point. Logs its own failures; never fails the run.
  */
 void history_on_run_finished(struct store *st, const char *exp_pub);
 
-/* One alert to store (strings borrowed; cell is canonical JSON text). */
-struct alert {
-	const char *target, *workload, *cell, *strategy, *metric, *label;
-	int64_t experiment;        /* rowid of the first experiment after the step */
-	double before, after, change, p; /* change: NAN or infinite stored as NULL */
-};
-
-/*
- * Stores alerts that are not stored yet (one per series and experiment;
- * the rest are ignored), in one transaction. *added (may be NULL) gets how
- * many were new. 0 or a STORE_* code.
- */
-int store_add_alerts(struct store *st, const struct alert *a, size_t n, int *added);
+/* Fills configuration keys of experiments stored before schema 3. */
+int history_config_backfill(struct store *st);
 
 /* Filters and page of GET /api/v1/alerts (strings borrowed, NULL: any). */
 struct alert_query {
-	const char *target, *workload, *metric, *strategy, *status;
+	const char *target, *workload, *metric, *strategy, *status, *direction, *config;
+	int64_t experiment;     /* 0: any; else alerts with it on either side */
 	int limit;              /* 1..1000 */
 	int64_t cursor;         /* 0: first page */
 };
 
-/* {"alerts": [{"id", "created_at", "target", "workload", "cell", "strategy",
- *  "metric", "experiment", "label", "before", "after", "change", "p",
- *  "status"}, ... newest first], "next_cursor": "..."|null} */
+/* {"alerts": [{"id", "created_at", "updated_at", "config", "configuration",
+ *  "target", "workload", "experiment", "label", "kernel", "imported",
+ *  "previous": {"experiment", "label", "kernel"}, "direction", "tentative",
+ *  "status", "status_at", "note", "magnitude": {"metric", "strategy",
+ *  "cell", "change", "ci"}, "changes": [{"cell", "strategy", "metric",
+ *  "direction", "before", "after", "change", "ci": [lo, hi], "p"}]},
+ *  ... newest first], "next_cursor": "..."|null} */
 json_t *store_list_alerts(struct store *st, const struct alert_query *q, int *rc);
+/* One alert as above; NULL with STORE_NOT_FOUND / STORE_ERR in *rc. */
+json_t *store_get_alert(struct store *st, int64_t id, int *rc);
+/* Sets an alert's triage status (new, acknowledged, invalid, fixed) and,
+ * when note is not NULL, its note. STORE_NOT_FOUND for an unknown id. */
+int store_triage_alert(struct store *st, int64_t id, const char *status, const char *note);
 
 /* ---- scheduler.c ---- */
 

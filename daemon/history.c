@@ -1,17 +1,29 @@
 /*
  * history.c - a metric across experiments: GET /api/v1/history's series,
  * their change points (core/changepoint.c: Perfherder's windowed Welch
- * t-test, parameters min_change, alpha, window) and the alerts they leave
- * (store_history.c).
+ * t-test, parameters min_change, alpha, window) and the alerts an
+ * experiment's end leaves (store_history.c). Reading never makes alerts.
  *
- * A series is one (target, workload, cell, strategy, metric). Its points
- * are the finished experiments (done or failed) of that target and
- * workload, newest `limit` of them, that have done runs of that strategy
- * in that cell: per point the median of those runs' values, and the
- * values. Points are ordered by label in version order (v6.5 < v6.6 <
- * v6.10; v6.6-rc1 and v6.6~rc1 < v6.6), experiments without a label after
- * the labelled ones, then by creation time. Cells are matched by their
+ * A series is one (configuration, cell, strategy, metric); the
+ * configuration (history_config.c) is target, workload, preset name and
+ * values, and the fixed params. Its points are the finished experiments
+ * (done or failed) of that configuration, newest `limit` of them, that
+ * have done runs of that strategy in that cell: per point the median of
+ * those runs' values, and the values. Points are ordered by the kernel's
+ * version (spec "kernel": {"version"}), else the label, in version order
+ * (history_label_cmp: v6.6-rc1 < v6.6 < v6.6-next < v6.10), experiments
+ * with neither last, then by creation time. Cells are matched by their
  * JSON with keys sorted, so a spec's key order does not split a series.
+ *
+ * Alerts: when an experiment ends (or is imported), every series of its
+ * configuration in the key metrics is checked with the newest point
+ * tested too (tentative), at alpha divided by the number of series
+ * (Bonferroni: one check is one family of tests); the change points are grouped by the experiment
+ * after the step into one alert, a regression when any metric moved the
+ * wrong way by its direction (metric_higher_is_better), with each change's
+ * 95 % CI. A tentative alert that the next point does not confirm, and
+ * an untriaged alert whose step moved (an out-of-order submission filled
+ * the gap), are dropped.
  */
 #include "history_impl.h"
 #include "store_impl.h"
@@ -33,6 +45,7 @@
  * set (what a maintainer weighs the fixes by) less its derived
  * cmd.tlbi_total, since the store holds reported metrics only.
  */
+#define CONFIG_ID_LEN 16
 static const char *const alert_metrics[] = {
 	"dma.throughput_bps", "dma.latency_ns.p99", "cpu.invalidation_ns", "cmd.atc_inv",
 	"cmd.sync", "cmdq.sync_wait_ns", "fault.permission", "fault.spurious", "dma.livelocked",
@@ -166,6 +179,8 @@ static json_t *point_json(const struct history *h, const struct hseries *sr,
 	store_format_time(e->created, when, sizeof(when));
 	put(o, "experiment", exp_id_json(e->id), &bad);
 	put(o, "label", label_json(e), &bad);
+	put(o, "version", e->version ? json_string(e->version) : json_null(), &bad);
+	put(o, "imported", json_boolean(e->imported), &bad);
 	put(o, "created_at", json_string(when), &bad);
 	put(o, "n", json_integer((json_int_t)p->count[k]), &bad);
 	put(o, "median", store_number_json(median_of(p->rows[k], p->count[k])), &bad);
@@ -184,10 +199,24 @@ static const struct hexp *point_exp(const struct history *h, const struct hserie
 	return h->order[sr->v[p->first[k]].rank];
 }
 
+/* Whether a change of metric is a regression (worse by its direction). */
+static int is_regression(const char *metric, double change)
+{
+	return metric_higher_is_better(metric) ? change < 0 : change > 0;
+}
+
+static json_t *ci_json(const struct cp_result *c)
+{
+	return json_pack("[o, o]", isfinite(c->ci_lo) ? json_real(c->ci_lo) : json_null(),
+			 isfinite(c->ci_hi) ? json_real(c->ci_hi) : json_null());
+}
+
 static json_t *change_point_json(const struct history *h, const struct hseries *sr,
-				 const struct points *p, const struct cp_result *c)
+				 const struct points *p, const struct cp_result *c,
+				 const char *metric)
 {
 	const struct hexp *e = point_exp(h, sr, p, c->index);
+	const struct hexp *prev = point_exp(h, sr, p, c->index - 1);
 	json_t *o = json_object();
 	int bad = !o;
 
@@ -195,11 +224,16 @@ static json_t *change_point_json(const struct history *h, const struct hseries *
 		return NULL;
 	put(o, "index", json_integer((json_int_t)c->index), &bad);
 	put(o, "experiment", exp_id_json(e->id), &bad);
+	put(o, "previous", exp_id_json(prev->id), &bad);
 	put(o, "label", label_json(e), &bad);
 	put(o, "before", store_number_json(c->before), &bad);
 	put(o, "after", store_number_json(c->after), &bad);
 	put(o, "change", isfinite(c->change) ? json_real(c->change) : json_null(), &bad);
+	put(o, "ci", ci_json(c), &bad);
 	put(o, "p", json_real(c->p), &bad);
+	put(o, "direction", json_string(is_regression(metric, c->change) ? "regression"
+								     : "improvement"), &bad);
+	put(o, "tentative", json_boolean(c->tentative), &bad);
 	if (bad) {
 		json_decref(o);
 		return NULL;
@@ -208,8 +242,9 @@ static json_t *change_point_json(const struct history *h, const struct hseries *
 }
 
 static json_t *series_json(const struct history *h, const struct hseries *sr,
-			   const struct points *p)
+			   const struct points *p, const char *metric)
 {
+	const struct hexp *e0 = p->n ? point_exp(h, sr, p, 0) : NULL;
 	json_t *o = json_object(), *pts = json_array(), *cps = json_array();
 	int bad = !o || !pts || !cps;
 
@@ -217,7 +252,7 @@ static json_t *series_json(const struct history *h, const struct hseries *sr,
 		if (json_array_append_new(pts, point_json(h, sr, p, k)))
 			bad = 1;
 	for (size_t k = 0; !bad && k < p->ncp; k++)
-		if (json_array_append_new(cps, change_point_json(h, sr, p, &p->cps[k])))
+		if (json_array_append_new(cps, change_point_json(h, sr, p, &p->cps[k], metric)))
 			bad = 1;
 	if (bad) {
 		json_decref(o);
@@ -225,6 +260,9 @@ static json_t *series_json(const struct history *h, const struct hseries *sr,
 		json_decref(cps);
 		return NULL;
 	}
+	put(o, "config", json_string(sr->config_id), &bad);
+	put(o, "configuration", e0 ? json_loads(e0->config, JSON_DECODE_ANY, NULL) : json_null(),
+	    &bad);
 	put(o, "cell", json_loads(sr->cell, 0, NULL), &bad);
 	put(o, "points", pts, &bad);
 	put(o, "change_points", cps, &bad);
@@ -233,41 +271,6 @@ static json_t *series_json(const struct history *h, const struct hseries *sr,
 		return NULL;
 	}
 	return o;
-}
-
-/* ---- alerts ---- */
-
-struct alerts {
-	struct alert *v;
-	size_t n, cap;
-};
-
-/* Adds the change points of sr as alerts (strings borrowed from h and names). */
-static int collect_alerts(struct alerts *a, const struct history *h, const struct hseries *sr,
-			  const struct points *p, const char *target, const char *workload,
-			  const char *metric)
-{
-	for (size_t k = 0; k < p->ncp; k++) {
-		const struct cp_result *c = &p->cps[k];
-		const struct hexp *e = point_exp(h, sr, p, c->index);
-
-		if (a->n == a->cap) {
-			size_t cap = a->cap ? a->cap * 2 : 16;
-			struct alert *v = realloc(a->v, cap * sizeof(*v));
-
-			if (!v)
-				return -1;
-			a->v = v;
-			a->cap = cap;
-		}
-		a->v[a->n++] = (struct alert){
-			.target = target, .workload = workload, .cell = sr->cell,
-			.strategy = sr->strategy, .metric = metric, .label = e->label,
-			.experiment = e->id, .before = c->before, .after = c->after,
-			.change = c->change, .p = c->p,
-		};
-	}
-	return 0;
 }
 
 /* ---- GET /api/v1/history ---- */
@@ -346,6 +349,10 @@ static int query_ok(const struct history_query *q, char **cell, char *err, size_
 	if (q->window < 1 || q->window > HISTORY_WINDOW_MAX)
 		return refuse(err, elen, "window", "must be an integer 1..%d (points each side)",
 			       HISTORY_WINDOW_MAX);
+	if (q->config && (strlen(q->config) != CONFIG_ID_LEN ||
+			  strspn(q->config, "0123456789abcdef") != CONFIG_ID_LEN))
+		return refuse(err, elen, "config", "must be a configuration id, %d hex digits"
+			      " (GET /api/v1/history/configs lists them)", CONFIG_ID_LEN);
 	if (q->cell && !(*cell = history_canonical_cell(q->cell)))
 		return refuse(err, elen, "cell", "must be a JSON object of swept parameters,"
 			       " e.g. {\"pages\":64} ({} when nothing is swept)");
@@ -363,8 +370,8 @@ json_t *history_json(struct store *st, const struct history_query *q, int *rc, c
 		     size_t elen)
 {
 	const char *target = q->target ? q->target : "sim", *names[2] = {q->metric, NULL};
-	struct cp_params cp = {q->min_change, q->alpha, q->window};
-	struct alerts alerts = {0};
+	struct cp_params cp = {q->min_change, q->alpha, q->window, 1};
+	struct history_filter f = {target, q->workload, q->config, q->limit, q->strategy, NULL};
 	struct history h;
 	json_t *doc = NULL, *series = NULL;
 	const char *found[1];
@@ -378,9 +385,9 @@ json_t *history_json(struct store *st, const struct history_query *q, int *rc, c
 		err[0] = '\0';
 	if (!query_ok(q, &cell, err, elen))
 		return NULL;
+	f.cell = cell;
 	if ((*rc = history_metric_ids(st, names, &id, found, &nid)) ||
-	    (*rc = history_load(st, target, q->workload, q->limit, q->strategy, cell, &id, nid,
-				&h))) {
+	    (*rc = history_load(st, &f, &id, nid, &h))) {
 		free(cell);
 		return NULL;
 	}
@@ -392,8 +399,7 @@ json_t *history_json(struct store *st, const struct history_query *q, int *rc, c
 		struct points p;
 
 		if (points_of(&h.series[i], &cp, &p) ||
-		    json_array_append_new(series, series_json(&h, &h.series[i], &p)) ||
-		    collect_alerts(&alerts, &h, &h.series[i], &p, target, q->workload, q->metric))
+		    json_array_append_new(series, series_json(&h, &h.series[i], &p, q->metric)))
 			bad = 1;
 		points_free(&p);
 	}
@@ -402,45 +408,114 @@ json_t *history_json(struct store *st, const struct history_query *q, int *rc, c
 		put(doc, "metric", json_string(q->metric), &bad);
 		put(doc, "strategy", json_string(q->strategy), &bad);
 		put(doc, "target", json_string(target), &bad);
+		put(doc, "config", q->config ? json_string(q->config) : json_null(), &bad);
 		put(doc, "params", params_json(q), &bad);
 		put(doc, "series", series, &bad);
 		series = NULL;
 	}
-	if (!bad && alerts.n)
-		*rc = store_add_alerts(st, alerts.v, alerts.n, NULL);
-	free(alerts.v);
 	history_free(&h);
 	json_decref(series);
-	if (bad && !*rc)
+	if (bad) {
 		*rc = store_fail(st, STORE_ERR, "out of memory");
-	if (*rc) {
 		json_decref(doc);
 		return NULL;
 	}
 	return doc;
 }
 
-/* ---- an experiment's end ---- */
+/* ---- an experiment's end: alerts ---- */
 
-/* Change points of every series of (target, workload) in the key metrics,
- * stored as alerts; *added of them new. */
-static int check_workload(struct store *st, const char *target, const char *workload,
-			  int *added)
+struct groups {
+	struct alert_group *v;
+	size_t n, cap;
+};
+
+static void groups_free(struct groups *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		free(g->v[i].c);
+	free(g->v);
+}
+
+/* The group of experiment exp (added when new); NULL when memory ran out. */
+static struct alert_group *group_of(struct groups *g, int64_t exp, int64_t prev)
+{
+	for (size_t i = 0; i < g->n; i++)
+		if (g->v[i].experiment == exp)
+			return &g->v[i];
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 8;
+		struct alert_group *v = realloc(g->v, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		g->v = v;
+		g->cap = cap;
+	}
+	g->v[g->n] = (struct alert_group){.experiment = exp, .previous = prev, .tentative = 1};
+	return &g->v[g->n++];
+}
+
+/* Adds the change points of series sr (metric named metric) to their groups. */
+static int add_changes(struct groups *g, const struct history *h, const struct hseries *sr,
+		       const struct points *p, const char *metric)
+{
+	for (size_t k = 0; k < p->ncp; k++) {
+		const struct cp_result *c = &p->cps[k];
+		const struct hexp *e = point_exp(h, sr, p, c->index);
+		const struct hexp *prev = point_exp(h, sr, p, c->index - 1);
+		struct alert_group *a = group_of(g, e->id, prev->id);
+		int regression = is_regression(metric, c->change);
+
+		if (!a)
+			return -1;
+		if (a->n == a->cap) {
+			size_t cap = a->cap ? a->cap * 2 : 8;
+			struct alert_change *v = realloc(a->c, cap * sizeof(*v));
+
+			if (!v)
+				return -1;
+			a->c = v;
+			a->cap = cap;
+		}
+		a->c[a->n++] = (struct alert_change){
+			.cell = sr->cell, .strategy = sr->strategy, .metric = metric,
+			.regression = regression, .before = c->before, .after = c->after,
+			.change = c->change, .ci_lo = c->ci_lo, .ci_hi = c->ci_hi, .p = c->p,
+		};
+		a->regression |= regression;
+		a->tentative &= c->tentative;
+	}
+	return 0;
+}
+
+/* Change points of every series of configuration config in the key
+ * metrics, stored as alerts; *added of them new. */
+static int check_config(struct store *st, const char *config, int *added)
 {
 	enum { N = sizeof(alert_metrics) / sizeof(alert_metrics[0]) };
-	struct alerts alerts = {0};
+	struct history_filter f = {.config = config, .limit = HISTORY_LIMIT_DEFAULT};
+	struct groups g = {0};
 	struct cp_params cp;
 	const char *found[N];
-	int64_t ids[N];
+	int64_t ids[N], *seen = NULL;
 	struct history h;
+	const char *target = NULL, *workload = NULL;
+	json_t *cfg = NULL;
 	size_t n = 0;
 	int rc;
 
 	cp_defaults(&cp);
+	cp.tentative = 1;
 	if ((rc = history_metric_ids(st, alert_metrics, ids, found, &n)) || !n)
 		return rc;
-	if ((rc = history_load(st, target, workload, HISTORY_LIMIT_DEFAULT, NULL, NULL, ids, n, &h)))
+	if ((rc = history_load(st, &f, ids, n, &h)))
 		return rc;
+	/* Every series of the configuration is tested at once: Bonferroni keeps
+	 * the chance of any false alarm per check near alpha, so a flat noisy
+	 * history raises nothing however many series it has. */
+	if (h.nseries > 1)
+		cp.alpha /= (double)h.nseries;
 	for (size_t i = 0; !rc && i < h.nseries; i++) {
 		const char *metric = NULL;
 		struct points p;
@@ -449,13 +524,24 @@ static int check_workload(struct store *st, const char *target, const char *work
 			if (ids[k] == h.series[i].metric)
 				metric = found[k];
 		if (points_of(&h.series[i], &cp, &p) ||
-		    (metric && collect_alerts(&alerts, &h, &h.series[i], &p, target, workload, metric)))
+		    (metric && add_changes(&g, &h, &h.series[i], &p, metric)))
 			rc = store_fail(st, STORE_ERR, "out of memory");
 		points_free(&p);
 	}
-	if (!rc)
-		rc = store_add_alerts(st, alerts.v, alerts.n, added);
-	free(alerts.v);
+	if (!rc && h.nexps) {
+		cfg = json_loads(h.exps[0].config, JSON_DECODE_ANY, NULL);
+		target = json_string_value(json_object_get(cfg, "target"));
+		workload = json_string_value(json_object_get(cfg, "workload"));
+		if (!(seen = malloc(h.nexps * sizeof(*seen))))
+			rc = store_fail(st, STORE_ERR, "out of memory");
+		for (size_t i = 0; seen && i < h.nexps; i++)
+			seen[i] = h.exps[i].id;
+	}
+	if (!rc && h.nexps && target && workload)
+		rc = store_save_alerts(st, config, target, workload, g.v, g.n, seen, h.nexps, added);
+	free(seen);
+	json_decref(cfg);
+	groups_free(&g);
 	history_free(&h);
 	return rc;
 }
@@ -463,14 +549,14 @@ static int check_workload(struct store *st, const char *target, const char *work
 void history_on_run_finished(struct store *st, const char *exp_pub)
 {
 	int64_t exp = store_parse_exp(exp_pub);
-	char target[128], workload[128];
+	char config[CONFIG_ID_LEN + 1];
 	int rc, added = 0;
 
 	if (!exp)
 		return;
-	rc = history_ended(st, exp, target, workload, sizeof(target));
+	rc = history_ended(st, exp, config, sizeof(config));
 	if (rc == 1)
-		rc = check_workload(st, target, workload, &added);
+		rc = check_config(st, config, &added);
 	if (rc < 0)
 		fprintf(stderr, "svabenchd: alerts after %s: %s\n", exp_pub, store_error(st));
 	else if (added)

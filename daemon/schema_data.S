@@ -14,4 +14,10 @@ store_schema_002:
 	.incbin "schema/002_history.sql"
 store_schema_002_end:
 	.byte 0
+	.global store_schema_003
+	.global store_schema_003_end
+store_schema_003:
+	.incbin "schema/003_regressions.sql"
+store_schema_003_end:
+	.byte 0
 	.section .note.GNU-stack,"",%progbits

@@ -15,6 +15,7 @@
 /* Migrations, embedded by schema_data.S; applied in order, never edited. */
 extern const char store_schema_001[], store_schema_001_end[];
 extern const char store_schema_002[], store_schema_002_end[];
+extern const char store_schema_003[], store_schema_003_end[];
 
 static const struct migration {
 	int version;
@@ -22,6 +23,7 @@ static const struct migration {
 } migrations[] = {
 	{1, store_schema_001},
 	{2, store_schema_002},
+	{3, store_schema_003},
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -283,6 +285,10 @@ struct store *store_open(const char *path, char *err, size_t len)
 		goto fail;
 	if (store_writer_init(st)) {
 		snprintf(err, len, "%s", store_error(st));
+		goto fail;
+	}
+	if (history_config_backfill(st)) {
+		snprintf(err, len, "configuration keys: %s", store_error(st));
 		goto fail;
 	}
 	return st;

@@ -8,6 +8,7 @@
  * when the document was written is stored `cancelled`, so no scheduler
  * picks it. Each experiment is written in one transaction.
  */
+#include "history_impl.h"
 #include "store_impl.h"
 
 #include <stdarg.h>
@@ -139,6 +140,8 @@ int store_create_experiment(struct store *st, const struct spec *sp, const char 
 	rc = store_wbegin(st);
 	if (!rc)
 		rc = insert_experiment(st, &e, &exp);
+	if (!rc)
+		rc = history_config_set(st, exp, sp, preset_text, host_text);
 	for (size_t i = 0; !rc && i < sp->nruns; i++) {
 		const struct run_plan *p = &sp->runs[i];
 		struct run_row r = {
@@ -274,6 +277,8 @@ static int write_import(struct store *st, const struct spec *sp, struct exp_row 
 	rc = store_wbegin(st);
 	if (!rc)
 		rc = insert_experiment(st, e, exp);
+	if (!rc)
+		rc = history_config_set(st, *exp, sp, e->preset, e->host);
 	for (size_t i = 0; !rc && i < sp->nruns; i++) {
 		const struct run_plan *p = &sp->runs[i];
 		char *cell = json_dumps(p->cell_json, JSON_COMPACT);

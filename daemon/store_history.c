@@ -18,61 +18,86 @@
 
 /* ---- version order of labels ---- */
 
-/* A suffix that marks a pre-release of what precedes it: "-rc1", "~rc1". */
-static int prerelease(const char *rest)
+/* dpkg's weight of a character outside a digit run: '~' before the end
+ * (and digits), letters, then everything else. */
+static int order_of(int c)
 {
-	return rest[0] == '~' || !strncmp(rest, "-rc", 3) || !strncmp(rest, "-pre", 4) ||
-	       !strncmp(rest, "-alpha", 6) || !strncmp(rest, "-beta", 5);
-}
-
-/* Digit runs compare as numbers, the rest byte by byte; '~' sorts first. */
-static int label_cmp(const char *a, const char *b)
-{
-	while (*a && *b) {
-		if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
-			const char *ea, *eb;
-			size_t la, lb;
-			int c;
-
-			while (*a == '0' && isdigit((unsigned char)a[1]))
-				a++;
-			while (*b == '0' && isdigit((unsigned char)b[1]))
-				b++;
-			for (ea = a; isdigit((unsigned char)*ea); ea++)
-				;
-			for (eb = b; isdigit((unsigned char)*eb); eb++)
-				;
-			la = (size_t)(ea - a);
-			lb = (size_t)(eb - b);
-			if (la != lb)
-				return la < lb ? -1 : 1;
-			if ((c = memcmp(a, b, la)))
-				return c < 0 ? -1 : 1;
-			a = ea;
-			b = eb;
-			continue;
-		}
-		if (*a != *b) {
-			if (*a == '~' || *b == '~')
-				return *a == '~' ? -1 : 1;
-			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
-		}
-		a++;
-		b++;
-	}
-	if (!*a && !*b)
+	if (c == '~')
+		return -1;
+	if (!c || isdigit(c))
 		return 0;
-	if (*a)
-		return prerelease(a) ? -1 : 1;
-	return prerelease(b) ? 1 : -1;
+	if (isalpha(c))
+		return c;
+	return c + 256;
 }
 
-/* ---- loading a workload's history ---- */
+/* A kernel pre-release suffix after '-': read as '~'. */
+static int prerelease_at(const char *s)
+{
+	return s[0] == '-' && (!strncmp(s + 1, "rc", 2) || !strncmp(s + 1, "pre", 3) ||
+			       !strncmp(s + 1, "alpha", 5) || !strncmp(s + 1, "beta", 4));
+}
+
+/* The character at p of a label as the order reads it. */
+static int label_char(const char *p)
+{
+	return prerelease_at(p) ? '~' : (unsigned char)*p;
+}
+
+/* dpkg's verrevcmp over the labels as label_char reads them. */
+static int version_cmp(const char *a, const char *b)
+{
+	while (*a || *b) {
+		int first = 0;
+
+		while ((*a && !isdigit((unsigned char)*a)) || (*b && !isdigit((unsigned char)*b))) {
+			int ac = order_of(label_char(a)), bc = order_of(label_char(b));
+
+			if (ac != bc)
+				return ac < bc ? -1 : 1;
+			a++;
+			b++;
+		}
+		while (*a == '0')
+			a++;
+		while (*b == '0')
+			b++;
+		while (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+			if (!first)
+				first = *a - *b;
+			a++;
+			b++;
+		}
+		if (isdigit((unsigned char)*a))
+			return 1;
+		if (isdigit((unsigned char)*b))
+			return -1;
+		if (first)
+			return first < 0 ? -1 : 1;
+	}
+	return 0;
+}
+
+int history_label_cmp(const char *a, const char *b)
+{
+	int c = version_cmp(a, b);
+
+	if (c)
+		return c;
+	c = strcmp(a, b);
+	return c < 0 ? -1 : c > 0;
+}
+
+/* ---- loading a history ---- */
 
 void history_free(struct history *h)
 {
-	for (size_t i = 0; i < h->nexps; i++)
+	for (size_t i = 0; i < h->nexps; i++) {
 		free(h->exps[i].label);
+		free(h->exps[i].version);
+		free(h->exps[i].config_id);
+		free(h->exps[i].config);
+	}
 	free(h->exps);
 	free(h->order);
 	for (size_t i = 0; i < h->nseries; i++) {
@@ -93,50 +118,93 @@ char *history_canonical_cell(const char *text)
 	return s;
 }
 
-static int by_label(const void *pa, const void *pb)
+/* What orders an experiment: its kernel version, else its label. */
+static const char *version_key(const struct hexp *e)
+{
+	return e->version ? e->version : e->label;
+}
+
+static int by_version(const void *pa, const void *pb)
 {
 	const struct hexp *a = *(const struct hexp *const *)pa, *b = *(const struct hexp *const *)pb;
+	const char *ka = version_key(a), *kb = version_key(b);
 	int c;
 
-	if (!a->label != !b->label)
-		return a->label ? -1 : 1;
-	if (a->label && (c = label_cmp(a->label, b->label)))
+	if (!ka != !kb)
+		return ka ? -1 : 1;
+	if (ka && (c = history_label_cmp(ka, kb)))
 		return c;
 	if (a->created != b->created)
 		return a->created < b->created ? -1 : 1;
 	return a->id < b->id ? -1 : a->id > b->id;
 }
 
-static const char exps_sql[] =
-	"SELECT id, label, created_at FROM experiments WHERE target = ?1 AND workload = ?2"
-	" AND status IN ('done', 'failed') ORDER BY id DESC LIMIT ?3";
+/* Both use a partial index of ended experiments: a backlog of queued ones
+ * is never walked (issue 14: the drain stays linear). */
+static const char exps_by_config_sql[] =
+	"SELECT id, label, created_at, config_id, kernel, imported_from, config FROM experiments"
+	" WHERE config_id = ?1 AND status IN ('done', 'failed') AND (?3 IS NULL OR target = ?3)"
+	" AND (?4 IS NULL OR workload = ?4) ORDER BY id DESC LIMIT ?2";
+static const char exps_by_workload_sql[] =
+	"SELECT id, label, created_at, config_id, kernel, imported_from, config FROM experiments"
+	" WHERE target = ?1 AND workload = ?2 AND status IN ('done', 'failed')"
+	" ORDER BY id DESC LIMIT ?3";
+
+static char *dup_or_null(const char *s)
+{
+	return s && *s ? strdup(s) : NULL;
+}
 
 /* The experiments of the history, ranked. */
-static int load_exps(struct store *st, struct store_tls *t, const char *target,
-		     const char *workload, int limit, struct history *h)
+static int load_exps(struct store *st, struct store_tls *t, const struct history_filter *f,
+		     struct history *h)
 {
 	sqlite3_stmt *s = NULL;
 	int code, row;
 
-	if ((code = sqlite3_prepare_v2(t->db, exps_sql, -1, &s, NULL)) != SQLITE_OK)
+	code = sqlite3_prepare_v2(t->db, f->config ? exps_by_config_sql : exps_by_workload_sql, -1,
+				  &s, NULL);
+	if (code != SQLITE_OK)
 		return store_sql_fail(st, t->db, code, 0, "prepare history");
-	sqlite3_bind_text(s, 1, target, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, workload, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 3, limit);
-	h->exps = calloc((size_t)limit, sizeof(*h->exps));
-	h->order = calloc((size_t)limit, sizeof(*h->order));
+	if (f->config) {
+		sqlite3_bind_text(s, 1, f->config, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 2, f->limit);
+		if (f->target)
+			sqlite3_bind_text(s, 3, f->target, -1, SQLITE_STATIC);
+		if (f->workload)
+			sqlite3_bind_text(s, 4, f->workload, -1, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_text(s, 1, f->target, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, f->workload, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 3, f->limit);
+	}
+	h->exps = calloc((size_t)f->limit, sizeof(*h->exps));
+	h->order = calloc((size_t)f->limit, sizeof(*h->order));
 	if (!h->exps || !h->order) {
 		sqlite3_finalize(s);
 		return store_fail(st, STORE_ERR, "out of memory");
 	}
-	while ((row = store_rrow(st, t, s, "history experiments")) == 1 && h->nexps < (size_t)limit) {
+	while ((row = store_rrow(st, t, s, "history experiments")) == 1 &&
+	       h->nexps < (size_t)f->limit) {
 		/* newest first; reversed below so exps ascends by id */
 		struct hexp *e = &h->exps[h->nexps++];
 		const char *label = (const char *)sqlite3_column_text(s, 1);
+		const char *config = (const char *)sqlite3_column_text(s, 3);
+		const char *kernel = (const char *)sqlite3_column_text(s, 4);
+		const char *cfg = (const char *)sqlite3_column_text(s, 6);
 
 		e->id = sqlite3_column_int64(s, 0);
 		e->created = sqlite3_column_int64(s, 2);
-		if (label && *label && !(e->label = strdup(label))) {
+		e->imported = sqlite3_column_type(s, 5) != SQLITE_NULL;
+		if (kernel) {
+			json_t *k = json_loads(kernel, 0, NULL);
+
+			e->version = dup_or_null(json_string_value(json_object_get(k, "version")));
+			json_decref(k);
+		}
+		if ((label && *label && !(e->label = strdup(label))) ||
+		    !(e->config_id = strdup(config ? config : "")) ||
+		    !(e->config = strdup(cfg ? cfg : "null"))) {
 			row = store_fail(st, STORE_ERR, "out of memory");
 			break;
 		}
@@ -152,7 +220,7 @@ static int load_exps(struct store *st, struct store_tls *t, const char *target,
 	}
 	for (size_t i = 0; i < h->nexps; i++)
 		h->order[i] = &h->exps[i];
-	qsort(h->order, h->nexps, sizeof(*h->order), by_label);
+	qsort(h->order, h->nexps, sizeof(*h->order), by_version);
 	for (size_t i = 0; i < h->nexps; i++)
 		h->order[i]->rank = i;
 	return 0;
@@ -175,8 +243,8 @@ static struct hexp *find_exp(const struct history *h, int64_t id)
 	return NULL;
 }
 
-static struct hseries *new_series(struct history *h, const char *cell, const char *strategy,
-				  int64_t metric)
+static struct hseries *new_series(struct history *h, const char *config, const char *cell,
+				  const char *strategy, int64_t metric)
 {
 	struct hseries *s;
 
@@ -192,6 +260,7 @@ static struct hseries *new_series(struct history *h, const char *cell, const cha
 	s = &h->series[h->nseries];
 	memset(s, 0, sizeof(*s));
 	s->metric = metric;
+	s->config_id = config;
 	if (!(s->cell = strdup(cell)) || !(s->strategy = strdup(strategy))) {
 		free(s->cell);
 		free(s->strategy);
@@ -216,47 +285,58 @@ static int add_value(struct hseries *s, size_t rank, size_t seq, double v)
 	return 0;
 }
 
+/* "+r.status": by the experiments' runs, never by the index of every done
+ * run (which grows with the store, and made each check walk it). */
 static const char rows_sql[] =
 	"SELECT r.experiment, r.cell, r.strategy, m.metric, m.value FROM runs r"
-	" CROSS JOIN metrics m ON m.run = r.id WHERE r.experiment IN (SELECT id FROM experiments"
-	" WHERE target = ?1 AND workload = ?2 AND status IN ('done', 'failed')"
-	" ORDER BY id DESC LIMIT ?3) AND r.status = 'done' AND (?4 IS NULL OR r.strategy = ?4)"
+	" CROSS JOIN metrics m ON m.run = r.id WHERE r.experiment IN (%s)"
+	" AND +r.status = 'done' AND (?1 IS NULL OR r.strategy = ?1)"
 	" AND m.value IS NOT NULL AND m.metric IN (%s)"
 	" ORDER BY r.cell, r.strategy, m.metric, r.experiment, r.idx";
 
+/* "1, 2, 3" of n numbers (malloc'd). */
+static char *id_list(const int64_t *v, size_t n, size_t stride)
+{
+	char *list = malloc(n * 24 + 1);
+	size_t len = 0;
+
+	if (!list)
+		return NULL;
+	list[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)sprintf(list + len, "%s%lld", i ? ", " : "",
+				       (long long)*(const int64_t *)((const char *)v + i * stride));
+	return list;
+}
+
 /*
- * Every value of metrics ids[n] in done runs of strategy (NULL: any) of the
- * history's experiments, one series per (cell, strategy, metric); cell
- * (canonical, NULL: any) keeps one cell.
+ * Every value of metrics ids[n] in done runs of f->strategy (NULL: any) of
+ * the history's experiments, one series per (configuration, cell,
+ * strategy, metric); f->cell (canonical, NULL: any) keeps one cell.
  */
-static int load_values(struct store *st, struct store_tls *t, const char *target,
-		       const char *workload, int limit, const char *strategy, const char *cell,
+static int load_values(struct store *st, struct store_tls *t, const struct history_filter *f,
 		       const int64_t *ids, size_t n, struct history *h)
 {
-	char *sql = malloc(sizeof(rows_sql) + n * 24), *list = malloc(n * 24 + 1);
+	char *exps = id_list(&h->exps[0].id, h->nexps, sizeof(h->exps[0]));
+	char *metrics = id_list(ids, n, sizeof(*ids)), *sql = NULL;
 	char *raw = NULL, *canon = NULL;
 	struct hseries *cur = NULL;
 	sqlite3_stmt *s = NULL;
-	size_t len = 0, seq = 0;
+	size_t seq = 0, len;
 	int code, row = 0, rc = 0;
 
-	if (!sql || !list) {
+	if (!exps || !metrics ||
+	    !(sql = malloc(len = sizeof(rows_sql) + strlen(exps) + strlen(metrics)))) {
 		rc = store_fail(st, STORE_ERR, "out of memory");
 		goto out;
 	}
-	list[0] = '\0';
-	for (size_t i = 0; i < n; i++)
-		len += (size_t)sprintf(list + len, "%s%lld", i ? ", " : "", (long long)ids[i]);
-	snprintf(sql, sizeof(rows_sql) + n * 24, rows_sql, list);
+	snprintf(sql, len, rows_sql, exps, metrics);
 	if ((code = sqlite3_prepare_v2(t->db, sql, -1, &s, NULL)) != SQLITE_OK) {
 		rc = store_sql_fail(st, t->db, code, 0, "prepare history");
 		goto out;
 	}
-	sqlite3_bind_text(s, 1, target, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, workload, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 3, limit);
-	if (strategy)
-		sqlite3_bind_text(s, 4, strategy, -1, SQLITE_STATIC);
+	if (f->strategy)
+		sqlite3_bind_text(s, 1, f->strategy, -1, SQLITE_STATIC);
 	while ((row = store_rrow(st, t, s, "history values")) == 1) {
 		const char *c = (const char *)sqlite3_column_text(s, 1);
 		const char *strat = (const char *)sqlite3_column_text(s, 2);
@@ -276,10 +356,11 @@ static int load_values(struct store *st, struct store_tls *t, const char *target
 				break;
 			}
 		}
-		if (!canon || (cell && strcmp(canon, cell)))
+		if (!canon || (f->cell && strcmp(canon, f->cell)))
 			continue;
-		if (!cur || cur->metric != metric || strcmp(cur->strategy, strat))
-			cur = new_series(h, canon, strat, metric);
+		if (!cur || cur->metric != metric || strcmp(cur->strategy, strat) ||
+		    strcmp(cur->config_id, e->config_id))
+			cur = new_series(h, e->config_id, canon, strat, metric);
 		if (!cur || add_value(cur, e->rank, seq++, sqlite3_column_double(s, 4))) {
 			rc = store_fail(st, STORE_ERR, "out of memory");
 			break;
@@ -290,7 +371,8 @@ static int load_values(struct store *st, struct store_tls *t, const char *target
 out:
 	sqlite3_finalize(s);
 	free(sql);
-	free(list);
+	free(exps);
+	free(metrics);
 	free(raw);
 	free(canon);
 	return rc;
@@ -299,8 +381,10 @@ out:
 static int by_series(const void *pa, const void *pb)
 {
 	const struct hseries *a = pa, *b = pb;
-	int c = strcmp(a->cell, b->cell);
+	int c = strcmp(a->config_id, b->config_id);
 
+	if (!c)
+		c = strcmp(a->cell, b->cell);
 	if (!c)
 		c = strcmp(a->strategy, b->strategy);
 	if (!c)
@@ -317,7 +401,8 @@ static int by_point(const void *pa, const void *pb)
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-/* Merges series whose raw cells differed only in key order; orders values. */
+/* Merges series that are one (raw cells differing in key order, or rows of
+ * one configuration interleaved with another's); orders values. */
 static int settle(struct history *h)
 {
 	size_t out = 0;
@@ -347,9 +432,8 @@ static int settle(struct history *h)
 	return 0;
 }
 
-int history_load(struct store *st, const char *target, const char *workload, int limit,
-			const char *strategy, const char *cell, const int64_t *ids, size_t n,
-			struct history *h)
+int history_load(struct store *st, const struct history_filter *f, const int64_t *ids, size_t n,
+		 struct history *h)
 {
 	struct store_tls *t;
 	int rc;
@@ -357,9 +441,9 @@ int history_load(struct store *st, const char *target, const char *workload, int
 	memset(h, 0, sizeof(*h));
 	if (!(t = store_reader(st, &rc)) || (rc = store_rbegin(st, t)))
 		return rc;
-	rc = load_exps(st, t, target, workload, limit, h);
+	rc = load_exps(st, t, f, h);
 	if (!rc && n && h->nexps)
-		rc = load_values(st, t, target, workload, limit, strategy, cell, ids, n, h);
+		rc = load_values(st, t, f, ids, n, h);
 	store_rend(st, t);
 	if (!rc && settle(h))
 		rc = store_fail(st, STORE_ERR, "out of memory");
@@ -401,13 +485,11 @@ int history_metric_ids(struct store *st, const char *const *names, int64_t *ids,
 	return rc;
 }
 
-
 /* ---- an experiment's end ---- */
 
-static const char status_sql[] =
-	"SELECT status, target, workload FROM experiments WHERE id = ?1";
+static const char status_sql[] = "SELECT status, config_id FROM experiments WHERE id = ?1";
 
-int history_ended(struct store *st, int64_t exp, char *target, char *workload, size_t len)
+int history_ended(struct store *st, int64_t exp, char *config_id, size_t len)
 {
 	struct store_tls *t;
 	sqlite3_stmt *s = NULL;
@@ -422,25 +504,18 @@ int history_ended(struct store *st, int64_t exp, char *target, char *workload, s
 	rc = row;
 	if (row == 1) {
 		const char *status = (const char *)sqlite3_column_text(s, 0);
-		const char *tg = (const char *)sqlite3_column_text(s, 1);
-		const char *wl = (const char *)sqlite3_column_text(s, 2);
+		const char *config = (const char *)sqlite3_column_text(s, 1);
 
-		rc = status && tg && wl && (!strcmp(status, "done") || !strcmp(status, "failed"));
-		if (rc) {
-			snprintf(target, len, "%s", tg);
-			snprintf(workload, len, "%s", wl);
-		}
+		rc = status && config && (!strcmp(status, "done") || !strcmp(status, "failed"));
+		if (rc)
+			snprintf(config_id, len, "%s", config);
+		sqlite3_reset(s);
 	}
 	sqlite3_finalize(s);
 	return rc;
 }
 
 /* ---- alerts ---- */
-
-static const char insert_sql[] =
-	"INSERT OR IGNORE INTO alerts (created_at, target, workload, cell, strategy, metric,"
-	" experiment, label, value_before, value_after, change, p)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 
 static void bind_real(sqlite3_stmt *s, int i, double v)
 {
@@ -458,43 +533,170 @@ static void bind_text(sqlite3_stmt *s, int i, const char *v)
 		sqlite3_bind_null(s, i);
 }
 
-int store_add_alerts(struct store *st, const struct alert *a, size_t n, int *added)
+static const char *const save_sql[] = {
+	/* 0: the alert at (config, experiment), if any */
+	"SELECT id FROM alerts WHERE config_id = ?1 AND experiment = ?2",
+	/* 1: a new one */
+	"INSERT INTO alerts (created_at, updated_at, config_id, target, workload, experiment,"
+	" previous, direction, tentative) VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	/* 2: an existing one, its triage kept */
+	"UPDATE alerts SET updated_at = ?2, previous = ?3, direction = ?4, tentative = ?5"
+	" WHERE id = ?1",
+	/* 3, 4: its changes */
+	"DELETE FROM alert_changes WHERE alert = ?1",
+	"INSERT INTO alert_changes (alert, cell, strategy, metric, direction, value_before,"
+	" value_after, change, ci_low, ci_high, p) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+	" ?10, ?11)",
+	/* 5: untriaged alerts of the configuration */
+	"SELECT id, experiment FROM alerts WHERE config_id = ?1 AND status = 'new'",
+	/* 6 */
+	"DELETE FROM alerts WHERE id = ?1",
+};
+enum { SV_FIND, SV_INSERT, SV_UPDATE, SV_CLEAR, SV_CHANGE, SV_NEW, SV_DROP, SV_N };
+
+static const char *direction_of(int regression)
 {
-	sqlite3_stmt *s = NULL;
+	return regression ? "regression" : "improvement";
+}
+
+/* One group: inserted or updated, its changes replaced. */
+static int save_group(struct store *st, sqlite3_stmt **q, const char *config, const char *target,
+		      const char *workload, const struct alert_group *g, int64_t now, int *added)
+{
+	int64_t id = 0;
+	int rc, row;
+
+	sqlite3_bind_text(q[SV_FIND], 1, config, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q[SV_FIND], 2, g->experiment);
+	row = sqlite3_step(q[SV_FIND]);
+	if (row == SQLITE_ROW)
+		id = sqlite3_column_int64(q[SV_FIND], 0);
+	sqlite3_reset(q[SV_FIND]);
+	if (row != SQLITE_ROW && row != SQLITE_DONE)
+		return store_sql_fail(st, st->w, row, 1, "find alert");
+	if (id) {
+		sqlite3_bind_int64(q[SV_UPDATE], 1, id);
+		sqlite3_bind_int64(q[SV_UPDATE], 2, now);
+		if (g->previous)
+			sqlite3_bind_int64(q[SV_UPDATE], 3, g->previous);
+		else
+			sqlite3_bind_null(q[SV_UPDATE], 3);
+		sqlite3_bind_text(q[SV_UPDATE], 4, direction_of(g->regression), -1, SQLITE_STATIC);
+		sqlite3_bind_int(q[SV_UPDATE], 5, g->tentative);
+		if ((rc = store_wrun(st, q[SV_UPDATE], "update alert")))
+			return rc;
+	} else {
+		sqlite3_bind_int64(q[SV_INSERT], 1, now);
+		bind_text(q[SV_INSERT], 2, config);
+		bind_text(q[SV_INSERT], 3, target);
+		bind_text(q[SV_INSERT], 4, workload);
+		sqlite3_bind_int64(q[SV_INSERT], 5, g->experiment);
+		if (g->previous)
+			sqlite3_bind_int64(q[SV_INSERT], 6, g->previous);
+		else
+			sqlite3_bind_null(q[SV_INSERT], 6);
+		sqlite3_bind_text(q[SV_INSERT], 7, direction_of(g->regression), -1, SQLITE_STATIC);
+		sqlite3_bind_int(q[SV_INSERT], 8, g->tentative);
+		if ((rc = store_wrun(st, q[SV_INSERT], "add alert")))
+			return rc;
+		id = sqlite3_last_insert_rowid(st->w);
+		(*added)++;
+	}
+	sqlite3_bind_int64(q[SV_CLEAR], 1, id);
+	if ((rc = store_wrun(st, q[SV_CLEAR], "clear alert changes")))
+		return rc;
+	for (size_t k = 0; k < g->n; k++) {
+		const struct alert_change *c = &g->c[k];
+		sqlite3_stmt *s = q[SV_CHANGE];
+
+		sqlite3_bind_int64(s, 1, id);
+		bind_text(s, 2, c->cell);
+		bind_text(s, 3, c->strategy);
+		bind_text(s, 4, c->metric);
+		sqlite3_bind_text(s, 5, direction_of(c->regression), -1, SQLITE_STATIC);
+		bind_real(s, 6, c->before);
+		bind_real(s, 7, c->after);
+		bind_real(s, 8, c->change);
+		bind_real(s, 9, c->ci_lo);
+		bind_real(s, 10, c->ci_hi);
+		bind_real(s, 11, c->p);
+		if ((rc = store_wrun(st, s, "add alert change")))
+			return rc;
+	}
+	return 0;
+}
+
+static int in_ids(const int64_t *v, size_t n, int64_t x)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == x)
+			return 1;
+	return 0;
+}
+
+/* Untriaged alerts at a seen experiment that is no change any more. */
+static int drop_stale(struct store *st, sqlite3_stmt **q, const char *config,
+		      const struct alert_group *g, size_t n, const int64_t *seen, size_t nseen)
+{
+	int64_t *drop = NULL;
+	size_t ndrop = 0, cap = 0;
+	int row, rc = 0;
+
+	sqlite3_bind_text(q[SV_NEW], 1, config, -1, SQLITE_STATIC);
+	while ((row = sqlite3_step(q[SV_NEW])) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(q[SV_NEW], 0), exp = sqlite3_column_int64(q[SV_NEW], 1);
+		int found = 0;
+
+		for (size_t i = 0; i < n && !found; i++)
+			found = g[i].experiment == exp;
+		if (found || !in_ids(seen, nseen, exp))
+			continue;
+		if (ndrop == cap) {
+			int64_t *d = realloc(drop, (cap = cap ? cap * 2 : 8) * sizeof(*d));
+
+			if (!d) {
+				rc = store_fail(st, STORE_ERR, "out of memory");
+				break;
+			}
+			drop = d;
+		}
+		drop[ndrop++] = id;
+	}
+	sqlite3_reset(q[SV_NEW]);
+	if (!rc && row != SQLITE_ROW && row != SQLITE_DONE)
+		rc = store_sql_fail(st, st->w, row, 0, "untriaged alerts");
+	for (size_t i = 0; !rc && i < ndrop; i++) {
+		sqlite3_bind_int64(q[SV_DROP], 1, drop[i]);
+		rc = store_wrun(st, q[SV_DROP], "drop alert");
+	}
+	free(drop);
+	return rc;
+}
+
+int store_save_alerts(struct store *st, const char *config, const char *target,
+		      const char *workload, const struct alert_group *g, size_t n,
+		      const int64_t *seen, size_t nseen, int *added)
+{
+	sqlite3_stmt *q[SV_N] = {0};
 	int64_t now = store_now_ms();
 	int rc, count = 0;
 
 	if (added)
 		*added = 0;
-	if (!n)
-		return 0;
 	store_wlock(st);
 	rc = store_wbegin(st);
-	if (!rc) {
-		int code = sqlite3_prepare_v2(st->w, insert_sql, -1, &s, NULL);
+	for (int k = 0; !rc && k < SV_N; k++) {
+		int code = sqlite3_prepare_v2(st->w, save_sql[k], -1, &q[k], NULL);
 
 		if (code != SQLITE_OK)
 			rc = store_sql_fail(st, st->w, code, 0, "prepare alerts");
 	}
-	for (size_t i = 0; !rc && i < n; i++) {
-		sqlite3_bind_int64(s, 1, now);
-		bind_text(s, 2, a[i].target);
-		bind_text(s, 3, a[i].workload);
-		bind_text(s, 4, a[i].cell);
-		bind_text(s, 5, a[i].strategy);
-		bind_text(s, 6, a[i].metric);
-		sqlite3_bind_int64(s, 7, a[i].experiment);
-		bind_text(s, 8, a[i].label);
-		bind_real(s, 9, a[i].before);
-		bind_real(s, 10, a[i].after);
-		bind_real(s, 11, a[i].change);
-		bind_real(s, 12, a[i].p);
-		rc = store_wrun(st, s, "add alert");
-		if (!rc)
-			count += sqlite3_changes(st->w);
-		sqlite3_clear_bindings(s);
-	}
-	sqlite3_finalize(s);
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = save_group(st, q, config, target, workload, &g[i], now, &count);
+	if (!rc)
+		rc = drop_stale(st, q, config, g, n, seen, nseen);
+	for (int k = 0; k < SV_N; k++)
+		sqlite3_finalize(q[k]);
 	rc = store_wend(st, rc);
 	store_wunlock(st);
 	if (!rc && added)
@@ -505,11 +707,26 @@ int store_add_alerts(struct store *st, const struct alert *a, size_t n, int *add
 /* ---- GET /api/v1/alerts ---- */
 
 static const char list_sql[] =
-	"SELECT id, created_at, target, workload, cell, strategy, metric, experiment, label,"
-	" value_before, value_after, change, p, status FROM alerts"
-	" WHERE id < ?1 AND (?2 IS NULL OR target = ?2) AND (?3 IS NULL OR workload = ?3)"
-	" AND (?4 IS NULL OR metric = ?4) AND (?5 IS NULL OR strategy = ?5)"
-	" AND (?6 IS NULL OR status = ?6) ORDER BY id DESC LIMIT ?7";
+	"SELECT a.id, a.created_at, a.updated_at, a.config_id, a.target, a.workload,"
+	" a.experiment, e.label, e.kernel, e.imported_from, a.previous, p.label, p.kernel,"
+	" a.direction, a.tentative, a.status, a.status_at, a.note, e.config FROM alerts a"
+	" JOIN experiments e ON e.id = a.experiment LEFT JOIN experiments p ON p.id = a.previous"
+	" WHERE a.id < ?1 AND (?2 IS NULL OR a.target = ?2) AND (?3 IS NULL OR a.workload = ?3)"
+	" AND (?4 IS NULL OR EXISTS (SELECT 1 FROM alert_changes c WHERE c.alert = a.id"
+	" AND c.metric = ?4)) AND (?5 IS NULL OR EXISTS (SELECT 1 FROM alert_changes c"
+	" WHERE c.alert = a.id AND c.strategy = ?5)) AND (?6 IS NULL OR a.status = ?6)"
+	" AND (?7 IS NULL OR a.direction = ?7) AND (?8 IS NULL OR a.config_id = ?8)"
+	" AND (?9 IS NULL OR a.experiment = ?9 OR a.previous = ?9)"
+	" ORDER BY a.id DESC LIMIT ?10";
+static const char one_sql[] =
+	"SELECT a.id, a.created_at, a.updated_at, a.config_id, a.target, a.workload,"
+	" a.experiment, e.label, e.kernel, e.imported_from, a.previous, p.label, p.kernel,"
+	" a.direction, a.tentative, a.status, a.status_at, a.note, e.config FROM alerts a"
+	" JOIN experiments e ON e.id = a.experiment LEFT JOIN experiments p ON p.id = a.previous"
+	" WHERE a.id = ?1";
+static const char changes_sql[] =
+	"SELECT cell, strategy, metric, direction, value_before, value_after, change, ci_low,"
+	" ci_high, p FROM alert_changes WHERE alert = ?1 ORDER BY metric, strategy, cell";
 
 static void put(json_t *o, const char *key, json_t *v, int *bad)
 {
@@ -524,6 +741,14 @@ static json_t *text_json(sqlite3_stmt *s, int col)
 	return v ? json_string(v) : json_null();
 }
 
+static json_t *json_col(sqlite3_stmt *s, int col)
+{
+	const char *v = (const char *)sqlite3_column_text(s, col);
+	json_t *j = v ? json_loads(v, JSON_DECODE_ANY, NULL) : NULL;
+
+	return j ? j : json_null();
+}
+
 static json_t *real_json(sqlite3_stmt *s, int col)
 {
 	if (sqlite3_column_type(s, col) == SQLITE_NULL)
@@ -531,33 +756,138 @@ static json_t *real_json(sqlite3_stmt *s, int col)
 	return store_number_json(sqlite3_column_double(s, col));
 }
 
-static json_t *alert_json(sqlite3_stmt *s)
+static json_t *time_json(sqlite3_stmt *s, int col)
 {
-	const char *cell = (const char *)sqlite3_column_text(s, 4);
-	json_t *o = json_object();
 	char buf[48];
+
+	if (sqlite3_column_type(s, col) == SQLITE_NULL)
+		return json_null();
+	store_format_time(sqlite3_column_int64(s, col), buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static json_t *exp_json(sqlite3_stmt *s, int col)
+{
+	char buf[32];
+
+	if (sqlite3_column_type(s, col) == SQLITE_NULL)
+		return json_null();
+	snprintf(buf, sizeof(buf), "e%lld", (long long)sqlite3_column_int64(s, col));
+	return json_string(buf);
+}
+
+/* The changes of alert id, and the largest as the alert's magnitude. */
+static json_t *changes_json(struct store *st, struct store_tls *t, int64_t id, json_t **magnitude,
+			    int *rc)
+{
+	json_t *a = json_array();
+	sqlite3_stmt *s = NULL;
+	double best = -1;
+	int code, row = 0, bad = !a;
+
+	*magnitude = NULL;
+	if (bad || (code = sqlite3_prepare_v2(t->db, changes_sql, -1, &s, NULL)) != SQLITE_OK) {
+		*rc = bad ? store_fail(st, STORE_ERR, "out of memory")
+			  : store_sql_fail(st, t->db, code, 0, "prepare alert changes");
+		json_decref(a);
+		return NULL;
+	}
+	sqlite3_bind_int64(s, 1, id);
+	while (!bad && (row = store_rrow(st, t, s, "alert changes")) == 1) {
+		json_t *o = json_object(), *ci = json_array();
+		const char *cell = (const char *)sqlite3_column_text(s, 0);
+		double change = sqlite3_column_double(s, 6);
+
+		bad = !o || !ci;
+		if (!bad) {
+			json_array_append_new(ci, real_json(s, 7));
+			json_array_append_new(ci, real_json(s, 8));
+		}
+		put(o, "cell", cell ? json_loads(cell, 0, NULL) : json_object(), &bad);
+		put(o, "strategy", text_json(s, 1), &bad);
+		put(o, "metric", text_json(s, 2), &bad);
+		put(o, "direction", text_json(s, 3), &bad);
+		put(o, "before", real_json(s, 4), &bad);
+		put(o, "after", real_json(s, 5), &bad);
+		put(o, "change", real_json(s, 6), &bad);
+		put(o, "ci", ci, &bad);
+		put(o, "p", real_json(s, 9), &bad);
+		if (!bad && sqlite3_column_type(s, 6) != SQLITE_NULL && fabs(change) > best) {
+			best = fabs(change);
+			json_decref(*magnitude);
+			*magnitude = json_pack("{s:O, s:O, s:O, s:O, s:O}", "metric",
+					       json_object_get(o, "metric"), "strategy",
+					       json_object_get(o, "strategy"), "cell",
+					       json_object_get(o, "cell"), "change",
+					       json_object_get(o, "change"), "ci",
+					       json_object_get(o, "ci"));
+		}
+		if (bad || json_array_append_new(a, o))
+			bad = 1;
+		if (bad)
+			json_decref(o);
+	}
+	sqlite3_finalize(s);
+	if (bad || row < 0) {
+		*rc = row < 0 ? row : store_fail(st, STORE_ERR, "out of memory");
+		json_decref(a);
+		json_decref(*magnitude);
+		*magnitude = NULL;
+		return NULL;
+	}
+	if (!*magnitude)
+		*magnitude = json_null();
+	return a;
+}
+
+static json_t *side_json(sqlite3_stmt *s, int exp, int label, int kernel)
+{
+	return json_pack("{s:o, s:o, s:o}", "experiment", exp_json(s, exp), "label",
+			 text_json(s, label), "kernel", json_col(s, kernel));
+}
+
+/* The alert of the current row of list_sql / one_sql. */
+static json_t *alert_json(struct store *st, struct store_tls *t, sqlite3_stmt *s, int *rc)
+{
+	int64_t id = sqlite3_column_int64(s, 0);
+	json_t *o = json_object(), *magnitude = NULL, *changes;
 	int bad = !o;
 
-	if (bad)
+	if (bad) {
+		*rc = store_fail(st, STORE_ERR, "out of memory");
 		return NULL;
-	put(o, "id", json_integer(sqlite3_column_int64(s, 0)), &bad);
-	store_format_time(sqlite3_column_int64(s, 1), buf, sizeof(buf));
-	put(o, "created_at", json_string(buf), &bad);
-	put(o, "target", text_json(s, 2), &bad);
-	put(o, "workload", text_json(s, 3), &bad);
-	put(o, "cell", cell ? json_loads(cell, 0, NULL) : json_object(), &bad);
-	put(o, "strategy", text_json(s, 5), &bad);
-	put(o, "metric", text_json(s, 6), &bad);
-	snprintf(buf, sizeof(buf), "e%lld", (long long)sqlite3_column_int64(s, 7));
-	put(o, "experiment", json_string(buf), &bad);
-	put(o, "label", text_json(s, 8), &bad);
-	put(o, "before", real_json(s, 9), &bad);
-	put(o, "after", real_json(s, 10), &bad);
-	put(o, "change", real_json(s, 11), &bad);
-	put(o, "p", real_json(s, 12), &bad);
-	put(o, "status", text_json(s, 13), &bad);
+	}
+	put(o, "id", json_integer(id), &bad);
+	put(o, "created_at", time_json(s, 1), &bad);
+	put(o, "updated_at", time_json(s, 2), &bad);
+	put(o, "config", text_json(s, 3), &bad);
+	put(o, "configuration", json_col(s, 18), &bad);
+	put(o, "target", text_json(s, 4), &bad);
+	put(o, "workload", text_json(s, 5), &bad);
+	put(o, "experiment", exp_json(s, 6), &bad);
+	put(o, "label", text_json(s, 7), &bad);
+	put(o, "kernel", json_col(s, 8), &bad);
+	put(o, "imported", json_boolean(sqlite3_column_type(s, 9) != SQLITE_NULL), &bad);
+	put(o, "previous", side_json(s, 10, 11, 12), &bad);
+	put(o, "direction", text_json(s, 13), &bad);
+	put(o, "tentative", json_boolean(sqlite3_column_int(s, 14)), &bad);
+	put(o, "status", text_json(s, 15), &bad);
+	put(o, "status_at", time_json(s, 16), &bad);
+	put(o, "note", text_json(s, 17), &bad);
 	if (bad) {
 		json_decref(o);
+		*rc = store_fail(st, STORE_ERR, "out of memory");
+		return NULL;
+	}
+	if (!(changes = changes_json(st, t, id, &magnitude, rc))) {
+		json_decref(o);
+		return NULL;
+	}
+	put(o, "magnitude", magnitude, &bad);
+	put(o, "changes", changes, &bad);
+	if (bad) {
+		json_decref(o);
+		*rc = store_fail(st, STORE_ERR, "out of memory");
 		return NULL;
 	}
 	return o;
@@ -565,7 +895,8 @@ static json_t *alert_json(sqlite3_stmt *s)
 
 json_t *store_list_alerts(struct store *st, const struct alert_query *q, int *rc)
 {
-	const char *filter[5] = {q->target, q->workload, q->metric, q->strategy, q->status};
+	const char *filter[7] = {q->target, q->workload, q->metric, q->strategy, q->status,
+				 q->direction, q->config};
 	int limit = q->limit <= 0 ? 50 : q->limit > 1000 ? 1000 : q->limit, n = 0, row = 0, bad = 0;
 	json_t *o = json_object(), *items = json_array();
 	struct store_tls *t;
@@ -573,36 +904,47 @@ json_t *store_list_alerts(struct store *st, const struct alert_query *q, int *rc
 	int64_t last = 0;
 	int code;
 
+	*rc = 0;
 	if (!o || !items || json_object_set(o, "alerts", items) ||
 	    json_object_set_new(o, "next_cursor", json_null())) {
 		*rc = store_fail(st, STORE_ERR, "out of memory");
 		goto fail;
 	}
-	if (!(t = store_reader(st, rc)))
+	if (!(t = store_reader(st, rc)) || (*rc = store_rbegin(st, t)))
 		goto fail;
 	code = sqlite3_prepare_v2(t->db, list_sql, -1, &s, NULL);
 	if (code != SQLITE_OK) {
 		*rc = store_sql_fail(st, t->db, code, 0, "prepare alerts");
+		store_rend(st, t);
 		goto fail;
 	}
 	sqlite3_bind_int64(s, 1, q->cursor > 0 ? q->cursor : INT64_MAX);
-	for (int k = 0; k < 5; k++)
+	for (int k = 0; k < 7; k++)
 		bind_text(s, k + 2, filter[k]);
-	sqlite3_bind_int(s, 7, limit + 1);
-	while (!bad && (row = store_rrow(st, t, s, "list alerts")) == 1) {
+	if (q->experiment)
+		sqlite3_bind_int64(s, 9, q->experiment);
+	sqlite3_bind_int(s, 10, limit + 1);
+	while (!bad && !*rc && (row = store_rrow(st, t, s, "list alerts")) == 1) {
+		json_t *a;
+
 		if (++n > limit) {
 			char buf[32];
 
 			snprintf(buf, sizeof(buf), "%lld", (long long)last);
 			put(o, "next_cursor", json_string(buf), &bad);
+			sqlite3_reset(s);
 			break;
 		}
 		last = sqlite3_column_int64(s, 0);
-		if (json_array_append_new(items, alert_json(s)))
+		if (!(a = alert_json(st, t, s, rc)))
+			break;
+		if (json_array_append_new(items, a))
 			bad = 1;
 	}
 	sqlite3_finalize(s);
-	*rc = row < 0 ? row : bad ? store_fail(st, STORE_ERR, "out of memory") : 0;
+	store_rend(st, t);
+	if (!*rc)
+		*rc = row < 0 ? row : bad ? store_fail(st, STORE_ERR, "out of memory") : 0;
 	if (*rc)
 		goto fail;
 	json_decref(items);
@@ -610,5 +952,124 @@ json_t *store_list_alerts(struct store *st, const struct alert_query *q, int *rc
 fail:
 	json_decref(items);
 	json_decref(o);
+	return NULL;
+}
+
+json_t *store_get_alert(struct store *st, int64_t id, int *rc)
+{
+	struct store_tls *t;
+	sqlite3_stmt *s = NULL;
+	json_t *a = NULL;
+	int code, row;
+
+	*rc = 0;
+	if (!(t = store_reader(st, rc)) || (*rc = store_rbegin(st, t)))
+		return NULL;
+	code = sqlite3_prepare_v2(t->db, one_sql, -1, &s, NULL);
+	if (code != SQLITE_OK) {
+		*rc = store_sql_fail(st, t->db, code, 0, "prepare alert");
+	} else {
+		sqlite3_bind_int64(s, 1, id);
+		row = store_rrow(st, t, s, "alert");
+		if (row == 1)
+			a = alert_json(st, t, s, rc);
+		else
+			*rc = row < 0 ? row : store_fail(st, STORE_NOT_FOUND, "no alert %lld",
+							 (long long)id);
+		if (row == 1)
+			sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	store_rend(st, t);
+	return a;
+}
+
+int store_triage_alert(struct store *st, int64_t id, const char *status, const char *note)
+{
+	static const char sql[] =
+		"UPDATE alerts SET status = ?2, status_at = ?3, note = CASE WHEN ?5 THEN ?4"
+		" ELSE note END WHERE id = ?1";
+	sqlite3_stmt *s = NULL;
+	int rc, code;
+
+	store_wlock(st);
+	rc = store_wbegin(st);
+	if (!rc && (code = sqlite3_prepare_v2(st->w, sql, -1, &s, NULL)) != SQLITE_OK)
+		rc = store_sql_fail(st, st->w, code, 0, "prepare triage");
+	if (!rc) {
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_text(s, 2, status, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 3, store_now_ms());
+		bind_text(s, 4, note);
+		sqlite3_bind_int(s, 5, note != NULL);
+		rc = store_wrun(st, s, "triage alert");
+		if (!rc && !sqlite3_changes(st->w))
+			rc = store_fail(st, STORE_NOT_FOUND, "no alert %lld", (long long)id);
+	}
+	sqlite3_finalize(s);
+	rc = store_wend(st, rc);
+	store_wunlock(st);
+	return rc;
+}
+
+/* ---- GET /api/v1/history/configs ---- */
+
+static const char configs_sql[] =
+	"SELECT config_id, config, id, label FROM experiments WHERE target = ?1 AND workload = ?2"
+	" AND status IN ('done', 'failed') ORDER BY id DESC LIMIT ?3";
+
+json_t *history_configs_json(struct store *st, const char *target, const char *workload,
+			     int limit, int *rc)
+{
+	json_t *doc = json_pack("{s:s, s:s, s:[]}", "target", target, "workload", workload,
+				"configs");
+	json_t *list = json_object_get(doc, "configs"), *by_id = json_object();
+	struct store_tls *t;
+	sqlite3_stmt *s = NULL;
+	int code, row = 0, bad = !doc || !by_id;
+
+	*rc = 0;
+	if (bad || !(t = store_reader(st, rc))) {
+		if (!*rc)
+			*rc = store_fail(st, STORE_ERR, "out of memory");
+		goto fail;
+	}
+	if ((code = sqlite3_prepare_v2(t->db, configs_sql, -1, &s, NULL)) != SQLITE_OK) {
+		*rc = store_sql_fail(st, t->db, code, 0, "prepare configs");
+		goto fail;
+	}
+	sqlite3_bind_text(s, 1, target, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, workload, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, limit);
+	while (!bad && (row = store_rrow(st, t, s, "configs")) == 1) {
+		const char *id = (const char *)sqlite3_column_text(s, 0);
+		json_t *c;
+
+		if (!id)
+			continue;
+		if (!(c = json_object_get(by_id, id))) {
+			c = json_pack("{s:s, s:o, s:[], s:[]}", "config", id, "configuration",
+				      json_col(s, 1), "experiments", "labels");
+			if (!c || json_object_set_new(by_id, id, c) || json_array_append(list, c)) {
+				bad = 1;
+				break;
+			}
+		}
+		if (json_array_append_new(json_object_get(c, "experiments"), exp_json(s, 2)) ||
+		    json_array_append_new(json_object_get(c, "labels"), text_json(s, 3)))
+			bad = 1;
+	}
+	if (bad)
+		sqlite3_reset(s);
+	sqlite3_finalize(s);
+	if (row < 0 || bad) {
+		*rc = row < 0 ? row : store_fail(st, STORE_ERR, "out of memory");
+		goto fail;
+	}
+	json_decref(by_id);
+	return doc;
+fail:
+	json_decref(by_id);
+	json_decref(doc);
 	return NULL;
 }

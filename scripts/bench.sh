@@ -15,6 +15,8 @@
 # 6. scripts/bench-host.sh: the host target beside stress-ng.
 # 7. scripts/bench-qemu.sh: the qemu target's wall time per run and per DMA
 #    attempt (bare), boot and per-size map/unmap times (guest).
+# 8. scripts/bench-drain.sh: runs/s draining 10,000 queued one-run
+#    experiments, at the start and the end.
 # Exits 1 when a step is missing or fails. `make bench` builds, then runs it.
 set -euo pipefail
 
@@ -69,4 +71,6 @@ echo
 bench_script "host target beside a peer" scripts/bench-host.sh
 echo
 bench_script "qemu target" scripts/bench-qemu.sh
+echo
+bench_script "drain of a backlog" scripts/bench-drain.sh
 exit "$status"

@@ -6,7 +6,8 @@
  *   #/                       experiments, filters, progress (#/?label=&workload=&status=&cursor=)
  *   #/experiments/ID         one experiment: comparison, plots, report, runs, examples
  *   #/runs/ID                one run: its time series and final metrics
- *   #/history                a metric across labels, change points, alerts (#/history?workload=&metric=&strategy=)
+ *   #/history                a metric across versions per configuration, change points, alerts and their
+ *                            triage (#/history?workload=&metric=&strategy=&config=&status=&direction=)
  *   #/targets                each target's parameters, and the collectors
  *   #/submit                 a new experiment, the form built from the target's describe
  */
@@ -25,13 +26,34 @@
 
 	/* ---- history and alerts ---- */
 
+	/* A configuration ({"preset": {"name", "hash"}, "params", "kernel_config"}) in a line. */
+	function configText(c) {
+		if (!c || typeof c !== 'object')
+			return 'unknown configuration';
+		const parts = ['preset ' + ((c.preset && c.preset.name) || '?') +
+			(c.preset && c.preset.hash ? ' #' + c.preset.hash.slice(0, 8) : '')];
+		const params = Object.keys(c.params || {}).map((k) => k + '=' + value(c.params[k])).join(' ');
+		if (params)
+			parts.push(params);
+		if (c.kernel_config)
+			parts.push('kconfig ' + c.kernel_config);
+		return parts.join(', ');
+	}
+
+	function ciText(ci) {
+		return Array.isArray(ci) && ci[0] !== null && ci[1] !== null ?
+			' [' + pct(ci[0]) + ', ' + pct(ci[1]) + ']' : '';
+	}
+
 	async function pageHistory(g, params) {
 		document.title = 'History - svabench';
 		heading('History');
 		const q = {workload: params.get('workload') || '', metric: params.get('metric') || '',
-			strategy: params.get('strategy') || ''};
+			strategy: params.get('strategy') || '', config: params.get('config') || ''};
 		const wSel = el('select', {id: 'h-workload', name: 'workload', required: true});
 		const sSel = el('select', {id: 'h-strategy', name: 'strategy', required: true});
+		const cSel = el('select', {id: 'h-config', name: 'config'},
+			el('option', {value: ''}, 'every configuration'));
 		const mIn = el('input', {id: 'h-metric', name: 'metric', list: 'h-metrics', required: true,
 			value: q.metric || 'cpu.invalidation_ns', autocomplete: 'off', spellcheck: 'false'});
 		const form = el('form.filters', {'aria-label': 'Series'},
@@ -39,16 +61,20 @@
 			el('div.field', {}, el('label', {for: 'h-metric'}, 'Metric'), mIn,
 				el('datalist', {id: 'h-metrics'}, HISTORY_METRICS.map((m) => el('option', {value: m})))),
 			el('div.field', {}, el('label', {for: 'h-strategy'}, 'Strategy'), sSel),
+			el('div.field', {}, el('label', {for: 'h-config'}, 'Configuration'), cSel),
 			el('div.field.actions', {}, el('button', {type: 'submit'}, 'Show')));
 		form.addEventListener('submit', (ev) => {
 			ev.preventDefault();
 			location.hash = '#/history' + query({workload: wSel.value, metric: mIn.value.trim(),
-				strategy: sSel.value});
+				strategy: sSel.value, config: cSel.value});
 		});
+		const [cfgSec, cfgBody] = section('Configurations', 'sec-configs');
 		const [serSec, serBody] = section('Series', 'sec-series');
 		const [alSec, alBody] = section('Alerts', 'sec-alerts');
-		append(main, [el('p.hint', {}, 'A metric of one strategy on one workload across experiments, ' +
-			'ordered by label then time; change points are marked and raise alerts.'), form, serSec, alSec]);
+		append(main, [el('p.hint', {}, 'A metric of one strategy across experiments of one configuration ' +
+			'(target, workload, preset and its values, fixed parameters, kernel config), ordered by ' +
+			'kernel version (else label) then time. Change points are marked; alerts are made when ' +
+			'experiments finish or are imported.'), form, cfgSec, serSec, alSec]);
 
 		try {
 			const t = await target('sim');
@@ -62,14 +88,34 @@
 			serBody.appendChild(errorBox(e, 'Cannot describe the target'));
 		}
 
-		loadAlerts(g, alBody);
+		loadAlerts(g, alBody, params);
 		if (!q.workload || !q.metric || !q.strategy) {
 			append(serBody, [el('p.empty', {}, 'Pick a workload, a metric and a strategy.')]);
 			return;
 		}
+		try {
+			const cfgs = await api('/history/configs' + query({workload: q.workload}));
+			if (!current(g))
+				return;
+			append(cSel, (cfgs.configs || []).map((c) => el('option', {value: c.config,
+				selected: c.config === q.config}, configText(c.configuration))));
+			const rows = (cfgs.configs || []).map((c) => [
+				link('#/history' + query(Object.assign({}, q, {config: c.config})), c.config),
+				configText(c.configuration), value((c.experiments || []).length),
+				el('span', {}, (c.experiments || []).slice(0, 12).map((id, i) => [i ? ', ' : '',
+					link('#/experiments/' + encodeURIComponent(id), id)]).flat())]);
+			if (rows.length)
+				cfgBody.appendChild(table(rows.length + ' configurations of ' + q.workload,
+					['Configuration', 'Preset and fixed params', 'Experiments', 'Newest'], rows, 'configs'));
+			else
+				cfgBody.appendChild(el('p.empty', {}, 'No finished experiment of this workload yet.'));
+		} catch (e) {
+			if (current(g))
+				cfgBody.appendChild(errorBox(e, 'Configurations unavailable'));
+		}
 		const qs = query(q);
 		append(serBody, [plot(API + '/history/plot.svg' + qs, 'history of ' + q.metric,
-			q.metric + ' of ' + q.strategy + ' on ' + q.workload + ' by label')]);
+			q.metric + ' of ' + q.strategy + ' on ' + q.workload + ' by version')]);
 		let doc;
 		try {
 			doc = await api('/history' + qs);
@@ -85,11 +131,16 @@
 			const rows = (s.points || []).map((p, i) => {
 				const c = cps.get(i);
 				return [link('#/experiments/' + encodeURIComponent(p.experiment), p.experiment),
-					el('span.label', {}, p.label || ''), when(p.created_at), value(p.n), num(p.median),
-					c ? el('span.changepoint', {}, 'change ' + pct(c.change) + ' (p=' + num(c.p) + ')') : ''];
+					value(p.version), el('span.label', {}, p.label || ''),
+					p.imported ? 'imported' : '', when(p.created_at), value(p.n), num(p.median),
+					c ? el('span.changepoint.' + safeClass(c.direction), {},
+						(c.tentative ? 'tentative ' : '') + c.direction + ' ' + pct(c.change) +
+						ciText(c.ci) + ' (p=' + num(c.p) + ')') : ''];
 			});
-			serBody.appendChild(table(cellText(s.cell) + ': ' + (s.points || []).length + ' points',
-				['Experiment', 'Label', 'Created', 'n', 'Median', 'Change point'], rows, 'history'));
+			serBody.appendChild(table(configText(s.configuration) + (cellText(s.cell) ? ' | ' +
+				cellText(s.cell) : '') + ': ' + (s.points || []).length + ' points',
+				['Experiment', 'Kernel', 'Label', 'Source', 'Created', 'n', 'Median', 'Change point'],
+				rows, 'history'));
 		}
 		if (!(doc.series || []).length)
 			serBody.appendChild(el('p.empty', {}, 'No experiment has this series yet.'));
@@ -97,23 +148,67 @@
 			el('pre', {}, JSON.stringify(doc, null, 2))));
 	}
 
-	/* {"ats": false} or its JSON text -> "ats=false" */
-	function cellOf(v) {
-		if (typeof v === 'string') {
-			try {
-				return cellText(JSON.parse(v));
-			} catch (e) {
-				return v;
-			}
+	/* The token submit.js keeps in localStorage, or one asked for now. */
+	function triageToken() {
+		let tok = '';
+		try {
+			tok = localStorage.getItem('svabench.token') || '';
+		} catch (e) {
+			tok = '';
 		}
-		return v && typeof v === 'object' ? cellText(v) : value(v);
+		if (!tok)
+			tok = (window.prompt('API token (the contents of var/token) to change an alert:') || '').trim();
+		return tok;
 	}
 
-	/* The alerts, newest first: GET /api/v1/alerts, {"alerts": [...], "next_cursor"}. */
-	async function loadAlerts(g, body) {
+	const ALERT_STATUSES = ['new', 'acknowledged', 'invalid', 'fixed'];
+
+	/* An alert's status as a select that POSTs /api/v1/alerts/ID with the token. */
+	function triageControl(a, note) {
+		const sel = el('select', {'aria-label': 'status of alert ' + a.id, 'data-alert': String(a.id)},
+			ALERT_STATUSES.map((s) => el('option', {value: s, selected: s === a.status}, s)));
+		sel.addEventListener('change', async () => {
+			const tok = triageToken();
+			if (!tok) {
+				sel.value = a.status;
+				return;
+			}
+			try {
+				const r = await api('/alerts/' + encodeURIComponent(a.id), {method: 'POST',
+					headers: {'Content-Type': 'application/json', 'Authorization': 'Bearer ' + tok},
+					body: JSON.stringify({status: sel.value})});
+				a.status = r.status;
+				replace(note, 'saved');
+			} catch (e) {
+				sel.value = a.status;
+				replace(note, errorBox(e, 'Not changed'));
+			}
+		});
+		return sel;
+	}
+
+	/* The alerts, newest first: GET /api/v1/alerts, filtered by status and direction. */
+	async function loadAlerts(g, body, params) {
+		const f = {status: params.get('status') || '', direction: params.get('direction') || ''};
+		const stSel = el('select', {id: 'a-status', name: 'status'}, el('option', {value: ''}, 'any status'),
+			ALERT_STATUSES.map((s) => el('option', {value: s, selected: s === f.status}, s)));
+		const dSel = el('select', {id: 'a-direction', name: 'direction'}, el('option', {value: ''}, 'both'),
+			['regression', 'improvement'].map((s) => el('option', {value: s, selected: s === f.direction}, s)));
+		const filters = el('form.filters', {'aria-label': 'Alert filters'},
+			el('div.field', {}, el('label', {for: 'a-status'}, 'Status'), stSel),
+			el('div.field', {}, el('label', {for: 'a-direction'}, 'Direction'), dSel),
+			el('div.field.actions', {}, el('button', {type: 'submit'}, 'Filter')));
+		filters.addEventListener('submit', (ev) => {
+			ev.preventDefault();
+			const next = new URLSearchParams(params);
+			next.set('status', stSel.value);
+			next.set('direction', dSel.value);
+			location.hash = '#/history' + query(Object.fromEntries(next.entries()));
+		});
+		body.appendChild(filters);
 		let doc;
 		try {
-			doc = await api('/alerts' + query({limit: ALERTS_LIMIT}));
+			doc = await api('/alerts' + query(Object.assign({limit: ALERTS_LIMIT}, f)));
 		} catch (e) {
 			if (current(g))
 				body.appendChild(errorBox(e, 'Alerts unavailable'));
@@ -126,31 +221,28 @@
 			body.appendChild(el('p.empty', {}, 'No alerts.'));
 			return;
 		}
-		/* the columns: the known ones first, then whatever else alerts carry */
-		const known = ['created_at', 'workload', 'metric', 'strategy', 'cell', 'experiment', 'label',
-			'before', 'after', 'change', 'p', 'status'];
-		const cols = known.filter((k) => alerts.some((a) => k in a));
-		for (const a of alerts)
-			for (const k of Object.keys(a))
-				if (!cols.includes(k) && k !== 'id')
-					cols.push(k);
-		const rows = alerts.map((a) => cols.map((k) => {
-			const v = a[k];
-			if (k === 'experiment' && typeof v === 'string')
-				return link('#/experiments/' + encodeURIComponent(v), v);
-			if (k === 'metric' && a.workload && a.strategy)
-				return link('#/history' + query({workload: a.workload, metric: v, strategy: a.strategy}), value(v));
-			if (k === 'created_at')
-				return when(v);
-			if (k === 'cell')
-				return cellOf(v);
-			if (k === 'label')
-				return el('span.label', {}, value(v));
-			if (k === 'change' && typeof v === 'number')
-				return pct(v);
-			return value(v);
-		}));
-		body.appendChild(table(alerts.length + (doc.next_cursor ? ' newest' : '') + ' alerts', cols, rows, 'alerts'));
+		const expLink = (side) => side && side.experiment ?
+			[link('#/experiments/' + encodeURIComponent(side.experiment), side.experiment), ' ',
+				el('span.label', {}, (side.kernel && side.kernel.version) || side.label || '')] : '';
+		const rows = alerts.map((a) => {
+			const m = a.magnitude || {};
+			const note = el('span.note', {});
+			const changes = el('details', {}, el('summary', {}, (a.changes || []).length + ' series'),
+				el('ul', {}, (a.changes || []).map((c) => el('li', {},
+					link('#/history' + query({workload: a.workload, metric: c.metric, strategy: c.strategy,
+						config: a.config}), c.metric), ' ' + c.strategy +
+					(cellText(c.cell) ? ' ' + cellText(c.cell) : '') + ': ' + c.direction + ' ' +
+					pct(c.change) + ciText(c.ci)))));
+			return [value(a.id), when(a.created_at), value(a.workload), configText(a.configuration),
+				el('span', {}, expLink(a.previous), ' \u2192 ', expLink({experiment: a.experiment,
+					label: a.label, kernel: a.kernel}), a.imported ? ' (imported)' : ''),
+				el('span.' + safeClass(a.direction), {}, (a.tentative ? 'tentative ' : '') + a.direction),
+				m.metric ? m.metric + ' ' + pct(m.change) + ciText(m.ci) : '', changes,
+				el('span', {}, triageControl(a, note), ' ', note)];
+		});
+		body.appendChild(table(alerts.length + (doc.next_cursor ? ' newest' : '') + ' alerts',
+			['Id', 'Created', 'Workload', 'Configuration', 'Before \u2192 after', 'Direction', 'Largest change',
+				'Changes', 'Status'], rows, 'alerts'));
 	}
 	/* ---- targets and collectors ---- */
 

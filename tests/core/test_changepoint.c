@@ -2,7 +2,9 @@
  * test_changepoint.c - change points in a metric's history: a step is found
  * where it is, a flat noisy series and a step below min_change give none,
  * two steps give two, and the Welch test's p-values match values computed
- * independently (numerical integration of Student's t density).
+ * independently (numerical integration of Student's t density); a change's
+ * CI holds it; the newest point alone is a tentative change only when
+ * asked, tested against the points after the last step.
  */
 #include "../../core/core.h"
 #include "../harness.h"
@@ -79,6 +81,63 @@ static void test_one_step(void)
 	test_result(r[0].change > 0.25 && r[0].change < 0.35 && r[0].p < 1e-6 && r[0].t > 0,
 		    "one step: change about +30 %, p tiny, t positive", "change %g, p %g, t %g",
 		    r[0].change, r[0].p, r[0].t);
+}
+
+static void test_ci(void)
+{
+	struct series s = {0};
+	struct cp_params p;
+	struct cp_result r[8];
+	long n;
+
+	cp_defaults(&p);
+	rng_state = 42;
+	add(&s, 20, 100, 3);
+	add(&s, 20, 130, 3);
+	n = detect(&s, &p, r, 8);
+	test_result(n == 1 && r[0].ci_lo < r[0].change && r[0].change < r[0].ci_hi &&
+		    r[0].ci_lo < 0.3 && r[0].ci_hi > 0.3 && r[0].ci_hi - r[0].ci_lo < 0.1,
+		    "one step: the change's 95 % CI holds it and the true +30 %, narrowly",
+		    "found %ld, change %g in [%g, %g]", n, n ? r[0].change : 0, n ? r[0].ci_lo : 0,
+		    n ? r[0].ci_hi : 0);
+}
+
+/* The newest point alone: tentative, against the points since the last step. */
+static void test_tentative(void)
+{
+	struct series s = {0};
+	struct cp_params p;
+	struct cp_result r[8];
+	long n;
+
+	cp_defaults(&p);
+	rng_state = 5;
+	add(&s, 8, 100, 2);
+	add(&s, 1, 150, 2);
+	n = detect(&s, &p, r, 8);
+	test_result(n == 0, "a jump at the newest point, tentative off: nothing", "found %ld", n);
+	p.tentative = 1;
+	n = detect(&s, &p, r, 8);
+	test_result(n == 1 && r[0].index == 8 && r[0].tentative && r[0].change > 0.4,
+		    "tentative on: the jump at the newest point, marked tentative",
+		    "found %ld, index %zu, tentative %d", n, n ? r[0].index : 0,
+		    n ? r[0].tentative : -1);
+	s.n = 0;
+	rng_state = 6;
+	add(&s, 8, 100, 2);
+	add(&s, 8, 130, 2);
+	add(&s, 1, 200, 2);
+	n = detect(&s, &p, r, 8);
+	test_result(n == 2 && r[0].index == 8 && !r[0].tentative && r[1].index == 16 &&
+		    r[1].tentative && fabs(r[1].before - 130) < 3,
+		    "a confirmed step, then a jump at the newest point: the jump faces only the"
+		    " points after the step", "found %ld; second at %zu, before %g", n,
+		    n > 1 ? r[1].index : 0, n > 1 ? r[1].before : 0);
+	s.n = 0;
+	rng_state = 7;
+	add(&s, 9, 100, 2);
+	n = detect(&s, &p, r, 8);
+	test_result(n == 0, "tentative on, a flat series: nothing", "found %ld", n);
 }
 
 static void test_flat(void)
@@ -235,6 +294,8 @@ static void test_params(void)
 int main(void)
 {
 	test_one_step();
+	test_ci();
+	test_tentative();
 	test_flat();
 	test_small_step();
 	test_two_steps();
