@@ -143,7 +143,7 @@
 			el('legend', {}, 'Parameters'),
 			el('p.hint', {}, 'Empty means the default (the workload\'s, then the target\'s). ' +
 				'A comma-separated list sweeps the parameter: every combination is a cell.'),
-			[...groups].map(([gname, fields], i) => el('details', {open: i === 0 || null},
+			[...groups].map(([gname, fields], i) => el('details', {open: i === 0 || gname === 'run' || null},
 				el('summary', {}, gname + ' (' + fields.length + ')'), el('div.grid', {}, fields))));
 
 		const updateDefaults = () => {
