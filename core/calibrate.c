@@ -7,13 +7,19 @@
  * "unbound", warmup as the host target defaults it) through the offline
  * runner, and its p50 becomes a sim parameter:
  *
- *   cpu_fault_ns   <- reuse-after-fork op.latency_ns.p50: a CPU minor write
- *                     fault that reuses the anon page in place
- *                     (wp_page_reuse), the plainest minor fault there is
- *   fault_reuse_ns <- the same p50: handle_mm_fault's in-place upgrade is
- *                     what a device fault on such a page costs the host too
- *   fault_copy_ns  <- cow-copy op.latency_ns.p50 x 4096 / page size: the sim
- *                     charges wp_page_copy per 4 KiB
+ *   cpu_fault_ns + fault_reuse_ns <- reuse-after-fork op.latency_ns.p50: a
+ *                     CPU minor write fault that reuses the anon page in
+ *                     place (wp_page_reuse), the plainest minor fault there
+ *                     is. The sim charges a CPU fault cpu_fault_ns (entry,
+ *                     exit, VMA lookup) plus handle_mm_fault's part
+ *                     (fault_reuse_ns, which a device fault on such a page
+ *                     costs the host too), so the measured whole is split
+ *                     between the two in the default preset's proportion
+ *                     (the split itself is not measured) - never charged
+ *                     twice
+ *   fault_copy_ns  <- (cow-copy op.latency_ns.p50 - cpu_fault_ns) x 4096 /
+ *                     page size, clamped at 0: the sim adds cpu_fault_ns
+ *                     and charges wp_page_copy per 4 KiB
  *   cpu_wp_ns      <- write-notify op.latency_ns.p50 minus cpu_fault_ns,
  *                     clamped at 0: what a clean shared-file page's write
  *                     fault (page_mkwrite, dirty tracking: the other side
@@ -27,8 +33,16 @@
  *                     one PTE and flushes it once
  *
  * Per-page workloads (the faults) prepare CALIB_BATCH pages per fork or
- * sync, so a calibration forks iterations / CALIB_BATCH times. Everything
- * else keeps the default preset's values ("extends": "default").
+ * sync, so a calibration forks iterations / CALIB_BATCH times. Each
+ * workload runs CALIB_REPS times: a value is derived from the median p50s,
+ * and its run-to-run spread (the value derived from each run's p50s, min
+ * and max) is written beside it. Everything else keeps the default
+ * preset's values ("extends": "default").
+ *
+ * The sim models arm64. Measured on another architecture, the values are
+ * marked confidence "local-foreign-arch" (not "local") and their source
+ * says which machine measured them: the same kernel code paths, another
+ * architecture's costs.
  */
 #include "core.h"
 
@@ -45,23 +59,27 @@
 
 #define CALIB_BATCH 64       /* pages prepared per fork / sync (per-page workloads) */
 #define CALIB_RANGE_PTE 1024 /* munmap range for the per-PTE cost */
+#define CALIB_REPS 3         /* runs per workload: the spread */
+#define SPLIT_CPU_FAULT 800.0  /* default preset's cpu_fault_ns, if it cannot be read */
+#define SPLIT_FAULT_REUSE 1500.0
 
 /* One measurement: a host workload at a range, and the metric read. */
 struct measure {
 	const char *workload;
 	int range_pages;
 	const char *metric;
-	double p50;           /* filled */
+	double p50;           /* filled: the median over the runs */
+	double runs[CALIB_REPS];
 };
 
 enum { M_REUSE, M_COW, M_NOTIFY, M_MPROTECT, M_MUNMAP, M_COUNT };
 
 static const struct measure measures[M_COUNT] = {
-	[M_REUSE] = {"reuse-after-fork", CALIB_BATCH, "op.latency_ns.p50", 0},
-	[M_COW] = {"cow-copy", CALIB_BATCH, "op.latency_ns.p50", 0},
-	[M_NOTIFY] = {"write-notify", CALIB_BATCH, "op.latency_ns.p50", 0},
-	[M_MPROTECT] = {"mprotect-upgrade", 1, "op.latency_ns.p50", 0},
-	[M_MUNMAP] = {"munmap", CALIB_RANGE_PTE, "op.per_page_ns.p50", 0},
+	[M_REUSE] = {"reuse-after-fork", CALIB_BATCH, "op.latency_ns.p50", 0, {0}},
+	[M_COW] = {"cow-copy", CALIB_BATCH, "op.latency_ns.p50", 0, {0}},
+	[M_NOTIFY] = {"write-notify", CALIB_BATCH, "op.latency_ns.p50", 0, {0}},
+	[M_MPROTECT] = {"mprotect-upgrade", 1, "op.latency_ns.p50", 0, {0}},
+	[M_MUNMAP] = {"munmap", CALIB_RANGE_PTE, "op.per_page_ns.p50", 0, {0}},
 };
 
 static int fail(char *err, size_t elen, const char *fmt, ...)
@@ -101,7 +119,7 @@ int calibrate_name_ok(const char *name, char *err, size_t elen)
 	return 0;
 }
 
-/* Runs one host workload once; its metric's value in *v. */
+/* Runs one host workload CALIB_REPS times: each run's metric in v[]. */
 static int measure_one(const struct measure *m, int iterations, double *v, char *err, size_t elen)
 {
 	struct runner_opts ro = {.jobs = 1};
@@ -113,8 +131,8 @@ static int measure_one(const struct measure *m, int iterations, double *v, char 
 
 	snprintf(text, sizeof(text),
 		 "{\"target\": \"host\", \"workload\": \"%s\", \"strategies\": [\"unbound\"], "
-		 "\"params\": {\"iterations\": %d, \"range_pages\": %d}}",
-		 m->workload, iterations, m->range_pages);
+		 "\"params\": {\"iterations\": %d, \"range_pages\": %d}, \"repetitions\": %d}",
+		 m->workload, iterations, m->range_pages, CALIB_REPS);
 	s = spec_parse(text, strlen(text), &se);
 	if (!s)
 		return fail(err, elen, "host workload %s refused: %s%s%s", m->workload, se.field,
@@ -127,28 +145,71 @@ static int measure_one(const struct measure *m, int iterations, double *v, char 
 	rc = runner_run(r, &ro, msg, sizeof(msg));
 	if (rc) {
 		fail(err, elen, "host workload %s: %s", m->workload, msg);
-	} else if (r->runs[0].status != RUN_DONE) {
-		rc = fail(err, elen, "host workload %s failed: %s", m->workload,
-			  r->runs[0].reason ? r->runs[0].reason : "no reason given");
-	} else if (results_value(r, 0, m->metric, v) != 1 || !(*v >= 0)) {
-		rc = fail(err, elen, "host workload %s reported no %s", m->workload, m->metric);
+	}
+	for (size_t i = 0; !rc && i < CALIB_REPS; i++) {
+		if (r->runs[i].status != RUN_DONE)
+			rc = fail(err, elen, "host workload %s failed: %s", m->workload,
+				  r->runs[i].reason ? r->runs[i].reason : "no reason given");
+		else if (results_value(r, i, m->metric, &v[i]) != 1 || !(v[i] >= 0))
+			rc = fail(err, elen, "host workload %s reported no %s", m->workload, m->metric);
 	}
 	results_free(r);
 	spec_free(s);
 	return rc ? -1 : 0;
 }
 
-/* One value written: the sim parameter, its value and how it was derived. */
+/* One value written: the sim parameter, its value (from the median p50s),
+ * its spread over the runs and how it was derived. */
 struct written {
 	const char *param;
-	double value;
+	double value, lo, hi;
 	const char *how;
 };
 
-static json_t *value_json(double v, const char *source)
+static json_t *value_json(const struct written *w, const char *source, const char *confidence)
 {
-	return json_pack("{s:I,s:s,s:s}", "value", (json_int_t)llround(v), "source", source,
-			 "confidence", "local");
+	return json_pack("{s:I,s:s,s:s,s:{s:I,s:I,s:i}}", "value", (json_int_t)llround(w->value),
+			 "source", source, "confidence", confidence, "spread", "min",
+			 (json_int_t)llround(w->lo), "max", (json_int_t)llround(w->hi), "runs",
+			 CALIB_REPS);
+}
+
+/* The default preset's value of param, else def. */
+static double default_value(const char *param, double def)
+{
+	const struct target *sim = target_find("sim");
+	const struct preset *p = sim ? target_find_preset(sim, "default") : NULL;
+
+	for (size_t i = 0; p && i < p->nvalues; i++)
+		if (!strcmp(p->values[i].param, param))
+			return p->values[i].value;
+	return def;
+}
+
+/* The six values from p50s[M_COUNT] (one run's, or the medians). */
+static void derive(const double *p50, double share, double page, double *out)
+{
+	double cpu_fault = p50[M_REUSE] * share;
+
+	out[0] = cpu_fault;
+	out[1] = p50[M_REUSE] - cpu_fault;
+	out[2] = fmax(0, p50[M_COW] - cpu_fault) * 4096.0 / page;
+	out[3] = fmax(0, p50[M_NOTIFY] - p50[M_REUSE]);
+	out[4] = p50[M_MUNMAP];
+	out[5] = fmax(0, p50[M_MPROTECT] - p50[M_MUNMAP]);
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* 1 when this machine is the architecture the sim models (arm64). */
+static int modelled_arch(const char *machine)
+{
+	return !strcmp(machine, "aarch64") || !strcmp(machine, "arm64");
 }
 
 /* Writes text to path atomically (a temporary file in the same directory, renamed). */
@@ -226,7 +287,7 @@ int calibrate_run(const struct calibrate_opts *o, char *err, size_t elen)
 	time_t now = time(NULL);
 	struct tm tm;
 	char *text;
-	int rc;
+	int rc, foreign;
 
 	if (calibrate_name_ok(name, err, elen))
 		return -1;
@@ -252,29 +313,63 @@ int calibrate_run(const struct calibrate_opts *o, char *err, size_t elen)
 				m[i].workload, m[i].range_pages, iterations);
 			fflush(o->log);
 		}
-		if (measure_one(&m[i], iterations, &m[i].p50, err, elen))
+		if (measure_one(&m[i], iterations, m[i].runs, err, elen))
 			return -1;
+		{
+			double sorted[CALIB_REPS];
+
+			memcpy(sorted, m[i].runs, sizeof(sorted));
+			qsort(sorted, CALIB_REPS, sizeof(sorted[0]), cmp_dbl);
+			m[i].p50 = CALIB_REPS % 2 ? sorted[CALIB_REPS / 2] :
+				   (sorted[CALIB_REPS / 2 - 1] + sorted[CALIB_REPS / 2]) / 2;
+		}
 	}
 
-	w[0] = (struct written){"cpu_fault_ns", m[M_REUSE].p50, "reuse-after-fork p50"};
-	w[1] = (struct written){"fault_reuse_ns", m[M_REUSE].p50, "reuse-after-fork p50"};
-	w[2] = (struct written){"fault_copy_ns", m[M_COW].p50 * 4096.0 / (double)page,
-				"cow-copy p50 per 4 KiB"};
-	w[3] = (struct written){"cpu_wp_ns", fmax(0, m[M_NOTIFY].p50 - m[M_REUSE].p50),
-				"write-notify p50 minus reuse-after-fork p50"};
-	w[4] = (struct written){"cpu_pte_ns", m[M_MUNMAP].p50, "munmap per-page p50 at 1024 pages"};
-	w[5] = (struct written){"cpu_tlbi_ns", fmax(0, m[M_MPROTECT].p50 - m[M_MUNMAP].p50),
-				"mprotect-upgrade p50 at 1 page minus cpu_pte_ns"};
+	{
+		static const char *const params[6] = {"cpu_fault_ns", "fault_reuse_ns", "fault_copy_ns",
+						      "cpu_wp_ns", "cpu_pte_ns", "cpu_tlbi_ns"};
+		static const char *const hows[6] = {
+			"reuse-after-fork p50 (the whole minor fault) x the default preset's share of "
+			"cpu_fault_ns in cpu_fault_ns + fault_reuse_ns",
+			"reuse-after-fork p50 minus cpu_fault_ns (the two add up to the measured fault)",
+			"cow-copy p50 minus cpu_fault_ns, per 4 KiB",
+			"write-notify p50 minus reuse-after-fork p50",
+			"munmap per-page p50 at 1024 pages",
+			"mprotect-upgrade p50 at 1 page minus cpu_pte_ns"};
+		double dcpu = default_value("cpu_fault_ns", SPLIT_CPU_FAULT);
+		double dreuse = default_value("fault_reuse_ns", SPLIT_FAULT_REUSE);
+		double share = dcpu + dreuse > 0 ? dcpu / (dcpu + dreuse) : 0.5, med[M_COUNT], v[6];
+
+		for (int i = 0; i < M_COUNT; i++)
+			med[i] = m[i].p50;
+		derive(med, share, (double)page, v);
+		for (int k = 0; k < 6; k++)
+			w[k] = (struct written){params[k], v[k], v[k], v[k], hows[k]};
+		for (int r = 0; r < CALIB_REPS; r++) {
+			double one[M_COUNT];
+
+			for (int i = 0; i < M_COUNT; i++)
+				one[i] = m[i].runs[r];
+			derive(one, share, (double)page, v);
+			for (int k = 0; k < 6; k++) {
+				w[k].lo = fmin(w[k].lo, v[k]);
+				w[k].hi = fmax(w[k].hi, v[k]);
+			}
+		}
+	}
 
 	if (uname(&u))
 		memset(&u, 0, sizeof(u));
+	foreign = !modelled_arch(u.machine);
 	if (gethostname(host, sizeof(host)))
 		snprintf(host, sizeof(host), "%s", u.nodename[0] ? u.nodename : "unknown");
 	host[sizeof(host) - 1] = 0;
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%d", &tm);
-	snprintf(head, sizeof(head), "measured by svabench calibrate on %s (kernel %s, %s) on %s",
-		 host, u.release, u.machine, date);
+	snprintf(head, sizeof(head), "measured by svabench calibrate on %s (kernel %s, %s%s) on %s",
+		 host, u.release, u.machine,
+		 foreign ? ", not the arm64 the sim models: same kernel code, another "
+			   "architecture's costs" : "", date);
 	snprintf(desc, sizeof(desc), "The default preset with the CPU-side costs %s, "
 		 "host target, strategy unbound, %d iterations per workload.", head, iterations);
 
@@ -287,8 +382,10 @@ int calibrate_run(const struct calibrate_opts *o, char *err, size_t elen)
 	for (int i = 0; i < 6; i++) {
 		char src[1600];
 
-		snprintf(src, sizeof(src), "%s: %s over %d iterations", head, w[i].how, iterations);
-		if (json_object_set_new(vals, w[i].param, value_json(w[i].value, src))) {
+		snprintf(src, sizeof(src), "%s: %s over %d iterations, median of %d runs", head,
+			 w[i].how, iterations, CALIB_REPS);
+		if (json_object_set_new(vals, w[i].param,
+					value_json(&w[i], src, foreign ? "local-foreign-arch" : "local"))) {
 			json_decref(doc);
 			return fail(err, elen, "out of memory");
 		}
@@ -319,11 +416,16 @@ int calibrate_run(const struct calibrate_opts *o, char *err, size_t elen)
 		for (int i = 0; i < M_COUNT; i++)
 			fprintf(o->log, "%-18s %6d %-20s %12.1f\n", m[i].workload, m[i].range_pages,
 				m[i].metric, m[i].p50);
-		fprintf(o->log, "\n%-16s %10s  %s\n", "sim param", "value ns", "from");
+		fprintf(o->log, "\n%-16s %10s %17s  %s\n", "sim param", "value ns", "spread (min..max)",
+			"from");
 		for (int i = 0; i < 6; i++)
-			fprintf(o->log, "%-16s %10.0f  %s\n", w[i].param, round(w[i].value), w[i].how);
-		fprintf(o->log, "\nwrote preset \"%s\" (extends default, confidence local) to %s\n",
-			name, path);
+			fprintf(o->log, "%-16s %10.0f %8.0f..%-8.0f  %s\n", w[i].param, round(w[i].value),
+				round(w[i].lo), round(w[i].hi), w[i].how);
+		if (foreign)
+			fprintf(o->log, "\nthis machine is %s, not the arm64 the sim models: the values "
+				"are marked confidence local-foreign-arch\n", u.machine);
+		fprintf(o->log, "\nwrote preset \"%s\" (extends default, confidence %s) to %s\n",
+			name, foreign ? "local-foreign-arch" : "local", path);
 		fflush(o->log);
 	}
 	sim_presets_reload();

@@ -40,6 +40,7 @@ if [ "$rc" -ne 0 ] || [ ! -s "$dir/local.json" ]; then
 	exit 1
 fi
 ok "calibrate writes the preset"
+cp "$tmp/out" "$tmp/calib.out"
 grep -q 'cpu_tlbi_ns' "$tmp/out" && grep -q 'wrote preset "local"' "$tmp/out" &&
 	ok "calibrate prints what it measured and wrote" ||
 	not_ok "calibrate prints what it measured and wrote" "$(head -c 300 "$tmp/out")"
@@ -52,13 +53,35 @@ if [ "$rc" -ne 0 ]; then
 else
 	ok "the sim runs with preset local"
 	got=$(python3 -c '
-import json, sys
+import json, os, sys
 p = json.load(open(sys.argv[1]))["experiment"]["preset"]
-local = [k for k, v in p["values"].items() if v["confidence"] == "local"]
+want = "local" if os.uname().machine in ("aarch64", "arm64") else "local-foreign-arch"
+local = [k for k, v in p["values"].items() if v["confidence"] == want]
 print(p["name"], "local" if "cpu_fault_ns" in local and "measured by svabench calibrate" in p["values"]["cpu_fault_ns"]["source"] else "none")
 ' "$tmp/doc.json" 2>&1)
-	[ "$got" = "local local" ] && ok "the result names preset local with local values" ||
-		not_ok "the result names preset local with local values" "$got"
+	[ "$got" = "local local" ] && ok "the result names preset local with local values (local-foreign-arch off arm64)" ||
+		not_ok "the result names preset local with local values (local-foreign-arch off arm64)" "$got"
+fi
+
+# The CPU fault is charged once: the sim adds cpu_fault_ns and fault_reuse_ns
+# for a CPU reuse fault, so the two must add up to the measured fault, not
+# each be it; every value has its run-to-run spread around it.
+got=$(python3 -c '
+import json, re, sys
+v = json.load(open(sys.argv[1]))["values"]
+out = open(sys.argv[2]).read()
+p50 = float(re.search(r"^reuse-after-fork +\d+ +op.latency_ns.p50 +([0-9.]+)", out, re.M).group(1))
+s = v["cpu_fault_ns"]["value"] + v["fault_reuse_ns"]["value"]
+ok = abs(s - p50) <= 2 and v["cpu_fault_ns"]["value"] < p50
+ok &= all(x["spread"]["min"] <= x["value"] <= x["spread"]["max"] and x["spread"]["runs"] == 3 for x in v.values())
+print("yes" if ok else "no: %g + %g vs %g" % (v["cpu_fault_ns"]["value"], v["fault_reuse_ns"]["value"], p50))
+' "$dir/local.json" "$tmp/calib.out" 2>&1)
+[ "$got" = yes ] && ok "calibrate: cpu_fault_ns + fault_reuse_ns = the measured fault (no double count); spreads recorded" ||
+	not_ok "calibrate: cpu_fault_ns + fault_reuse_ns = the measured fault (no double count); spreads recorded" "$got"
+if [ "$(uname -m)" != aarch64 ]; then
+	grep -q "not the arm64 the sim models" "$tmp/calib.out" && grep -q "local-foreign-arch" "$dir/local.json" &&
+		ok "calibrate off arm64 says so and marks the values local-foreign-arch" ||
+		not_ok "calibrate off arm64 says so and marks the values local-foreign-arch" "$(tail -n 3 "$tmp/calib.out")"
 fi
 
 # --- the daemon endpoint ---
