@@ -35,8 +35,11 @@ pairs=(
 	"write-notify|64|msync||one msync of a dirtied shared file mapping range"
 	"write-notify-dirty|64|fault||one page fault (stress-ng's own ns per fault: file mmap faults)"
 	"mprotect-upgrade|1|mprotect||one mprotect of random pages and protections"
+	"mprotect-upgrade|512|mprotect||one mprotect of random pages and protections"
+	"munmap|1|munmap||one munmap of a page run of a mapped shared library, in a child"
 	"munmap|512|munmap||one munmap of a page run of a mapped shared library, in a child"
-	"madv-dontneed|16|madvise||one madvise of a random advice on a mapping"
+	"madv-dontneed|1|madvise||one madvise of a random advice on a mapping"
+	"madv-dontneed|512|madvise||one madvise of a random advice on a mapping"
 )
 
 smmu=0
@@ -55,15 +58,18 @@ command -v stress-ng >/dev/null 2>&1 || {
 	echo "peer: stress-ng is not installed (scripts/deps.sh --bench installs it)"
 }
 
-printf '%-19s %5s | %9s %9s %6s | %-30s | %s\n' workload pages "p50 ns" "mean ns" cv \
-	"secondary-mmu - unbound (95% CI)" "peer: stress-ng"
+printf '%-19s %5s | %9s %8s %9s %6s | %-32s | %s\n' workload pages "p50/op" "p50/page" "mean/op" cv \
+	"secondary-mmu - unbound per op" "peer: stress-ng"
 for pair in "${pairs[@]}"; do
 	IFS='|' read -r wl pages stressor sopts what <<<"$pair"
 	if [ -n "${HOST_WORKLOADS:-}" ] && [[ " $HOST_WORKLOADS " != *" $wl "* ]]; then
 		continue
 	fi
-	peer="-"
-	if [ "$have_peer" = 1 ]; then
+	if [ "$have_peer" = 0 ]; then
+		peer="-"
+	elif [ "$wl" = "${last_wl:-}" ]; then
+		peer="(as above)"
+	else
 		# shellcheck disable=SC2086
 		peer=$(cd /tmp && stress-ng --"$stressor" 1 $sopts --timeout "${peer_s}s" --metrics 2>&1 |
 			awk -v s="$stressor" -v what="$what" '
@@ -75,6 +81,7 @@ for pair in "${pairs[@]}"; do
 					else printf "%s: no metrics", s
 				}')
 	fi
+	last_wl=$wl
 	strategies='"unbound"'
 	[ "$smmu" = 1 ] && strategies='"unbound", "secondary-mmu"'
 	printf '{"target": "host", "workload": "%s", "strategies": [%s], "repetitions": %d, "params": {"iterations": %d, "range_pages": %d}}' \
@@ -86,16 +93,16 @@ wl, pages, peer = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 runs = json.load(sys.stdin)["runs"]
 per_page = runs[0]["metrics"]["op.faults_expected"] > 0
 def stat(r):
-    m = r["metrics"]
-    return m["op.latency_ns.p50"] if per_page else m["op.per_page_ns.p50"]
+    return r["metrics"]["op.latency_ns.p50"]
 u = [r for r in runs if r["strategy"] == "unbound"]
 s = [r for r in runs if r["strategy"] == "secondary-mmu"]
 T = {1: 12.71, 2: 4.30, 3: 3.18, 4: 2.78, 5: 2.57, 6: 2.45, 7: 2.36, 8: 2.31, 9: 2.26, 10: 2.23,
      15: 2.13, 20: 2.09, 30: 2.04}
 def t975(df):
-    return T.get(df) or T[max(k for k in T if k <= df)] if df < 30 else 1.96
+    return 1.96 if df > 30 else T[max(k for k in T if k <= df)]
 p50 = st.median(stat(r) for r in u)
-mean = st.median(r["metrics"]["op.latency_ns.mean"] / (1 if per_page else pages) for r in u)
+page = st.median(r["metrics"]["op.per_page_ns.p50"] for r in u)
+mean = st.median(r["metrics"]["op.latency_ns.mean"] for r in u)
 cv = st.median(r["metrics"]["op.latency_cv"] for r in u)
 diff = "-"
 if s and len(s) == len(u) and len(u) > 1:
@@ -103,8 +110,7 @@ if s and len(s) == len(u) and len(u) > 1:
     md, sd = st.mean(d), st.stdev(d)
     h = t975(len(d) - 1) * sd / math.sqrt(len(d))
     diff = "%+.0f ns [%+.0f, %+.0f] %+.1f%%" % (md, md - h, md + h, 100 * md / p50)
-unit = "/page" if not per_page else ""
-print("%-19s %5d | %9.0f %9.0f %6.2f | %-30s | %s" % (wl, pages, p50, mean, cv, diff, peer))
+print("%-19s %5d | %9.0f %8.0f %9.0f %6.2f | %-32s | %s" % (wl, pages, p50, page, mean, cv, diff, peer))
 ' "$wl" "$pages" "$peer"
 done
-echo "p50 and mean: ns per faulting write (per-page workloads) or per page of one call (range workloads), median over unbound repetitions; cv: op.latency_cv"
+echo "op: one faulting write (per-page workloads) or one call over pages (range workloads); p50/op, p50/page, mean/op, cv (op.latency_cv): medians over the unbound repetitions; the difference: mean over repetitions of secondary-mmu p50 - unbound p50, Student-t 95 % CI"
