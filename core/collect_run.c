@@ -125,18 +125,21 @@ static void on_window(void *ctx, int on)
 		size_t n = collector_count(cs);
 
 		w->seen = 1;
-		collector_stop(cs);
 		pthread_mutex_lock(&w->sm->mu);
+		collector_stop(cs);
 		w->base = calloc(n ? n : 1, sizeof(*w->base));
 		if (w->base && collector_read(cs) == 0)
 			for (size_t i = 0; i < n; i++)
 				w->base[i] = *collector_event(cs, i);
 		pthread_mutex_unlock(&w->sm->mu);
 	}
+	/* under the lock: the sampler reads the set (procfs state) meanwhile */
+	pthread_mutex_lock(&w->sm->mu);
 	if (on)
 		collector_start(cs);
 	else
 		collector_stop(cs);
+	pthread_mutex_unlock(&w->sm->mu);
 }
 
 /* The final counts minus those before the first window (unsigned, never below 0). */
@@ -165,7 +168,9 @@ int run_collected(const struct spec *sp, const struct run_req *req, const struct
 	struct collector_set *cs;
 	struct sampler sm = {0};
 	struct windowed w = {.inner = sink, .sm = &sm};
-	const struct run_sink wsink = {&w, fwd_sample, fwd_progress, on_window};
+	/* a target sees a sample or progress callback only where the caller gave one */
+	const struct run_sink wsink = {&w, sink && sink->sample ? fwd_sample : NULL,
+				       sink && sink->progress ? fwd_progress : NULL, on_window};
 	pthread_t th;
 	int rc, sampling = 0;
 
