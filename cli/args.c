@@ -56,8 +56,7 @@ int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct client_op
 				continue;
 		}
 		if (options && (!strcmp(a, "--help") || !strcmp(a, "-h"))) {
-			fputs(cmd->usage, stdout);
-			return EXIT_OK;
+			return cli_help(cmd->name, cmd->usage);
 		} else if (options && a[0] == '-' && a[1]) {
 			cli_error("%s: unknown option '%s'", cmd->name, a);
 			goto usage;

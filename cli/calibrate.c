@@ -48,8 +48,7 @@ int cmd_calibrate(int argc, char **argv)
 		int missing = 0;
 
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(usage, stdout);
-			return EXIT_OK;
+			return cli_help("calibrate", usage);
 		}
 		if ((v = opt_value("--out", argc, argv, &i, &missing))) {
 			if (!*v) {

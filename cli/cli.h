@@ -34,8 +34,13 @@ int cmd_submit(int argc, char **argv);
  * [--limit N] [--json]` */
 int cmd_list(int argc, char **argv);
 
-/* `svabench show ID [--json]` */
+/* `svabench show ID [--json] [--wide]` */
 int cmd_show(int argc, char **argv);
+/*
+ * The table of result document doc (experiment id), as show prints it,
+ * within the terminal's width unless wide; the exit status.
+ */
+int cli_print_table(const json_t *doc, const char *id, int wide);
 
 /* `svabench wait ID [--timeout S]` */
 int cmd_wait(int argc, char **argv);
@@ -255,6 +260,14 @@ int cli_fail_on_check(const json_t *cmp, int flags);
  * width when stdout is one, else 80; at least 60 (wide: unlimited, 0).
  */
 int cli_columns(int wide);
+
+/*
+ * ---- help.c ----
+ *
+ * Prints command name's help (synopsis, what it does, options, examples)
+ * on stdout, or fallback when help.c has none; EXIT_OK.
+ */
+int cli_help(const char *name, const char *fallback);
 
 /* Prints "svabench: <message>" and a newline on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

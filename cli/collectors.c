@@ -17,6 +17,8 @@ int cmd_collectors(int argc, char **argv)
 	for (int k = 1; k < argc; k++) {
 		if (!strcmp(argv[k], "--json")) {
 			as_json = 1;
+		} else if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) {
+			return cli_help("collectors", "usage: svabench collectors [--json]\n");
 		} else {
 			cli_error("collectors: unknown argument '%s'; usage: svabench collectors [--json]",
 				  argv[k]);

@@ -21,8 +21,7 @@ int cmd_describe(int argc, char **argv)
 		if (!strcmp(argv[i], "--json")) {
 			as_json = 1;
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(usage, stdout);
-			return EXIT_OK;
+			return cli_help("describe", usage);
 		} else if (argv[i][0] == '-') {
 			cli_error("describe: unknown option '%s'", argv[i]);
 			fputs(usage, stderr);

@@ -314,8 +314,7 @@ int cmd_list(int argc, char **argv)
 		if (!strcmp(a, "--json")) {
 			as_json = 1;
 		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			fputs(usage, stdout);
-			return EXIT_OK;
+			return cli_help("list", usage);
 		} else if (!strcmp(a, "--limit") || !strncmp(a, "--limit=", 8)) {
 			const char *v = a[7] == '=' ? a + 8 : i + 1 < argc ? argv[++i] : NULL;
 			char *end;

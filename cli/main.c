@@ -34,6 +34,7 @@ static const struct command commands[] = {
 
 static const char usage[] =
 	"usage: svabench [--help] [--version] COMMAND [ARGS]\n"
+	"       svabench help [COMMAND]     what COMMAND does, its options and examples\n"
 	"\n"
 	"commands:\n"
 	"  describe [TARGET] [--json]\n"
@@ -117,6 +118,30 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "--version")) {
 		printf("svabench %s\n", SVABENCH_VERSION);
 		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "help")) {
+		char help[] = "--help";
+
+		if (argc == 2) {
+			fputs(usage, stdout);
+			return EXIT_OK;
+		}
+		if (argc > 3) {
+			cli_error("help: one COMMAND at most");
+			return EXIT_USAGE;
+		}
+		if (!strcmp(argv[2], "help") || !strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))
+			return cli_help("help", NULL);
+		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+			if (!strcmp(argv[2], commands[i].name)) {
+				char *args[] = {argv[2], help, NULL};
+
+				return commands[i].fn(2, args);
+			}
+		}
+		cli_error("help: '%s' is not a svabench command (svabench help lists them)",
+			  argv[2]);
+		return EXIT_USAGE;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))

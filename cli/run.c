@@ -15,7 +15,9 @@
 
 #define JOBS_MAX 1024
 
-static const char usage[] = "usage: svabench run --offline SPEC|- [--json] [--jobs N]\n";
+static const char usage[] =
+	"usage: svabench run SPEC|- [--json] [--wide] [--timeout S] [--server URL] [--var DIR]\n"
+	"       svabench run --offline SPEC|- [--json] [--jobs N] [--wide]\n";
 
 struct progress {
 	struct timespec start;
@@ -101,8 +103,60 @@ static int usage_error(void)
 	return EXIT_USAGE;
 }
 
+/*
+ * Without --offline: submits the spec to svabenchd (saying so), waits for
+ * it, and prints what show prints. The exit status.
+ */
+static int run_on_daemon(const struct client_opts *co, const char *path, int as_json, int wide,
+			 double timeout_s)
+{
+	struct client *c;
+	char id[256], *spec, *doc_path;
+	json_t *doc = NULL;
+	size_t len;
+	int rc;
+
+	spec = client_read_input(path, "spec", SPEC_MAX_BYTES, &len);
+	if (!spec)
+		return EXIT_USAGE;
+	c = client_open(co);
+	if (!c) {
+		free(spec);
+		return EXIT_USAGE;
+	}
+	rc = client_create(c, "/api/v1/experiments", spec, len, id, sizeof(id));
+	free(spec);
+	if (rc != EXIT_OK) {
+		fprintf(stderr, "(start svabenchd with `make run`, or run it here with "
+			"`svabench run --offline %s`)\n", path);
+		client_close(c);
+		return rc;
+	}
+	fprintf(stderr, "submitted to svabenchd at %s as %s; waiting for it (Ctrl-C stops "
+		"waiting, not the experiment)\n", client_url(c), id);
+	rc = client_wait(c, id, timeout_s);
+	doc_path = client_experiment_path(id, "");
+	if (rc == EXIT_OK || rc == EXIT_RUN_FAILED) {
+		int got = doc_path ? client_call_json(c, "GET", doc_path, NULL, 0, &doc) : -1;
+
+		if (got == EXIT_OK && as_json) {
+			if (json_print(stdout, doc))
+				rc = EXIT_RUN_FAILED;
+		} else if (got == EXIT_OK) {
+			int trc = cli_print_table(doc, id, wide);
+
+			if (trc)
+				rc = trc;
+		}
+	}
+	json_decref(doc);
+	free(doc_path);
+	client_close(c);
+	return rc;
+}
+
 /* Runs a validated spec and prints its results; the exit status. */
-static int run_spec(const struct spec *s, int as_json, int jobs)
+static int run_spec(const struct spec *s, int as_json, int jobs, int wide)
 {
 	struct progress prog = {.tty = isatty(STDERR_FILENO)};
 	struct runner_opts o = {.jobs = jobs, .progress = show_progress, .ctx = &prog};
@@ -126,7 +180,7 @@ static int run_spec(const struct spec *s, int as_json, int jobs)
 	if (as_json) {
 		rc = result_write_json(stdout, r, "offline");
 	} else {
-		result_print_table(stdout, r);
+		result_print_table_width(stdout, r, cli_columns(wide));
 		rc = fflush(stdout) || ferror(stdout) ? -1 : 0;
 	}
 	if (rc) {
@@ -143,7 +197,9 @@ static int run_spec(const struct spec *s, int as_json, int jobs)
 int cmd_run(int argc, char **argv)
 {
 	const char *path = NULL;
-	int offline = 0, as_json = 0, jobs = 0, options = 1;
+	int offline = 0, as_json = 0, jobs = 0, options = 1, wide = 0, crc;
+	struct client_opts co = {0};
+	double timeout_s = 0;
 	struct spec_error err;
 	struct spec *s;
 	size_t len;
@@ -153,15 +209,22 @@ int cmd_run(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
-		if (options && !strcmp(a, "--")) {
+		if (options && (crc = client_option(&co, argc, argv, &i)) != 0) {
+			if (crc < 0)
+				return usage_error();
+		} else if (options && (crc = cli_timeout_option(argc, argv, &i, &timeout_s)) != 0) {
+			if (crc < 0)
+				return crc == CLI_OPT_BAD ? EXIT_USAGE : usage_error();
+		} else if (options && !strcmp(a, "--")) {
 			options = 0;
+		} else if (options && !strcmp(a, "--wide")) {
+			wide = 1;
 		} else if (options && !strcmp(a, "--offline")) {
 			offline = 1;
 		} else if (options && !strcmp(a, "--json")) {
 			as_json = 1;
 		} else if (options && (!strcmp(a, "--help") || !strcmp(a, "-h"))) {
-			fputs(usage, stdout);
-			return EXIT_OK;
+			return cli_help("run", usage);
 		} else if (options && !strcmp(a, "--jobs")) {
 			if (i + 1 == argc) {
 				cli_error("--jobs needs a number of threads");
@@ -182,14 +245,20 @@ int cmd_run(int argc, char **argv)
 			path = a;
 		}
 	}
-	if (!offline) {
-		cli_error("run: the daemon is not available yet; use 'svabench run --offline SPEC'");
-		return usage_error();
-	}
 	if (!path) {
 		cli_error("run: missing SPEC (a JSON file, or - for standard input)");
 		return usage_error();
 	}
+	if (!offline && jobs) {
+		cli_error("run: --jobs goes with --offline (svabenchd has --workers)");
+		return usage_error();
+	}
+	if (offline && (co.server || co.var || timeout_s > 0)) {
+		cli_error("run: --server, --var and --timeout talk to svabenchd; not with --offline");
+		return usage_error();
+	}
+	if (!offline)
+		return run_on_daemon(&co, path, as_json, wide, timeout_s);
 	buf = read_spec(path, &len);
 	if (!buf)
 		return EXIT_USAGE;
@@ -202,7 +271,7 @@ int cmd_run(int argc, char **argv)
 			cli_error("%s", err.msg);
 		return EXIT_USAGE;
 	}
-	rc = run_spec(s, as_json, jobs);
+	rc = run_spec(s, as_json, jobs, wide);
 	spec_free(s);
 	return rc;
 }

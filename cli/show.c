@@ -1,5 +1,5 @@
 /*
- * show.c - `svabench show ID [--json]`: an experiment's result document
+ * show.c - `svabench show ID [--json] [--wide]`: an experiment's result document
  * from svabenchd, as JSON or as the comparison table `run --offline`
  * prints (core's table, over the runs finished so far).
  */
@@ -10,9 +10,9 @@
 #include <string.h>
 
 static const char usage[] =
-	"usage: svabench show ID [--json] [--server URL] [--var DIR]\n";
+	"usage: svabench show ID [--json] [--wide] [--server URL] [--var DIR]\n";
 
-static int print_table(const json_t *doc, const char *id)
+int cli_print_table(const json_t *doc, const char *id, int wide)
 {
 	const json_t *exp = json_object_get(doc, "experiment");
 	const char *status = json_string_value(json_object_get(exp, "status"));
@@ -27,7 +27,7 @@ static int print_table(const json_t *doc, const char *id)
 	if (status && strcmp(status, "done") && strcmp(status, "failed"))
 		printf("experiment %s is %s: %zu of %zu runs finished; the table shows those\n",
 		       id, status, r->ndone + r->nfailed, s->nruns);
-	result_print_table(stdout, r);
+	result_print_table_width(stdout, r, cli_columns(wide));
 	results_free(r);
 	spec_free(s);
 	if (fflush(stdout) || ferror(stdout)) {
@@ -37,20 +37,30 @@ static int print_table(const json_t *doc, const char *id)
 	return EXIT_OK;
 }
 
-/* --json */
-static int show_option(void *as_json, int argc, char **argv, int *i)
+struct show_args {
+	int as_json, wide;
+};
+
+/* --json, --wide */
+static int show_option(void *ctx, int argc, char **argv, int *i)
 {
-	if (strcmp(argv[*i], "--json"))
+	struct show_args *sa = ctx;
+
+	if (!strcmp(argv[*i], "--json"))
+		sa->as_json = 1;
+	else if (!strcmp(argv[*i], "--wide"))
+		sa->wide = 1;
+	else
 		return CLI_OPT_OTHER;
-	*(int *)as_json = 1;
 	return CLI_OPT_TAKEN;
 }
 
 int cmd_show(int argc, char **argv)
 {
-	int as_json = 0, rc;
+	struct show_args sa = {0};
+	int rc;
 	const struct cli_cmd cmd = {.name = "show", .usage = usage, .arg = "ID", .hint = CLI_ID_HINT,
-				    .option = show_option, .ctx = &as_json};
+				    .option = show_option, .ctx = &sa};
 	const char *id;
 	struct client *c;
 	json_t *doc;
@@ -65,13 +75,13 @@ int cmd_show(int argc, char **argv)
 	client_close(c);
 	if (rc)
 		return rc;
-	if (as_json) {
+	if (sa.as_json) {
 		if (json_print(stdout, doc)) {
 			cli_error("cannot write the output");
 			rc = EXIT_RUN_FAILED;
 		}
 	} else {
-		rc = print_table(doc, id);
+		rc = cli_print_table(doc, id, sa.wide);
 	}
 	json_decref(doc);
 	return rc;

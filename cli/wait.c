@@ -1,7 +1,8 @@
 /*
  * wait.c - `svabench wait ID [--timeout S]`: polls an experiment until it
- * is done, failed or cancelled, with a progress bar on a terminal. Also
- * what `submit --wait` does after submitting.
+ * is done, failed or cancelled, with a progress bar and an ETA on a
+ * terminal, and ends with one line on stderr (done, or why not). Also what
+ * `submit --wait` and `run` do after submitting.
  */
 #include "cli.h"
 
@@ -57,9 +58,13 @@ static json_int_t count(const json_t *exp, const char *key)
 	return json_is_integer(v) ? json_integer_value(v) : 0;
 }
 
-/* `[#####-----] 48/96 runs  12.3 s`, over itself. */
-static void show_bar(json_int_t finished, json_int_t total, double elapsed)
+/* `[#####-----] 48/96 runs  12.3 s  ETA 13 s`, over itself; the ETA from
+ * the rate since the first poll, once some run has finished since. */
+static void show_bar(json_int_t finished, json_int_t total, double elapsed,
+		     json_int_t first, double first_t)
 {
+	char eta[48] = "";
+
 	char bar[BAR_WIDTH + 1];
 	int fill = total > 0 ? (int)(finished * BAR_WIDTH / total) : 0;
 
@@ -68,15 +73,22 @@ static void show_bar(json_int_t finished, json_int_t total, double elapsed)
 	memset(bar, '#', (size_t)fill);
 	memset(bar + fill, '-', (size_t)(BAR_WIDTH - fill));
 	bar[BAR_WIDTH] = '\0';
-	fprintf(stderr, "\r[%s] %lld/%lld runs  %.1f s", bar, (long long)finished,
-		(long long)total, elapsed);
+	if (finished > first && elapsed > first_t && total > finished) {
+		double left = (double)(total - finished) * (elapsed - first_t) /
+			      (double)(finished - first);
+
+		snprintf(eta, sizeof(eta), "  ETA %.0f s", ceil(left));
+	}
+	fprintf(stderr, "\r[%s] %lld/%lld runs  %.1f s%s\033[K", bar, (long long)finished,
+		(long long)total, elapsed, eta);
 	fflush(stderr);
 }
 
 int client_wait(struct client *c, const char *id, double timeout_s)
 {
 	int tty = isatty(STDERR_FILENO), shown = 0, rc = EXIT_RUN_FAILED;
-	double start = now_s();
+	double start = now_s(), first_t = -1;
+	json_int_t first = 0;
 	char *path = client_experiment_path(id, "?runs=false");
 	json_t *doc = NULL;
 
@@ -129,8 +141,12 @@ int client_wait(struct client *c, const char *id, double timeout_s)
 				rc = EXIT_RUN_FAILED;
 				break;
 			}
+			if (first_t < 0) {
+				first = finished;
+				first_t = elapsed;
+			}
 			if (tty) {
-				show_bar(finished, total, elapsed);
+				show_bar(finished, total, elapsed, first, first_t);
 				shown = 1;
 			}
 			if (!strcmp(status, "done") || !strcmp(status, "failed") ||
@@ -139,6 +155,11 @@ int client_wait(struct client *c, const char *id, double timeout_s)
 					fputs("\r\033[K", stderr);
 				shown = 0;
 				rc = EXIT_OK;
+				if (!strcmp(status, "done"))
+					fprintf(stderr, "%s: done, %lld of %lld runs, %lld failed, "
+						"waited %.1f s\n", id, (long long)finished,
+						(long long)total, (long long)count(exp, "runs_failed"),
+						elapsed);
 				if (!strcmp(status, "failed")) {
 					cli_error("experiment %s failed: %lld of %lld runs failed", id,
 						  (long long)count(exp, "runs_failed"), (long long)total);

@@ -278,6 +278,12 @@ void describe_target_text(FILE *f, const struct target *t);
  * preset and the first examples (oracle violations, livelocks).
  */
 void result_print_table(FILE *f, const struct results *r);
+/*
+ * The same within width columns (0: as wide as it needs): columns no run
+ * reported are left out, then the least important ones until the rest
+ * fit; a line names what was left out.
+ */
+void result_print_table_width(FILE *f, const struct results *r, int width);
 
 /* Short numbers, as tables print them: 0.25, 12.5, 812, 12345, 123k, 1.23M, 4.5G. */
 void fmt_short(char *b, size_t n, double v);

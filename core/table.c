@@ -1,9 +1,12 @@
 /*
- * table.c - the comparison table `svabench run` prints for a terminal: per
- * cell, one row per strategy with the metrics a kernel maintainer weighs
- * the fixes by, averaged over repetitions, and a ratio against a correct
- * baseline. Failures and the first examples follow, so nothing a run said
- * is hidden by the summary.
+ * table.c - the comparison table `svabench run` and `show` print for a
+ * terminal: per cell, one row per strategy with the metrics a kernel
+ * maintainer weighs the fixes by (correctness first), the median over
+ * repetitions with min..max below, and a ratio against a correct
+ * baseline. Columns no run reported are left out (the host target's
+ * per-operation latencies replace the sim's DMA columns), then the least
+ * important ones until the table fits the width. Failures and the first
+ * examples follow, so nothing a run said is hidden by the summary.
  */
 #include "core.h"
 
@@ -11,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TABLE_WIDTH 110
 #define CELL_MAX 40   /* one printed table cell */
 #define FAILURES_SHOWN 5
 #define EXAMPLES_SHOWN 2
@@ -20,32 +22,44 @@ struct column {
 	const char *head;
 	const char *metrics[4]; /* summed; NULL-terminated */
 	double scale;           /* shown = sum / scale */
+	int keep;               /* the higher, the later it is dropped for width */
 };
 
+/* Correctness first, then cost, then the sim's detail, then the host's. */
 static const struct column columns[] = {
-	{"MB/s", {"dma.throughput_bps"}, 1e6},
-	{"p99 us", {"dma.latency_ns.p99"}, 1e3},
-	{"livelock", {"dma.livelocked"}, 1},
-	{"faults", {"fault.permission", "fault.translation"}, 1},
-	{"spurious", {"fault.spurious"}, 1},
-	{"oracle", {"oracle.coherence_violations"}, 1},
-	{"TLBI", {"cmd.tlbi_nh_va", "cmd.tlbi_nh_va_range", "cmd.tlbi_nh_asid"}, 1},
-	{"ATC_INV", {"cmd.atc_inv"}, 1},
-	{"SYNC", {"cmd.sync"}, 1},
-	{"inv us", {"cpu.invalidation_ns"}, 1e3},
+	{"livelock", {"dma.livelocked"}, 1, 9},
+	{"oracle", {"oracle.coherence_violations"}, 1, 9},
+	{"cost us/op", {"cost.total_ns_per_op"}, 1e3, 8},
+	{"inv us", {"cpu.invalidation_ns"}, 1e3, 7},
+	{"p99 us", {"dma.latency_ns.p99"}, 1e3, 5},
+	{"MB/s", {"dma.throughput_bps"}, 1e6, 4},
+	{"faults", {"fault.permission", "fault.translation"}, 1, 3},
+	{"spurious", {"fault.spurious"}, 1, 1},
+	{"TLBI", {"cmd.tlbi_nh_va", "cmd.tlbi_nh_va_range", "cmd.tlbi_nh_asid"}, 1, 2},
+	{"ATC_INV", {"cmd.atc_inv"}, 1, 1},
+	{"SYNC", {"cmd.sync"}, 1, 2},
+	{"ops", {"op.count"}, 1, 3},
+	{"op p50 us", {"op.latency_ns.p50"}, 1e3, 7},
+	{"op p99 us", {"op.latency_ns.p99"}, 1e3, 6},
+	{"page p50 us", {"op.per_page_ns.p50"}, 1e3, 5},
+	{"faults", {"perf.faults"}, 1, 3},
 };
 
 #define NCOLS (sizeof(columns) / sizeof(columns[0]))
-#define COL_P99 1
-#define COL_INV 9
+#define COL_COST 2
+#define COL_INV 3
+#define COL_P99 4
+#define COL_OP50 12
 #define NCELLS (NCOLS + 1) /* the metric columns and the ratio */
+#define VALS_MAX 4096      /* repetitions kept per strategy and column for the median */
 
 /* api.md's strategies that are wrong on purpose: never a baseline. */
 static const char *const incorrect[] = {"none", "pri-inv-no-atc", NULL};
 
 struct stat {
 	int n;
-	double sum, min, max;
+	double min, max;
+	double *v;              /* the values, for the median */
 };
 
 /* One block: a cell's strategies, their statistics and printed text. */
@@ -60,6 +74,7 @@ struct block {
 	int width[NCELLS + 1]; /* [0]: strategy names */
 	int split;             /* min and max on rows of their own */
 	size_t shown;          /* columns printed: NCOLS, or NCELLS with a ratio */
+	const int *visible;    /* per column (NCELLS): printed */
 };
 
 void fmt_short(char *b, size_t n, double v)
@@ -108,19 +123,25 @@ static int column_value(const struct results *r, size_t i, const struct column *
 	return have;
 }
 
-static void add(struct stat *s, double v)
+static void add(struct stat *s, double v, int reps)
 {
 	if (!s->n || v < s->min)
 		s->min = v;
 	if (!s->n || v > s->max)
 		s->max = v;
-	s->sum += v;
+	if (!s->v)
+		s->v = malloc((size_t)(reps > 0 && reps < VALS_MAX ? reps : VALS_MAX) * sizeof(double));
+	if (s->v && s->n < reps && s->n < VALS_MAX)
+		s->v[s->n] = v;
 	s->n++;
 }
 
-static double mean(const struct stat *s)
+/* The median of the repetitions (stats_median reorders a copy). */
+static double median(const struct stat *s)
 {
-	return s->n ? s->sum / s->n : NAN;
+	int n = s->n < VALS_MAX ? s->n : VALS_MAX;
+
+	return s->n && s->v ? stats_median(s->v, (size_t)n) : NAN;
 }
 
 static int is_incorrect(const char *name)
@@ -168,6 +189,9 @@ static int block_alloc(struct block *b, size_t ns)
 
 static void block_free(struct block *b)
 {
+	for (size_t k = 0; b->st && k < b->ns; k++)
+		for (size_t j = 0; j < NCOLS; j++)
+			free(b->st[k][j].v);
 	free(b->st);
 	free(b->mean);
 	free(b->lo);
@@ -203,23 +227,26 @@ static void block_fill(struct block *b, const struct results *r, size_t cell,
 			}
 			for (size_t j = 0; j < NCOLS; j++)
 				if (column_value(r, i, &columns[j], &v))
-					add(&b->st[k][j], v);
+					add(&b->st[k][j], v, s->repetitions);
 		}
 	}
-	/* Cost ratio: CPU invalidation time when the baseline spends any, else p99. */
+	/* Cost ratio: the per-operation cost when the runs report it, else CPU
+	 * invalidation time, else the DMA p99, else the host's p50 per operation. */
 	ratio_head[0] = '\0';
 	if (base >= 0) {
-		bm = mean(&b->st[base][COL_INV]);
-		rc = COL_INV;
-		if (!(bm > 0)) {
-			bm = mean(&b->st[base][COL_P99]);
-			rc = COL_P99;
-		}
-		if (bm > 0)
-			snprintf(ratio_head, rlen, "%s/%s", rc == COL_INV ? "inv" : "p99",
-				 strategy_name(s, (size_t)base));
-		else
+		static const int pick[] = {COL_COST, COL_INV, COL_P99, COL_OP50};
+		static const char *const name[] = {"cost", "inv", "p99", "op p50"};
+
+		for (size_t q = 0; q < sizeof(pick) / sizeof(pick[0]); q++) {
+			bm = median(&b->st[base][pick[q]]);
+			rc = pick[q];
+			if (bm > 0) {
+				snprintf(ratio_head, rlen, "%s/%s", name[q],
+					 strategy_name(s, (size_t)base));
+				break;
+			}
 			rc = -1;
+		}
 	}
 	b->shown = rc >= 0 ? NCELLS : NCOLS;
 
@@ -240,7 +267,7 @@ static void block_fill(struct block *b, const struct results *r, size_t cell,
 			if (!st->n) {
 				snprintf(b->mean[k][j], CELL_MAX, "-");
 			} else {
-				fmt_short(b->mean[k][j], CELL_MAX, mean(st));
+				fmt_short(b->mean[k][j], CELL_MAX, median(st));
 				fmt_short(b->lo[k][j], CELL_MAX, st->min);
 				fmt_short(b->hi[k][j], CELL_MAX, st->max);
 				/* Blank when every repetition agrees. */
@@ -249,8 +276,11 @@ static void block_fill(struct block *b, const struct results *r, size_t cell,
 			}
 			widen(&b->width[j + 1], b->mean[k][j]);
 		}
-		if (rc >= 0 && b->st[k][rc].n) {
-			double x = mean(&b->st[k][rc]) / bm;
+		if ((b->st[k][0].n && b->st[k][0].max > 0) || (b->st[k][1].n && b->st[k][1].max > 0)) {
+			/* livelocks or violations: no cost ratio (api.md's broken) */
+			snprintf(b->mean[k][NCOLS], CELL_MAX, "broken");
+		} else if (rc >= 0 && b->st[k][rc].n) {
+			double x = median(&b->st[k][rc]) / bm;
 
 			snprintf(b->mean[k][NCOLS], CELL_MAX,
 				 x >= 100 ? "%.0fx" : x >= 10 ? "%.1fx" : "%.2fx", x);
@@ -261,11 +291,22 @@ static void block_fill(struct block *b, const struct results *r, size_t cell,
 	}
 }
 
-/* With several repetitions, min..max under each mean, or on two rows when
- * that would make the table too wide. */
-static void block_ranges(struct block *b, int repetitions)
+/* Columns printed: the visible ones of the first b->shown. */
+static int block_total(const struct block *b, const int *w)
 {
-	int w[NCELLS + 1], total = 0;
+	int total = w[0];
+
+	for (size_t j = 0; j < b->shown; j++)
+		if (b->visible[j])
+			total += 2 + w[j + 1];
+	return total;
+}
+
+/* With several repetitions, min..max under each median, or on rows of
+ * their own when that would make the table wider than width (0: never). */
+static void block_ranges(struct block *b, int repetitions, int width)
+{
+	int w[NCELLS + 1];
 
 	if (repetitions < 2)
 		return;
@@ -279,9 +320,7 @@ static void block_ranges(struct block *b, int repetitions)
 			widen(&w[j + 1], both);
 		}
 	}
-	for (size_t j = 0; j <= b->shown; j++)
-		total += w[j] + (j ? 2 : 0);
-	if (total <= TABLE_WIDTH) {
+	if (!width || block_total(b, w) <= width) {
 		memcpy(b->width, w, sizeof(w));
 		return;
 	}
@@ -303,6 +342,8 @@ static void print_row(FILE *f, const struct block *b, const char *label,
 	for (size_t j = 0; j < b->shown && n < sizeof(line); j++) {
 		const char *text = texts ? texts[j] : cells[j];
 
+		if (!b->visible[j])
+			continue;
 		n += (size_t)snprintf(line + n, sizeof(line) - n, "  %*s", b->width[j + 1],
 				      text ? text : "");
 	}
@@ -394,7 +435,7 @@ static void print_failures(FILE *f, const struct results *r)
 }
 
 /* Per strategy, the first run that left examples. */
-static void print_examples(FILE *f, const struct results *r)
+static void print_examples(FILE *f, const struct results *r, int width)
 {
 	const struct spec *s = r->spec;
 	int header = 0;
@@ -412,8 +453,14 @@ static void print_examples(FILE *f, const struct results *r)
 			fprintf(f, "  %s, cell %zu, repetition %d (seed %llu):\n",
 				strategy_name(s, k), p->cell + 1, p->repetition,
 				(unsigned long long)p->seed);
-			for (int e = 0; e < rec->nexamples && e < EXAMPLES_SHOWN; e++)
-				fprintf(f, "    %s\n", rec->examples[e]);
+			for (int e = 0; e < rec->nexamples && e < EXAMPLES_SHOWN; e++) {
+				int len = (int)strlen(rec->examples[e]);
+
+				if (width > 8 && 4 + len > width)
+					fprintf(f, "    %.*s...\n", width - 7, rec->examples[e]);
+				else
+					fprintf(f, "    %s\n", rec->examples[e]);
+			}
 			if (rec->nexamples > EXAMPLES_SHOWN)
 				fprintf(f, "    ... %d more in --json\n",
 					rec->nexamples - EXAMPLES_SHOWN);
@@ -422,47 +469,150 @@ static void print_examples(FILE *f, const struct results *r)
 	}
 }
 
+/* text on lines of at most width columns (0: one line), broken at spaces. */
+static void put_wrapped(FILE *f, const char *text, int width)
+{
+	size_t used = 0;
+
+	while (*text) {
+		size_t n = strcspn(text, " ");
+
+		if (used && width > 0 && used + 1 + n > (size_t)width) {
+			fputc('\n', f);
+			used = 0;
+		} else if (used) {
+			fputc(' ', f);
+			used++;
+		}
+		fwrite(text, 1, n, f);
+		used += n;
+		text += n;
+		while (*text == ' ')
+			text++;
+	}
+	fputc('\n', f);
+}
+
+/* 1 when some run of r reported column j's metric. */
+static int column_reported(const struct results *r, size_t j)
+{
+	double v;
+
+	for (size_t i = 0; i < r->spec->nruns; i++)
+		if (r->runs[i].status == RUN_DONE && column_value(r, i, &columns[j], &v))
+			return 1;
+	return 0;
+}
+
+/* One cell's block, filled and laid out for width; -1 on OOM. */
+static int block_make(struct block *b, const struct results *r, size_t cell, const int *visible,
+		      int width, char *ratio_head, size_t rlen)
+{
+	if (block_alloc(b, r->spec->nstrategies))
+		return -1;
+	b->visible = visible;
+	block_fill(b, r, cell, ratio_head, rlen);
+	block_ranges(b, r->spec->repetitions, width);
+	return 0;
+}
+
+/*
+ * The columns every cell's table shows: those some run reported, then,
+ * while some cell's table is wider than width, all but the least
+ * important one. How many reported columns were dropped.
+ */
+static int fit_columns(const struct results *r, int width, int *visible, char *dropped,
+		       size_t dlen)
+{
+	int ndropped = 0;
+
+	for (size_t j = 0; j < NCOLS; j++)
+		visible[j] = column_reported(r, j);
+	visible[NCOLS] = 1;
+	dropped[0] = '\0';
+	for (;;) {
+		int widest = 0, drop = -1;
+		char head[64];
+
+		for (size_t c = 0; width && c < r->spec->ncells; c++) {
+			struct block b;
+
+			if (block_make(&b, r, c, visible, width, head, sizeof(head))) {
+				block_free(&b);
+				return ndropped;
+			}
+			if (block_total(&b, b.width) > widest)
+				widest = block_total(&b, b.width);
+			block_free(&b);
+		}
+		if (!width || widest <= width)
+			return ndropped;
+		for (size_t j = 0; j < NCOLS; j++)
+			if (visible[j] && (drop < 0 || columns[j].keep <= columns[drop].keep))
+				drop = (int)j;
+		if (drop < 0)
+			return ndropped;
+		visible[drop] = 0;
+		snprintf(dropped + strlen(dropped), dlen - strlen(dropped), "%s%s",
+			 ndropped++ ? ", " : "", columns[drop].head);
+	}
+}
+
 void result_print_table(FILE *f, const struct results *r)
+{
+	result_print_table_width(f, r, 0);
+}
+
+void result_print_table_width(FILE *f, const struct results *r, int width)
 {
 	const struct spec *s = r->spec;
 	const struct target *t = s->target;
+	int visible[NCELLS], ndropped;
+	char dropped[512];
 
-	fprintf(f, "%s %s: %zu cell%s x %zu strateg%s x %d repetition%s = %zu run%s, seed %llu",
+	fprintf(f, "%s %s: %zu cell%s x %zu strateg%s x %d repetition%s = %zu run%s\n",
 		t->name, t->workloads[s->workload].name, s->ncells, s->ncells == 1 ? "" : "s",
 		s->nstrategies, s->nstrategies == 1 ? "y" : "ies", s->repetitions,
-		s->repetitions == 1 ? "" : "s", s->nruns, s->nruns == 1 ? "" : "s",
-		(unsigned long long)s->seed);
+		s->repetitions == 1 ? "" : "s", s->nruns, s->nruns == 1 ? "" : "s");
+	fprintf(f, "seed %llu", (unsigned long long)s->seed);
 	if (s->label)
 		fprintf(f, ", label %s", s->label);
 	fputc('\n', f);
 	if (s->name)
-		fprintf(f, "%s\n", s->name);
+		put_wrapped(f, s->name, width);
 	if (s->repetitions > 1)
-		fprintf(f, "means over repetitions, min..max below (blank: all the same)\n");
+		fprintf(f, "medians over repetitions, min..max below (blank: all the same)\n");
+	ndropped = fit_columns(r, width, visible, dropped, sizeof(dropped));
 
 	for (size_t c = 0; c < s->ncells; c++) {
 		struct block b;
 		char ratio_head[64];
 
-		if (block_alloc(&b, s->nstrategies)) {
+		if (block_make(&b, r, c, visible, width, ratio_head, sizeof(ratio_head))) {
 			block_free(&b);
 			fprintf(f, "(out of memory)\n");
 			return;
 		}
-		block_fill(&b, r, c, ratio_head, sizeof(ratio_head));
-		block_ranges(&b, s->repetitions);
 		cell_title(f, s, c);
 		block_print(f, &b, s, ratio_head);
 		block_free(&b);
 	}
 
-	fprintf(f, "\nfaults = permission + translation; TLBI = tlbi_nh_va + _range + _asid; "
-		   "inv us = CPU time spent invalidating;\noracle = coherence violations; "
-		   "inv/X, p99/X = ratio to strategy X's mean\n");
+	fprintf(f, "\n");
+	if (visible[6] || visible[8] || visible[3] || visible[1])
+		fprintf(f, "faults = permission + translation; TLBI = tlbi_nh_va + _range + _asid;\n"
+			   "inv us = CPU time spent invalidating; oracle = coherence violations;\n");
+	if (visible[2])
+		fprintf(f, "cost us/op = cost.total_ns_per_op (CPU + device time per operation);\n");
+	if (visible[COL_OP50])
+		fprintf(f, "op p50/p99 us = latency per timed operation; page p50 us = per page;\n");
+	fprintf(f, "X/S = ratio of medians to strategy S's\n");
+	if (ndropped)
+		fprintf(f, "hidden to fit %d columns: %s (--wide)\n", width, dropped);
 	fprintf(f, "preset %s.", s->preset ? s->preset->name : "(none)");
 	if (t->figures)
 		fprintf(f, " %s", t->figures);
 	fputc('\n', f);
 	print_failures(f, r);
-	print_examples(f, r);
+	print_examples(f, r, width);
 }

@@ -84,8 +84,15 @@ sv frobnicate
 expect_usage "an unknown command" "'frobnicate' is not a svabench command"
 sv --frobnicate
 expect_usage "unknown global option" "unknown option '--frobnicate'"
-sv run "$root/suites/default/01-livelock.json"
-expect_usage "run without --offline" "--offline"
+sv run "$root/suites/default/01-livelock.json" --server http://127.0.0.1:9
+if [ "$rc" -eq 1 ] && grep -q "cannot reach svabenchd" "$tmp/err" &&
+	grep -q "svabench run --offline" "$tmp/err"; then
+	ok "run without --offline and no daemon: exit 1, says how to run it offline"
+else
+	not_ok "run without --offline and no daemon" "exit $rc: $(first_err)"
+fi
+sv run --jobs 2 "$root/suites/default/01-livelock.json"
+expect_usage "run --jobs without --offline" "--jobs goes with --offline"
 sv run --offline
 expect_usage "run without SPEC" "missing SPEC"
 sv run --offline "$tmp/does-not-exist.json"

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # test_gate.sh - the CLI's promises for CI and people, through a real
-# svabenchd: `compare|report --fail-on broken|worse` exit 3 naming the
-# finding when it holds and 0 when it does not; bad conditions are usage
-# errors; --noise is a percentage ("5" and "5%"), out of range refused;
-# `report --full` adds the per-cell tables.
+# svabenchd: `svabench help [COMMAND]` and `COMMAND --help` (the same text,
+# with examples) for every command; `compare|report --fail-on
+# broken|worse` exit 3 naming the finding when it holds and 0 when it does
+# not; bad conditions are usage errors; --noise is a percentage ("5" and
+# "5%"), out of range refused; `report --full` adds the per-cell tables;
+# tables fit the terminal's width (COLUMNS) unless --wide; `run SPEC`
+# without --offline submits to the daemon, says so, waits and prints the
+# table; `wait` ends with a one-line summary.
 #
 # SVABENCH: the CLI under test (default build/svabench). SVABENCHD: the
 # daemon (default: svabenchd next to SVABENCH).
@@ -16,6 +20,47 @@ var=$tmp/var
 unset SVABENCH_TOKEN SVABENCH_URL
 
 need_built binaries "$SVABENCH" "$SVABENCHD"
+
+# --- help ---
+for c in describe collectors run calibrate submit list show wait cancel compare report \
+	export import help; do
+	sv help "$c"
+	h1=$(cat "$tmp/out")
+	r1=$rc
+	sv "$c" --help
+	if [ "$r1" -eq 0 ] && [ "$rc" -eq 0 ] && [ "$h1" = "$(cat "$tmp/out")" ] &&
+		grep -q "^usage: svabench $c" "$tmp/out" && grep -q "^examples:" "$tmp/out" &&
+		grep -q "^  svabench $c" "$tmp/out"; then
+		ok "svabench help $c = svabench $c --help: usage and examples"
+	else
+		not_ok "svabench help $c" "exit $r1/$rc: $(head -c 200 "$tmp/out")"
+	fi
+done
+sv help
+if [ "$rc" -eq 0 ] && grep -q "^  report ID" "$tmp/out" && grep -q "svabench help \[COMMAND\]" "$tmp/out"; then
+	ok "svabench help lists the commands"
+else
+	not_ok "svabench help lists the commands" "exit $rc"
+fi
+sv help frobnicate
+expect "svabench help of an unknown command: exit 2" 2 "'frobnicate' is not a svabench command"
+
+# --- tables fit the terminal ---
+COLUMNS=80 sv run --offline "$root/suites/default/01-livelock.json"
+long=$(awk 'length($0) > 80' "$tmp/out" | head -n 1)
+if [ "$rc" -eq 0 ] && [ -z "$long" ] && grep -q "^hidden to fit 80 columns: .*(--wide)" "$tmp/out" &&
+	grep -q "^medians over repetitions" "$tmp/out" && grep -q "^none .* broken$" "$tmp/out"; then
+	ok "COLUMNS=80: the table within 80 columns, medians, what was hidden named, none broken"
+else
+	not_ok "COLUMNS=80 table" "exit $rc; long line '$long'"
+fi
+COLUMNS=80 sv run --offline "$root/suites/default/01-livelock.json" --wide
+if [ "$rc" -eq 0 ] && ! grep -q "^hidden to fit" "$tmp/out" && grep -q "ATC_INV" "$tmp/out" &&
+	[ -n "$(awk 'length($0) > 80' "$tmp/out")" ]; then
+	ok "--wide: every column, wider than the terminal"
+else
+	not_ok "--wide" "exit $rc"
+fi
 
 # --- usage, before any request ---
 sv report e1 --fail-on
@@ -96,6 +141,23 @@ if [ "$rc" -eq 0 ] && [ "$a" = "$(cat "$tmp/out")" ] && grep -q "< 5%" "$tmp/out
 	ok "compare --noise 5 and 5% are the same 5 % threshold"
 else
 	not_ok "compare --noise in percent" "exit $rc: $(head -c 300 "$tmp/out")"
+fi
+
+# run without --offline: submitted, waited for, the table
+rc=0
+COLUMNS=80 "$SVABENCH" run "$tmp/cross.json" --var "$var" >"$tmp/out" 2>"$tmp/err" || rc=$?
+if [ "$rc" -eq 0 ] && grep -q "^submitted to svabenchd at $url as " "$tmp/err" &&
+	grep -q "^cell 4/4: " "$tmp/out" && grep -q "^pri-inv " "$tmp/out"; then
+	ok "run SPEC submits to the running svabenchd, says so, waits, prints the table"
+else
+	not_ok "run SPEC through the daemon" "exit $rc: $(first_err)"
+fi
+sv wait "$cross" --var "$var"
+if [ "$rc" -eq 0 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] &&
+	grep -q "^$cross: done, 40 of 40 runs, 0 failed, waited " "$tmp/err"; then
+	ok "wait ends with a one-line summary"
+else
+	not_ok "wait's summary" "exit $rc: $(first_err)"
 fi
 
 sv report "$cross" --var "$var"
