@@ -44,7 +44,9 @@ static const char *const default_metrics[] = {
 	"cost.total_ns_per_op", "cost.cpu_ns_per_op", "cost.device_ns_per_op", "cost.total_ns",
 	"cost.cpu_ns", "cost.device_ns", "dma.throughput_bps", "dma.latency_ns.p99", "cpu.invalidation_ns", "cmd.tlbi_total",
 	"cmd.atc_inv", "cmd.sync", "cmdq.sync_wait_ns", "fault.permission", "fault.spurious",
-	"dma.livelocked", "oracle.coherence_violations", NULL,
+	"dma.livelocked", "oracle.coherence_violations",
+	/* the host target's: latency per timed operation and per page */
+	"op.latency_ns.p50", "op.latency_ns.p99", "op.per_page_ns.p50", NULL,
 };
 
 #define NDEFAULT (sizeof(default_metrics) / sizeof(default_metrics[0]) - 1)

@@ -209,8 +209,8 @@ static const char *mark(const json_t *e, double noise)
 	return "";
 }
 
-/* "2.50x [2.41, 2.60]" of an entry; "" parts left out. */
-static void ratio_ci(char *b, size_t n, const json_t *e)
+/* "2.50x BASE [2.41, 2.60]" of an entry (BASE left out when NULL). */
+static void ratio_ci(char *b, size_t n, const json_t *e, const char *base)
 {
 	const json_t *ci = json_object_get(e, "ci");
 	char r[NUM], lo[NUM], hi[NUM];
@@ -219,9 +219,9 @@ static void ratio_ci(char *b, size_t n, const json_t *e)
 	if (json_array_size(ci) == 2) {
 		fmt_ratio(lo, sizeof(lo), jnum(json_array_get(ci, 0)));
 		fmt_ratio(hi, sizeof(hi), jnum(json_array_get(ci, 1)));
-		snprintf(b, n, "%sx [%s, %s]", r, lo, hi);
+		snprintf(b, n, "%sx%s%s [%s, %s]", r, base ? " " : "", base ? base : "", lo, hi);
 	} else {
-		snprintf(b, n, "%sx", r);
+		snprintf(b, n, "%sx%s%s", r, base ? " " : "", base ? base : "");
 	}
 }
 
@@ -274,13 +274,13 @@ static void cell_answer(char *b, size_t n, const json_t *cmp, const json_t *cell
 		const json_t *e = entry(cell, best, metric);
 		const char *verdict = or(jstr(e, "verdict"), "no verdict");
 
-		ratio_ci(rc, sizeof(rc), e);
+		ratio_ci(rc, sizeof(rc), e, base);
 		if (streq(verdict, "better"))
-			snprintf(b, n, "%s%s %s on %s (%s): %s %s, better", best, fix_of(best), word,
-				 metric, val, rc, base);
+			snprintf(b, n, "%s%s %s on %s (%s): %s, better", best, fix_of(best), word,
+				 metric, val, rc);
 		else
-			snprintf(b, n, "no clear winner on %s: %s %s %s, %s", metric, best, rc,
-				 base, verdict);
+			snprintf(b, n, "no clear winner on %s: %s at %s, %s", metric, best, rc,
+				 verdict);
 		return;
 	}
 	/* the baseline is best: how much the next one pays */
@@ -288,13 +288,13 @@ static void cell_answer(char *b, size_t n, const json_t *cmp, const json_t *cell
 		const json_t *e = entry(cell, runner, metric);
 		const char *verdict = or(jstr(e, "verdict"), "no verdict");
 
-		ratio_ci(rc, sizeof(rc), e);
+		ratio_ci(rc, sizeof(rc), e, best);
 		if (streq(verdict, "worse"))
-			snprintf(b, n, "%s%s %s on %s (%s); %s%s %s %s, worse", best, fix_of(best),
-				 word, metric, val, runner, fix_of(runner), rc, best);
+			snprintf(b, n, "%s%s %s on %s (%s); %s%s at %s, worse", best, fix_of(best),
+				 word, metric, val, runner, fix_of(runner), rc);
 		else
-			snprintf(b, n, "no clear winner on %s: %s %s %s, %s", metric, runner, rc,
-				 best, verdict);
+			snprintf(b, n, "no clear winner on %s: %s at %s, %s", metric, runner, rc,
+				 verdict);
 	}
 }
 
@@ -422,7 +422,7 @@ static void crossover_answer(struct out *o, const json_t *cmp, const char *metri
 		if (best) {
 			char *where = fmt_pairs(json_object_get(best, "cell"));
 
-			ratio_ci(rc, sizeof(rc), entry(best, bname, metric));
+			ratio_ci(rc, sizeof(rc), entry(best, bname, metric), NULL);
 			snprintf(line, sizeof(line), "; farthest from 1: %s at %s", rc,
 				 where ? where : "?");
 			free(where);

@@ -160,6 +160,28 @@ else
 	not_ok "wait's summary" "exit $rc: $(first_err)"
 fi
 
+# The host target: its per-operation latencies in the table, the comparison
+# and the report, with the running kernel as the kernel under test.
+cat >"$tmp/host.json" <<'EOF'
+{"target": "host", "workload": "mprotect-upgrade", "strategies": ["unbound"],
+ "repetitions": 2, "params": {"iterations": 50, "warmup": 5}}
+EOF
+rc=0
+COLUMNS=80 "$SVABENCH" run "$tmp/host.json" --var "$var" >"$tmp/out" 2>"$tmp/err" || rc=$?
+hid=$(sed -n 's/^submitted to svabenchd at .* as \([^;]*\);.*/\1/p' "$tmp/err")
+if [ "$rc" -eq 0 ] && grep -q "op p50 us" "$tmp/out" && grep -Eq "^unbound +50 +[0-9.]+ " "$tmp/out"; then
+	ok "host: run's table shows its operations and per-operation latencies"
+else
+	not_ok "host: run's table" "exit $rc: $(head -c 400 "$tmp/out") $(first_err)"
+fi
+sv report "$hid" --var "$var"
+if [ "$rc" -eq 0 ] && grep -q "^kernel      Linux $(uname -r) (this machine's running kernel" "$tmp/out" &&
+	grep -Eq "^  op.latency_ns.p50 +[0-9.]+" "$tmp/out"; then
+	ok "host: the report names the running kernel and shows op.latency_ns.p50"
+else
+	not_ok "host: the report" "exit $rc: $(head -c 600 "$tmp/out")"
+fi
+
 sv report "$cross" --var "$var"
 plain=$(wc -l <"$tmp/out")
 sv report "$cross" --full --var "$var"
