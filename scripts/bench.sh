@@ -17,6 +17,9 @@
 #    attempt (bare), boot and per-size map/unmap times (guest).
 # 8. scripts/bench-drain.sh: runs/s draining 10,000 queued one-run
 #    experiments, at the start and the end.
+# 9. The robustness analysis of the default crossover (64 cells, every
+#    assumed input at x1/4 and x4, break-evens by bisection), offline with
+#    2 jobs: its wall time and runs against the 60 s target.
 # Exits 1 when a step is missing or fails. `make bench` builds, then runs it.
 set -euo pipefail
 
@@ -73,4 +76,17 @@ echo
 bench_script "qemu target" scripts/bench-qemu.sh
 echo
 bench_script "drain of a backlog" scripts/bench-drain.sh
+echo
+echo "== robustness of the crossover: svabench robustness --offline suites/default/08-crossover.json --jobs 2"
+t0=$(date +%s.%N)
+if build/svabench robustness --offline suites/default/08-crossover.json --jobs 2 --json \
+	>build/bench/robustness.json 2>build/bench/robustness.err; then
+	t1=$(date +%s.%N)
+	runs=$(sed -n 's/.*"runs_used": *\([0-9]*\).*/\1/p' build/bench/robustness.json | head -n 1)
+	awk -v a="$t0" -v b="$t1" -v n="$runs" \
+		'BEGIN { printf "robustness wall time: %.1f s for %s runs (target <= 60 s)\n", b - a, n }'
+else
+	echo "robustness failed: $(head -c 300 build/bench/robustness.err)" >&2
+	status=1
+fi
 exit "$status"
