@@ -52,7 +52,7 @@ static const struct workload_def host_workloads[HOST_NWORKLOADS] = {
 	 "timed: the first write to each page of a fresh anonymous mapping (4 KiB pages, THP off) - a fault that allocates and zeroes a page (do_anonymous_page), will-it-scale page_fault1's fault; range_pages pages per mapping, unmapped untimed",
 	 NULL},
 	{"write-notify-dirty",
-	 "dirty case. timed: the first write to each page of a MAP_SHARED file mapping whose pages are dirty in the page cache and whose PTEs MADV_DONTNEED removed just before - a not-present write fault that maps the dirty page writable through page_mkwrite (do_shared_fault), will-it-scale page_fault3's fault; range_pages pages per batch",
+	 "dirty case. timed: the first write to each page of a MAP_SHARED file mapping whose pages are dirty in the page cache and whose PTEs MADV_DONTNEED removed just before - a not-present write fault that maps the dirty page writable through page_mkwrite (do_shared_fault), will-it-scale page_fault3's fault; one-page page cache folios (MADV_RANDOM), so each write faults; range_pages pages per batch",
 	 NULL},
 };
 

@@ -272,6 +272,12 @@ static int write_notify(struct ctx *c, int dirty)
 		close(fd);
 		return fail(c, "write-notify: mmap");
 	}
+	/*
+	 * No readahead, so the page cache holds one-page folios: with large
+	 * folios (ext4 and others since 6.x) a not-present fault maps the whole
+	 * folio, and one fault would serve several timed writes.
+	 */
+	madvise(p, len, MADV_RANDOM);
 	touch(c, p, c->pages); /* allocates the blocks once */
 	while (c->done < c->total) {
 		size_t n = batch(c);

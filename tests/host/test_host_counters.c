@@ -101,6 +101,8 @@ int main(void)
 	check("cow-copy", 64, 2560, collect);
 	check("reuse-after-fork", 64, 2560, collect);
 	check("write-notify", 64, 1280, collect);
+	/* one-page page cache folios: a large folio would map several pages per fault */
+	check("write-notify-dirty", 8192, 8192, "");
 	/* range calls: one span per call, 256 pages each so the call dwarfs the ioctls */
 	check("munmap", 256, 100, collect);
 	return test_exit();
