@@ -33,9 +33,10 @@ static const struct opt opts[] = {
 	{"run-timeout", OPT_INT, 1, 86400, OFF(run_timeout_s), "S", "kill a run's worker after S seconds (default 600)"},
 	{"queue-max", OPT_INT, 1, 10000000, OFF(queue_max), "N", "runs waiting at most; submissions past it get 429 (default 50000)"},
 	{"http-threads", OPT_INT, 1, 64, OFF(http_threads), "N", "HTTP thread pool size (default 4)"},
-	{"conn-limit", OPT_INT, 1, 100000, OFF(conn_limit), "N", "open connections at most (default 4096)"},
-	{"per-ip-limit", OPT_INT, 1, 100000, OFF(per_ip_limit), "N", "open connections per client address (default 2048)"},
+	{"conn-limit", OPT_INT, 1, 100000, OFF(conn_limit), "N", "open connections at most (default 4096); when full, a new one replaces the one waiting longest for its request"},
+	{"per-ip-limit", OPT_INT, 1, 100000, OFF(per_ip_limit), "N", "open connections per client address (default 2048), the same way"},
 	{"conn-timeout", OPT_INT, 1, 3600, OFF(conn_timeout_s), "S", "idle connection timeout (default 30)"},
+	{"request-timeout", OPT_INT, 1, 3600, OFF(request_timeout_s), "S", "a request must arrive whole within S seconds of its connection opening or the previous answer, however it trickles (default 30)"},
 	{"conn-memory", OPT_SIZE, 8192, 16 << 20, OFF(conn_memory), "BYTES", "memory per connection (default 65536)"},
 	{"body-max", OPT_SIZE, 1024, 64 << 20, OFF(body_max), "BYTES", "largest request body (default 1048576)"},
 	{"allow-host", OPT_PATH, 0, 0, OFF(allow_hosts), "NAMES", "Host header names answered besides localhost, 127.0.0.1, [::1] and --listen's host (comma-separated; '*' answers any, e.g. behind a proxy)"},
@@ -59,6 +60,7 @@ static void defaults(struct config *c)
 	c->conn_limit = 4096;
 	c->per_ip_limit = 2048;
 	c->conn_timeout_s = 30;
+	c->request_timeout_s = 30;
 	c->conn_memory = 65536;
 	c->body_max = 1 << 20;
 }

@@ -32,6 +32,7 @@ struct config {
 	int conn_limit;         /* total connections */
 	int per_ip_limit;
 	int conn_timeout_s;
+	int request_timeout_s;  /* a request must arrive whole within this (not reset by bytes) */
 	size_t conn_memory;     /* per-connection memory limit */
 	size_t body_max;        /* request body cap (413 above) */
 	char suite_dir[4096];   /* default suite specs, queued on an empty store */

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -76,6 +77,7 @@ static enum MHD_Result queue(struct request *r, unsigned status, const char *cty
 	ok = MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
 	if (ok == MHD_YES) {
+		guard_phase(r->h->guard, r->conn, GUARD_ANSWERING);
 		r->answered = 1;
 		count(r->h, status);
 	}
@@ -541,6 +543,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->h = cls;
 		r->conn = conn;
 		*con_cls = r;
+		guard_phase(r->h->guard, conn, GUARD_RECEIVING);
 		if (refuse_early(r, url, method, &res))
 			return res;
 		/*
@@ -581,9 +584,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct request *r = *con_cls;
 
-	(void)cls;
-	(void)conn;
 	(void)why;
+	guard_phase(((struct http *)cls)->guard, conn, GUARD_DONE);
 	if (!r)
 		return;
 	free(r->body);
@@ -648,6 +650,33 @@ static int listen_socket(const struct config *cfg, const struct sockaddr_in *sa,
 	return fd;
 }
 
+/*
+ * --conn-limit, within what the process may open: the soft limit on
+ * descriptors is raised to the hard one as needed, and the budget leaves
+ * room for the store, the workers' pipes and the connections closing.
+ */
+static int conn_budget(const struct config *cfg)
+{
+	struct rlimit rl;
+	rlim_t want = 2 * (rlim_t)cfg->conn_limit + 256;
+	int budget = cfg->conn_limit;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return budget;
+	if (rl.rlim_cur < want) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < want && (rlim_t)budget > (rl.rlim_cur - 256) / 2) {
+		budget = rl.rlim_cur > 512 ? (int)((rl.rlim_cur - 256) / 2) : 128;
+		fprintf(stderr, "svabenchd: --conn-limit %d lowered to %d: only %llu descriptors "
+			"allowed (ulimit -n)\n", cfg->conn_limit, budget,
+			(unsigned long long)rl.rlim_cur);
+	}
+	return budget;
+}
+
 struct http *http_start(const struct http_ctx *ctx, char *err, size_t len)
 {
 	const struct config *cfg = ctx->cfg;
@@ -655,7 +684,7 @@ struct http *http_start(const struct http_ctx *ctx, char *err, size_t len)
 	struct sockaddr_in sa;
 	struct http *h;
 	struct MHD_OptionItem opts[10];
-	int n = 0, lfd;
+	int n = 0, lfd, budget;
 
 	if (listen_addr(cfg, &sa, err, len))
 		return NULL;
@@ -671,8 +700,11 @@ struct http *http_start(const struct http_ctx *ctx, char *err, size_t len)
 	h->ctx = *ctx;
 	for (size_t i = 0; i < HTTP_STATUS_MAX; i++)
 		atomic_init(&h->requests[i], 0);
+	budget = conn_budget(cfg);
 	h->prom = prom_cache_new();
-	if (!h->prom) {
+	h->guard = h->prom ? guard_new(budget, cfg->per_ip_limit, cfg->request_timeout_s) : NULL;
+	if (!h->guard) {
+		prom_cache_free(h->prom);
 		close(lfd);
 		free(h);
 		snprintf(err, len, "out of memory");
@@ -682,15 +714,18 @@ struct http *http_start(const struct http_ctx *ctx, char *err, size_t len)
 									 : MHD_USE_POLL;
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, lfd, NULL};
-	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, h};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)guard_notify,
+					    h->guard};
 	if (cfg->http_threads > 1)
 		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE,
 						    cfg->http_threads, NULL};
-	if (cfg->conn_limit > 0)
-		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, cfg->conn_limit, NULL};
-	if (cfg->per_ip_limit > 0)
-		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-						    cfg->per_ip_limit, NULL};
+	/*
+	 * The budget is the guard's (http_conns.c): libmicrohttpd's own limit
+	 * only backs it up, with room for connections shut down and not yet
+	 * closed and for its pool threads' uneven shares.
+	 */
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, 2 * budget + 64, NULL};
 	if (cfg->conn_timeout_s > 0)
 		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
 						    cfg->conn_timeout_s, NULL};
@@ -699,9 +734,10 @@ struct http *http_start(const struct http_ctx *ctx, char *err, size_t len)
 						    (intptr_t)cfg->conn_memory, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 
-	h->mhd = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, h,
+	h->mhd = MHD_start_daemon(flags, (uint16_t)cfg->port, guard_accept, h->guard, on_request, h,
 				  MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (!h->mhd) {
+		guard_free(h->guard);
 		snprintf(err, len, "cannot serve on %s:%d (see the line before)", cfg->listen_host,
 			 cfg->port);
 		close(lfd);
@@ -716,7 +752,9 @@ void http_stop(struct http *h)
 {
 	if (!h)
 		return;
+	guard_stop(h->guard);
 	MHD_stop_daemon(h->mhd);
+	guard_free(h->guard);
 	prom_cache_free(h->prom);
 	free(h);
 }

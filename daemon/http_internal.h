@@ -56,8 +56,30 @@ extern const struct route *const route_tables[];
 /* The /metrics results section, cached per experiment (prom.c). */
 struct prom_cache;
 
+/* ---- http_conns.c: the connection budget and the request deadline ---- */
+
+struct conn_guard;
+struct guard_stats {
+	int open, limit;               /* connections tracked now, the budget */
+	uint64_t evicted, timed_out;   /* closed for a newcomer, past the deadline */
+};
+enum { GUARD_RECEIVING = 1, GUARD_ANSWERING, GUARD_DONE };
+
+/* limit connections, per_ip from one address, a request whole within deadline_s. */
+struct conn_guard *guard_new(int limit, int per_ip, int deadline_s);
+void guard_stop(struct conn_guard *g);
+void guard_free(struct conn_guard *g);
+/* libmicrohttpd's accept policy and connection notification callbacks (cls: the guard). */
+enum MHD_Result guard_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen);
+void guard_notify(void *cls, struct MHD_Connection *connection, void **socket_context,
+		  enum MHD_ConnectionNotificationCode toe);
+/* A request's progress on its connection (GUARD_*). */
+void guard_phase(struct conn_guard *g, struct MHD_Connection *connection, int phase);
+void guard_stats(struct conn_guard *g, struct guard_stats *s);
+
 struct http {
 	struct MHD_Daemon *mhd;
+	struct conn_guard *guard;
 	struct http_ctx ctx;
 	atomic_uint_fast64_t requests[HTTP_STATUS_MAX]; /* answered, by status */
 	struct prom_cache *prom;

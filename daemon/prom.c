@@ -330,6 +330,22 @@ static void http_requests(FILE *f, struct http *h)
 	}
 }
 
+static void http_conns(FILE *f, struct http *h)
+{
+	struct guard_stats g;
+
+	guard_stats(h->guard, &g);
+	gauge(f, "svabenchd_http_connections", "HTTP connections open.", g.open);
+	gauge(f, "svabenchd_http_connections_max", "HTTP connections allowed (--conn-limit).",
+	      g.limit);
+	counter(f, "svabenchd_http_connections_evicted_total",
+		"Connections closed to make room: the one waiting longest for its request.",
+		(double)g.evicted);
+	counter(f, "svabenchd_http_request_timeouts_total",
+		"Connections closed because their request did not arrive within --request-timeout.",
+		(double)g.timed_out);
+}
+
 static void store_health(FILE *f, struct http *h)
 {
 	struct store_stats s;
@@ -401,6 +417,7 @@ char *prom_render(struct http *h, size_t *len)
 	put_label(f, "version", SVABENCH_VERSION, 1);
 	fputs("} 1\n", f);
 	http_requests(f, h);
+	http_conns(f, h);
 	counter(f, "svabenchd_log_lines_dropped_total",
 		"Log lines var/svabenchd.log refused (disk full, I/O error) and that were dropped.",
 		(double)log_dropped_lines());

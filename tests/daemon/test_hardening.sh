@@ -243,4 +243,85 @@ else
 	not_ok "daemon starts (host)" "$(daemon_tail)"
 fi
 
+# ---- 8. 2,048 trickling connections from one local process while a normal client is served ----
+var=$tmp/trickle
+if start_daemon "$var"; then
+	served=$(python3 - "$port" 2048 <<'PY'
+import http.client, resource, socket, sys, threading, time
+port, n = int(sys.argv[1]), int(sys.argv[2])
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, n + 256)), hard))
+socks = []
+for _ in range(n):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"GET /api/v1/targets HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+    socks.append(s)
+stop = False
+def trickle():   # one byte a second on each: an idle timeout never fires
+    while not stop:
+        for s in socks:
+            try:
+                s.send(b"a")
+            except OSError:
+                pass
+        time.sleep(1)
+threading.Thread(target=trickle, daemon=True).start()
+ok = 0
+for i in range(5):
+    time.sleep(0.5)
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        c.request("GET", "/api/v1/experiments")
+        r = c.getresponse(); r.read()
+        ok += r.status == 200
+        c.close()
+    except Exception as e:
+        print("client: %s" % e, file=sys.stderr)
+stop = True
+print(ok)
+PY
+)
+	evicted=$(curl -s --max-time 10 "$url/metrics" | awk '$1 == "svabenchd_http_connections_evicted_total" {print $2}')
+	[ "$served" = 5 ] && ok "2,048 trickling connections: a normal client served 5 of 5 times ($evicted trickling ones evicted)" ||
+		not_ok "a normal client served during 2,048 trickling connections" "served ${served:-0} of 5"
+	check_daemon_clean "daemon clean after the trickling connections"
+else
+	not_ok "daemon starts (trickle)" "$(daemon_tail)"
+fi
+
+# ---- 9. a deadline for a whole request, however it trickles ----
+var=$tmp/deadline
+if start_daemon "$var" --request-timeout 2 --conn-timeout 30; then
+	took=$(python3 - "$port" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /api/v1/targets HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+t0 = time.monotonic()
+s.settimeout(0.3)
+while time.monotonic() - t0 < 15:
+    try:
+        s.send(b"a")
+        if s.recv(1) == b"":
+            break
+    except socket.timeout:
+        continue
+    except OSError:
+        break
+print("%.1f" % (time.monotonic() - t0))
+PY
+)
+	if awk -v t="$took" 'BEGIN { exit !(t >= 1.5 && t < 6) }'; then
+		ok "a request trickling one byte every 0.3 s is cut at --request-timeout 2 (after $took s)"
+	else
+		not_ok "request deadline" "the trickling connection lasted $took s (want ~2 s)"
+	fi
+	req GET /api/v1/targets
+	[ "$code" = 200 ] && ok "a prompt request is answered with --request-timeout 2" || not_ok "prompt request with --request-timeout" "got $code"
+	n=$(curl -s "$url/metrics" | awk '$1 == "svabenchd_http_request_timeouts_total" {print $2}')
+	[ "${n:-0}" -ge 1 ] 2>/dev/null && ok "/metrics counts the request timeouts ($n)" || not_ok "/metrics counts request timeouts" "svabenchd_http_request_timeouts_total=${n:-none}"
+	check_daemon_clean "daemon clean after the deadline"
+else
+	not_ok "daemon starts (deadline)" "$(daemon_tail)"
+fi
+
 exit $failed
