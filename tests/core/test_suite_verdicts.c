@@ -163,7 +163,7 @@ int main(void)
 		spec_free(s);
 	}
 	globfree(&g);
-	test_result(nspecs >= 7, "suite: the sim specs of the default suite were all compared",
+	test_result(nspecs >= 8, "suite: the sim specs of the default suite were all compared",
 		    "%zu specs", nspecs);
 	return test_exit();
 }
