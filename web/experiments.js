@@ -12,8 +12,8 @@
 	const LIST_LIMIT = 20;
 	const EXP_STATUSES = ['queued', 'running', 'done', 'failed', 'cancelled'];
 	/* the comparison plots the experiment page shows first, when measured */
-	const KEY_METRICS = ['cpu.invalidation_ns', 'dma.latency_ns.p99', 'dma.throughput_bps',
-		'fault.permission', 'cmd.tlbi_nh_va'];
+	const KEY_METRICS = ['cost.total_ns_per_op', 'cpu.invalidation_ns', 'op.latency_ns.p50',
+		'dma.latency_ns.p99', 'dma.throughput_bps', 'op.per_page_ns.p50'];
 	const LATENCY_CELLS = 4;
 
 	/* ---- experiments list ---- */
@@ -102,11 +102,19 @@
 
 	/* ---- one experiment ---- */
 
+	/*
+	 * Answer first: the verdict summary, the crossover heat map, the plots,
+	 * then the per-cell tables (collapsed), what ran, the report and the
+	 * runs (loaded a page at a time when asked). The page loads the
+	 * experiment without its runs and the comparison of the metrics it
+	 * shows, not the whole result document.
+	 */
 	async function pageExperiment(g, params, id) {
 		document.title = id + ' - svabench';
+		const eid = encodeURIComponent(id);
 		let doc;
 		try {
-			doc = await api('/experiments/' + encodeURIComponent(id));
+			doc = await api('/experiments/' + eid + '?runs=false');
 		} catch (e) {
 			heading('Experiment ' + id);
 			main.appendChild(errorBox(e, 'Cannot load experiment ' + id));
@@ -114,19 +122,16 @@
 		}
 		if (!current(g))
 			return;
-		const exp = doc.experiment || {};
+		const exp = doc.experiment || doc;
 		const spec = exp.spec || {};
 		document.title = (exp.name || id) + ' - svabench';
 		heading(exp.name || 'Experiment ' + id, ' ', el('span.id', {}, id));
 
 		const prog = el('div.exp-progress', {}, progress(exp));
-		main.appendChild(header(exp, spec, prog));
-
 		if (busy(exp)) {
-			/* poll the light document; the full page once it ends */
 			const poll = async () => {
 				try {
-					const d = await api('/experiments/' + encodeURIComponent(id) + '?runs=false');
+					const d = await api('/experiments/' + eid + '?runs=false');
 					if (!current(g))
 						return;
 					replace(prog, progress(d.experiment));
@@ -142,32 +147,33 @@
 			later(poll, POLL_MS);
 		}
 
-		const [cmpSec, cmpBody] = section('Comparison', 'sec-comparison');
+		const [ansSec, ansBody] = section('Answer', 'sec-answer');
 		const [plotSec, plotBody] = section('Plots', 'sec-plots');
-		main.appendChild(cmpSec);
-		main.appendChild(plotSec);
-		main.appendChild(reportSection(id));
-		main.appendChild(runsSection(doc.runs || []));
-		const ex = examplesSection(doc.runs || []);
-		if (ex)
-			main.appendChild(ex);
+		const [cmpSec, cmpBody] = section('Comparison', 'sec-comparison');
+		const [aboutSec, aboutBody] = section('What ran', 'sec-about');
+		append(main, [ansSec, plotSec, cmpSec, aboutSec, reportSection(id), runsSection(id)]);
+		append(aboutBody, [header(exp, spec, prog)]);
 
 		const opts = {baseline: params.get('baseline') || '', noise: params.get('noise') || ''};
-		replace(cmpBody, el('p.loading', {}, 'Computing the comparison…'));
+		replace(ansBody, prog, el('p.loading', {}, 'Computing the comparison…'));
 		let cmp = null;
 		try {
-			cmp = await api('/experiments/' + encodeURIComponent(id) + '/comparison' + query(opts));
+			cmp = await api('/experiments/' + eid + '/comparison' +
+				query(Object.assign({metrics: S.PAGE_METRICS.join(',')}, opts)));
 		} catch (e) {
 			if (current(g)) {
-				replace(cmpBody, errorBox(e, 'Comparison unavailable'));
+				replace(ansBody, prog, errorBox(e, 'Comparison unavailable'));
 				if (opts.baseline || opts.noise)
-					append(cmpBody, [link('#/experiments/' + encodeURIComponent(id), 'Compare with the defaults')]);
+					append(ansBody, [link('#/experiments/' + eid, 'Compare with the defaults')]);
 			}
 		}
 		if (!current(g))
 			return;
-		if (cmp)
+		if (cmp) {
+			replace(ansBody, busy(exp) ? prog : null, S.answerBlock(cmp, spec),
+				cmp.crossover ? S.heatMap(cmp.crossover) : null);
 			renderComparison(cmpBody, cmp, id, spec);
+		}
 		renderPlots(plotBody, id, spec, cmp, opts);
 	}
 
@@ -211,8 +217,7 @@
 	}
 
 	function renderComparison(body, cmp, id, spec) {
-		const metrics = cmp.metrics || [];
-		const strategies = spec.strategies || [];
+		const strategies = spec.strategies || cmp.strategies || [];
 		const base = cmp.baseline;
 		const sel = el('select', {id: 'cmp-baseline', name: 'baseline'},
 			strategies.map((s) => el('option', {value: s, selected: s === base}, s)));
@@ -228,70 +233,14 @@
 			location.hash = '#/experiments/' + encodeURIComponent(id) + query({baseline: sel.value, noise: n});
 		});
 		replace(body, opts,
-			el('p.hint', {}, 'Ratio = median ÷ the baseline\'s median, with its 95 % bootstrap CI; ' +
-				'a difference is better or worse when the Mann-Whitney U test gives p < ' + value(cmp.alpha) +
-				' and the change passes the noise threshold (' + pct(cmp.noise) + ').'),
+			el('p.hint', {}, 'Median over repetitions; ratio = median ÷ the baseline\'s median with its 95 % CI; ' +
+				'better or worse when the change passes the noise threshold (' + pct(cmp.noise) +
+				') and the test gives p < ' + value(cmp.alpha) + '.'),
 			(cmp.warnings || []).length ? el('ul.warnings', {}, cmp.warnings.map((w) =>
 				el('li', {}, typeof w === 'string' ? w : JSON.stringify(w)))) : null,
-			el('p.legend', {}, 'Verdicts: ', ['better', 'worse', 'within noise', 'baseline', 'no data']
-				.map((v) => el('span.verdict.v-' + safeClass(v), {}, v))));
-		for (const c of cmp.cells || []) {
-			const rows = Object.keys(c.strategies || {});
-			rows.sort((a, b) => strategies.indexOf(a) - strategies.indexOf(b));
-			const t = el('table.cmp', {'data-cell': cellText(c.cell)},
-				el('caption', {}, cellText(c.cell)),
-				el('thead', {}, el('tr', {}, el('th', {scope: 'col'}, 'Strategy'),
-					metrics.map((m) => el('th', {scope: 'col', title: m.better ? m.better + ' is better' : null},
-						m.name, el('span.better', {}, m.better === 'higher' ? ' ↑' : m.better === 'lower' ? ' ↓' : ''))))),
-				el('tbody', {}, rows.map((s) => el('tr', {'data-strategy': s},
-					el('th', {scope: 'row'}, s, s === base ? el('span.hint', {}, ' (baseline)') : null),
-					metrics.map((m) => cmpCell(m.name, (c.strategies[s] || {})[m.name]))))));
-			body.appendChild(el('div.table-wrap', {role: 'region', tabindex: 0,
-				'aria-label': 'Comparison ' + cellText(c.cell)}, t));
-		}
-		if (cmp.crossover)
-			body.appendChild(crossoverTable(cmp.crossover));
-	}
-
-	function cmpCell(metric, s) {
-		if (!s)
-			return el('td.v-no_data', {}, '–');
-		const verdict = s.verdict || 'no data';
-		const ci = Array.isArray(s.ci) && s.ci[0] !== null && s.ci[1] !== null
-			? '[' + s.ci[0].toFixed(3) + ', ' + s.ci[1].toFixed(3) + ']' : null;
-		const title = metric + ': median ' + num(s.median) + ' (n=' + value(s.n) + ', p25 ' +
-			num(s.p25) + ', p75 ' + num(s.p75) + ', min ' + num(s.min) + ', max ' + num(s.max) + ')' +
-			(s.p !== null && s.p !== undefined ? ', p=' + num(s.p) : '');
-		return el('td.v-' + safeClass(verdict), {title},
-			el('span.median', {}, num(s.median)),
-			verdict !== 'baseline' && s.ratio !== null && s.ratio !== undefined
-				? el('span.ratio', {}, ratio(s.ratio)) : null,
-			ci ? el('span.ci', {}, ci) : null,
-			el('span.verdict-text', {}, verdict));
-	}
-
-	/*
-	 * The crossover grid: per (x, y) cell the cheaper strategy on the metric
-	 * ("A" the baseline a, "B" the other b, "=" within noise, null no data)
-	 * and b's median / a's.
-	 */
-	function crossoverTable(x) {
-		const xs = x.xs || [], ys = x.ys || [], grid = x.grid || [], ratios = x.ratio || [];
-		const who = {A: x.a, B: x.b, '=': 'within noise'};
-		const rows = ys.map((yv, j) => [el('th', {scope: 'row'}, x.y + '=' + value(yv))].concat(
-			xs.map((_, i) => {
-				const v = (grid[j] || [])[i], r = (ratios[j] || [])[i];
-				const cls = v === 'A' ? 'x-a' : v === 'B' ? 'x-b' : v === '=' ? 'x-eq' : 'x-none';
-				return el('td.' + cls, {}, el('span', {}, v in who ? who[v] || v : value(v)),
-					typeof r === 'number' ? el('span.ratio', {}, ratio(r)) : null);
-			})));
-		return el('div.table-wrap', {role: 'region', tabindex: 0, 'aria-label': 'Crossover'},
-			el('table.crossover', {},
-				el('caption', {}, 'Crossover on ' + x.metric + ': the cheaper strategy per cell, ' +
-					x.y + ' (rows) × ' + x.x + ' (columns); ratio = ' + x.b + ' ÷ ' + x.a),
-				el('thead', {}, el('tr', {}, el('td', {}),
-					xs.map((xv) => el('th', {scope: 'col'}, x.x + '=' + value(xv))))),
-				el('tbody', {}, rows.map((r) => el('tr', {}, r)))));
+			el('p.legend', {}, 'Verdicts: ', ['better', 'worse', 'within noise', 'insufficient data', 'broken',
+				'not a fix', 'baseline'].map((v) => el('span.verdict.v-' + safeClass(v), {}, v))),
+			S.cellTables(cmp));
 	}
 
 	/*
@@ -301,18 +250,25 @@
 	 */
 	function renderPlots(body, id, spec, cmp, opts) {
 		const base = API + '/experiments/' + encodeURIComponent(id) + '/plots/';
-		const names = cmp && cmp.metrics ? cmp.metrics.map((m) => m.name) : KEY_METRICS;
+		/* the metrics some strategy has a value of somewhere */
+		const hasData = (m) => ((cmp && cmp.cells) || []).some((c) => Object.values(c.strategies || {})
+			.some((s) => s[m] && typeof s[m].median === 'number'));
+		const names = cmp && cmp.metrics ? cmp.metrics.map((m) => m.name).filter(hasData) : KEY_METRICS;
 		let pick = KEY_METRICS.filter((m) => names.includes(m)).slice(0, 3);
 		if (!pick.length)
 			pick = names.slice(0, 3);
 		const params = spec.params || {};
 		const swept = Object.keys(params).filter((k) => Array.isArray(params[k]) && params[k].length > 1);
 		const cells = cmp && cmp.cells ? cmp.cells.map((c) => cellText(c.cell)) : [''];
+		/* DMA latency quantiles exist where the target measures DMA (not the host) */
+		const dma = !cmp || names.some((m) => /^dma\.latency/.test(m));
 		const latency = (i) => plot(base + 'latency.svg' + query({cell: i, baseline: opts.baseline}),
 			'latency quantiles' + (cells.length > 1 ? ' of ' + cells[i] : ''),
 			'DMA latency quantiles by strategy' + (cells.length > 1 ? ', ' + cells[i] : ''));
 		let latencyPlots;
-		if (cells.length <= LATENCY_CELLS) {
+		if (!dma) {
+			latencyPlots = [];
+		} else if (cells.length <= LATENCY_CELLS) {
 			latencyPlots = cells.map((_, i) => latency(i));
 		} else {
 			const slot = el('div', {}, latency(0));
@@ -340,35 +296,47 @@
 		return s;
 	}
 
-	function runsSection(runs) {
+	/* The runs a page at a time, when asked; their livelock and violation examples. */
+	function runsSection(id) {
 		const [s, body] = section('Runs', 'sec-runs');
-		const rows = runs.map((r) => {
+		const rowsOf = (runs) => runs.map((r) => {
 			const m = r.metrics || {};
 			return [link('#/runs/' + encodeURIComponent(r.id), r.id), cellText(r.cell), r.strategy,
 				value(r.repetition), el('span.badge.st-' + safeClass(r.status), {}, r.status),
 				num(m['dma.livelocked']), num(m['oracle.coherence_violations']), r.reason || ''];
 		});
-		append(body, [runs.length ? table(runs.length + ' runs', ['Run', 'Cell', 'Strategy', 'Rep',
-			'Status', 'Livelocked', 'Violations', 'Reason'], rows, 'runs.cards')
-			: el('p.empty', {}, 'No runs.')]);
+		const more = (cursor) => async () => {
+			replace(body, el('p.loading', {}, 'Loading runs…'));
+			let d;
+			try {
+				d = await api('/experiments/' + encodeURIComponent(id) + '/runs' + query({limit: 50, cursor}));
+			} catch (e) {
+				replace(body, errorBox(e, 'Cannot list the runs'));
+				return;
+			}
+			const runs = d.runs || [];
+			const ex = examplesList(runs);
+			replace(body, runs.length ? table(runs.length + ' runs', ['Run', 'Cell', 'Strategy', 'Rep',
+				'Status', 'Livelocked', 'Violations', 'Reason'], rowsOf(runs), 'runs.cards')
+				: el('p.empty', {}, 'No runs.'), ex,
+			d.next_cursor ? el('button', {type: 'button', onclick: more(d.next_cursor)}, 'Next 50 runs »') : null);
+		};
+		append(body, [el('button', {type: 'button', id: 'show-runs', onclick: more('')}, 'Show the runs'),
+			el('span.hint', {}, ' 50 at a time, with their livelock and violation examples')]);
 		return s;
 	}
 
-	function examplesSection(runs) {
+	function examplesList(runs) {
 		const withEx = runs.filter((r) => (r.examples || []).length);
 		if (!withEx.length)
 			return null;
-		const [s, body] = section('Livelocks and coherence violations', 'sec-examples');
 		const shown = withEx.slice(0, 12);
-		append(body, [
-			el('p.hint', {}, withEx.length + ' run(s) reported examples' +
-				(withEx.length > shown.length ? '; the first ' + shown.length + ' shown' : '') + '.'),
+		return el('div.examples-box', {},
+			el('h3', {}, 'Livelocks and coherence violations'),
 			el('ul.examples', {}, shown.map((r) => el('li', {},
 				link('#/runs/' + encodeURIComponent(r.id), r.id), ' ' + r.strategy + ', ' + cellText(r.cell),
 				el('ul', {}, r.examples.slice(0, 4).map((x) =>
-					el('li', {}, el('code', {}, typeof x === 'string' ? x : JSON.stringify(x)))))))),
-		]);
-		return s;
+					el('li', {}, el('code', {}, typeof x === 'string' ? x : JSON.stringify(x)))))))));
 	}
 
 	/* ---- one run ---- */

@@ -234,7 +234,8 @@ window.svabench = (function () {
 			try {
 				await api(url.slice(API.length));
 			} catch (e) {
-				why = errText(e);
+				/* the daemon's reason, in words (no status codes for readers) */
+				why = e && e.message ? e.message : 'not available';
 			}
 			img.replaceWith(el('p.plot-error', {}, 'Plot ' + alt + ' unavailable: ' + why));
 		});

@@ -54,11 +54,11 @@ if (!url || !token) {
 fs.mkdirSync(artifacts, { recursive: true });
 const shot = (page, name) => page.screenshot({ path: path.join(artifacts, name), fullPage: true });
 
-// Nothing may hang the test run: a last resort after 100 s.
+// Nothing may hang the test run: a last resort after 200 s.
 const watchdog = setTimeout(() => {
-	notOk('dashboard', 'the browser test took longer than 100 s');
+	notOk('dashboard', 'the browser test took longer than 200 s');
 	process.exit(1);
-}, 100000);
+}, 200000);
 
 const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'svabench-chromium-'));
 let context;
@@ -170,9 +170,10 @@ if (id) {
 		if (await err.count())
 			throw new Error('no comparison table: ' + await err.textContent());
 		for (const s of ['pri-inv', 'notifier']) {
-			const n = await page.locator(`table.cmp tbody tr[data-strategy="${s}"]`).count();
-			assert(n >= 1, `no comparison row for ${s}`);
+			const n = await page.locator(`table.cmp thead th[data-strategy="${s}"]`).count();
+			assert(n >= 1, `no comparison column for ${s}`);
 		}
+		assert(await page.locator('#answer').count() === 1, 'no verdict summary');
 		const cells = await page.locator('table.cmp tbody td span.median').count();
 		assert(cells > 0, 'the comparison table has no medians');
 	});
@@ -212,6 +213,7 @@ if (id) {
 	await shot(page, 'experiment.png').catch((e) => notOk('experiment screenshot', e.message));
 
 	await step('a run page shows its final metrics and time series', async () => {
+		await page.locator('#show-runs').click();
 		await page.locator('table.runs a').first().click();
 		await page.waitForURL(/#\/runs\//);
 		await page.locator('table.metrics tbody tr').first().waitFor();
@@ -225,6 +227,84 @@ if (id) {
 		const why = await page.$$eval('#sec-timeseries + .section-body .plot-error', (p) => p.map((x) => x.textContent));
 		await shot(page, 'run.png');
 		assert(w.length && w[0] > 0, 'the time series did not render: ' + (why.join('; ') || 'no image'));
+	});
+}
+
+// The crossover (a 4 x 4 sweep of the default suite's mixed crossover, short
+// runs) and a host experiment, submitted through the API.
+async function submitSpec(spec) {
+	const r = await page.request.post(url + '/api/v1/experiments', {
+		headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' },
+		data: JSON.stringify(spec) });
+	assert(r.status() === 202, `submit: HTTP ${r.status()} ${(await r.text()).slice(0, 200)}`);
+	const got = (await r.json()).id;
+	const t0 = Date.now();
+	for (;;) {
+		const d = await (await page.request.get(url + `/api/v1/experiments/${got}?runs=false`)).json();
+		const st = (d.experiment || d).status;
+		if (st === 'done')
+			return got;
+		assert(st === 'queued' || st === 'running', `${got} ended ${st}`);
+		assert(Date.now() - t0 < 45000, `${got} still ${st} after 45 s`);
+		await new Promise((res) => setTimeout(res, 300));
+	}
+}
+
+// One experiment page at a viewport width: answer first, bounded, no
+// sideways scroll, every plot rendered; a screenshot.
+async function answerFirst(expId, width, name, heat) {
+	const p = watch(await context.newPage());
+	const height = width > 500 ? 900 : 844;
+	await p.setViewportSize({ width, height });
+	await p.goto(url + `/#/experiments/${expId}`);
+	await p.locator('#answer').waitFor({ timeout: WAIT });
+	if (heat)
+		await p.locator('figure.heat table.heatmap td').first().waitFor({ timeout: WAIT });
+	await p.waitForFunction(() => {
+		const imgs = [...document.querySelectorAll('.plots img')];
+		return imgs.length && imgs.every((i) => i.complete);
+	}, null, { timeout: 30000 }).catch(() => {});
+	const m = await p.evaluate(() => ({
+		h: document.documentElement.scrollHeight, w: document.documentElement.scrollWidth,
+		answer: document.querySelector('#answer').getBoundingClientRect().top,
+		heat: (document.querySelector('figure.heat') || { getBoundingClientRect: () => ({ top: 0 }) }).getBoundingClientRect().top,
+		imgs: [...document.querySelectorAll('.plots img')].map((i) => i.naturalWidth),
+		errs: [...document.querySelectorAll('.plot-error, main .error')].map((e) => e.textContent),
+		http: /HTTP \d{3}/.test(document.querySelector('main').textContent),
+		text: document.querySelector('#answer').textContent }));
+	await p.screenshot({ path: path.join(artifacts, name), fullPage: false });
+	await p.screenshot({ path: path.join(artifacts, name.replace('.png', '-full.png')), fullPage: true });
+	await p.close();
+	assert(m.answer < height * 0.5, `the verdict summary starts at ${m.answer} px`);
+	if (heat)
+		assert(m.heat > 0 && m.heat < height, `the heat map starts at ${m.heat} px, below the fold (${height})`);
+	assert(m.w <= width, `the page is ${m.w} px wide at ${width} px`);
+	assert(m.h <= (width > 500 ? 6000 : 9000), `the page is ${m.h} px tall`);
+	assert(m.imgs.length > 0 && m.imgs.every((w) => w > 0), `plots: ${JSON.stringify(m.imgs)}`);
+	assert(!m.errs.length && !m.http, `errors on the page: ${m.errs.join('; ')}`);
+	return m;
+}
+
+const cross = await step('the crossover experiment runs', () => submitSpec({
+	target: 'sim', workload: 'mixed', strategies: ['pri-inv', 'notifier'],
+	params: { duration_us: 2000, device_fault_rate_hz: [1000, 11500, 58800, 300000],
+		cpu_upgrade_rate_hz: [1000, 19300, 139000, 1000000] },
+	repetitions: 4, seed: 108, label: 'browser-crossover' }));
+if (cross) {
+	for (const w of [1280, 390]) {
+		await step(`crossover page at ${w} px: verdict and heat map above the fold, bounded, plots rendered`, async () => {
+			const m = await answerFirst(cross, w, `crossover-${w}.png`, true);
+			assert(/pri-inv|notifier/.test(m.text) && /of 16 points/.test(m.text), `answer: ${m.text.slice(0, 200)}`);
+		});
+	}
+}
+const host = await step('a host experiment runs', () => submitSpec({
+	target: 'host', workload: 'mprotect-upgrade', strategies: ['unbound'], repetitions: 3,
+	params: { iterations: 100, range_pages: [1, 64] }, label: 'browser-host' }));
+if (host) {
+	await step('the host experiment page shows its numbers and plots, no HTTP errors', async () => {
+		const m = await answerFirst(host, 1280, 'host-1280.png', false);
+		assert(/op\.latency_ns\.p50/.test(m.text), `answer: ${m.text.slice(0, 200)}`);
 	});
 }
 
