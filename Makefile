@@ -10,7 +10,7 @@
 # into build/qemu/ when it is installed, and add them to QEMU_AGENTS.
 # scripts/qemu-guest.sh fetches the guest kernel (make test runs it).
 #
-# Sources are found by folder: core/, targets/ (and targets/*/) form the
+# Sources are found by folder: lib/, core/, targets/ (and targets/*/) form the
 # library, cli/ the CLI; tests/**/test_*.c are test programs, tests/**/test_*.sh
 # test scripts.
 
@@ -32,7 +32,7 @@ LIBS    := -ljansson -lpfm -lpthread -lm
 DLIBS   := -lsqlite3 -lmicrohttpd
 CLIBS   := -lcurl
 
-LIB_C   := $(sort $(wildcard core/*.c targets/*.c targets/*/*.c collectors/*.c))
+LIB_C   := $(sort $(wildcard lib/*.c core/*.c targets/*.c targets/*/*.c collectors/*.c))
 LIB_S   := $(sort $(wildcard targets/*/*.S))
 CLI_C   := $(sort $(wildcard cli/*.c))
 D_C     := $(sort $(filter-out daemon/main.c,$(wildcard daemon/*.c)))
@@ -69,7 +69,7 @@ $(eval $(call variant,build/asan,$(SAN)))
 TESTS      := $(patsubst tests/%.c,build/tests/%,$(TEST_C))
 ASAN_TESTS := $(patsubst tests/%.c,build/asan/tests/%,$(TEST_C))
 
-.PHONY: all run test bench deps clean check-deps
+.PHONY: all run test bench deps clean check-deps check-layers
 .SECONDARY:
 
 QEMU_AGENTS :=
@@ -115,6 +115,11 @@ build/fuzz/fuzz_%: build/fuzz/obj/fuzz/fuzz_%.o build/fuzz/libsvabenchd.a build/
 fuzz: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) $(FUZZERS)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_CORPUS_DIR=build/fuzz/corpus bash tests/fuzz/test_fuzz.sh
+
+# includes go one way: lib < collectors < targets < core < cli, daemon
+# (tests/layers/test_layers.sh runs it in make test)
+check-layers:
+	@scripts/check-layers.sh
 
 clean:
 	rm -rf build

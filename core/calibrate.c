@@ -45,6 +45,7 @@
  * architecture's costs.
  */
 #include "core.h"
+#include "../targets/sim/presets.h"
 
 #include <errno.h>
 #include <fcntl.h>

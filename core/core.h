@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "metrics.h"
+#include "../lib/metrics.h"
 #include "../targets/target.h"
 
 #define SVABENCH_VERSION "0.1.0"
@@ -508,14 +508,5 @@ void calibrate_default_path(const char *name, char *buf, size_t len);
 
 /* A preset name calibrate accepts: 1..64 of [A-Za-z0-9._-], not a built-in one. */
 int calibrate_name_ok(const char *name, char *err, size_t elen);
-
-/*
- * targets/sim/presets.c: re-reads the local preset directory
- * ($SVABENCH_PRESETS, else ./var/presets): new names are appended, a
- * changed one replaced (the old one stays valid for whoever holds it).
- */
-void sim_presets_reload(void);
-/* 1 when name is one of the sim's embedded (built-in) presets. */
-int sim_preset_embedded(const char *name);
 
 #endif

@@ -1,39 +1,6 @@
 /*
- * metrics.h - a flat, ordered set of named numbers (api.md's metric
- * vocabulary: lowercase, dotted, unit as suffix). A value may be null (the
- * metric exists in the vocabulary but has no value for this run).
- *
- * Included by core/core.h; targets include it directly to report.
+ * metrics.h - moved to lib/metrics.h (the layer below targets/ and core/).
+ * Kept so code written against the old path compiles; new code includes
+ * lib/metrics.h. scripts/check-layers.sh refuses this path outside core/.
  */
-#ifndef SVABENCH_METRICS_H
-#define SVABENCH_METRICS_H
-
-#include <stddef.h>
-
-#define METRIC_NAME_MAX 192
-
-struct metric {
-	char name[METRIC_NAME_MAX];
-	double value;
-	int is_null;
-};
-
-/* Owns its array; names are copied. */
-struct metrics {
-	struct metric *v;
-	size_t n, cap;
-};
-
-struct metrics *metrics_new(void);
-void metrics_free(struct metrics *m);
-/* Forgets every value but keeps the storage. */
-void metrics_clear(struct metrics *m);
-/* Sets (adding when new, in insertion order) a value. Returns 0, or -1 on OOM. */
-int metrics_set(struct metrics *m, const char *name, double value);
-int metrics_set_null(struct metrics *m, const char *name);
-/* The metric named so, or NULL. */
-const struct metric *metrics_get(const struct metrics *m, const char *name);
-/* The value, or `dflt` when absent or null. */
-double metrics_value(const struct metrics *m, const char *name, double dflt);
-
-#endif
+#include "../lib/metrics.h"

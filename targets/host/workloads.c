@@ -10,7 +10,7 @@
 #define _GNU_SOURCE /* sync_file_range */
 #include "host.h"
 #include "../../collectors/collectors.h"
-#include "../../core/metrics.h"
+#include "../../lib/metrics.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -14,7 +14,7 @@
  */
 #include "qemu.h"
 #include "job.h"
-#include "../../core/metrics.h"
+#include "../../lib/metrics.h"
 
 #include <jansson.h>
 #include <stdio.h>

@@ -12,7 +12,7 @@
  */
 #include "qemu.h"
 #include "guest/guest.h"
-#include "../../core/metrics.h"
+#include "../../lib/metrics.h"
 
 #include <jansson.h>
 #include <stdio.h>

@@ -7,7 +7,7 @@
  * device's liveness register, which the agents make around what they time.
  */
 #include "qemu.h"
-#include "../../core/metrics.h"
+#include "../../lib/metrics.h"
 
 #include <errno.h>
 #include <inttypes.h>

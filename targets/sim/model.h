@@ -11,7 +11,7 @@
 
 #include "../sva_pte.h" /* PTE_PRESENT, PTE_WRITE, ... */
 #include "sim.h"
-#include "../../core/metrics.h"
+#include "../../lib/metrics.h"
 
 #include <stdint.h>
 

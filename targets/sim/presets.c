@@ -16,7 +16,7 @@
  * hold (a spec keeps its preset pointer), so the list only grows.
  */
 #include "sim.h"
-#include "../../core/core.h"
+#include "presets.h"
 
 #include <dirent.h>
 #include <errno.h>

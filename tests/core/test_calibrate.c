@@ -9,6 +9,7 @@
  */
 #include "../harness.h"
 #include "../../core/core.h"
+#include "../../targets/sim/presets.h"
 
 #include <stdio.h>
 #include <stdlib.h>

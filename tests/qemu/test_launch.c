@@ -5,7 +5,7 @@
  * phases at marker writes.
  */
 #include "../../targets/qemu/qemu.h"
-#include "../../core/metrics.h"
+#include "../../lib/metrics.h"
 #include "../harness.h"
 
 #include <signal.h>

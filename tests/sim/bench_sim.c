@@ -6,7 +6,7 @@
  * (the machines here are shared: the CPU-time figure is the one core's
  * speed); asserts nothing.
  */
-#include "../../core/metrics.h"
+#include "../../lib/metrics.h"
 #include "../../targets/target.h"
 
 #include <stdio.h>

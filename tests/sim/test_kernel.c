@@ -5,7 +5,7 @@
  */
 #include "../harness.h"
 #include "../../core/core.h"
-#include "../../core/metrics.h"
+#include "../../lib/metrics.h"
 #include "../../targets/target.h"
 
 #include <stdarg.h>

@@ -4,7 +4,7 @@
  * notice if it broke.
  */
 #include "../harness.h"
-#include "../../core/metrics.h"
+#include "../../lib/metrics.h"
 #include "../../targets/target.h"
 
 #include <stdarg.h>
