@@ -13,7 +13,7 @@
  *
  * 200 image/svg+xml with an ETag (the script's SHA-256) and X-Plot-Cache:
  * hit | miss; If-None-Match with that ETag gives 304. SVGs are cached by
- * content under var/plots (plot.c); the last script of each request on an
+ * content in memory (plot.c; a GET writes no file); the last script of each request on an
  * unchanged experiment is remembered here, so a repeat does not redo the
  * comparison or read the samples again. Errors are JSON:
  * 400 invalid_query (naming the parameter), 404 not_found (unknown id or
@@ -38,7 +38,10 @@
 #define TS_SAMPLES_MAX 1000000   /* 16 metrics of them: 128 MiB at most */
 #define NAME_MAX_LEN 191
 
-/* One plotter for the daemon, made on first use under var/plots. */
+/*
+ * One plotter for the daemon, made on first use, caching in memory: a GET
+ * renders (a child process, bounded) but writes nothing under --var.
+ */
 static struct plotter *plotter;
 static pthread_mutex_t plotter_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -47,12 +50,9 @@ static struct plotter *get_plotter(struct request *r, char *err, size_t elen)
 	struct plotter *p;
 
 	pthread_mutex_lock(&plotter_lock);
-	if (!plotter) {
-		char dir[4200];
-
-		snprintf(dir, sizeof(dir), "%s/plots", r->h->ctx.cfg->var);
-		plotter = plotter_new(dir, NULL, err, elen);
-	}
+	(void)r;
+	if (!plotter)
+		plotter = plotter_new(NULL, NULL, err, elen);
 	p = plotter;
 	pthread_mutex_unlock(&plotter_lock);
 	return p;

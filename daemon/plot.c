@@ -11,11 +11,12 @@
  * failure with gnuplot's first error line, never a half-drawn image.
  *
  * The cache is content-addressed: the key is the SHA-256 of the whole
- * script, datablocks included, and the file is dir/<key>.svg, written to a
- * temporary name and renamed so a reader never sees half of it. A hit
- * refreshes the file's mtime; the least recently used files beyond the
- * limit are removed now and then. Two requests for the same script while it
- * renders share one render.
+ * script, datablocks included. In memory (the daemon's: a GET writes no
+ * file), the least recently used entries go beyond the limits. On disk,
+ * the file is dir/<key>.svg, written to a temporary name and renamed so a
+ * reader never sees half of it; a hit refreshes the file's mtime; the least
+ * recently used files beyond the limit are removed now and then. Two
+ * requests for the same script while it renders share one render.
  */
 #define _GNU_SOURCE
 #include "plot.h"
@@ -72,8 +73,21 @@ struct inflight {
 	struct inflight *next;
 };
 
+/* An SVG of the memory cache. */
+struct mem_entry {
+	struct mem_entry *next;
+	char hash[65];
+	char *svg;
+	size_t len;
+	uint64_t used;              /* tick of the last hit or insert */
+};
+
 struct plotter {
 	char dir[4096];
+	int memory;                 /* the cache is mem, not dir */
+	struct mem_entry *mem;
+	size_t mem_n, mem_bytes;
+	uint64_t tick;
 	struct plot_limits lim;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;          /* a slot freed or a render finished */
@@ -96,11 +110,11 @@ struct plotter *plotter_new(const char *dir, const struct plot_limits *lim, char
 	struct plotter *p;
 	pthread_condattr_t ca;
 
-	if (strlen(dir) + 100 > sizeof(p->dir)) {
+	if (dir && strlen(dir) + 100 > sizeof(p->dir)) {
 		snprintf(err, elen, "plot cache dir too long: %.100s...", dir);
 		return NULL;
 	}
-	if (mkdir(dir, 0700) && errno != EEXIST) {
+	if (dir && mkdir(dir, 0700) && errno != EEXIST) {
 		snprintf(err, elen, "cannot create %s: %s", dir, strerror(errno));
 		return NULL;
 	}
@@ -109,7 +123,8 @@ struct plotter *plotter_new(const char *dir, const struct plot_limits *lim, char
 		snprintf(err, elen, "out of memory");
 		return NULL;
 	}
-	snprintf(p->dir, sizeof(p->dir), "%s", dir);
+	snprintf(p->dir, sizeof(p->dir), "%s", dir ? dir : "");
+	p->memory = !dir;
 	if (lim)
 		p->lim = *lim;
 	if (p->lim.timeout_ms <= 0)
@@ -134,6 +149,13 @@ void plotter_free(struct plotter *p)
 {
 	if (!p)
 		return;
+	while (p->mem) {
+		struct mem_entry *e = p->mem;
+
+		p->mem = e->next;
+		free(e->svg);
+		free(e);
+	}
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
 	free(p);
@@ -173,6 +195,69 @@ static struct inflight *inflight_find(struct plotter *p, const char *hash)
 		if (!strcmp(f->hash, hash))
 			return f;
 	return NULL;
+}
+
+/* ---- the memory cache ---- */
+
+/* A copy of hash's SVG (malloc'd) and the entry marked used; NULL when absent. */
+static char *mem_get(struct plotter *p, const char *hash, size_t *len)
+{
+	char *copy = NULL;
+
+	pthread_mutex_lock(&p->mu);
+	for (struct mem_entry *e = p->mem; e; e = e->next) {
+		if (strcmp(e->hash, hash))
+			continue;
+		copy = malloc(e->len + 1);
+		if (copy) {
+			memcpy(copy, e->svg, e->len + 1);
+			*len = e->len;
+			e->used = ++p->tick;
+		}
+		break;
+	}
+	pthread_mutex_unlock(&p->mu);
+	return copy;
+}
+
+/* Keeps a copy of svg under hash; the least recently used go beyond the limits. */
+static void mem_put(struct plotter *p, const char *hash, const char *svg, size_t len)
+{
+	struct mem_entry *e = malloc(sizeof(*e));
+
+	if (!e || len > PLOT_CACHE_BYTES / 4 || !(e->svg = malloc(len + 1))) {
+		free(e);
+		return; /* not cached: the next request renders again */
+	}
+	memcpy(e->svg, svg, len);
+	e->svg[len] = '\0';
+	e->len = len;
+	snprintf(e->hash, sizeof(e->hash), "%s", hash);
+	pthread_mutex_lock(&p->mu);
+	e->used = ++p->tick;
+	e->next = p->mem;
+	p->mem = e;
+	p->mem_n++;
+	p->mem_bytes += len;
+	while (p->mem_n > (size_t)p->lim.cache_files || p->mem_bytes > PLOT_CACHE_BYTES) {
+		struct mem_entry **old = NULL;
+
+		for (struct mem_entry **x = &p->mem; *x; x = &(*x)->next)
+			if (!old || (*x)->used < (*old)->used)
+				old = x;
+		if (!old || *old == e)
+			break;
+		{
+			struct mem_entry *gone = *old;
+
+			*old = gone->next;
+			p->mem_n--;
+			p->mem_bytes -= gone->len;
+			free(gone->svg);
+			free(gone);
+		}
+	}
+	pthread_mutex_unlock(&p->mu);
 }
 
 /* ---- the cache's files ---- */
@@ -578,6 +663,11 @@ int plot_cached(struct plotter *p, const char *hash, struct plot_out *out)
 	if (strlen(hash) != 64 || strspn(hash, "0123456789abcdef") != 64)
 		return PLOT_ERROR;
 	snprintf(out->hash, sizeof(out->hash), "%s", hash);
+	if (p->memory) {
+		out->svg = mem_get(p, hash, &out->len);
+		out->cached = 1;
+		return out->svg ? PLOT_OK : PLOT_ERROR;
+	}
 	snprintf(path, sizeof(path), "%s/%s.svg", p->dir, hash);
 	if (!(out->svg = read_file(path, &out->len)))
 		return PLOT_ERROR;
@@ -600,8 +690,12 @@ int plot_render(struct plotter *p, const char *script, size_t len, struct plot_o
 	for (;;) {
 		int waited = 0;
 
+		if (p->memory && (out->svg = mem_get(p, out->hash, &out->len))) {
+			out->cached = 1;
+			return PLOT_OK;
+		}
 		/* renames are atomic: a file there is whole */
-		if ((out->svg = read_file(path, &out->len))) {
+		if (!p->memory && (out->svg = read_file(path, &out->len))) {
 			out->cached = 1;
 			utimensat(AT_FDCWD, path, NULL, 0);   /* most recently used */
 			return PLOT_OK;
@@ -628,7 +722,9 @@ int plot_render(struct plotter *p, const char *script, size_t len, struct plot_o
 	pthread_mutex_unlock(&p->mu);
 
 	rc = run_gnuplot(p, script, len, out);
-	if (rc == PLOT_OK && write_atomic(p->dir, path, out->svg, out->len))
+	if (rc == PLOT_OK && p->memory)
+		mem_put(p, out->hash, out->svg, out->len);
+	else if (rc == PLOT_OK && write_atomic(p->dir, path, out->svg, out->len))
 		fprintf(stderr, "svabenchd: plots: cannot cache %s: %s\n", path, strerror(errno));
 
 	pthread_mutex_lock(&p->mu);
@@ -639,7 +735,7 @@ int plot_render(struct plotter *p, const char *script, size_t len, struct plot_o
 		}
 	}
 	p->busy--;
-	if (rc == PLOT_OK && ++p->writes % PRUNE_EVERY == 1)
+	if (rc == PLOT_OK && !p->memory && ++p->writes % PRUNE_EVERY == 1)
 		prune_now = 1;
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);

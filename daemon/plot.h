@@ -22,6 +22,7 @@
 #define PLOT_RENDERS_MAX 2        /* gnuplot processes at once */
 #define PLOT_WAIT_MS 5000         /* how long a render waits for a slot */
 #define PLOT_CACHE_FILES 2000     /* cached SVGs kept (least recently used go) */
+#define PLOT_CACHE_BYTES (64u << 20) /* a memory cache's SVGs at most (least recently used go) */
 #define PLOT_SVG_MAX (64u << 20)  /* larger gnuplot output is refused */
 #define PLOT_FIELD_MAX 200        /* characters of one text field kept */
 
@@ -246,8 +247,10 @@ struct plot_limits {
 };
 
 /*
- * A plotter caching under dir (created 0700 if missing; var/plots in the
- * daemon). NULL with a message on failure. Thread-safe.
+ * A plotter caching under dir (created 0700 if missing), or in memory when
+ * dir is NULL (the daemon: a GET never writes a file; cache_files entries
+ * and PLOT_CACHE_BYTES at most). NULL with a message on failure.
+ * Thread-safe.
  */
 struct plotter *plotter_new(const char *dir, const struct plot_limits *lim, char *err,
 			    size_t elen);

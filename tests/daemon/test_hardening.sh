@@ -238,6 +238,22 @@ assert want in d["error"]["message"], d' "$3" "$4"
 		[ "$(curl -s "$url/api/v1/experiments/$id" | json_value - 'd["runs"][0]["seed"] < 2**53')" = True ] &&
 		ok "seed 2^53 and 20,000 samples per run (the limit) accepted and run" ||
 		not_ok "seed 2^53 and 20,000 samples accepted" "id=$id status=$status"
+	# ---- GETs change nothing on disk: plots are rendered into a memory cache ----
+	if command -v gnuplot >/dev/null 2>&1 && [ -n "$id" ]; then
+		before=$(cd "$var" && find . -type f | grep -vE '^\./(svabench\.db(-wal|-shm)?|svabenchd\.log|token)$' | sort | tr '\n' ' ')
+		req GET "/api/v1/experiments/$id/plots/comparison.svg"
+		c1=$code
+		req GET "/api/v1/experiments/$id/plots/comparison.svg"
+		hit=$(header X-Plot-Cache)
+		after=$(cd "$var" && find . -type f | grep -vE '^\./(svabench\.db(-wal|-shm)?|svabenchd\.log|token)$' | sort | tr '\n' ' ')
+		if [ "$c1" = 200 ] && [ "$code" = 200 ] && [ "$hit" = hit ] && [ "$before" = "$after" ] && [ ! -e "$var/plots" ]; then
+			ok "plot GETs write no file under --var (rendered once, then a memory-cache hit)"
+		else
+			not_ok "plot GETs write no file" "status $c1/$code cache=$hit files before: '$before' after: '$after'"
+		fi
+	else
+		skip "plot GETs write no file" "gnuplot is not installed"
+	fi
 	check_daemon_clean "daemon clean after Host and spec checks"
 else
 	not_ok "daemon starts (host)" "$(daemon_tail)"

@@ -29,8 +29,8 @@ for h in $harnesses; do
 	need_built "$h is built (make $bin)" "$bin"
 	mkdir -p "$work/$name" "$root/build/fuzz"
 	log=$tmp/$h.log
-	# -timeout: one input may take 25 s at most (a hang is a failure)
-	timeout -k 10 $((seconds + 120)) "$bin" -max_total_time="$seconds" -timeout=25 \
+	# -timeout: one input may take 90 s at most (a hang is a failure; fuzz_http waits 60 s for an answer)
+	timeout -k 10 $((seconds + 120)) "$bin" -max_total_time="$seconds" -timeout=90 \
 		-rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$root/build/fuzz/crash-$name-" \
 		"$work/$name" "$root/fuzz/corpus/$name" >"$log" 2>&1
 	frc=$?
