@@ -226,6 +226,7 @@ static int setup(struct sim *s, const struct run_req *req)
 	s->fix_applicable = !(s->fix_a && s->fm == FM_DEVICE);
 	s->buf_pages = par_u(s, P_PAGES);
 	s->nsmmus = (int)p[P_SMMUS];
+	cmdq_costs(s);
 	s->sample_m = metrics_new();
 	s->cost_m = metrics_new();
 	if (!s->sample_m || !s->cost_m || mm_init(s))

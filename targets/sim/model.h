@@ -334,6 +334,8 @@ struct sim {
 
 	/* derived parameters */
 	double jitter_sigma; /* host_jitter as a log-normal sigma */
+	uint64_t cmd_ns[CMD_CFGI_CD + 1]; /* consumption per opcode (CMD_SYNC: completion) */
+	uint64_t sync_busy_ns;            /* CMD_SYNC occupancy, at most its completion */
 	uint64_t page_bytes, max_tlbi_ops, xfer_ns;
 	int levels, level_bits, ats, pri;
 	int kernel;          /* enum sim_kernel */
@@ -401,6 +403,8 @@ struct xlate smmu_translate(struct sim *s, struct smmu *m, int sid,
  */
 uint64_t cmdq_submit(struct sim *s, struct smmu *m, uint64_t t,
 		     const struct cmd *cmds, size_t n, int sync);
+/* Per-run command costs from the parameters (setup). */
+void cmdq_costs(struct sim *s);
 /* Applies every command effect due by time t. */
 void cmdq_catch_up(struct sim *s, uint64_t t);
 

@@ -87,7 +87,8 @@ void tlb_inv_range(struct tlb *t, uint64_t key, uint64_t n)
 {
 	uint64_t total = (uint64_t)t->sets * t->ways;
 
-	if (n < total) {
+	/* a lookup costs a hash and a set; a scan of every entry is cheaper past total/4 */
+	if (n < total / 4) {
 		for (uint64_t i = 0; i < n; i++)
 			tlb_inv(t, key + i);
 		return;
@@ -234,6 +235,11 @@ struct xlate smmu_translate(struct sim *s, struct smmu *m, int sid,
 
 static uint64_t cmd_cost(const struct sim *s, int op)
 {
+	return s->cmd_ns[op];
+}
+
+void cmdq_costs(struct sim *s)
+{
 	static const int param[] = {
 		[CMD_TLBI_NH_VA] = P_CMD_TLBI_NH_VA_NS,
 		[CMD_TLBI_NH_VA_RANGE] = P_CMD_TLBI_NH_VA_RANGE_NS,
@@ -245,7 +251,11 @@ static uint64_t cmd_cost(const struct sim *s, int op)
 		[CMD_CFGI_CD] = P_CMD_CFGI_CD_NS,
 	};
 
-	return par_u(s, param[op]);
+	for (int op = 0; op <= CMD_CFGI_CD; op++)
+		s->cmd_ns[op] = par_u(s, param[op]);
+	s->sync_busy_ns = par_u(s, P_CMD_SYNC_BUSY_NS);
+	if (s->sync_busy_ns > s->cmd_ns[CMD_SYNC])
+		s->sync_busy_ns = s->cmd_ns[CMD_SYNC];
 }
 
 static void count_cmd(struct sim *s, int op)
@@ -399,11 +409,9 @@ static uint64_t issue_cmdlist(struct sim *s, struct smmu *m, uint64_t t,
 		cost = cmd_cost(s, cmds[i].op);
 		if (cmds[i].op == CMD_SYNC) {
 			/* the queue moves on after cmd_sync_busy_ns; the waiter sees it at done */
-			uint64_t busy = par_u(s, P_CMD_SYNC_BUSY_NS);
-
-			start = place(s, q, arrive > prev ? arrive : prev, busy < cost ? busy : cost);
+			start = place(s, q, arrive > prev ? arrive : prev, s->sync_busy_ns);
 			done = start + cost;
-			cost = busy < cost ? busy : cost;
+			cost = s->sync_busy_ns;
 		} else {
 			start = place(s, q, arrive > prev ? arrive : prev, cost);
 			done = start + cost;
