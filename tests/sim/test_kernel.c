@@ -459,6 +459,29 @@ static void test_cmdq(void)
 	done(&light);
 }
 
+/* A cell that cannot exist is refused, naming the field. */
+static void test_refusals(void)
+{
+	double p[256];
+	char field[64] = "", msg[256] = "";
+	int w = target_workload_index(sim, "rw-reuse"), fm = target_param_index(sim, "fault_model");
+	int rc1, rc2;
+
+	target_resolve_defaults(sim, w, sim->preset(0), p);
+	p[fm] = enum_value(fm, "device");
+	rc1 = sim->check_cell(p, field, sizeof(field), msg, sizeof(msg));
+	test_result(rc1 == -1 && !strcmp(field, "params.fault_model") && strstr(msg, "ats=true"),
+		    "fault_model device without ATS is refused, naming the field", "rc=%d field=%s msg=%s",
+		    rc1, field, msg);
+	target_resolve_defaults(sim, w, sim->preset(0), p);
+	p[target_param_index(sim, "folio")] = enum_value(target_param_index(sim, "folio"), "pmd");
+	p[target_param_index(sim, "granule")] = enum_value(target_param_index(sim, "granule"), "64k");
+	rc2 = sim->check_cell(p, field, sizeof(field), msg, sizeof(msg));
+	test_result(rc2 == -1 && !strcmp(field, "params.folio") && strstr(msg, "4k"),
+		    "a large folio with a 64k granule is refused, naming the field", "rc=%d field=%s msg=%s",
+		    rc2, field, msg);
+}
+
 static void test_determinism(void)
 {
 	struct out a = run("mixed", "pri-inv", "v6.6", 47, "ats", 1.0, "devices", 2.0, "fault_model", "device", NULL);
@@ -493,6 +516,7 @@ int main(void)
 	test_sources();
 	test_cmdq();
 	test_folios();
+	test_refusals();
 	test_determinism();
 	return test_exit();
 }
