@@ -131,6 +131,22 @@ struct sample {
 int store_add_samples(struct store *st, int64_t run_id, const struct sample *s, size_t n);
 
 /*
+ * Samples as the workers send them: n samples of the same nnames metrics,
+ * values row by row (n x nnames; NaN or infinite stored as null).
+ */
+struct sample_block {
+	const char *const *names;
+	size_t nnames;
+	const uint64_t *t_ns;
+	const double *values;
+	size_t n;
+};
+
+/* Appends nb blocks of samples of a run in one transaction. */
+int store_add_sample_blocks(struct store *st, int64_t run_id, const struct sample_block *b,
+			    size_t nb);
+
+/*
  * Records a run's end: status "done" | "failed" | "cancelled", reason
  * (NULL unless failed/cancelled), final metrics (may be NULL) and examples
  * (JSON array, may be NULL); updates the experiment's counters and status.
@@ -150,6 +166,8 @@ struct run_end {
 	const json_t *examples;
 	const struct sample *samples;
 	size_t nsamples;
+	const struct sample_block *blocks;
+	size_t nblocks;
 	int rc;
 };
 
@@ -340,11 +358,20 @@ void scheduler_stats(struct scheduler *s, struct scheduler_stats *out);
 /* ---- worker.c ---- */
 
 /*
- * The worker process: reads {"spec": ..., "index": n} from stdin, runs that
- * run of the plan, writes JSON lines to stdout: {"sample": {"t_ns": n,
- * "metrics": {...}}} per sample, then {"result": {"status", "reason",
- * "metrics", "examples"}}. Returns the process exit status.
+ * The worker process: reads jobs from stdin, one JSON line each: {"run":
+ * rowid, "exp": "e1", "index": n, "spec": text (only when the worker does
+ * not hold that experiment's spec yet)}, runs them in turn until stdin
+ * ends. Writes frames to stdout: a uint32 payload length and a type byte
+ * (host byte order; both ends are this binary), then the payload:
+ *   WF_NAMES  stream byte, then metric names, each NUL-terminated: the
+ *             order of the values of that stream's next samples;
+ *   WF_SAMPLE stream byte, uint64 t_ns, one double per name (NaN: null);
+ *   WF_JSON   {"result": {"run", "status", "reason", "metrics", "examples"},
+ *              "worker": {"libpfm": bool, "runs": n}} ending each run.
+ * Stream 0 is the target's samples, 1 the counters' (collect). Returns
+ * the process exit status.
  */
+enum { WF_NAMES = 'N', WF_SAMPLE = 'S', WF_JSON = 'J' };
 int worker_main(void);
 
 /* ---- log.c: stderr to the terminal and var/svabenchd.log, never blocking ---- */

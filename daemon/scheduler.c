@@ -6,8 +6,8 @@
  * when a run needs one and then stays, running one job after another (a
  * job is one JSON line on its stdin; the spec's text goes along only when
  * the worker does not hold that experiment's spec yet). Its stdout brings
- * JSON lines (samples, then the run's result); its pidfd says when it
- * ended. The loop waits in poll() only - never in waitpid - so a worker
+ * frames (binary samples, then the run's result as JSON; daemon.h); its
+ * pidfd says when it ended. The loop waits in poll() only - never in waitpid - so a worker
  * that closes its stdout and hangs still meets its --run-timeout while the
  * others go on.
  *
@@ -50,9 +50,18 @@
 
 /* Samples held per running run before they are written on their own. */
 #define SAMPLE_FLUSH 512
-#define LINE_MAX_BYTES (4 << 20)
+#define FRAME_MAX_BYTES (4 << 20)
 
 enum slot_phase { SLOT_FREE, SLOT_RUNNING, SLOT_FINISHING };
+
+/* Samples of one stream under one list of names (a WF_NAMES frame). */
+struct sblock {
+	char **names;
+	size_t nnames;
+	uint64_t *t;
+	double *v;              /* n x nnames */
+	size_t n, cap;
+};
 
 struct wslot {
 	/* the worker process; pid 0: none (one is started when a run needs it) */
@@ -70,8 +79,9 @@ struct wslot {
 	struct run_job job;
 	int exclusive;          /* the run's target runs alone */
 	double started;
-	struct sample *samples; /* batched; grows while the store cannot take them */
-	size_t nsamples, capsamples;
+	struct sblock *blocks;  /* its samples; grow while the store cannot take them */
+	size_t nblocks, capblocks, nsamples;
+	int cur[2];             /* per stream: the block taking its samples, -1 none */
 	json_t *result;         /* the worker's {"result": ...} object */
 	int cancelled, timed_out;
 	char status[16];        /* when FINISHING: what to store */
@@ -237,17 +247,68 @@ static void worker_kill(struct wslot *w)
 	}
 }
 
-static void clear_samples(struct wslot *w)
+static void block_free(struct sblock *b)
 {
-	for (size_t i = 0; i < w->nsamples; i++)
-		metrics_free(w->samples[i].m);
+	for (size_t i = 0; i < b->nnames; i++)
+		free(b->names[i]);
+	free(b->names);
+	free(b->t);
+	free(b->v);
+	memset(b, 0, sizeof(*b));
+}
+
+/*
+ * Drops the samples held. With keep, the current block of each stream
+ * keeps its names (the worker sends names only when they change), else
+ * everything goes (the worker is gone).
+ */
+static void clear_samples(struct wslot *w, int keep)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < w->nblocks; i++) {
+		int cur = keep && ((int)i == w->cur[0] || (int)i == w->cur[1]);
+
+		if (!cur) {
+			block_free(&w->blocks[i]);
+			continue;
+		}
+		w->blocks[i].n = 0;
+		for (int st = 0; st < 2; st++)
+			if (w->cur[st] == (int)i)
+				w->cur[st] = (int)k;
+		w->blocks[k++] = w->blocks[i];
+	}
+	w->nblocks = k;
+	if (!keep) {
+		free(w->blocks);
+		w->blocks = NULL;
+		w->capblocks = 0;
+		w->cur[0] = w->cur[1] = -1;
+	}
 	w->nsamples = 0;
+}
+
+/* The held samples as the store takes them (malloc'd, *n of them). */
+static struct sample_block *blocks_view(const struct wslot *w, size_t *n)
+{
+	struct sample_block *v = calloc(w->nblocks ? w->nblocks : 1, sizeof(*v));
+
+	*n = 0;
+	for (size_t i = 0; v && i < w->nblocks; i++) {
+		const struct sblock *b = &w->blocks[i];
+
+		if (b->n)
+			v[(*n)++] = (struct sample_block){(const char *const *)b->names, b->nnames,
+							  b->t, b->v, b->n};
+	}
+	return v;
 }
 
 /* The run is stored: the slot takes the next one (its worker stays). */
 static void run_clear(struct scheduler *s, struct wslot *w)
 {
-	clear_samples(w);
+	clear_samples(w, 1);
 	run_job_free(&w->job);
 	json_decref(w->result);
 	w->result = NULL;
@@ -324,44 +385,94 @@ static struct metrics *metrics_from_json(json_t *o)
 /* Writes the batched samples of a running run; keeps them when the store cannot. */
 static int flush_samples(struct scheduler *s, struct wslot *w)
 {
+	struct sample_block *v;
+	size_t n;
 	int rc;
 
 	if (!w->nsamples)
 		return 0;
-	rc = store_add_samples(s->st, w->job.run_id, w->samples, w->nsamples);
+	if (!(v = blocks_view(w, &n)))
+		return -1;
+	rc = store_add_sample_blocks(s->st, w->job.run_id, v, n);
+	free(v);
 	if (rc) {
 		set_failing(s, 1);
 		return rc;
 	}
-	clear_samples(w);
+	clear_samples(w, 1);
 	return 0;
 }
 
-static void line(struct scheduler *s, struct wslot *w, const char *text, size_t len)
+/* A WF_NAMES frame: the names of a stream's next samples. */
+static void names_frame(struct wslot *w, const char *p, size_t len)
+{
+	unsigned char stream = (unsigned char)p[0];
+	struct sblock b = {0};
+	size_t n = 0;
+
+	if (stream > 1 || p[len - 1] != 0)
+		return;
+	for (size_t i = 1; i < len; i++)
+		n += p[i] == 0;
+	if (w->nblocks == w->capblocks) {
+		size_t cap = w->capblocks ? w->capblocks * 2 : 4;
+		struct sblock *v = realloc(w->blocks, cap * sizeof(*v));
+
+		if (!v)
+			return;
+		w->blocks = v;
+		w->capblocks = cap;
+	}
+	if (!(b.names = calloc(n ? n : 1, sizeof(*b.names))))
+		return;
+	for (size_t i = 1; i < len; i += strlen(p + i) + 1)
+		if (!(b.names[b.nnames++] = strdup(p + i))) {
+			block_free(&b);
+			return;
+		}
+	w->cur[stream] = (int)w->nblocks;
+	w->blocks[w->nblocks++] = b;
+}
+
+/* A WF_SAMPLE frame: t_ns and one double per name of its stream. */
+static void sample_frame(struct wslot *w, const char *p, size_t len)
+{
+	unsigned char stream = (unsigned char)p[0];
+	struct sblock *b;
+
+	if (stream > 1 || w->cur[stream] < 0)
+		return;
+	b = &w->blocks[w->cur[stream]];
+	if (len != 1 + sizeof(uint64_t) + b->nnames * sizeof(double))
+		return;
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 16;
+		uint64_t *t = realloc(b->t, cap * sizeof(*t));
+		double *v;
+
+		if (!t)
+			return;
+		b->t = t;
+		if (!(v = realloc(b->v, cap * (b->nnames ? b->nnames : 1) * sizeof(*v))))
+			return;
+		b->v = v;
+		b->cap = cap;
+	}
+	memcpy(&b->t[b->n], p + 1, sizeof(uint64_t));
+	memcpy(b->v + b->n * b->nnames, p + 1 + sizeof(uint64_t), b->nnames * sizeof(double));
+	b->n++;
+	w->nsamples++;
+}
+
+/* A WF_JSON frame: the result of the run the worker is on. */
+static void json_frame(struct scheduler *s, struct wslot *w, const char *text, size_t len)
 {
 	json_t *o, *x;
 
-	if (w->phase != SLOT_RUNNING)
-		return; /* nothing asked: a stray line */
 	if (!(o = json_loadb(text, len, 0, NULL)))
 		return;
-	if ((x = json_object_get(o, "sample")) || (x = json_object_get(o, "collector_sample"))) {
-		if (w->nsamples == w->capsamples) {
-			size_t cap = w->capsamples ? w->capsamples * 2 : 64;
-			struct sample *b = realloc(w->samples, cap * sizeof(*b));
-
-			if (!b) {
-				json_decref(o);
-				return;
-			}
-			w->samples = b;
-			w->capsamples = cap;
-		}
-		w->samples[w->nsamples].t_ns = (uint64_t)json_integer_value(json_object_get(x, "t_ns"));
-		w->samples[w->nsamples].m = metrics_from_json(json_object_get(x, "metrics"));
-		w->nsamples++;
-	} else if ((x = json_object_get(o, "result")) &&
-		   json_integer_value(json_object_get(x, "run")) == w->job.run_id) {
+	if ((x = json_object_get(o, "result")) &&
+	    json_integer_value(json_object_get(x, "run")) == w->job.run_id) {
 		const char *st = json_string_value(json_object_get(x, "status"));
 		const char *why = json_string_value(json_object_get(x, "reason"));
 		json_t *wk = json_object_get(o, "worker");
@@ -383,20 +494,37 @@ static void line(struct scheduler *s, struct wslot *w, const char *text, size_t 
 	json_decref(o);
 }
 
-/* Reads what the worker wrote; *eof when its stdout ended. */
+/* One frame; 0, or -1 when it makes no sense (the worker is broken). */
+static int frame(struct scheduler *s, struct wslot *w, char type, const char *p, size_t len)
+{
+	if (type == WF_NAMES && len >= 2) {
+		names_frame(w, p, len);
+		return 0;
+	}
+	if (w->phase != SLOT_RUNNING)
+		return 0; /* nothing asked: stray output */
+	if (type == WF_SAMPLE && len >= 1 + sizeof(uint64_t))
+		sample_frame(w, p, len);
+	else if (type == WF_JSON)
+		json_frame(s, w, p, len);
+	else
+		return -1;
+	return 0;
+}
+
+/* Reads what the worker wrote; *eof when its stdout ended (or it broke the protocol). */
 static void drain(struct scheduler *s, struct wslot *w, int *eof)
 {
 	for (;;) {
+		size_t at = 0;
 		ssize_t r;
 
 		if (w->cap - w->len < 65536) {
 			size_t cap = w->cap ? w->cap * 2 : 131072;
-			char *b = cap > LINE_MAX_BYTES * 2 ? NULL : realloc(w->buf, cap);
+			char *b = realloc(w->buf, cap);
 
-			if (!b) { /* a runaway line: drop what we have */
-				w->len = 0;
-				continue;
-			}
+			if (!b)
+				break; /* retried at the next poll */
 			w->buf = b;
 			w->cap = cap;
 		}
@@ -413,19 +541,32 @@ static void drain(struct scheduler *s, struct wslot *w, int *eof)
 			break;
 		}
 		w->len += (size_t)r;
-		for (size_t at = 0;;) {
-			char *nl = memchr(w->buf + at, '\n', w->len - at);
-			size_t n;
+		while (w->len - at >= 5) {
+			uint32_t plen;
 
-			if (!nl) {
-				memmove(w->buf, w->buf + at, w->len - at);
-				w->len -= at;
-				break;
+			memcpy(&plen, w->buf + at, sizeof(plen));
+			if (plen > FRAME_MAX_BYTES) {
+				slog("worker %d: a frame of %u bytes: not a worker, stopping it",
+				     (int)w->pid, plen);
+				worker_kill(w);
+				w->len = at = 0;
+				*eof = 1;
+				return;
 			}
-			n = (size_t)(nl - (w->buf + at));
-			line(s, w, w->buf + at, n);
-			at += n + 1;
+			if (w->len - at < 5 + (size_t)plen)
+				break;
+			if (frame(s, w, w->buf[at + 4], w->buf + at + 5, plen)) {
+				slog("worker %d: unknown frame type %d, stopping it", (int)w->pid,
+				     w->buf[at + 4]);
+				worker_kill(w);
+				w->len = 0;
+				*eof = 1;
+				return;
+			}
+			at += 5 + (size_t)plen;
 		}
+		memmove(w->buf, w->buf + at, w->len - at);
+		w->len -= at;
 	}
 }
 
@@ -484,6 +625,7 @@ static void worker_ended(struct scheduler *s, struct wslot *w)
 	w->pid = 0;
 	w->pidfd = w->in = w->out = -1;
 	w->held[0] = 0;
+	w->cur[0] = w->cur[1] = -1; /* a new worker sends its names anew */
 }
 
 /* ---- runs ---- */
@@ -493,8 +635,9 @@ static void finish_all(struct scheduler *s)
 {
 	struct run_end v[256];
 	struct metrics *m[256];
+	struct sample_block *bv[256];
 	struct wslot *of[256];
-	size_t n = 0;
+	size_t n = 0, nb;
 	int rc;
 
 	for (int i = 0; i < s->nslots && n < 256; i++) {
@@ -504,16 +647,19 @@ static void finish_all(struct scheduler *s)
 		if (w->phase != SLOT_FINISHING)
 			continue;
 		m[n] = res ? metrics_from_json(json_object_get(res, "metrics")) : NULL;
+		bv[n] = blocks_view(w, &nb);
 		v[n] = (struct run_end){w->job.run_id, w->status, w->reason[0] ? w->reason : NULL,
 					m[n], res ? json_object_get(res, "examples") : NULL,
-					w->samples, w->nsamples, 0};
+					NULL, 0, bv[n], bv[n] ? nb : 0, 0};
 		of[n++] = w;
 	}
 	if (!n)
 		return;
 	rc = store_finish_runs(s->st, v, n);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		metrics_free(m[i]);
+		free(bv[i]);
+	}
 	if (rc) {
 		set_failing(s, 1);
 		return;
@@ -733,8 +879,7 @@ static void *loop(void *arg)
 	for (int i = 0; i < s->nslots; i++) {
 		struct wslot *w = &s->slots[i];
 
-		clear_samples(w);
-		free(w->samples);
+		clear_samples(w, 0);
 		run_job_free(&w->job);
 		json_decref(w->result);
 	}
@@ -769,7 +914,8 @@ struct scheduler *scheduler_start(struct store *st, const struct config *c, char
 	if (getenv("SVABENCHD_WORKER_EXEC") && *getenv("SVABENCHD_WORKER_EXEC"))
 		snprintf(s->exe, sizeof(s->exe), "%s", getenv("SVABENCHD_WORKER_EXEC"));
 	for (int i = 0; i < s->nslots; i++)
-		s->slots[i].pidfd = s->slots[i].in = s->slots[i].out = -1;
+		s->slots[i].pidfd = s->slots[i].in = s->slots[i].out = -1,
+		s->slots[i].cur[0] = s->slots[i].cur[1] = -1;
 	s->stats.workers_max = s->nslots;
 	s->stats.queue_max = c->queue_max;
 	s->queued = queued > 0 ? queued : 0;

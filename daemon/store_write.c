@@ -514,12 +514,11 @@ static int insert_samples(struct store *st, int64_t run, const struct sample_row
 	return rc;
 }
 
-/* Appends samples of a run inside the open transaction. */
-static int add_samples(struct store *st, int64_t run_id, const struct sample *smp, size_t n)
+/* Adds n samples to a run's count; STORE_NOT_FOUND when there is no such run. */
+static int count_samples(struct store *st, int64_t run_id, size_t n)
 {
-	struct sample_row rows[SAMPLE_ROWS];
 	sqlite3_stmt *s;
-	int rc = 0, nrows = 0;
+	int rc;
 
 	if ((s = store_wstmt(st, WS_RUN_SAMPLES))) {
 		sqlite3_bind_int64(s, 1, run_id);
@@ -527,6 +526,15 @@ static int add_samples(struct store *st, int64_t run_id, const struct sample *sm
 	}
 	if (!(rc = store_wrun(st, s, "count samples")) && sqlite3_changes(st->w) == 0)
 		rc = store_fail(st, STORE_NOT_FOUND, "no run %lld", (long long)run_id);
+	return rc;
+}
+
+/* Appends samples of a run inside the open transaction. */
+static int add_samples(struct store *st, int64_t run_id, const struct sample *smp, size_t n)
+{
+	struct sample_row rows[SAMPLE_ROWS];
+	int rc = count_samples(st, run_id, n), nrows = 0;
+
 	for (size_t i = 0; !rc && i < n; i++) {
 		const struct metrics *m = smp[i].m;
 
@@ -550,6 +558,64 @@ static int add_samples(struct store *st, int64_t run_id, const struct sample *sm
 	}
 	if (!rc && nrows)
 		rc = insert_samples(st, run_id, rows, nrows);
+	return rc;
+}
+
+/* Appends blocks of samples of a run inside the open transaction. */
+static int add_blocks(struct store *st, int64_t run_id, const struct sample_block *b, size_t nb)
+{
+	struct sample_row rows[SAMPLE_ROWS];
+	int64_t ids[512];
+	size_t total = 0;
+	int rc, nrows = 0;
+
+	for (size_t i = 0; i < nb; i++)
+		total += b[i].n;
+	rc = count_samples(st, run_id, total);
+	for (size_t i = 0; !rc && i < nb; i++) {
+		size_t nn = b[i].nnames;
+
+		if (nn > sizeof(ids) / sizeof(ids[0]))
+			return store_fail(st, STORE_ERR, "a sample of %zu metrics (at most %zu)", nn,
+					  sizeof(ids) / sizeof(ids[0]));
+		for (size_t k = 0; !rc && k < nn; k++)
+			if ((ids[k] = metric_id(st, b[i].names[k])) < 0)
+				rc = (int)ids[k];
+		for (size_t j = 0; !rc && j < b[i].n; j++) {
+			const double *v = b[i].values + j * nn;
+
+			for (size_t k = 0; !rc && k < nn; k++) {
+				struct sample_row *r = &rows[nrows];
+
+				r->metric = ids[k];
+				r->t_ns = (int64_t)b[i].t_ns[j];
+				r->is_null = !isfinite(v[k]);
+				r->value = v[k];
+				if (++nrows == SAMPLE_ROWS) {
+					rc = insert_samples(st, run_id, rows, nrows);
+					nrows = 0;
+				}
+			}
+		}
+	}
+	if (!rc && nrows)
+		rc = insert_samples(st, run_id, rows, nrows);
+	return rc;
+}
+
+int store_add_sample_blocks(struct store *st, int64_t run_id, const struct sample_block *b,
+			    size_t nb)
+{
+	int rc;
+
+	if (!nb)
+		return 0;
+	store_wlock(st);
+	rc = store_wbegin(st);
+	if (!rc)
+		rc = add_blocks(st, run_id, b, nb);
+	rc = store_wend(st, rc);
+	store_wunlock(st);
 	return rc;
 }
 
@@ -603,6 +669,8 @@ static int finish_one(struct store *st, const struct run_end *e)
 	if (json_is_array(e->examples) && !(ex = json_dumps(e->examples, JSON_COMPACT)))
 		return store_fail(st, STORE_ERR, "out of memory");
 	rc = e->nsamples ? add_samples(st, e->run_id, e->samples, e->nsamples) : 0;
+	if (!rc && e->nblocks)
+		rc = add_blocks(st, e->run_id, e->blocks, e->nblocks);
 	if (!rc)
 		rc = store_insert_metrics(st, e->run_id, e->m);
 	if (!rc && (s = store_wstmt(st, WS_RUN_FINISH))) {
@@ -643,7 +711,7 @@ int store_finish_runs(struct store *st, struct run_end *v, size_t n)
 int store_finish_run(struct store *st, int64_t run_id, const char *status, const char *reason,
 		     const struct metrics *m, const json_t *examples)
 {
-	struct run_end e = {run_id, status, reason, m, examples, NULL, 0, 0};
+	struct run_end e = {run_id, status, reason, m, examples, NULL, 0, NULL, 0, 0};
 	int k = store_run_status_index(status), rc;
 
 	if (k != 2 && k != 3 && k != 5)

@@ -4,7 +4,12 @@
 #      (64 connections), beside nginx serving the same bytes as a static
 #      file in the same run (goal >= 0.5x nginx);
 #   2. the daemon's RSS idle and with 1000 open connections (goals 50 / 200 MB);
-#   3. sample ingest rows/s into the store (build/tests/daemon/bench_store).
+#   3. sample ingest rows/s into the store (build/tests/daemon/bench_store);
+#   4. runs through the daemon beside the offline runner (issue 15): tiny-run
+#      throughput (goal: the daemon >= 0.5x offline --jobs 2), the default
+#      suite's wall time (goal: within 1.5x of offline and under 10 s),
+#      submit-to-done latency of a one-run experiment (p50, p99), and reads'
+#      p99 while 50 clients submit past --queue-max (admission engaged).
 # Prints figures; the goals are for reading, not asserted.
 set -euo pipefail
 
@@ -55,8 +60,9 @@ nginx -c "$tmp/nginx/nginx.conf" -p "$tmp/nginx" &
 npid=$!
 sleep 0.5
 
-wrk_run() { # URL -> "reqs p99"
-	wrk -t2 -c64 -d"${duration}s" --latency "$1" 2>/dev/null | awk '
+wrk_run() { wrk_run_c 64 "$1"; }
+wrk_run_c() { # CONNECTIONS URL -> "reqs p99"
+	wrk -t2 -c"$1" -d"${duration}s" --latency "$2" 2>/dev/null | awk '
 		/Requests\/sec/ { r = $2 }
 		/^ *99%/ { p = $2 }
 		END { print r, p }'
@@ -89,3 +95,75 @@ else
 	echo "build/tests/daemon/bench_store is missing (tests/daemon/bench_store.c)" >&2
 	exit 1
 fi
+
+# ---- 4. runs: the daemon beside the offline runner ----
+stop_daemon
+runs_py=$root/scripts/bench-daemon-runs.py
+ntiny=${BENCH_TINY_RUNS:-2000}
+tiny='{"workload": "rw-reuse", "strategies": ["pri-inv", "notifier"], "repetitions": '$((ntiny / 2))',
+       "params": {"pages": 1, "duration_us": 100}, "seed": 1}'
+one='{"workload": "rw-reuse", "strategies": ["pri-inv"], "repetitions": 1,
+      "params": {"pages": 1, "duration_us": 100}, "seed": 1}'
+echo "$tiny" >"$tmp/tiny.json"
+echo "$one" >"$tmp/one.json"
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
+secs() { # COMMAND... -> wall seconds
+	local t0 t1
+	t0=$(date +%s.%N)
+	"$@" >/dev/null 2>&1
+	t1=$(date +%s.%N)
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
+}
+off1=$(secs "$root/build/svabench" run --offline "$tmp/tiny.json" --jobs 1)
+off2=$(secs "$root/build/svabench" run --offline "$tmp/tiny.json" --jobs 2)
+start_daemon "$tmp/runs" || { echo "svabenchd did not start: $(daemon_tail)" >&2; exit 1; }
+read -r dn dsec < <(python3 "$runs_py" "$url" "$(token)" throughput "$tmp/tiny.json")
+echo "tiny runs ($ntiny x one-page rw-reuse, 100 us simulated):"
+echo "  offline --jobs 1: $(rate "$ntiny" "$off1") runs/s; offline --jobs 2: $(rate "$ntiny" "$off2") runs/s"
+echo "  svabenchd (2 workers, samples stored): $(rate "$dn" "$dsec") runs/s ($dn runs in $dsec s)"
+awk -v a="$(rate "$dn" "$dsec")" -v b="$(rate "$ntiny" "$off2")" \
+	'BEGIN { printf "  daemon / offline --jobs 2: %.2fx (goal >= 0.5x)\n", a / b }'
+curl -s "$url/metrics" | awk '/^svabenchd_(workers_started|ingest_batches|runs_finished)_total / {
+	printf "  %s %s\n", $1, $2 }'
+read -r p50 p99 < <(python3 "$runs_py" "$url" "$(token)" latency 200 "$tmp/one.json")
+echo "submit-to-done of a one-run experiment (200 in turn): p50 $p50 ms, p99 $p99 ms"
+stop_daemon
+
+# the default suite: offline (one spec after another, --jobs 2) and through the daemon
+offs=$(secs scripts/offline-suite.sh --jobs 2)
+start_daemon "$tmp/suite" || { echo "svabenchd did not start: $(daemon_tail)" >&2; exit 1; }
+t0=$(date +%s.%N)
+for f in suites/default/*.json; do
+	curl -s -o /dev/null -X POST -H "Authorization: Bearer $(token)" \
+		-H 'Content-Type: application/json' --data-binary "@$f" "$url/api/v1/experiments"
+done
+read -r nexp nruns < <(python3 "$runs_py" "$url" "$(token)" suite)
+t1=$(date +%s.%N)
+dsuite=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+echo "default suite: offline (scripts/offline-suite.sh --jobs 2) $offs s; svabenchd ($nexp experiments, $nruns runs) $dsuite s"
+awk -v d="$dsuite" -v o="$offs" \
+	'BEGIN { printf "  daemon / offline: %.2fx (goal <= 1.5x and under 10 s)\n", d / o }'
+stop_daemon
+
+# reads while 50 clients submit past --queue-max
+qmax=${BENCH_QUEUE_MAX:-200}
+start_daemon "$tmp/load" --queue-max "$qmax" ||
+	{ echo "svabenchd did not start: $(daemon_tail)" >&2; exit 1; }
+body=$(tr -d '\n' <"$tmp/one.json")
+cat >"$tmp/post.lua" <<EOF
+wrk.method = "POST"
+wrk.body = '$body'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $(token)"
+EOF
+wrk -t1 -c50 -d"${duration}s" -s "$tmp/post.lua" "$url/api/v1/experiments" >"$tmp/post.out" 2>&1 &
+wpid=$!
+read -r r_rps r_p99 < <(wrk_run_c 4 "$url/api/v1/experiments?limit=20")
+wait "$wpid" || :
+posts=$(awk '/requests in/ { print $1 }' "$tmp/post.out")
+refused=$(awk '/Non-2xx/ { print $NF }' "$tmp/post.out")
+echo "reads while 50 clients submit (--queue-max $qmax; wrk -c50 POST beside wrk -c4 GET /api/v1/experiments?limit=20, ${duration} s):"
+echo "  reads: $r_rps req/s, p99 $r_p99; submissions: ${posts:-0}, refused with 429: ${refused:-0}"
+curl -s "$url/metrics" | awk '/^svabenchd_(runs_queued|submissions_refused_total|runs_finished_total) / {
+	printf "  %s %s\n", $1, $2 }'
+stop_daemon
