@@ -1,5 +1,5 @@
 /*
- * engine.c - the discrete-event core: one time-ordered queue (a binary heap
+ * engine.c - the discrete-event core: one time-ordered queue (a 4-ary heap
  * ordered by time, then insertion order, so ties are deterministic), the
  * xoshiro256** PRNG, and log-linear latency histograms.
  */
@@ -13,6 +13,11 @@ static int ev_before(const struct ev *a, const struct ev *b)
 	return a->t < b->t || (a->t == b->t && a->seq < b->seq);
 }
 
+/*
+ * A 4-ary heap: half the levels of a binary one, and a node's children
+ * share a cache line or two. (t, seq) is a total order, so the pop order,
+ * and every result, is the binary heap's.
+ */
 int evq_push(struct evq *q, uint64_t t, uint32_t type, uint32_t a, uint32_t b)
 {
 	size_t i;
@@ -30,7 +35,7 @@ int evq_push(struct evq *q, uint64_t t, uint32_t type, uint32_t a, uint32_t b)
 	struct ev e = {t, q->seq++, type, a, b};
 
 	while (i > 0) {
-		size_t up = (i - 1) / 2;
+		size_t up = (i - 1) / 4;
 
 		if (!ev_before(&e, &q->h[up]))
 			break;
@@ -51,11 +56,15 @@ int evq_pop(struct evq *q, struct ev *out)
 	*out = q->h[0];
 	last = q->h[--q->n];
 	for (;;) {
-		size_t l = 2 * i + 1, m;
+		size_t c = 4 * i + 1, m, end;
 
-		if (l >= q->n)
+		if (c >= q->n)
 			break;
-		m = (l + 1 < q->n && ev_before(&q->h[l + 1], &q->h[l])) ? l + 1 : l;
+		end = c + 4 < q->n ? c + 4 : q->n;
+		m = c;
+		for (size_t k = c + 1; k < end; k++)
+			if (ev_before(&q->h[k], &q->h[m]))
+				m = k;
 		if (!ev_before(&q->h[m], &last))
 			break;
 		q->h[i] = q->h[m];
