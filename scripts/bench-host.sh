@@ -18,7 +18,8 @@
 # Environment: HOST_ITERATIONS (timed operations per run, default 4000; a
 # tenth of it for range calls of 64 pages or more),
 # HOST_REPS (repetitions, default 6), PEER_S (stress-ng seconds, default 3),
-# HOST_WORKLOADS (space-separated subset).
+# HOST_WORKLOADS (space-separated subset), HOST_CPU (pin the runs to this
+# CPU; default -1, not pinned).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,6 +27,7 @@ cd "$root"
 iters=${HOST_ITERATIONS:-4000}
 reps=${HOST_REPS:-6}
 peer_s=${PEER_S:-3}
+cpu=${HOST_CPU:--1}
 sv=build/svabench
 
 # workload, range_pages, stressor, stressor options, what one bogo op is
@@ -90,8 +92,8 @@ for pair in "${pairs[@]}"; do
 	esac
 	strategies='"unbound"'
 	[ "$smmu" = 1 ] && strategies='"unbound", "secondary-mmu"'
-	printf '{"target": "host", "workload": "%s", "strategies": [%s], "repetitions": %d, "params": {"iterations": %d, "range_pages": %d}}' \
-		"$wl" "$strategies" "$reps" "$n" "$pages" |
+	printf '{"target": "host", "workload": "%s", "strategies": [%s], "repetitions": %d, "params": {"iterations": %d, "range_pages": %d, "cpu": %d}}' \
+		"$wl" "$strategies" "$reps" "$n" "$pages" "$cpu" |
 		$sv run --offline - --json 2>/dev/null |
 		python3 -c '
 import json, math, statistics as st, sys
