@@ -478,4 +478,4 @@ const struct route api_routes[] = {
 
 const struct route *const route_tables[] = {api_routes, compare_routes, robustness_routes,
 					     history_routes,
-					     plot_routes, web_routes, NULL};
+					     plot_routes, web_routes, lava_routes, NULL};

@@ -197,6 +197,26 @@ int store_cancel_experiment(struct store *st, const char *exp_pub, int64_t **run
 int store_import_experiment(struct store *st, const json_t *doc, char *id, size_t idlen,
 			    char *err, size_t elen);
 
+/*
+ * Imports the result documents of the array docs all in one transaction,
+ * or none: each checked as store_import_experiment checks it (err names
+ * "documents[i]" when there are several), then guard (NULL: none), called
+ * inside the write transaction before anything is written, may refuse the
+ * lot with its own status and err (a replay). ids[i] gets each new
+ * experiment's row id.
+ */
+int store_import_experiments(struct store *st, const json_t *docs,
+			     int (*guard)(struct store *st, void *ctx, char *err, size_t elen),
+			     void *ctx, int64_t *ids, char *err, size_t elen);
+
+/*
+ * store_lava.c: a LAVA job's documents (each with host.lava.key = key)
+ * imported as store_import_experiments does, refused with STORE_CONFLICT
+ * and err when a document with that key is stored already (a replay).
+ */
+int store_lava_import(struct store *st, const json_t *docs, const char *key, const char *job,
+		      int64_t *ids, char *err, size_t elen);
+
 /* ---- store reads (any thread; each thread gets its own read connection) ---- */
 
 /*
@@ -389,6 +409,9 @@ uint64_t log_dropped_lines(void);
 int auth_init(const char *var, char *token, size_t len, char *err, size_t elen);
 /* 1 when the Authorization header carries the token (constant-time compare). */
 int auth_check(const char *token, const char *authorization_header);
+
+/* api_lava.c: creates var/lava/token (as auth_init) and loads it for LAVA's callback. */
+int lava_callback_init(const char *var, char *err, size_t elen);
 
 /* ---- http.c ---- */
 

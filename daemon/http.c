@@ -473,7 +473,8 @@ static int refuse_early(struct request *r, const char *url, const char *method,
 	}
 	if (strcmp(r->route->method, "POST"))
 		return 0;
-	if (!auth_check(ctx->token, MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+	if (!route_own_auth(r->route) &&
+	    !auth_check(ctx->token, MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 								MHD_HTTP_HEADER_AUTHORIZATION))) {
 		*res = reply_error(r, MHD_HTTP_UNAUTHORIZED, "unauthorized", NULL,
 				   "this request needs 'Authorization: Bearer TOKEN' with the token "

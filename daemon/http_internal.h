@@ -51,6 +51,9 @@ extern const struct route robustness_routes[];
 extern const struct route history_routes[];
 extern const struct route plot_routes[];
 extern const struct route web_routes[];
+extern const struct route lava_routes[];
+/* 1 for a route whose handler checks a token of its own, not the API token (api_lava.c). */
+int route_own_auth(const struct route *rt);
 extern const struct route *const route_tables[];
 
 /* The /metrics results section, cached per experiment (prom.c). */

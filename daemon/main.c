@@ -111,6 +111,8 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/presets", cfg.var), setenv("SVABENCH_PRESETS", path, 1);
 	if (auth_init(cfg.var, token, sizeof(token), err, sizeof(err)))
 		die(err);
+	if (lava_callback_init(cfg.var, err, sizeof(err)))
+		die(err);
 	snprintf(path, sizeof(path), "%s/svabench.db", cfg.var);
 	st = store_open(path, err, sizeof(err));
 	if (!st)

@@ -266,19 +266,39 @@ static int exp_cancelled(const json_t *exp)
 	return status && !strcmp(status, "cancelled");
 }
 
-/* Writes the checked experiment and its runs in one transaction. */
-static int write_import(struct store *st, const struct spec *sp, struct exp_row *e,
-			struct imported_run *runs, int64_t *exp)
+/* A document checked and ready to write. */
+struct import_prep {
+	struct spec *sp;
+	struct imported_run *r;
+	char *spec_text, *host_text, *preset_text;
+	struct exp_row e;
+};
+
+static void import_prep_free(struct import_prep *p)
 {
+	for (size_t i = 0; p->r && p->sp && i < p->sp->nruns; i++) {
+		free(p->r[i].examples);
+		metrics_free(p->r[i].m);
+	}
+	free(p->r);
+	spec_free(p->sp);
+	free(p->spec_text);
+	free(p->host_text);
+	free(p->preset_text);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Writes a checked experiment and its runs, inside the caller's transaction. */
+static int write_import_rows(struct store *st, struct import_prep *ip, int64_t *exp)
+{
+	const struct spec *sp = ip->sp;
+	struct imported_run *runs = ip->r;
 	int64_t now = store_now_ms(), run;
 	int rc;
 
-	store_wlock(st);
-	rc = store_wbegin(st);
+	rc = insert_experiment(st, &ip->e, exp);
 	if (!rc)
-		rc = insert_experiment(st, e, exp);
-	if (!rc)
-		rc = history_config_set(st, *exp, sp, e->preset, e->host);
+		rc = history_config_set(st, *exp, sp, ip->e.preset, ip->e.host);
 	for (size_t i = 0; !rc && i < sp->nruns; i++) {
 		const struct run_plan *p = &sp->runs[i];
 		char *cell = json_dumps(p->cell_json, JSON_COMPACT);
@@ -295,81 +315,123 @@ static int write_import(struct store *st, const struct spec *sp, struct exp_row 
 			rc = store_insert_metrics(st, run, runs[i].m);
 		free(cell);
 	}
+	return rc;
+}
+
+/* Checks doc into *ip: 0, or -1 with err (ip freed). */
+static int import_prepare(const json_t *doc, struct import_prep *ip, char *err, size_t elen)
+{
+	const json_t *exp = json_object_get(doc, "experiment"), *runs = json_object_get(doc, "runs");
+	const json_t *host = json_object_get(exp, "host"), *preset = json_object_get(exp, "preset");
+	const char *from = json_string_value(json_object_get(exp, "id"));
+	const char *version = json_string_value(json_object_get(host, "svabench_version"));
+	struct spec_error serr;
+	int64_t now = store_now_ms();
+	size_t n[6] = {0};
+	struct spec *sp;
+
+	memset(ip, 0, sizeof(*ip));
+	if (!json_is_object(exp) || !json_is_object(json_object_get(exp, "spec")))
+		return refuse(err, elen, "experiment.spec: expected the experiment's spec object");
+	if (!json_is_array(runs))
+		return refuse(err, elen, "runs: expected an array");
+	if (!(ip->spec_text = json_dumps(json_object_get(exp, "spec"), JSON_COMPACT)))
+		return refuse(err, elen, "out of memory");
+	if (!(sp = ip->sp = spec_parse(ip->spec_text, strlen(ip->spec_text), &serr))) {
+		refuse(err, elen, "experiment.spec%s%s: %s", *serr.field ? "." : "", serr.field, serr.msg);
+		goto bad;
+	}
+	if (json_array_size(runs) != sp->nruns) {
+		refuse(err, elen, "runs: the document has %zu runs, the spec's plan %zu",
+		       json_array_size(runs), sp->nruns);
+		goto bad;
+	}
+	if (!(ip->r = calloc(sp->nruns ? sp->nruns : 1, sizeof(*ip->r)))) {
+		refuse(err, elen, "out of memory");
+		goto bad;
+	}
+	for (size_t i = 0; i < sp->nruns; i++) {
+		if (check_run(sp, json_array_get(runs, i), i, &ip->r[i], err, elen))
+			goto bad;
+		n[ip->r[i].status]++;
+	}
+	ip->host_text = json_dumps(host ? host : json_null(), JSON_COMPACT | JSON_ENCODE_ANY);
+	ip->preset_text = json_dumps(preset ? preset : json_null(), JSON_COMPACT | JSON_ENCODE_ANY);
+	if (!ip->host_text || !ip->preset_text) {
+		refuse(err, elen, "out of memory");
+		goto bad;
+	}
+	ip->e = (struct exp_row){
+		.spec = ip->spec_text, .target = sp->target->name,
+		.workload = sp->target->workloads[sp->workload].name, .label = sp->label,
+		.name = sp->name, .preset = ip->preset_text, .host = ip->host_text,
+		.version = version ? version : "unknown",
+		.status = n[5] || exp_cancelled(exp) ? "cancelled" : n[3] ? "failed" : "done",
+		.imported_from = from, .runs_total = (int64_t)sp->nruns, .runs_done = (int64_t)n[2],
+		.runs_failed = (int64_t)n[3], .runs_cancelled = (int64_t)n[5],
+		.created_at = now, .finished_at = now,
+	};
+	return 0;
+bad:
+	import_prep_free(ip);
+	return -1;
+}
+
+int store_import_experiments(struct store *st, const json_t *docs,
+			     int (*guard)(struct store *st, void *ctx, char *err, size_t elen),
+			     void *ctx, int64_t *ids, char *err, size_t elen)
+{
+	size_t n = json_array_size(docs);
+	struct import_prep *ip;
+	char why[512];
+	int rc = 0;
+
+	if (elen)
+		err[0] = 0;
+	if (!json_is_array(docs) || !n)
+		return refuse(err, elen, "expected one or more result documents");
+	if (!(ip = calloc(n, sizeof(*ip))))
+		return refuse(err, elen, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		if (import_prepare(json_array_get(docs, i), &ip[i], why, sizeof(why))) {
+			if (n == 1)
+				refuse(err, elen, "%s", why);
+			else
+				refuse(err, elen, "documents[%zu]: %s", i, why);
+			rc = -1;
+			goto out;
+		}
+	}
+	/* All of them in one transaction, after the guard (a replay check), or none.
+	 * A store failure leaves err empty: the message is store_error()'s,
+	 * and the caller tells a bad document (400) from it that way. */
+	store_wlock(st);
+	rc = store_wbegin(st);
+	if (!rc && guard)
+		rc = guard(st, ctx, err, elen);
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = write_import_rows(st, &ip[i], &ids[i]);
 	rc = store_wend(st, rc);
 	store_wunlock(st);
+out:
+	for (size_t i = 0; i < n; i++)
+		import_prep_free(&ip[i]);
+	free(ip);
 	return rc;
 }
 
 int store_import_experiment(struct store *st, const json_t *doc, char *id, size_t idlen,
 			    char *err, size_t elen)
 {
-	const json_t *exp = json_object_get(doc, "experiment"), *runs = json_object_get(doc, "runs");
-	const json_t *host = json_object_get(exp, "host"), *preset = json_object_get(exp, "preset");
-	const char *from = json_string_value(json_object_get(exp, "id"));
-	const char *version = json_string_value(json_object_get(host, "svabench_version"));
-	struct imported_run *r = NULL;
-	char *spec_text = NULL, *host_text = NULL, *preset_text = NULL;
-	struct spec_error serr;
-	struct spec *sp = NULL;
-	int64_t rowid = 0, now = store_now_ms();
-	size_t n[6] = {0};
-	int rc = -1;
+	json_t *docs = json_pack("[O]", doc);
+	int64_t rowid = 0;
+	int rc;
 
-	if (elen)
-		err[0] = 0;
-	if (!json_is_object(exp) || !json_is_object(json_object_get(exp, "spec")))
-		return refuse(err, elen, "experiment.spec: expected the experiment's spec object");
-	if (!json_is_array(runs))
-		return refuse(err, elen, "runs: expected an array");
-	if (!(spec_text = json_dumps(json_object_get(exp, "spec"), JSON_COMPACT)))
+	if (!docs)
 		return refuse(err, elen, "out of memory");
-	if (!(sp = spec_parse(spec_text, strlen(spec_text), &serr))) {
-		refuse(err, elen, "experiment.spec%s%s: %s", *serr.field ? "." : "", serr.field, serr.msg);
-		goto out;
-	}
-	if (json_array_size(runs) != sp->nruns) {
-		refuse(err, elen, "runs: the document has %zu runs, the spec's plan %zu",
-		       json_array_size(runs), sp->nruns);
-		goto out;
-	}
-	if (!(r = calloc(sp->nruns ? sp->nruns : 1, sizeof(*r)))) {
-		refuse(err, elen, "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < sp->nruns; i++) {
-		if (check_run(sp, json_array_get(runs, i), i, &r[i], err, elen))
-			goto out;
-		n[r[i].status]++;
-	}
-	host_text = json_dumps(host ? host : json_null(), JSON_COMPACT | JSON_ENCODE_ANY);
-	preset_text = json_dumps(preset ? preset : json_null(), JSON_COMPACT | JSON_ENCODE_ANY);
-	if (!host_text || !preset_text) {
-		refuse(err, elen, "out of memory");
-		goto out;
-	}
-	/* A store failure leaves err empty: the message is store_error()'s,
-	 * and the caller tells a bad document (400) from it that way. */
-	rc = write_import(st, sp, &(struct exp_row){
-		.spec = spec_text, .target = sp->target->name,
-		.workload = sp->target->workloads[sp->workload].name, .label = sp->label,
-		.name = sp->name, .preset = preset_text, .host = host_text,
-		.version = version ? version : "unknown",
-		.status = n[5] || exp_cancelled(exp) ? "cancelled" : n[3] ? "failed" : "done",
-		.imported_from = from, .runs_total = (int64_t)sp->nruns, .runs_done = (int64_t)n[2],
-		.runs_failed = (int64_t)n[3], .runs_cancelled = (int64_t)n[5],
-		.created_at = now, .finished_at = now,
-	}, r, &rowid);
+	rc = store_import_experiments(st, docs, NULL, NULL, &rowid, err, elen);
+	json_decref(docs);
 	if (!rc)
 		snprintf(id, idlen, "e%lld", (long long)rowid);
-out:
-	for (size_t i = 0; r && i < sp->nruns; i++) {
-		free(r[i].examples);
-		metrics_free(r[i].m);
-	}
-	free(r);
-	spec_free(sp);
-	free(spec_text);
-	free(host_text);
-	free(preset_text);
 	return rc;
 }

@@ -98,6 +98,8 @@ exec setsid cttyhack /bin/sh -l
 INIT
 chmod 755 "$stage/init" "$stage/bin/busybox" "$stage/usr/bin/svabench" "$stage/usr/bin/svabench-lava"
 
+# Equal inputs, equal bytes: no build times in the archive.
+find "$stage" -mindepth 1 -exec touch -h -d @0 {} +
 ramdisk=$out/ramdisk.cpio.gz
 if ! (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort |
 	cpio -o -H newc -R 0:0 --reproducible --quiet | gzip -9n >"$ramdisk.tmp"); then

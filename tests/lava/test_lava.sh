@@ -231,6 +231,73 @@ else
 	not_ok "refused logs store nothing" "$(head -c 300 "$tmp/out")"
 fi
 
+# ---- LAVA's notify callback into the daemon ----
+
+# callback LOG OUT [ID] - the JSON LAVA's callback (dataset: all) posts for
+# a job with that log: its log as lava-server stores it ("- {...}" lines).
+callback() {
+	python3 - "$1" "$2" "${3:-4242}" <<'EOF2'
+import json, sys
+log = "".join("- " + l for l in open(sys.argv[1]) if l.startswith("{"))
+failed = '"case": "job", "definition": "lava", "error_msg"' in log
+json.dump({"id": int(sys.argv[3]), "submit_time": "2026-12-04 10:00:00+00:00",
+           "health_string": "incomplete" if failed else "complete",
+           "state_string": "Finished", "actual_device_id": "qemu-svabench-01",
+           "failure_comment": None, "definition": "device_type: qemu",
+           "token": "not stored", "log": log,
+           "results": {"0_svabench": "- {}"}}, open(sys.argv[2], "w"))
+EOF2
+}
+lava_token=$(cat "$tmp/var/lava/token" 2>/dev/null)
+if [ -n "$lava_token" ] && [ "$(stat -c %a "$tmp/var/lava/token")" = 600 ] && [ "$lava_token" != "$(token)" ]; then
+	ok "svabenchd made var/lava/token (0600), not the API token"
+else
+	not_ok "svabenchd made var/lava/token (0600), not the API token" "$(ls -l "$tmp/var/lava" 2>&1)"
+fi
+callback "$log" "$tmp/cb.json"
+post_cb() { # FILE [CURL ARGS...]
+	local f=$1
+	shift
+	req POST /api/v1/lava/callback -H 'Content-Type: application/json' --data-binary "@$f" "$@"
+}
+post_cb "$tmp/cb.json"
+[ "$code" = 401 ] && ok "callback without a token: 401" || not_ok "callback without a token: 401" "$code $(snippet)"
+post_cb "$tmp/cb.json" -H "Authorization: Bearer $(token)"
+[ "$code" = 401 ] && ok "callback with the API token: 401" || not_ok "callback with the API token: 401" "$code $(snippet)"
+req POST /api/v1/import -H 'Content-Type: application/json' -H "Authorization: Bearer $lava_token" --data-binary '{}'
+[ "$code" = 401 ] && ok "the LAVA token is no API token: 401" || not_ok "the LAVA token is no API token: 401" "$code $(snippet)"
+callback "$tmp/damaged.log" "$tmp/cb-damaged.json" 4243
+post_cb "$tmp/cb-damaged.json" -H "Authorization: $lava_token"
+if [ "$code" = 400 ] && grep -q '01-sim-livelock' "$tmp/body"; then
+	ok "callback with a damaged document: 400 naming it"
+else
+	not_ok "callback with a damaged document: 400 naming it" "$code $(snippet)"
+fi
+before=$(curl -s "$url/api/v1/experiments?limit=1000" | json_value - 'len(d["experiments"])')
+post_cb "$tmp/cb.json" -H "Authorization: $lava_token"
+if [ "$code" = 201 ] && [ "$(json_value "$tmp/body" 'len(d["imported"])')" = 3 ]; then
+	ok "callback imports the job's 3 documents: 201"
+else
+	not_ok "callback imports the job's 3 documents: 201" "$code $(snippet)"
+fi
+cb_first=$(json_value "$tmp/body" 'd["imported"][0]' 2>/dev/null)
+py "callback's runs keep LAVA's job and device, board and kernel" '
+st, d = get("/api/v1/experiments/" + sys.argv[1])
+h = d["experiment"]["host"]
+assert h["lava"]["job_id"] == "4242" and h["lava"]["device"] == "qemu-svabench-01", h["lava"]
+assert h["lava"]["health"] == "complete" and "token" not in json.dumps(h["lava"]), h["lava"]
+assert h["board"]["name"] == "qemu-virt-smmuv3" and h["kernel_identity"]["release"] == sys.argv[2]
+' "$cb_first" "$kernel_release"
+post_cb "$tmp/cb.json" -H "Authorization: Bearer $lava_token"
+if [ "$code" = 409 ] && grep -q 'imported already' "$tmp/body"; then
+	ok "a replayed callback: 409"
+else
+	not_ok "a replayed callback: 409" "$code $(snippet)"
+fi
+after=$(curl -s "$url/api/v1/experiments?limit=1000" | json_value - 'len(d["experiments"])')
+[ "$after" = $((before + 3)) ] && ok "refused callbacks store nothing" ||
+	not_ok "refused callbacks store nothing" "$before experiments before, $after after (want +3)"
+
 # ---- a job whose kernel panics: no /init in its ramdisk ----
 
 mkdir -p "$tmp/empty/etc"
@@ -254,6 +321,13 @@ if grep -qi 'panic' "$tmp/err"; then
 	ok "the reason names the kernel panic ($(head -c 200 "$tmp/err"))"
 else
 	not_ok "the reason names the kernel panic" "$(first_err)"
+fi
+callback "$lava/test/panic.log" "$tmp/cb-panic.json" 4244
+post_cb "$tmp/cb-panic.json" -H "Authorization: $lava_token"
+if [ "$code" = 200 ] && json_value "$tmp/body" 'd["failed"] and not d["imported"] and "panic" in d["reason"].lower()' | grep -q True; then
+	ok "callback of the panicking job: nothing stored, the reason said"
+else
+	not_ok "callback of the panicking job: nothing stored, the reason said" "$code $(snippet)"
 fi
 
 check_daemon_clean "lava daemon clean"
