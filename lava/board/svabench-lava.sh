@@ -13,7 +13,10 @@
 # only where the host target's bound strategy is available (an SVA device);
 # elsewhere its case is skipped with the reason. Without LAVA's helpers on
 # the PATH the cases are printed instead. Environment: SVABENCH_LABEL,
-# KERNEL_COMMIT, KERNEL_VARIANT, BOARD, SVABENCH (the CLI), LAVA_JOB_ID.
+# KERNEL_VERSION (default `uname -r`), KERNEL_COMMIT, KERNEL_CONFIG,
+# KERNEL_VARIANT, BOARD, SVABENCH (the CLI), LAVA_JOB_ID. The spec's
+# "kernel" (history's order) gets the version, the commit when it is a git
+# id (7..64 hex digits) and the config's name, unless the spec has its own.
 set -u
 cli=${SVABENCH:-svabench}
 tmp=${TMPDIR:-/tmp}/svabench-lava.$$
@@ -72,7 +75,7 @@ kernel_json() {
 }
 
 board_json() {
-	model=$(tr -d '\000' </proc/device-tree/model 2>/dev/null)
+	model=$([ -r /proc/device-tree/model ] && tr -d '\000' </proc/device-tree/model)
 	cpus=$(grep -c '^processor' /proc/cpuinfo 2>/dev/null)
 	part=$(sed -n 's/^CPU part[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | sort -u | tr '\n' ' ')
 	iommu=$(ls /sys/class/iommu 2>/dev/null | tr '\n' ' ')
@@ -83,6 +86,14 @@ board_json() {
 
 kernel=$(kernel_json)
 board=$(board_json)
+# The spec's "kernel": the kernel under test, ordering svabench's history.
+kversion=${KERNEL_VERSION:-$(uname -r)}
+kspec="\"version\": $(jstr "$kversion" | tr -d ' ')"
+case ${KERNEL_COMMIT:-} in
+*[!0-9a-f]*|'') ;;
+*) [ ${#KERNEL_COMMIT} -ge 7 ] && [ ${#KERNEL_COMMIT} -le 64 ] && kspec="$kspec, \"commit\": \"$KERNEL_COMMIT\"" ;;
+esac
+[ -n "${KERNEL_CONFIG:-}" ] && kspec="$kspec, \"config\": $(jstr "$KERNEL_CONFIG" | tr -d ' ')"
 echo "svabench-lava: label $label, kernel $(uname -r), $(uname -m), $# specs"
 status=0
 bound_reason=$("$cli" describe host 2>/dev/null | sed -n 's/.*bound unavailable: \([^)]*\).*/\1/p')
@@ -96,9 +107,12 @@ for spec in "$@"; do
 			continue
 		fi ;;
 	esac
-	# The label: the kernel under test (the spec's own label, if any, is replaced).
+	# The label: the kernel under test (the spec's own label, if any, is
+	# replaced); its "kernel" unless the spec has one.
+	k=
+	grep -q '"kernel"' "$spec" || k="\"kernel\": {$kspec}, "
 	sed -e 's/"label"[[:space:]]*:[[:space:]]*"[^"]*"[[:space:]]*,\{0,1\}//' \
-	    -e "1s/^[[:space:]]*{/{\"label\": $(jstr "$label" | sed 's/[&/\\]/\\&/g'), /" "$spec" >"$tmp/spec.json"
+	    -e "1s/^[[:space:]]*{/{\"label\": $(jstr "$label" | sed 's/[&/\\]/\\&/g'), $(printf '%s' "$k" | sed 's/[&/\\]/\\&/g')/" "$spec" >"$tmp/spec.json"
 	"$cli" run --offline "$tmp/spec.json" --json >"$tmp/doc.json" 2>"$tmp/err"
 	rc=$?
 	if [ $rc -ge 2 ] || [ ! -s "$tmp/doc.json" ]; then

@@ -182,6 +182,7 @@ for i in ids:
     e = d["experiment"]
     h = e["host"]
     assert e["spec"]["label"] == sys.argv[2] == h["kernel"], (e["spec"].get("label"), h["kernel"])
+    assert e["spec"]["kernel"] == {"version": sys.argv[2]}, e["spec"]["kernel"]
     assert h["machine"] == "aarch64", h
     assert h["board"]["name"] == "qemu-virt-smmuv3" and h["board"]["model"], h["board"]
     k = h["kernel_identity"]
