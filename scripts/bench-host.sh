@@ -15,17 +15,17 @@
 # Student-t 95 % CI over the repetitions. op.latency_cv and
 # op.latency_rel_iqr say how noisy the runs were.
 #
-# Environment: HOST_ITERATIONS (timed operations per run, default 4000; a
+# Environment: HOST_ITERATIONS (timed operations per run, default 2000; a
 # tenth of it for range calls of 64 pages or more),
-# HOST_REPS (repetitions, default 6), PEER_S (stress-ng seconds, default 3),
+# HOST_REPS (repetitions, default 5), PEER_S (stress-ng seconds, default 3),
 # HOST_WORKLOADS (space-separated subset), HOST_CPU (pin the runs to this
 # CPU; default -1, not pinned).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-iters=${HOST_ITERATIONS:-4000}
-reps=${HOST_REPS:-6}
+iters=${HOST_ITERATIONS:-2000}
+reps=${HOST_REPS:-5}
 peer_s=${PEER_S:-3}
 cpu=${HOST_CPU:--1}
 sv=build/svabench
