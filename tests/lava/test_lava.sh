@@ -202,6 +202,50 @@ else
 	not_ok "svabench list shows the imported runs by the kernel label" "exit $rc: $(head -c 300 "$tmp/out")"
 fi
 
+# ---- the same job from a LAVA server's REST API (a stand-in server) ----
+
+cat >"$tmp/lava_rest.py" <<'EOF2'
+import http.server, json, sys
+log = "".join("- " + l for l in open(sys.argv[1]) if l.startswith("{"))
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+    def do_GET(self):
+        if self.headers.get("Authorization") != "Token s3cret":
+            body, code, ctype = b'{"detail": "Invalid token."}', 401, "application/json"
+        elif self.path == "/api/v0.2/jobs/4711/":
+            body, code, ctype = json.dumps({"id": 4711, "actual_device": "qemu-rest-01",
+                "requested_device_type": "qemu", "health": "Complete",
+                "failure_comment": None}).encode(), 200, "application/json"
+        elif self.path == "/api/v0.2/jobs/4711/logs/":
+            body, code, ctype = log.encode(), 200, "application/yaml"
+        else:
+            body, code, ctype = b'{"detail": "Not found."}', 404, "application/json"
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+EOF2
+python3 "$tmp/lava_rest.py" "$log" >"$tmp/rest.port" 2>"$tmp/rest.err" &
+rest_pid=$!
+at_exit() { kill "$rest_pid" 2>/dev/null; }
+for _ in $(seq 50); do [ -s "$tmp/rest.port" ] && break; sleep 0.1; done
+rest=http://127.0.0.1:$(cat "$tmp/rest.port")
+sv import-lava --lava "$rest" 4711 --lava-token wrong --dry-run
+expect "import-lava --lava: a wrong LAVA token is named" 1 "HTTP 401 (--lava-token or \$LAVA_TOKEN)"
+LAVA_TOKEN=s3cret sv import-lava --lava "$rest" 4711 --dry-run
+if [ "$rc" = 0 ] && [ "$(grep -c "job 4711" "$tmp/out")" = 3 ]; then
+	ok "import-lava --lava URL JOB reads the job and its log from the REST API"
+else
+	not_ok "import-lava --lava URL JOB reads the job and its log from the REST API" "exit $rc: $(head -c 200 "$tmp/out") $(first_err)"
+fi
+sv import-lava --lava "$rest" 4712 --lava-token s3cret --dry-run
+expect "import-lava --lava: an unknown job is named" 1 "(no such job)"
+
 # ---- damaged, truncated, empty ----
 
 # One base64 character of the first document changed (keeps it base64).
