@@ -29,7 +29,7 @@ BASE    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -MMD -MP $(WA
 OPT     ?= -O2
 SAN     := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LIBS    := -ljansson -lpfm -lpthread -lm
-DLIBS   := -lsqlite3 -lmicrohttpd -lnettle
+DLIBS   := -lsqlite3 -lmicrohttpd -lnettle -lz
 CLIBS   := -lcurl
 
 LIB_C   := $(sort $(wildcard lib/*.c core/*.c targets/*.c targets/*/*.c collectors/*.c))

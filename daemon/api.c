@@ -351,7 +351,7 @@ static enum MHD_Result h_experiment(struct request *r)
 		free(text);
 		text = wrapped;
 	}
-	return reply_json_text(r, MHD_HTTP_OK, text, len);
+	return reply_json_etag(r, text, len);
 }
 
 /* A paged list under r->ids[0] (an experiment's runs, a run's samples). */

@@ -320,7 +320,7 @@ static enum MHD_Result h_comparison(struct request *r)
 	free(key);
 	if (text) {
 		free(metrics);
-		return reply_json_text(r, MHD_HTTP_OK, text, len);
+		return reply_json_etag(r, text, len);
 	}
 
 	doc = store_experiment_doc(st, id, 1, &rc);
@@ -340,7 +340,7 @@ static enum MHD_Result h_comparison(struct request *r)
 	if (key)
 		cache_put(key, text, len);
 	free(key);
-	return reply_json_text(r, MHD_HTTP_OK, text, len);
+	return reply_json_etag(r, text, len);
 }
 
 const struct route compare_routes[] = {

@@ -14,6 +14,8 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdint.h>
+#include <zlib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,8 +58,15 @@ static enum MHD_Result queue(struct request *r, unsigned status, const char *cty
 	}
 	bad |= add_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
 	bad |= add_header(resp, "X-Content-Type-Options", "nosniff");
-	if (!r->route || strncmp(r->route->pattern, "/api/v1/targets", 15) || status >= 300)
+	if (r->etag[0]) {
+		bad |= add_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
+		bad |= add_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+		bad |= add_header(resp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+		if (r->gzip && buf)
+			bad |= add_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	} else if (!r->route || strncmp(r->route->pattern, "/api/v1/targets", 15) || status >= 300) {
 		bad |= add_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	}
 	if (location)
 		bad |= add_header(resp, MHD_HTTP_HEADER_LOCATION, location);
 	if (allow)
@@ -145,6 +154,69 @@ enum MHD_Result reply_json_text(struct request *r, unsigned status, char *text, 
 	if (!text)
 		return reply_oom(r);
 	return queue(r, status, "application/json", text, len, NULL, NULL);
+}
+
+char *gzip_text(const char *text, size_t len, size_t *out_len)
+{
+	z_stream z = {0};
+	size_t cap = compressBound((uLong)len) + 32;
+	char *out = malloc(cap);
+
+	if (!out || deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+		free(out);
+		return NULL;
+	}
+	z.next_in = (Bytef *)text;
+	z.avail_in = (uInt)len;
+	z.next_out = (Bytef *)out;
+	z.avail_out = (uInt)cap;
+	if (deflate(&z, Z_FINISH) != Z_STREAM_END) {
+		deflateEnd(&z);
+		free(out);
+		return NULL;
+	}
+	*out_len = z.total_out;
+	deflateEnd(&z);
+	return out;
+}
+
+int accepts_gzip(struct request *r)
+{
+	const char *ae = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_ACCEPT_ENCODING);
+
+	return ae && strstr(ae, "gzip") != NULL;
+}
+
+enum MHD_Result reply_json_etag(struct request *r, char *text, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	const char *inm;
+	int gz;
+
+	if (!text)
+		return reply_oom(r);
+	gz = accepts_gzip(r) && len >= 1024 && len < UINT32_MAX / 2;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)text[i]) * 0x100000001b3ULL;
+	snprintf(r->etag, sizeof(r->etag), "\"j%016llx-%zx%s\"", (unsigned long long)h, len,
+		 gz ? "-gz" : "");
+	inm = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	if (inm && strstr(inm, r->etag)) {
+		free(text);
+		return queue(r, MHD_HTTP_NOT_MODIFIED, "application/json", NULL, 0, NULL, NULL);
+	}
+	if (gz) {
+		size_t zlen = 0;
+		char *z = gzip_text(text, len, &zlen);
+
+		if (z) {
+			free(text);
+			r->gzip = 1;
+			return queue(r, MHD_HTTP_OK, "application/json", z, zlen, NULL, NULL);
+		}
+	}
+	return queue(r, MHD_HTTP_OK, "application/json", text, len, NULL, NULL);
 }
 
 enum MHD_Result reply_created(struct request *r, unsigned status, json_t *v, const char *location)

@@ -99,6 +99,8 @@ struct request {
 	size_t dropped;              /* bytes of it dropped since */
 	int answered;
 	int retry_after;             /* > 0: a Retry-After header (seconds) on the answer */
+	char etag[48];               /* non-empty: an ETag, revalidated (no-cache) */
+	int gzip;                    /* the body is gzip-compressed (Content-Encoding) */
 };
 
 /* ---- shared by the route modules (api.c) ---- */
@@ -142,6 +144,18 @@ enum MHD_Result store_failed(struct request *r, int rc, const char *what, const 
 enum MHD_Result reply_json(struct request *r, unsigned status, json_t *v);
 /* Queues JSON text already serialized (malloc'd, taken over). */
 enum MHD_Result reply_json_text(struct request *r, unsigned status, char *text, size_t len);
+/*
+ * A 200 JSON answer (text taken over) with an ETag of its content, which
+ * clients revalidate (Cache-Control: no-cache): a request whose
+ * If-None-Match names it gets a 304 with no body; a client that accepts
+ * gzip gets the body gzip-compressed (its own ETag). For documents that
+ * stop changing (a finished experiment, its comparison).
+ */
+enum MHD_Result reply_json_etag(struct request *r, char *text, size_t len);
+/* text[len] gzip-compressed (malloc'd, its length in *out_len), or NULL. */
+char *gzip_text(const char *text, size_t len, size_t *out_len);
+/* 1 when the request accepts a gzip-compressed body. */
+int accepts_gzip(struct request *r);
 /* The same with a Location header (201/202). */
 enum MHD_Result reply_created(struct request *r, unsigned status, json_t *v,
 			      const char *location);

@@ -17,6 +17,8 @@
 #    attempt (bare), boot and per-size map/unmap times (guest).
 # 8. scripts/bench-drain.sh: runs/s draining 10,000 queued one-run
 #    experiments, at the start and the end.
+# 8b. scripts/bench-page.sh: the default crossover's experiment page in
+#    Chromium, bytes and time cold and cached; the report's render time.
 # 9. The robustness analysis of the default crossover (64 cells, every
 #    assumed input at x1/4 and x4, break-evens by bisection), offline with
 #    2 jobs: its wall time and runs against the 60 s target.
@@ -76,6 +78,8 @@ echo
 bench_script "qemu target" scripts/bench-qemu.sh
 echo
 bench_script "drain of a backlog" scripts/bench-drain.sh
+echo
+bench_script "the crossover's experiment page and report" scripts/bench-page.sh
 echo
 echo "== robustness of the crossover: svabench robustness --offline suites/default/08-crossover.json --jobs 2"
 t0=$(date +%s.%N)

@@ -182,6 +182,26 @@ else
 	not_ok "host: the report" "exit $rc: $(head -c 600 "$tmp/out")"
 fi
 
+# A finished experiment's document and comparison: ETag (304 when the
+# client has it) and gzip for clients that take it.
+curl -s --compressed -D "$tmp/h1" -o "$tmp/c1.json" "$url/api/v1/experiments/$cross/comparison"
+etag=$(sed -n 's/^ETag: *\(.*\)\r$/\1/Ip' "$tmp/h1")
+code=$(curl -s --compressed -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" \
+	"$url/api/v1/experiments/$cross/comparison")
+if grep -qi '^Content-Encoding: gzip' "$tmp/h1" && [ -n "$etag" ] && [ "$code" = 304 ] &&
+	python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert len(d["cells"]) == 4' "$tmp/c1.json"; then
+	ok "a finished comparison: gzip, an ETag, 304 when revalidated"
+else
+	not_ok "comparison ETag and gzip" "etag '$etag', revalidation $code: $(head -c 300 "$tmp/h1")"
+fi
+curl -s -D "$tmp/h2" -o "$tmp/c2.json" "$url/api/v1/experiments/$cross?runs=false"
+if ! grep -qi '^Content-Encoding' "$tmp/h2" && grep -qi '^ETag' "$tmp/h2" &&
+	python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$tmp/c2.json"; then
+	ok "without Accept-Encoding: plain JSON, with an ETag"
+else
+	not_ok "plain JSON without Accept-Encoding" "$(head -c 300 "$tmp/h2")"
+fi
+
 sv report "$cross" --var "$var"
 plain=$(wc -l <"$tmp/out")
 sv report "$cross" --full --var "$var"
