@@ -92,6 +92,50 @@ static void check(const char *wl, int range_pages, int iterations, const char *c
 	metrics_free(res.metrics);
 }
 
+/*
+ * secondary-mmu really puts a notifier on the timed operations: KVM's
+ * invalidate_range_start fires kvm:kvm_unmap_hva_range once per timed munmap,
+ * mprotect and COW copy (none in warmup or preparation: the window), never
+ * for a first touch, never unbound.
+ */
+static void check_notifier(const char *wl, int per_op)
+{
+	char text[512], name[200], why[256];
+	struct run_result res;
+	int rc;
+
+	snprintf(name, sizeof(name), per_op ? "secondary-mmu: kvm:kvm_unmap_hva_range fires once per timed %s, never unbound"
+					    : "secondary-mmu: kvm:kvm_unmap_hva_range fires for no timed %s", wl);
+	if (host_kvm_usable(why, sizeof(why))) {
+		test_skip(name, why);
+		return;
+	}
+	for (int smmu = 0; smmu <= 1; smmu++) {
+		const struct metric *k;
+
+		snprintf(text, sizeof(text),
+			 "{\"target\": \"host\", \"workload\": \"%s\", \"strategies\": [\"%s\"], "
+			 "\"params\": {\"iterations\": 150, \"range_pages\": 1, \"warmup\": 10}, "
+			 "\"collect\": {\"events\": [\"kvm:kvm_unmap_hva_range\"]}}",
+			 wl, smmu ? "secondary-mmu" : "unbound");
+		rc = run_spec(text, &res);
+		k = metrics_get(res.metrics, "perf.kvm:kvm_unmap_hva_range");
+		if (!rc && (!k || k->is_null)) {
+			test_skip(name, "the kvm:kvm_unmap_hva_range tracepoint cannot be counted here");
+			metrics_free(res.metrics);
+			return;
+		}
+		if (rc || k->value != (smmu && per_op ? 150 : 0)) {
+			test_result(0, name, "%s: rc %d (%s), %g events for 150 timed operations",
+				    smmu ? "secondary-mmu" : "unbound", rc, res.reason, rc ? -1 : k->value);
+			metrics_free(res.metrics);
+			return;
+		}
+		metrics_free(res.metrics);
+	}
+	test_result(1, name, "%s", "");
+}
+
 int main(void)
 {
 	static const char collect[] = ", \"collect\": {\"events\": [\"faults\", \"task-clock\"]}";
@@ -105,5 +149,9 @@ int main(void)
 	check("write-notify-dirty", 8192, 8192, "");
 	/* range calls: one span per call, 256 pages each so the call dwarfs the ioctls */
 	check("munmap", 256, 100, collect);
+	check_notifier("munmap", 1);
+	check_notifier("mprotect-upgrade", 1);
+	check_notifier("cow-copy", 1);
+	check_notifier("first-touch", 0);
 	return test_exit();
 }
