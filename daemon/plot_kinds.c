@@ -231,17 +231,37 @@ static int bar_of(const json_t *cmp, const json_t *cell, const char *s, const ch
 	*med = plot_num(json_object_get(st, "median"));
 	if (!isfinite(*med))
 		return 0;
-	/* the CI is of median(s) / median(baseline): in the metric's units, times the baseline */
+	/* whiskers only for a CI: the CI of median(s) / median(baseline), in the
+	 * metric's units (times the baseline's median); none for the baseline */
 	*lo = plot_num(json_array_get(ci, 0)) * bmed;
 	*hi = plot_num(json_array_get(ci, 1)) * bmed;
-	if (!isfinite(*lo) || !isfinite(*hi) || is_base) {
-		*lo = plot_num(json_object_get(st, "p25"));
-		*hi = plot_num(json_object_get(st, "p75"));
-	}
+	if (!isfinite(*lo) || !isfinite(*hi) || is_base)
+		*lo = *hi = NAN;
 	lab[0] = '\0';
 	if (isfinite(ratio) && !is_base)
 		snprintf(lab, llen, "%.2fx%s", ratio,
 			 verdict && (!strcmp(verdict, "better") || !strcmp(verdict, "worse")) ? " *" : "");
+	return 1;
+}
+
+/* The unit of a metric from its name's suffix: the factor to it, the y axis
+ * format and the axis title's unit. */
+static double metric_unit(const char *m, const char **format, const char **unit)
+{
+	size_t n = strlen(m);
+
+	if ((n > 3 && !strcmp(m + n - 3, "_ns")) || strstr(m, "_ns.") || strstr(m, "_ns_per_op")) {
+		*format = "%.1s %cs";
+		*unit = "time";
+		return 1e-9;
+	}
+	if (n > 4 && !strcmp(m + n - 4, "_bps")) {
+		*format = "%.1s %cB/s";
+		*unit = "bytes per second";
+		return 1;
+	}
+	*format = "%.1s%c";
+	*unit = "count";
 	return 1;
 }
 
@@ -254,24 +274,37 @@ int plot_comparison(struct plot_buf *out, const json_t *cmp, const char *metric,
 	size_t ns = strategies_of(cmp, names, STRATEGIES_MAX), nc = json_array_size(cells), i;
 	double w = ns ? 0.8 / (double)ns : 0.8, ymax = 0, med, lo, hi;
 	struct plot_block ticks = {0};
-	char tickname[16], title[600], lab[48], keys[256];
-	int drawn = 0, values_only;
+	char tickname[16], title[600], lab[48], keys[256], ytitle[200], ctx[64];
+	int drawn = 0, values_only, logy;
+	double ymin = INFINITY, k;
+	const char *yformat, *unit;
 	struct plot_frame f;
 
 	plot_frame_init(&f, "comparison");
+	k = metric_unit(metric, &yformat, &unit);
 	values_only = plot_cell_keys(cells, "cell", SIZE_MAX, keys, sizeof(keys));
 	for (size_t s = 0; s < ns; s++)
 		json_array_foreach(cells, i, c)
-			if (bar_of(cmp, c, names[s], metric, &med, &lo, &hi, lab, sizeof(lab)))
+			if (bar_of(cmp, c, names[s], metric, &med, &lo, &hi, lab, sizeof(lab))) {
 				ymax = fmax(ymax, fmax(med, isfinite(hi) ? hi : med));
+				if (med > 0)
+					ymin = fmin(ymin, isfinite(lo) && lo > 0 ? fmin(lo, med) : med);
+			}
+	/* values over two decades or more: a log axis, so small bars stay visible */
+	logy = isfinite(ymin) && ymax / ymin >= 100;
 	plot_frame_linetypes(&f);
 	plot_frame_panel(&f, PLOT_AREA_B + 0.04, PLOT_AREA_T);
 	plot_frame_range(&f, "x", -0.6, (double)nc - 0.4, 0);
-	plot_frame_range(&f, "y", 0, ymax > 0 ? ymax * 1.15 : 1, 0);
+	if (logy) {
+		plot_buf_printf(&f.cmds, "set logscale y 10\n");
+		plot_frame_range(&f, "y", ymin * k / 2, ymax * k * 2, 1);
+	} else {
+		plot_frame_range(&f, "y", 0, ymax > 0 ? ymax * k * 1.15 : 1, 0);
+	}
 	plot_buf_printf(&f.cmds, "set style fill solid 0.85 %s\nset xtics scale 0%s\n"
-				 "set format y \"%%.1s%%c\"\n",
+				 "set format y \"%s\"\n",
 			nc * ns <= BAR_LABELS_MAX ? "border -1" : "noborder",
-			nc > 6 ? " rotate by 30 right" : "");
+			nc > 6 ? " rotate by 30 right" : "", yformat);
 	/* a block per strategy: a header row "x" "<name>", then x median lo hi "label" per cell */
 	for (size_t s = 0; s < ns; s++) {
 		struct plot_block b = {0};
@@ -285,9 +318,9 @@ int plot_comparison(struct plot_buf *out, const json_t *cmp, const char *metric,
 			if (!bar_of(cmp, c, names[s], metric, &med, &lo, &hi, lab, sizeof(lab)))
 				continue;
 			plot_block_num(&b, (double)i + ((double)s - (double)(ns - 1) / 2) * w);
-			plot_block_num(&b, med);
-			plot_block_num(&b, lo);
-			plot_block_num(&b, hi);
+			plot_block_num(&b, med * k);
+			plot_block_num(&b, lo * k);
+			plot_block_num(&b, hi * k);
 			plot_block_str(&b, lab);
 			plot_block_row(&b);
 			rows++;
@@ -323,16 +356,19 @@ int plot_comparison(struct plot_buf *out, const json_t *cmp, const char *metric,
 	plot_frame_block(&f, &ticks, tickname);
 	plot_xtick_clause(&f, tickname, 0);
 	plot_buf_add(&f.cmds, "\n", 1);
-	plot_frame_axes(&f, values_only ? keys : NULL, "median over repetitions",
-			PLOT_AREA_B + 0.04, PLOT_AREA_T);
+	snprintf(ytitle, sizeof(ytitle), "%s, median (%s%s)", metric, unit, logy ? ", log scale" : "");
+	plot_frame_axes(&f, values_only ? keys : NULL, ytitle, PLOT_AREA_B + 0.04, PLOT_AREA_T);
+	/* a title that fits the plot's width: the context cut to a few words */
+	snprintf(ctx, sizeof(ctx), "%.40s%s", context ? context : "",
+		 context && strlen(context) > 40 ? "..." : "");
 	snprintf(title, sizeof(title), "%s by strategy and cell%s%s", metric, context ? ": " : "",
-		 context ? context : "");
+		 context ? ctx : "");
 	plot_frame_title(&f, title,
-			 !base ? "bars: median; whiskers: p25..p75"
+			 !base ? "bars: median"
 			 : nc * ns <= BAR_LABELS_MAX
-			 ? "median; whiskers: 95 % CI of the ratio to the baseline (else p25..p75); "
+			 ? "bars: median; whiskers: 95 % CI of the ratio to the baseline, in its units; "
 			   "ratio above, * significant"
-			 : "median; whiskers: 95 % CI of the ratio to the baseline (else p25..p75)");
+			 : "bars: median; whiskers: 95 % CI of the ratio to the baseline, in its units");
 	return plot_frame_finish(&f, out, err, elen);
 }
 
