@@ -1,8 +1,8 @@
 /*
  * import_lava.c - svabench and LAVA (lava/, docs/lava.md):
  *
- *   svabench import-lava FILE|-            a job's log (lava-run's
- *       output.yaml, `lavacli jobs logs --raw ID`), or a notify callback's
+ *   svabench import-lava FILE|-            a job's log (what lava-run
+ *       prints, `lavacli jobs logs --raw ID`), or a notify callback's
  *       JSON, as saved
  *   svabench import-lava --lava URL JOB    the job from a LAVA server's
  *       REST API (api/v0.2), with --lava-token T or $LAVA_TOKEN
@@ -33,7 +33,7 @@ static const char import_lava_usage[] =
 	"usage: svabench import-lava FILE|- [--dry-run] [--server URL] [--var DIR]\n"
 	"       svabench import-lava --lava URL [--lava-token T] JOB [--dry-run] [--server URL]\n"
 	"                            [--var DIR]\n"
-	"  FILE: a LAVA job's log (lava-run's output.yaml, `lavacli jobs logs --raw ID`) or a\n"
+	"  FILE: a LAVA job's log (what lava-run prints, `lavacli jobs logs --raw ID`) or a\n"
 	"  notify callback's JSON; JOB: a job id on the LAVA server at URL (REST API\n"
 	"  api/v0.2, token from --lava-token or $LAVA_TOKEN). Each svabench document the\n"
 	"  board shipped is imported into svabenchd with its board and kernel identity;\n"
