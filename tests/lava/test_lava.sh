@@ -79,6 +79,15 @@ for src in "$root"/lava/jobs/*.yaml; do
 		not_ok "lava job $name validates (lava_common.schemas, strict)" "$why"
 	fi
 done
+if why=$(/usr/bin/python3 -c '
+import sys, yaml
+from lava_common.schemas.test.testdef import validate
+validate(yaml.safe_load(open(sys.argv[1])))
+' "$root/lava/tests/svabench.yaml" 2>&1 | tail -n 1); then
+	ok "lava/tests/svabench.yaml validates (lava_common testdef schema)"
+else
+	not_ok "lava/tests/svabench.yaml validates (lava_common testdef schema)" "$why"
+fi
 # The validation is not vacuous: a key LAVA does not know is refused.
 sed 's/^priority: medium$/priority: medium\nsvabench_unknown: 1/' "$tmp/qemu-arm64.yaml" >"$tmp/bad.yaml"
 if validate "$tmp/bad.yaml" >"$tmp/why"; then
