@@ -66,6 +66,17 @@ endef
 $(eval $(call variant,build,$(OPT)))
 $(eval $(call variant,build/asan,$(SAN)))
 
+# The commit a build came from, for reports' "to reproduce" (core/version.c);
+# build/commit.txt changes only when it does, and version.o follows it.
+SVABENCH_COMMIT := $(shell git describe --always --dirty --abbrev=12 2>/dev/null)
+build/commit.txt: FORCE
+	@mkdir -p build
+	@echo '$(SVABENCH_COMMIT)' | cmp -s - $@ || echo '$(SVABENCH_COMMIT)' >$@
+build/obj/core/version.o build/asan/obj/core/version.o build/arm64/obj/core/version.o: build/commit.txt
+build/obj/core/version.o build/asan/obj/core/version.o build/arm64/obj/core/version.o: BASE += -DSVABENCH_COMMIT='"$(SVABENCH_COMMIT)"'
+.PHONY: FORCE
+FORCE:
+
 TESTS      := $(patsubst tests/%.c,build/tests/%,$(TEST_C))
 ASAN_TESTS := $(patsubst tests/%.c,build/asan/tests/%,$(TEST_C))
 

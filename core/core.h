@@ -17,6 +17,8 @@
 #include "../targets/target.h"
 
 #define SVABENCH_VERSION "0.1.0"
+/* The git commit this build came from ("unknown" outside a checkout; version.c). */
+const char *svabench_commit(void);
 
 #define SPEC_MAX_BYTES (1024 * 1024)   /* largest spec accepted */
 #define SPEC_MAX_RUNS 100000           /* cells x strategies x repetitions */

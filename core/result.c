@@ -266,6 +266,7 @@ static json_t *host_json(const struct spec *s)
 		put(o, "machine", json_null(), &bad);
 	}
 	put(o, "svabench_version", json_string(SVABENCH_VERSION), &bad);
+	put(o, "svabench_commit", json_string(svabench_commit()), &bad);
 	if (probe)
 		put(o, "collectors", probe, &bad);
 	if (bad) {

@@ -997,8 +997,8 @@ int scheduler_submit(struct scheduler *s, const char *text, size_t len, char *id
 	}
 	if (uname(&u))
 		memset(&u, 0, sizeof(u));
-	host = json_pack("{s:s,s:s,s:s}", "kernel", u.release, "machine", u.machine,
-			 "svabench_version", SVABENCH_VERSION);
+	host = json_pack("{s:s,s:s,s:s,s:s}", "kernel", u.release, "machine", u.machine,
+			 "svabench_version", SVABENCH_VERSION, "svabench_commit", svabench_commit());
 	if (host && sp->ncollect)
 		json_object_set_new(host, "collectors", collectors_probe_json(sp));
 	{

@@ -204,6 +204,12 @@ fi
 
 sv report "$cross" --var "$var"
 plain=$(wc -l <"$tmp/out")
+if grep -q "^to reproduce (svabench [0-9.]*, commit [0-9a-f]" "$tmp/out" &&
+	grep -q '^  svabench run --offline spec.json$' "$tmp/out"; then
+	ok "report: a to-reproduce block with the svabench version and commit"
+else
+	not_ok "report: to reproduce" "$(grep -A2 'to reproduce' "$tmp/out" | head -c 300)"
+fi
 sv report "$cross" --full --var "$var"
 if [ "$rc" -eq 0 ] && grep -q "^cell 4 of 4: " "$tmp/out" && [ "$(wc -l <"$tmp/out")" -ge "$plain" ] &&
 	awk 'length($0) > 80 { exit 1 }' "$tmp/out"; then
