@@ -12,7 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define WIDTH 110          /* nothing printed wider */
+#define WIDTH_MAX 1000     /* --wide: nothing printed wider */
+
+/* The columns the tables fit in: the terminal's (cli_columns), WIDTH_MAX with --wide. */
+static int width = 80;
 #define TEXT_MAX 128       /* one table cell */
 
 static const char usage[] =
@@ -112,7 +115,7 @@ static int text_width(const char *s)
 	return (int)strlen(s);
 }
 
-/* One cell: its metrics in as many tables as it takes to stay within WIDTH. */
+/* One cell: its metrics in as many tables as it takes to stay within width. */
 static void print_cell(const json_t *cell, size_t index, size_t ncells, const json_t *strategies,
 		       const json_t *metrics)
 {
@@ -165,7 +168,7 @@ static void print_cell(const json_t *cell, size_t index, size_t ncells, const js
 		size_t j1 = j0;
 		int used = name_w;
 
-		while (j1 < nm && (j1 == j0 || used + 2 + w[j1] <= WIDTH)) {
+		while (j1 < nm && (j1 == j0 || used + 2 + w[j1] <= width)) {
 			used += 2 + w[j1];
 			j1++;
 		}
@@ -177,7 +180,7 @@ static void print_cell(const json_t *cell, size_t index, size_t ncells, const js
 			       json_string_value(json_object_get(json_array_get(metrics, j), "name")));
 		putchar('\n');
 		for (size_t k = 0; k < ns; k++) {
-			char line[WIDTH * 4];
+			char line[WIDTH_MAX * 4];
 			size_t n = (size_t)snprintf(line, sizeof(line), "%-*s", name_w,
 						    json_string_value(json_array_get(strategies, k)));
 
@@ -222,7 +225,7 @@ static void print_crossover(const json_t *x)
 			xw = text_width(val);
 	}
 	/* Too many x values for their labels: one character per column. */
-	compact = yw + 3 + (int)nx * (xw + 1) > WIDTH;
+	compact = yw + 3 + (int)nx * (xw + 1) > width;
 	if (compact)
 		xw = 1;
 	printf("%s\n", json_string_value(json_object_get(x, "y")));
@@ -260,6 +263,31 @@ static void print_crossover(const json_t *x)
 	}
 }
 
+/* lead and text on lines of at most width columns, broken at spaces. */
+static void print_wrapped(const char *lead, const char *text)
+{
+	size_t used = strlen(lead);
+
+	fputs(lead, stdout);
+	while (text && *text) {
+		size_t n = strcspn(text, " ");
+
+		if (used > strlen(lead) && used + 1 + n > (size_t)width) {
+			fputs("\n  ", stdout);
+			used = 2;
+		} else if (used > strlen(lead)) {
+			putchar(' ');
+			used++;
+		}
+		fwrite(text, 1, n, stdout);
+		used += n;
+		text += n;
+		while (*text == ' ')
+			text++;
+	}
+	putchar('\n');
+}
+
 static void print_comparison(const json_t *doc)
 {
 	const json_t *cells = json_object_get(doc, "cells"), *warnings = json_object_get(doc, "warnings");
@@ -279,14 +307,15 @@ static void print_comparison(const json_t *doc)
 	       json_array_size(cells) == 1 ? "" : "s", (long long)reps, reps == 1 ? "" : "s");
 	if (label)
 		printf(", label %s", label);
-	printf("\nmedian over repetitions (ratio to %s [%g%% bootstrap CI]) mark: + better, - worse,\n"
-	       "~ within noise (|ratio - 1| < %g%%, or U test p >= %g and the CI holds 1),\n"
-	       "? insufficient data, ! broken (livelocks or coherence violations), x not a fix\n",
+	printf("\nmedian over repetitions (ratio to %s [%g%% CI]) mark:\n"
+	       "+ better, - worse, ~ within noise (|ratio - 1| < %g%%, or U test\n"
+	       "p >= %g and the CI holds 1), ? insufficient data, ! broken (livelocks\n"
+	       "or coherence violations), x not a fix\n",
 	       baseline, 100 * json_number_value(json_object_get(doc, "level")),
 	       100 * json_number_value(json_object_get(doc, "noise")),
 	       json_number_value(json_object_get(doc, "alpha")));
 	json_array_foreach(warnings, k, v)
-		printf("warning: %s\n", json_string_value(v));
+		print_wrapped("warning: ", json_string_value(v));
 	json_array_foreach(cells, k, v)
 		print_cell(v, k, json_array_size(cells), strategies, metrics);
 	if (json_is_object(crossover))
@@ -299,6 +328,7 @@ static const char *const param_names[] = {"baseline", "noise", "alpha", "metrics
 struct compare_args {
 	const char *values[NPARAMS]; /* the query's, in param_names' order */
 	int as_json;
+	int wide;
 	int fail_on;
 	char noise[32];              /* --noise as the API's fraction */
 };
@@ -325,6 +355,10 @@ static int compare_option(void *ctx, int argc, char **argv, int *i)
 
 	if (!strcmp(a, "--json")) {
 		ca->as_json = 1;
+		return CLI_OPT_TAKEN;
+	}
+	if (!strcmp(a, "--wide")) {
+		ca->wide = 1;
 		return CLI_OPT_TAKEN;
 	}
 	{
@@ -389,6 +423,7 @@ int cmd_compare(int argc, char **argv)
 		if (json_print(stdout, doc))
 			rc = EXIT_RUN_FAILED;
 	} else {
+		width = ca.wide ? WIDTH_MAX : cli_columns(0);
 		print_comparison(doc);
 		if (fflush(stdout) || ferror(stdout))
 			rc = EXIT_RUN_FAILED;

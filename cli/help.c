@@ -125,7 +125,7 @@ static const struct help helps[] = {
 	{"compare",
 	 "usage: svabench compare ID [--baseline STRATEGY] [--noise PERCENT] [--alpha X]\n"
 	 "                           [--metrics M,M...] [--fail-on broken|worse]\n"
-	 "                           [--json] [--server URL] [--var DIR]\n"
+	 "                           [--json] [--wide] [--server URL] [--var DIR]\n"
 	 "\n"
 	 "Its strategies against the baseline per cell and metric: medians, ratios\n"
 	 "with 95% CIs, verdicts (better, worse, within noise, insufficient data,\n"
@@ -141,6 +141,7 @@ static const struct help helps[] = {
 	 "  --fail-on   after the output, exit 3 when a strategy is broken in some cell\n"
 	 "              (broken), or worse than the baseline on some metric (worse), or\n"
 	 "              either (broken,worse); the finding is named on stderr\n"
+	 "  --wide      tables as wide as they need (default: the terminal's width)\n"
 	 "\n"
 	 "examples:\n"
 	 "  svabench compare e12\n"

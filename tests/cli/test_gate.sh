@@ -134,6 +134,14 @@ else
 	not_ok "compare --fail-on worse where nothing is worse" "exit $rc: $(first_err)"
 fi
 
+COLUMNS=80 sv compare "$cross" --var "$var"
+long=$(awk 'length($0) > 80' "$tmp/out" | head -n 1)
+COLUMNS=80 sv compare "$cross" --var "$var" --wide
+if [ -z "$long" ] && [ -n "$(awk 'length($0) > 80' "$tmp/out")" ]; then
+	ok "compare fits COLUMNS=80; --wide does not"
+else
+	not_ok "compare's width" "long line at 80: '$long'"
+fi
 sv compare "$cross" --noise 5 --var "$var"
 a=$(cat "$tmp/out")
 sv compare "$cross" --noise 5% --var "$var"
