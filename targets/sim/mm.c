@@ -201,6 +201,8 @@ uint64_t sva_invalidate(struct sim *s, uint64_t vpn, uint64_t n, uint64_t t)
 {
 	uint64_t t0 = t;
 
+	t += par_u(s, P_MN_DISPATCH_NS); /* the notifier chain's own dispatch (0 unless calibrated) */
+
 	for (int i = 0; i < s->nsmmus; i++) {
 		struct smmu *m = &s->smmus[i];
 

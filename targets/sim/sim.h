@@ -99,6 +99,7 @@ enum sim_param {
 	P_CPU_WP_NS,
 	P_CPU_PTE_NS,
 	P_CPU_TLBI_NS,
+	P_MN_DISPATCH_NS,
 	SIM_NPARAMS
 };
 
