@@ -220,6 +220,7 @@ struct cmdq {
 	uint32_t nprod, prod_cap;
 	uint64_t *done;     /* ring of consumption times, cmdq_depth long */
 	uint64_t ncmds;     /* commands ever queued */
+	uint64_t head;      /* ncmds % depth, kept so (no division per command) */
 	/*
 	 * When the queue is busy, sorted and disjoint. A CPU operation is
 	 * simulated whole, so its later submissions are placed before another
@@ -405,8 +406,13 @@ uint64_t cmdq_submit(struct sim *s, struct smmu *m, uint64_t t,
 		     const struct cmd *cmds, size_t n, int sync);
 /* Per-run command costs from the parameters (setup). */
 void cmdq_costs(struct sim *s);
-/* Applies every command effect due by time t. */
-void cmdq_catch_up(struct sim *s, uint64_t t);
+/* Applies every command effect due by time t (the check inline: most events have none due). */
+void cmdq_catch_up_due(struct sim *s, uint64_t t);
+static inline void cmdq_catch_up(struct sim *s, uint64_t t)
+{
+	if (t >= s->fx_next)
+		cmdq_catch_up_due(s, t);
+}
 
 /* mm.c */
 int mm_init(struct sim *s);

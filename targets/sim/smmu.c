@@ -323,7 +323,7 @@ static void fx_pop(struct cmdq *q)
  * returns its start. Spans that ended before `now` are dropped first (no
  * command can arrive before now).
  */
-static uint64_t place(struct sim *s, struct cmdq *q, uint64_t arrive, uint64_t cost)
+static inline uint64_t place(struct sim *s, struct cmdq *q, uint64_t arrive, uint64_t cost)
 {
 	uint32_t i = 0, k;
 	uint64_t start = arrive;
@@ -398,7 +398,7 @@ static uint64_t issue_cmdlist(struct sim *s, struct smmu *m, uint64_t t,
 		uint64_t arrive = t + ins, start, cost;
 
 		if (q->ncmds >= depth) {
-			uint64_t free_at = q->done[q->ncmds % depth];
+			uint64_t free_at = q->done[q->head];
 
 			if (free_at > arrive) {
 				s->c.cmdq_full_waits++;
@@ -406,18 +406,16 @@ static uint64_t issue_cmdlist(struct sim *s, struct smmu *m, uint64_t t,
 			}
 		}
 		t = arrive;
-		cost = cmd_cost(s, cmds[i].op);
-		if (cmds[i].op == CMD_SYNC) {
-			/* the queue moves on after cmd_sync_busy_ns; the waiter sees it at done */
-			start = place(s, q, arrive > prev ? arrive : prev, s->sync_busy_ns);
-			done = start + cost;
-			cost = s->sync_busy_ns;
-		} else {
-			start = place(s, q, arrive > prev ? arrive : prev, cost);
-			done = start + cost;
-		}
+		done = cmd_cost(s, cmds[i].op);
+		/* CMD_SYNC: the queue moves on after cmd_sync_busy_ns; the waiter sees it at done */
+		cost = cmds[i].op == CMD_SYNC ? s->sync_busy_ns : done;
+		start = place(s, q, arrive > prev ? arrive : prev, cost);
+		done += start;
 		prev = start + cost;
-		q->done[q->ncmds++ % depth] = start + cost;
+		q->done[q->head] = start + cost;
+		q->ncmds++;
+		if (++q->head == depth)
+			q->head = 0;
 		s->c.cmdq_busy_ns += cost;
 		count_cmd(s, cmds[i].op);
 		/* the ordering rule of 353e3cf8590c, checked on every stream */
@@ -584,12 +582,10 @@ static void apply(struct sim *s, struct smmu *m, const struct cmd *c)
 	}
 }
 
-void cmdq_catch_up(struct sim *s, uint64_t t)
+void cmdq_catch_up_due(struct sim *s, uint64_t t)
 {
 	uint64_t next = UINT64_MAX;
 
-	if (t < s->fx_next)
-		return; /* the common case: nothing due */
 	for (int i = 0; i < s->nsmmus; i++) {
 		struct cmdq *q = &s->smmus[i].q;
 
