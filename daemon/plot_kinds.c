@@ -12,6 +12,7 @@
  * a render (plot.c).
  */
 #include "plot.h"
+#include "../core/core.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -265,6 +266,173 @@ static double metric_unit(const char *m, const char **format, const char **unit)
 	return 1;
 }
 
+#define LINES_MIN_CELLS 9   /* a numeric sweep of more cells is drawn as lines */
+#define GROUPS_MAX 3        /* lines per strategy: the second parameter's first, middle, last */
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The distinct values of numeric cell key k, sorted, into v (at most max); how many. */
+static size_t key_values(const json_t *cells, const char *k, double *v, size_t max)
+{
+	const json_t *c;
+	size_t n = 0, i;
+
+	json_array_foreach(cells, i, c) {
+		double x = plot_num(json_object_get(json_object_get(c, "cell"), k));
+		size_t j = 0;
+
+		while (j < n && v[j] != x)
+			j++;
+		if (j == n && n < max && isfinite(x))
+			v[n++] = x;
+	}
+	qsort(v, n, sizeof(*v), cmp_dbl);
+	return n;
+}
+
+/*
+ * A sweep over one or two numeric parameters as lines over the first: per
+ * strategy one line (per chosen value of the second, dashed apart), the
+ * median with its CI whiskers; log axes where values span two decades.
+ * 1 when drawn into f, 0 when the comparison is not such a sweep.
+ */
+static int comparison_lines(struct plot_frame *f, const json_t *cmp, const char *metric,
+			    const char **names, size_t ns, double k, const char *yformat,
+			    const char *ytitle_unit, int *logy_out, char *xkey_out, size_t xlen)
+{
+	const json_t *cells = json_object_get(cmp, "cells"), *first, *v, *c;
+	const char *keys[2] = {NULL, NULL}, *key;
+	size_t nkeys = 0, nc = json_array_size(cells), nx, ng, i;
+	double *xs, *gs, chosen[GROUPS_MAX], ymin = INFINITY, ymax = 0, med, lo, hi;
+	char lab[48], ytitle[200];
+	int drawn = 0, logx, logy;
+	size_t nchosen = 0;
+
+	first = json_object_get(json_array_get(cells, 0), "cell");
+	if (nc < LINES_MIN_CELLS || !json_is_object(first) || json_object_size(first) > 2)
+		return 0;
+	json_object_foreach((json_t *)first, key, v) {
+		if (!json_is_number(v))
+			return 0;
+		keys[nkeys++] = key;
+	}
+	if (!nkeys)
+		return 0;
+	xs = calloc(nc, sizeof(*xs));
+	gs = calloc(nc, sizeof(*gs));
+	if (!xs || !gs) {
+		free(xs);
+		free(gs);
+		return 0;
+	}
+	nx = key_values(cells, keys[0], xs, nc);
+	ng = nkeys > 1 ? key_values(cells, keys[1], gs, nc) : 1;
+	if (nkeys > 1) {
+		chosen[nchosen++] = gs[0];
+		if (ng > 2)
+			chosen[nchosen++] = gs[ng / 2];
+		if (ng > 1)
+			chosen[nchosen++] = gs[ng - 1];
+	}
+	logx = nx > 1 && xs[0] > 0 && xs[nx - 1] / xs[0] >= 100;
+	json_array_foreach(cells, i, c)
+		for (size_t s = 0; s < ns; s++)
+			if (bar_of(cmp, c, names[s], metric, &med, &lo, &hi, lab, sizeof(lab))) {
+				ymax = fmax(ymax, isfinite(hi) ? fmax(hi, med) : med);
+				if (med > 0)
+					ymin = fmin(ymin, isfinite(lo) && lo > 0 ? fmin(lo, med) : med);
+			}
+	logy = isfinite(ymin) && ymax / ymin >= 100;
+	plot_frame_linetypes(f);
+	plot_frame_panel(f, PLOT_AREA_B + 0.04, PLOT_AREA_T);
+	if (logx) {
+		plot_buf_printf(&f->cmds, "set logscale x 10\n");
+		plot_frame_range(f, "x", xs[0] / 1.3, xs[nx - 1] * 1.3, 1);
+	} else {
+		plot_frame_range(f, "x", xs[0], nx > 1 ? xs[nx - 1] : xs[0] + 1, 0);
+	}
+	if (logy) {
+		plot_buf_printf(&f->cmds, "set logscale y 10\n");
+		plot_frame_range(f, "y", ymin * k / 2, ymax * k * 2, 1);
+	} else {
+		plot_frame_range(f, "y", 0, ymax > 0 ? ymax * k * 1.15 : 1, 0);
+	}
+	plot_buf_printf(&f->cmds, "set format x \"%%.0s%%c\"\nset format y \"%s\"\n"
+				  "set key top left\n", yformat);
+	for (size_t s = 0; s < ns; s++) {
+		for (size_t g = 0; g < (nkeys > 1 ? nchosen : 1); g++) {
+			struct plot_block b = {0};
+			char name[16], title[160];
+			int rows = 0;
+
+			if (nkeys > 1)
+			{
+				char gv[32];
+
+				fmt_short(gv, sizeof(gv), chosen[g]);
+				snprintf(title, sizeof(title), "%s @%s", names[s], gv);
+			}
+			else
+				snprintf(title, sizeof(title), "%s", names[s]);
+			plot_block_str(&b, "x");
+			plot_block_text(&b, title, PLOT_KEY_MAX + 24);
+			plot_block_row(&b);
+			for (size_t xi = 0; xi < nx; xi++) {
+				json_array_foreach(cells, i, c) {
+					const json_t *cell = json_object_get(c, "cell");
+
+					if (plot_num(json_object_get(cell, keys[0])) != xs[xi] ||
+					    (nkeys > 1 && plot_num(json_object_get(cell, keys[1])) != chosen[g]))
+						continue;
+					if (!bar_of(cmp, c, names[s], metric, &med, &lo, &hi, lab, sizeof(lab)))
+						continue;
+					plot_block_num(&b, xs[xi]);
+					plot_block_num(&b, med * k);
+					plot_block_num(&b, lo * k);
+					plot_block_num(&b, hi * k);
+					plot_block_row(&b);
+					rows++;
+					break;
+				}
+			}
+			if (!rows) {
+				plot_buf_free(&b.rows);
+				continue;
+			}
+			plot_frame_block(f, &b, name);
+			plot_buf_printf(&f->cmds, "%s%s using 1:2 with linespoints lt %d dt %zu pt 7 ps 0.6 "
+					"title columnheader(2)", drawn++ ? ", " : "plot ", name,
+					plot_strategy_lt(names[s], (int)s), g + 1);
+			/* whiskers where there is a CI: not for the baseline */
+			if (s)
+				plot_buf_printf(&f->cmds, ", %s every ::1 using 1:2:3:4 with yerrorbars "
+						"lt %d pt 7 ps 0 notitle", name,
+						plot_strategy_lt(names[s], (int)s));
+		}
+	}
+	free(xs);
+	free(gs);
+	plot_buf_add(&f->cmds, "\n", 1);
+	if (!drawn)
+		return 0;
+	snprintf(ytitle, sizeof(ytitle), "%s, median (%s%s)", metric, ytitle_unit,
+		 logy ? ", log scale" : "");
+	plot_frame_axes(f, keys[0], ytitle, PLOT_AREA_B + 0.04, PLOT_AREA_T);
+	snprintf(xkey_out, xlen, "%s", keys[0]);
+	if (nkeys > 1) {
+		size_t o = strlen(xkey_out);
+
+		snprintf(xkey_out + o, o < xlen ? xlen - o : 0, "; @ = %s", keys[1]);
+	}
+	*logy_out = logy;
+	return 1;
+}
+
 int plot_comparison(struct plot_buf *out, const json_t *cmp, const char *metric,
 		    const char *context, char *err, size_t elen)
 {
@@ -282,6 +450,21 @@ int plot_comparison(struct plot_buf *out, const json_t *cmp, const char *metric,
 
 	plot_frame_init(&f, "comparison");
 	k = metric_unit(metric, &yformat, &unit);
+	if (comparison_lines(&f, cmp, metric, names, ns, k, yformat, unit, &logy, keys,
+			     sizeof(keys))) {
+		snprintf(ctx, sizeof(ctx), "%.40s%s", context ? context : "",
+			 context && strlen(context) > 40 ? "..." : "");
+		char sub[400], *semi = strchr(keys, ';');
+
+		if (semi)
+			*semi = '\0';
+		snprintf(title, sizeof(title), "%s over %s%s%s", metric, keys, context ? ": " : "",
+			 context ? ctx : "");
+		snprintf(sub, sizeof(sub), "lines: median%s%s%s", base ? "; whiskers: "
+			 "95 % CI of the ratio to the baseline" : "", semi ? ";" : "", semi ? semi + 1 : "");
+		plot_frame_title(&f, title, sub);
+		return plot_frame_finish(&f, out, err, elen);
+	}
 	values_only = plot_cell_keys(cells, "cell", SIZE_MAX, keys, sizeof(keys));
 	for (size_t s = 0; s < ns; s++)
 		json_array_foreach(cells, i, c)
