@@ -154,6 +154,7 @@ struct scan {
 	char *err;
 	size_t elen;
 	int failed;         /* an error is in err */
+	size_t log_lines;   /* lines that were LAVA log entries ({"lvl": ...}) */
 };
 
 /* "key=value" of a marker line into dst (n bytes); 0 when present. */
@@ -314,6 +315,8 @@ static void results_entry(struct scan *s, const json_t *msg)
 		/* An action's own failure (e.g. the boot's "kernel panic") says more. */
 		snprintf(s->job->failure, sizeof(s->job->failure), "%s: %s", c, why);
 	}
+	/* The reason's first line (a panic's call trace follows it). */
+	s->job->failure[strcspn(s->job->failure, "\r\n")] = '\0';
 }
 
 /*
@@ -351,6 +354,8 @@ static int log_line(struct scan *s, char *text, size_t line)
 	}
 	lvl = json_string_value(json_object_get(o, "lvl"));
 	msg = json_object_get(o, "msg");
+	if (lvl)
+		s->log_lines++;
 	if (lvl && !strcmp(lvl, "target") && json_is_string(msg))
 		rc = console_line(s, json_string_value(msg), line);
 	else if (lvl && !strcmp(lvl, "results") && json_is_object(msg))
@@ -378,6 +383,17 @@ static void callback_fields(struct lava_job *job, const json_t *o)
 		job->failed = 1;
 	copy(job->failure, sizeof(job->failure),
 	     json_string_value(json_object_get(o, "failure_comment")));
+}
+
+/* Whether text[0..len) holds word. */
+static int has(const char *text, size_t len, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (size_t i = 0; i + n <= len; i++)
+		if (text[i] == word[0] && !memcmp(text + i, word, n))
+			return 1;
+	return 0;
 }
 
 json_t *lava_extract(const char *text, size_t len, const char *server, struct lava_job *job,
@@ -447,6 +463,11 @@ json_t *lava_extract(const char *text, size_t len, const char *server, struct la
 		if (job->failed)
 			rc = fail(err, elen, "no svabench document in the log: the LAVA job failed%s%s",
 				  job->failure[0] ? ": " : "", job->failure);
+		else if (!s.log_lines && (has(text, len, "definition") || has(text, len, "measurement")))
+			rc = fail(err, elen, "this looks like a LAVA results export: it holds test "
+				  "cases (name, result, measurement), not svabench's documents; import the "
+				  "job's log instead (lavacli jobs logs --raw ID > job.log), or the job "
+				  "with --lava URL ID");
 		else
 			rc = fail(err, elen, "no svabench document in the log (no %s marker)",
 				  LAVA_DOC_BEGIN);

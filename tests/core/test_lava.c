@@ -167,6 +167,13 @@ int main(void)
 	test_result(!docs && strstr(err, "svabench import"), "a result document is sent to import",
 		    "%s", err);
 
+	/* A results export is not a log: said so. */
+	log = "- case: 01-sim-livelock.dma.livelocked\n  definition: 0_svabench\n"
+	      "  measurement: '20.0000000000'\n  result: pass\n  unit: transactions\n";
+	docs = lava_extract(log, strlen(log), NULL, &job, err, sizeof(err));
+	test_result(!docs && strstr(err, "results export"), "a results export is named as such",
+		    "%s", err);
+
 	/* The board's test cases: medians per strategy, fail where a run failed. */
 	doc = json_loads(envelope, 0, NULL);
 	lava_cases(json_object_get(doc, "document"), count_cases, cases);
