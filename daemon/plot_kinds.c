@@ -704,76 +704,79 @@ int plot_crossover(struct plot_buf *out, const json_t *cmp, const char *context,
 	plot_frame_range(&f, "x", -0.5, (double)nx - 0.5, 0);
 	plot_frame_range(&f, "y", -0.5, (double)ny - 0.5, 0);
 	plot_buf_printf(&f.cmds, "unset grid\nset border 15\nset tics scale 0\n"
-				 "set style fill solid 0.75 noborder\n");
-	/* a block per mark: "x" "y" "<legend>", then the grid positions holding it */
-	for (int m = 0; m < 3; m++) {
+				 "set style fill solid 1 noborder\n");
+	/*
+	 * A heat map: each point coloured by the ratio b / a on a sequential
+	 * scale (log-spaced from the smallest to the largest ratio, the colour
+	 * box its legend), labelled with the ratio and who wins.
+	 */
+	{
 		struct plot_block b = {0};
-		int rows = 0;
+		double lo = INFINITY, hi = 0;
 
+		for (size_t iy = 0; iy < ny; iy++)
+			for (size_t ix = 0; ix < nx; ix++) {
+				double r = plot_num(json_array_get(json_array_get(ratio, iy), ix));
+
+				if (isfinite(r) && r > 0) {
+					lo = fmin(lo, r);
+					hi = fmax(hi, r);
+				}
+			}
+		if (!isfinite(lo))
+			return plot_frame_fail(&f, err, elen,
+					       "the crossover grid has no point with data yet");
+		if (hi <= lo * 1.01) {
+			lo /= 1.05;
+			hi *= 1.05;
+		}
+		plot_buf_printf(&f.cmds, "set palette defined (0 \"#fff7ec\", 1 \"#fdd49e\", "
+					 "2 \"#fc8d59\", 3 \"#d7301f\", 4 \"#7f0000\")\n"
+					 "set logscale cb 10\nset cbrange [%.10g:%.10g]\n"
+					 "set cbtics scale 0.5 (\"%.2fx\" %.10g, \"%.2fx\" %.10g, \"%.2fx\" %.10g)\n"
+					 "set colorbox vertical user origin screen 0.86, screen 0.2 "
+					 "size screen 0.02, screen 0.55\n", lo, hi, lo, lo, sqrt(lo * hi),
+				sqrt(lo * hi), hi, hi);
 		plot_block_str(&b, "x");
 		plot_block_str(&b, "y");
-		if (m == 2)
-			snprintf(legend, sizeof(legend), "within noise");
-		else
-			snprintf(legend, sizeof(legend), "%s better", m == 0 ? sa ? sa : "baseline"
-									: sb ? sb : "other");
-		plot_block_text(&b, legend, PLOT_KEY_MAX);
+		plot_block_str(&b, "ratio");
+		plot_block_str(&b, "label");
 		plot_block_row(&b);
 		for (size_t iy = 0; iy < ny; iy++)
 			for (size_t ix = 0; ix < nx; ix++) {
+				double r = plot_num(json_array_get(json_array_get(ratio, iy), ix));
 				const char *mark = json_string_value(json_array_get(json_array_get(grid, iy), ix));
+				char lab[48];
 
-				if (!mark || strcmp(mark, marks[m]))
+				if (!isfinite(r) || r <= 0)
 					continue;
+				snprintf(lab, sizeof(lab), "%.2f %s", r, mark ? mark : "");
 				plot_block_num(&b, (double)ix);
 				plot_block_num(&b, (double)iy);
+				plot_block_num(&b, r);
+				plot_block_str(&b, lab);
 				plot_block_row(&b);
-				rows++;
+				drawn++;
 			}
-		if (!rows) {
-			plot_buf_free(&b.rows);
-			continue;
-		}
 		plot_frame_block(&f, &b, name);
-		if (m == 2)
-			plot_buf_printf(&f.cmds, "%s%s using 1:2:(0.5):(0.5) with boxxyerror "
-					"lc rgb \"#d9d9d9\" title columnheader(3)",
-					drawn++ ? ", " : "plot ", name);
-		else
-			plot_buf_printf(&f.cmds, "%s%s using 1:2:(0.5):(0.5) with boxxyerror lt %d "
-					"title columnheader(3)", drawn++ ? ", " : "plot ", name,
-					plot_strategy_lt(m == 0 ? sa ? sa : "" : sb ? sb : "", m));
+		plot_buf_printf(&f.cmds, "plot %s every ::1 using 1:2:(0.5):(0.5):3 with boxxyerror "
+				"fc palette notitle, %s every ::1 using 1:2:4 with labels font \",9\" "
+				"notitle", name, name);
 	}
-	if (!drawn)
-		return plot_frame_fail(&f, err, elen,
-				       "the crossover grid has no point with data yet");
-	for (size_t iy = 0; iy < ny; iy++)
-		for (size_t ix = 0; ix < nx; ix++) {
-			double r = plot_num(json_array_get(json_array_get(ratio, iy), ix));
-			char lab[32];
-
-			if (!isfinite(r))
-				continue;
-			snprintf(lab, sizeof(lab), "%.2fx", r);
-			plot_block_num(&labels, (double)ix);
-			plot_block_num(&labels, (double)iy);
-			plot_block_str(&labels, lab);
-			plot_block_row(&labels);
-		}
-	if (labels.rows.len) {
-		plot_frame_block(&f, &labels, name);
-		plot_buf_printf(&f.cmds, ", %s using 1:2:3 with labels font \",9\" notitle", name);
-	}
+	(void)marks;
+	(void)labels;
 	tick_labels(&f, &xt, xs, name, "1:(-0.5):xticlabels(2)");
 	tick_labels(&f, &yt, ys, name, "(-0.5):1:yticlabels(2)");
 	plot_buf_printf(&f.cmds, "\n");
 	plot_frame_axes(&f, json_string_value(json_object_get(co, "x")),
 			json_string_value(json_object_get(co, "y")), PLOT_AREA_B + 0.02,
 			PLOT_AREA_T);
-	snprintf(title, sizeof(title), "crossover on %s%s%s", metric ? metric : "?",
-		 context ? ": " : "", context ? context : "");
-	snprintf(legend, sizeof(legend), "which of %s and %s is better per point; "
-		 "labels: ratio %s / %s", sb ? sb : "?", sa ? sa : "?", sb ? sb : "?", sa ? sa : "?");
+	snprintf(title, sizeof(title), "crossover on %s%s%.40s%s", metric ? metric : "?",
+		 context ? ": " : "", context ? context : "",
+		 context && strlen(context) > 40 ? "..." : "");
+	snprintf(legend, sizeof(legend), "colour and label: %s / %s per point; A: %s better, "
+		 "B: %s better, =: within noise", sb ? sb : "?", sa ? sa : "?", sa ? sa : "?",
+		 sb ? sb : "?");
 	plot_frame_title(&f, title, legend);
 	return plot_frame_finish(&f, out, err, elen);
 }
