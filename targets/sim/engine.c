@@ -151,17 +151,6 @@ double rng_lognormal1(struct rng *r, double cv)
 	return cv > 0 ? rng_lognormal_sigma(r, sqrt(log(1.0 + cv * cv))) : 1.0;
 }
 
-/* Values below 16 get their own bucket; above, 16 sub-buckets per octave. */
-static unsigned bucket_of(uint64_t v)
-{
-	unsigned e;
-
-	if (v < 16)
-		return (unsigned)v;
-	e = 63u - (unsigned)__builtin_clzll(v); /* e >= 4 */
-	return (e - 3) * 16 + (unsigned)((v >> (e - 4)) & 15);
-}
-
 static uint64_t bucket_high(unsigned b)
 {
 	unsigned e, sub;
@@ -171,14 +160,6 @@ static uint64_t bucket_high(unsigned b)
 	e = b / 16 + 3;
 	sub = b % 16;
 	return ((16ULL + sub + 1) << (e - 4)) - 1;
-}
-
-void hist_add(struct hist *h, uint64_t v)
-{
-	h->b[bucket_of(v)]++;
-	h->n++;
-	if (v > h->max)
-		h->max = v;
 }
 
 void hist_quantiles(const struct hist *h, const double *qs, int n, uint64_t *out)
@@ -196,8 +177,17 @@ void hist_quantiles(const struct hist *h, const double *qs, int n, uint64_t *out
 		rank = (uint64_t)ceil(qs[k] * (double)h->n);
 		if (rank < 1)
 			rank = 1;
-		while (b < HIST_BUCKETS && seen + h->b[b] < rank)
-			seen += h->b[b++];
+		/* the first bucket where the running count reaches rank; whole octaves short of it skipped */
+		while (b < HIST_BUCKETS) {
+			if (!(b & 15) && seen + h->g[b / 16] < rank) {
+				seen += h->g[b / 16];
+				b += 16;
+			} else if (seen + h->b[b] < rank) {
+				seen += h->b[b++];
+			} else {
+				break;
+			}
+		}
 		if (b == HIST_BUCKETS) {
 			out[k] = h->max;
 		} else {

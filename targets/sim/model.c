@@ -112,9 +112,24 @@ static void report(struct sim *s, struct metrics *m, uint64_t t, int final)
 
 	if (final)
 		metrics_clear(m);
-#define X(field, name) put(m, names, &i, name, (double)c->field, 0);
-	SIM_COUNTERS(X)
+	if (names && s->sample_counters_named) {
+		/* every counter's name is in place since the first sample: values only */
+		struct metric *v = m->v;
+
+#define X(field, name) v[i].value = (double)c->field, v[i++].is_null = 0;
+		SIM_COUNTERS(X)
 #undef X
+	} else {
+#define X(field, name) put(m, names, &i, name, (double)c->field, 0);
+		SIM_COUNTERS(X)
+#undef X
+		if (names) {
+			s->sample_counters_named = 1;
+			for (size_t k = 0; k < i; k++)
+				if (!names[k])
+					s->sample_counters_named = 0;
+		}
+	}
 	hist_quantiles(&s->dma_lat, dq, 4, d);
 	hist_quantiles(&s->cpu_fault_lat, cq, 2, f);
 	put(m, names, &i, "dma.throughput_bps", dur > 0 ? (double)c->dma_bytes * 1e9 / dur : 0, 0);

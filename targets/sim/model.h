@@ -131,14 +131,40 @@ double rng_lognormal1(struct rng *r, double cv);
 /* The same with sigma = sqrt(log(1 + cv^2)) computed once by the caller. */
 double rng_lognormal_sigma(struct rng *r, double sigma);
 
-/* Log-linear histogram: 16 sub-buckets per power of two, ~6% resolution. */
+/*
+ * Log-linear histogram: 16 sub-buckets per power of two, ~6% resolution.
+ * g[] sums each run of 16 buckets so a quantile skips empty or passed
+ * octaves whole (same bucket found, fewer steps per sample).
+ */
 #define HIST_BUCKETS (64 * 16)
 struct hist {
 	uint64_t b[HIST_BUCKETS];
+	uint64_t g[HIST_BUCKETS / 16];
 	uint64_t n, max;
 };
 
-void hist_add(struct hist *h, uint64_t v);
+/* Values below 16 get their own bucket; above, 16 sub-buckets per octave. */
+static inline unsigned hist_bucket_of(uint64_t v)
+{
+	unsigned e;
+
+	if (v < 16)
+		return (unsigned)v;
+	e = 63u - (unsigned)__builtin_clzll(v); /* e >= 4 */
+	return (e - 3) * 16 + (unsigned)((v >> (e - 4)) & 15);
+}
+
+static inline void hist_add(struct hist *h, uint64_t v)
+{
+	unsigned b = hist_bucket_of(v);
+
+	h->b[b]++;
+	h->g[b / 16]++;
+	h->n++;
+	if (v > h->max)
+		h->max = v;
+}
+
 uint64_t hist_quantile(const struct hist *h, double q);
 /* Several quantiles (ascending qs) in one pass over the buckets. */
 void hist_quantiles(const struct hist *h, const double *qs, int n, uint64_t *out);
@@ -371,6 +397,7 @@ struct sim {
 	struct metrics *sample_m;
 	struct metrics *cost_m;     /* sim_cost_report()'s metrics, copied into a report */
 	const char *sample_names[192]; /* the names a sample set, in order (model.c) */
+	int sample_counters_named; /* sample_names holds every counter's (model.c) */
 	struct cmd *scratch;   /* command building space (mm.c) */
 	size_t scratch_cap;
 };
