@@ -1,12 +1,15 @@
 /*
- * run.c - `svabench run --offline SPEC|- [--json] [--jobs N]`: validates a
- * spec, runs every run in this process on worker threads, and prints the
- * comparison table or the result document. A bad spec runs nothing.
+ * run.c - `svabench run [--offline] SPEC|- [--json] [--jobs N] [--wide]`:
+ * validates a spec, runs every run in this process on worker threads (a
+ * progress line with an ETA on a terminal), and prints the comparison
+ * table or the result document; without --offline it submits the spec to
+ * svabenchd and waits for it instead. A bad spec runs nothing.
  */
 #include "cli.h"
 #include "../core/core.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +44,11 @@ static void show_progress(void *ctx, size_t done, size_t total)
 
 	if (!p->tty || t <= 1.0)
 		return;
-	fprintf(stderr, "\rrunning %zu/%zu runs, %.1f s", done, total, t);
+	if (done && done < total)
+		fprintf(stderr, "\rrunning %zu/%zu runs, %.1f s, ETA %.0f s\033[K", done, total, t,
+			ceil(t * (double)(total - done) / (double)done));
+	else
+		fprintf(stderr, "\rrunning %zu/%zu runs, %.1f s\033[K", done, total, t);
 	fflush(stderr);
 	p->shown = 1;
 }
