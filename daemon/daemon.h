@@ -168,6 +168,7 @@ struct run_end {
 	size_t nsamples;
 	const struct sample_block *blocks;
 	size_t nblocks;
+	int64_t finished_ms;   /* when it ended (Unix ms); 0: now */
 	int rc;
 };
 

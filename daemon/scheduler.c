@@ -18,8 +18,10 @@
  * with the reason; the next run gets a fresh worker. Every run is stored
  * `running` before its job is sent.
  *
- * Results of all runs that ended since the last pass, with their samples,
- * are stored in one transaction; claims of all idle workers in another.
+ * Ended runs are stored together, samples and all, in one transaction (up
+ * to ENDED_BATCH, waiting at most ENDED_WAIT_S for others while runs go
+ * on); claims of all idle workers in another. The history bookkeeping of
+ * an ended experiment runs on a thread of its own.
  * When the store cannot be written (disk full) nothing is dropped: results
  * wait in memory, no new run starts, and the write is retried every second.
  *
@@ -51,6 +53,12 @@
 /* Samples held per running run before they are written on their own. */
 #define SAMPLE_FLUSH 512
 #define FRAME_MAX_BYTES (4 << 20)
+/* Ended runs are stored together: at most this many per transaction... */
+#define ENDED_BATCH 128
+/* ...waiting at most this long for others while runs go on... */
+#define ENDED_WAIT_S 0.02
+/* ...and holding at most this many samples. */
+#define ENDED_SAMPLES 8192
 
 enum slot_phase { SLOT_FREE, SLOT_RUNNING, SLOT_FINISHING };
 
@@ -88,6 +96,17 @@ struct wslot {
 	char reason[300];
 };
 
+/* A run that ended, its result not stored yet. */
+struct ended {
+	struct run_job job;
+	char status[16], reason[300];
+	json_t *result;
+	struct sblock *blocks;
+	size_t nblocks, nsamples;
+	double at;              /* when it ended (monotonic s) */
+	int64_t finished_ms;    /* and in Unix ms, stored as its finished_at */
+};
+
 struct scheduler {
 	struct store *st;
 	const struct config *cfg;
@@ -106,6 +125,15 @@ struct scheduler {
 	double rate_t0;
 	int64_t rate_n0;
 	double retry_at;
+	/* history bookkeeping of ended experiments, on a thread of its own so
+	 * its cost never holds runs back (history_on_run_finished) */
+	pthread_t hthread;
+	pthread_cond_t hcv;     /* under mu */
+	char (*hqueue)[32];     /* experiments to look at, under mu */
+	size_t hn, hcap;
+	int hstop;
+	struct ended *ended;    /* runs ended, not stored yet (oldest first) */
+	size_t nended, capended, held; /* held: their samples */
 };
 
 static double now_s(void)
@@ -228,6 +256,9 @@ static int worker_start(struct scheduler *s, struct wslot *w)
 	fcntl(pidfd, F_SETFD, FD_CLOEXEC);
 	fcntl(in[1], F_SETFL, O_NONBLOCK);
 	fcntl(out[0], F_SETFL, O_NONBLOCK);
+	/* room for ~1500 samples: a worker keeps running while this thread
+	 * is in a store transaction (fails quietly above pipe-max-size) */
+	fcntl(out[0], F_SETPIPE_SZ, 1 << 20);
 	w->pid = pid;
 	w->pidfd = pidfd;
 	w->in = in[1];
@@ -303,22 +334,6 @@ static struct sample_block *blocks_view(const struct wslot *w, size_t *n)
 							  b->t, b->v, b->n};
 	}
 	return v;
-}
-
-/* The run is stored: the slot takes the next one (its worker stays). */
-static void run_clear(struct scheduler *s, struct wslot *w)
-{
-	clear_samples(w, 1);
-	run_job_free(&w->job);
-	json_decref(w->result);
-	w->result = NULL;
-	w->cancelled = w->timed_out = w->exclusive = 0;
-	w->status[0] = w->reason[0] = 0;
-	w->phase = SLOT_FREE;
-	pthread_mutex_lock(&s->mu);
-	s->stats.workers_busy--;
-	s->stats.runs_finished++;
-	pthread_mutex_unlock(&s->mu);
 }
 
 /* Writes the job text still pending; what the pipe cannot take waits. */
@@ -630,51 +645,214 @@ static void worker_ended(struct scheduler *s, struct wslot *w)
 
 /* ---- runs ---- */
 
-/* Stores every ended run in one transaction; on a failure they wait. */
-static void finish_all(struct scheduler *s)
+/* Queues exp for history_on_run_finished on the history thread. */
+static void history_later(struct scheduler *s, const char *exp)
 {
-	struct run_end v[256];
-	struct metrics *m[256];
-	struct sample_block *bv[256];
-	struct wslot *of[256];
-	size_t n = 0, nb;
-	int rc;
+	pthread_mutex_lock(&s->mu);
+	if (!s->hn || strcmp(s->hqueue[s->hn - 1], exp)) {
+		if (s->hn == s->hcap) {
+			size_t cap = s->hcap ? s->hcap * 2 : 64;
+			void *v = realloc(s->hqueue, cap * sizeof(*s->hqueue));
 
-	for (int i = 0; i < s->nslots && n < 256; i++) {
-		struct wslot *w = &s->slots[i];
-		json_t *res = w->result;
+			if (v) {
+				s->hqueue = v;
+				s->hcap = cap;
+			}
+		}
+		if (s->hn < s->hcap) {
+			snprintf(s->hqueue[s->hn++], sizeof(*s->hqueue), "%s", exp);
+			pthread_cond_signal(&s->hcv);
+		}
+	}
+	pthread_mutex_unlock(&s->mu);
+}
 
-		if (w->phase != SLOT_FINISHING)
+/* The history thread: takes queued experiments until stopped and drained. */
+static void *history_loop(void *arg)
+{
+	struct scheduler *s = arg;
+	char exp[32];
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (!s->hn && !s->hstop)
+			pthread_cond_wait(&s->hcv, &s->mu);
+		if (!s->hn)
+			break;
+		memcpy(exp, s->hqueue[0], sizeof(exp));
+		memmove(s->hqueue, s->hqueue + 1, (s->hn - 1) * sizeof(*s->hqueue));
+		s->hn--;
+		pthread_mutex_unlock(&s->mu);
+		history_on_run_finished(s->st, exp);
+		pthread_mutex_lock(&s->mu);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/*
+ * The run on w ended: its job, result and samples move to the runs waiting
+ * to be stored, and the slot (its worker staying) takes the next run. The
+ * current block of each stream keeps a copy of its names: the worker sends
+ * names only when they change.
+ */
+static void retire(struct scheduler *s, struct wslot *w)
+{
+	struct ended *e;
+
+	if (s->nended == s->capended) {
+		size_t cap = s->capended ? s->capended * 2 : 64;
+		struct ended *v = realloc(s->ended, cap * sizeof(*v));
+
+		if (!v)
+			return; /* stays FINISHING; tried again next pass */
+		s->ended = v;
+		s->capended = cap;
+	}
+	e = &s->ended[s->nended];
+	memset(e, 0, sizeof(*e));
+	e->job = w->job;
+	memset(&w->job, 0, sizeof(w->job));
+	memcpy(e->status, w->status, sizeof(e->status));
+	memcpy(e->reason, w->reason, sizeof(e->reason));
+	e->result = w->result;
+	w->result = NULL;
+	e->blocks = w->blocks;
+	e->nblocks = w->nblocks;
+	e->nsamples = w->nsamples;
+	e->at = now_s();
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		e->finished_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	}
+	s->nended++;
+	s->held += w->nsamples;
+	/* the slot starts again with the current names, no samples */
+	w->blocks = NULL;
+	w->nblocks = w->capblocks = w->nsamples = 0;
+	for (int st = 0; st < 2; st++) {
+		struct sblock *b = w->cur[st] >= 0 ? &e->blocks[w->cur[st]] : NULL;
+
+		w->cur[st] = -1;
+		if (!b)
 			continue;
-		m[n] = res ? metrics_from_json(json_object_get(res, "metrics")) : NULL;
-		bv[n] = blocks_view(w, &nb);
-		v[n] = (struct run_end){w->job.run_id, w->status, w->reason[0] ? w->reason : NULL,
-					m[n], res ? json_object_get(res, "examples") : NULL,
-					NULL, 0, bv[n], bv[n] ? nb : 0, 0};
-		of[n++] = w;
-	}
-	if (!n)
-		return;
-	rc = store_finish_runs(s->st, v, n);
-	for (size_t i = 0; i < n; i++) {
-		metrics_free(m[i]);
-		free(bv[i]);
-	}
-	if (rc) {
-		set_failing(s, 1);
-		return;
-	}
-	stat_add(s, &s->stats.ingest_batches, 1);
-	for (size_t i = 0; i < n; i++) {
-		struct wslot *w = of[i];
+		{
+			/* rebuild the names as a WF_NAMES payload would give them */
+			size_t len = 1;
+			char *p;
 
-		if (v[i].rc)
-			slog("run %s: result not stored: %s", w->job.run_pub, store_error(s->st));
-		history_on_run_finished(s->st, w->job.exp_pub);
-		if (strcmp(w->status, "done"))
-			slog("run %s %s: %s", w->job.run_pub, w->status, w->reason);
-		run_clear(s, w);
+			for (size_t i = 0; i < b->nnames; i++)
+				len += strlen(b->names[i]) + 1;
+			if (!(p = malloc(len)))
+				continue;
+			p[0] = (char)st;
+			len = 1;
+			for (size_t i = 0; i < b->nnames; i++) {
+				size_t l = strlen(b->names[i]) + 1;
+
+				memcpy(p + len, b->names[i], l);
+				len += l;
+			}
+			if (b->nnames)
+				names_frame(w, p, len);
+			free(p);
+		}
 	}
+	w->cancelled = w->timed_out = w->exclusive = 0;
+	w->status[0] = w->reason[0] = 0;
+	w->phase = SLOT_FREE;
+	pthread_mutex_lock(&s->mu);
+	s->stats.workers_busy--;
+	pthread_mutex_unlock(&s->mu);
+}
+
+static void ended_free(struct ended *e)
+{
+	for (size_t i = 0; i < e->nblocks; i++)
+		block_free(&e->blocks[i]);
+	free(e->blocks);
+	json_decref(e->result);
+	run_job_free(&e->job);
+}
+
+/*
+ * Stores the ended runs, up to ENDED_BATCH per transaction: samples,
+ * results and experiment counters together, so a kill -9 leaves each of
+ * them stored or still `running` (re-queued at the next start). On a
+ * failure they wait for the retry.
+ */
+static void commit_ended(struct scheduler *s)
+{
+	while (s->nended && !s->stats.store_failing) {
+		size_t n = s->nended < ENDED_BATCH ? s->nended : ENDED_BATCH, nb;
+		struct run_end *v = calloc(n, sizeof(*v));
+		struct metrics **m = calloc(n, sizeof(*m));
+		struct sample_block **bv = calloc(n, sizeof(*bv));
+		int rc = v && m && bv ? 0 : -1;
+
+		for (size_t i = 0; !rc && i < n; i++) {
+			struct ended *e = &s->ended[i];
+			json_t *res = e->result;
+			struct wslot view = {0};
+
+			m[i] = res ? metrics_from_json(json_object_get(res, "metrics")) : NULL;
+			view.blocks = e->blocks;
+			view.nblocks = e->nblocks;
+			bv[i] = blocks_view(&view, &nb);
+			v[i] = (struct run_end){e->job.run_id, e->status, e->reason[0] ? e->reason : NULL,
+						m[i], res ? json_object_get(res, "examples") : NULL,
+						NULL, 0, bv[i], bv[i] ? nb : 0, e->finished_ms, 0};
+		}
+		if (!rc)
+			rc = store_finish_runs(s->st, v, n);
+		for (size_t i = 0; m && bv && i < n; i++) {
+			metrics_free(m[i]);
+			free(bv[i]);
+		}
+		free(m);
+		free(bv);
+		if (rc) {
+			free(v);
+			set_failing(s, 1);
+			return;
+		}
+		stat_add(s, &s->stats.ingest_batches, 1);
+		stat_add(s, &s->stats.runs_finished, (int64_t)n);
+		for (size_t i = 0; i < n; i++) {
+			struct ended *e = &s->ended[i];
+
+			if (v[i].rc)
+				slog("run %s: result not stored: %s", e->job.run_pub, store_error(s->st));
+			if (i + 1 == n || strcmp(e->job.exp_pub, s->ended[i + 1].job.exp_pub))
+				history_later(s, e->job.exp_pub);
+			if (strcmp(e->status, "done"))
+				slog("run %s %s: %s", e->job.run_pub, e->status, e->reason);
+			s->held -= e->nsamples;
+			ended_free(e);
+		}
+		free(v);
+		memmove(s->ended, s->ended + n, (s->nended - n) * sizeof(*s->ended));
+		s->nended -= n;
+	}
+}
+
+/*
+ * Whether to store the ended runs now: when nothing runs (no reason to
+ * wait; a lone run's latency), when many wait or hold many samples, or
+ * when the oldest has waited ENDED_WAIT_S. Else more runs join the batch.
+ */
+static int commit_due(struct scheduler *s, double t)
+{
+	int busy = 0;
+
+	if (!s->nended)
+		return 0;
+	for (int i = 0; i < s->nslots; i++)
+		busy += s->slots[i].phase == SLOT_RUNNING;
+	return !busy || s->nended >= ENDED_BATCH || s->held >= ENDED_SAMPLES ||
+	       t - s->ended[0].at >= ENDED_WAIT_S;
 }
 
 static void apply_kills(struct scheduler *s)
@@ -795,18 +973,27 @@ static void *loop(void *arg)
 			break;
 		update_rate(s, t);
 		apply_kills(s);
+		for (int i = 0; i < s->nslots; i++)
+			if (s->slots[i].phase == SLOT_FINISHING)
+				retire(s, &s->slots[i]);
 		if (!s->stats.store_failing || t >= s->retry_at) {
 			int was = s->stats.store_failing;
 
-			finish_all(s);
-			if (was && s->retry_at <= t)
+			if (was && s->retry_at <= t) {
 				set_failing(s, 0);
+				commit_ended(s);
+			}
 			for (int i = 0; i < s->nslots && !s->stats.store_failing; i++)
 				if (s->slots[i].phase == SLOT_RUNNING &&
 				    s->slots[i].nsamples >= SAMPLE_FLUSH)
 					flush_samples(s, &s->slots[i]);
 			if (!s->stats.store_failing)
 				start_runs(s);
+			if (commit_due(s, t)) {
+				commit_ended(s);
+				if (!s->stats.store_failing)
+					start_runs(s); /* an exclusive run may start now */
+			}
 		}
 		pfd[n].fd = s->wake[0];
 		pfd[n].events = POLLIN;
@@ -835,7 +1022,8 @@ static void *loop(void *arg)
 			pfd[n].events = POLLIN;
 			which[n++] = i;
 		}
-		if (poll(pfd, (nfds_t)n, s->stats.store_failing ? 250 : 500) < 0 && errno != EINTR)
+		if (poll(pfd, (nfds_t)n, s->stats.store_failing ? 250 : s->nended ? 5 : 500) < 0 &&
+		    errno != EINTR)
 			break;
 		for (int k = 0; k < n; k++) {
 			struct wslot *w;
@@ -875,7 +1063,16 @@ static void *loop(void *arg)
 			worker_ended(s, w);
 		}
 	}
-	finish_all(s); /* last chance; else the runs are re-queued on restart */
+	for (int i = 0; i < s->nslots; i++)
+		if (s->slots[i].phase == SLOT_FINISHING)
+			retire(s, &s->slots[i]);
+	pthread_mutex_lock(&s->mu);
+	s->stats.store_failing = 0;
+	pthread_mutex_unlock(&s->mu);
+	commit_ended(s); /* last chance; else the runs are re-queued on restart */
+	for (size_t i = 0; i < s->nended; i++)
+		ended_free(&s->ended[i]);
+	free(s->ended);
 	for (int i = 0; i < s->nslots; i++) {
 		struct wslot *w = &s->slots[i];
 
@@ -921,7 +1118,21 @@ struct scheduler *scheduler_start(struct store *st, const struct config *c, char
 	s->queued = queued > 0 ? queued : 0;
 	s->rate_t0 = now_s();
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->hcv, NULL);
+	if (pthread_create(&s->hthread, NULL, history_loop, s)) {
+		snprintf(err, len, "scheduler: cannot start its history thread");
+		close(s->wake[0]);
+		close(s->wake[1]);
+		free(s->slots);
+		free(s);
+		return NULL;
+	}
 	if (pthread_create(&s->thread, NULL, loop, s)) {
+		pthread_mutex_lock(&s->mu);
+		s->hstop = 1;
+		pthread_cond_signal(&s->hcv);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->hthread, NULL);
 		snprintf(err, len, "scheduler: cannot start its thread");
 		close(s->wake[0]);
 		close(s->wake[1]);
@@ -941,6 +1152,13 @@ void scheduler_stop(struct scheduler *s)
 	pthread_mutex_unlock(&s->mu);
 	wake(s);
 	pthread_join(s->thread, NULL);
+	pthread_mutex_lock(&s->mu);
+	s->hstop = 1;
+	pthread_cond_signal(&s->hcv);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->hthread, NULL); /* after what was queued */
+	pthread_cond_destroy(&s->hcv);
+	free(s->hqueue);
 	close(s->wake[0]);
 	close(s->wake[1]);
 	pthread_mutex_destroy(&s->mu);

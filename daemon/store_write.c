@@ -681,7 +681,7 @@ static int finish_one(struct store *st, const struct run_end *e)
 			reason = "the target failed without a reason";
 		bind_text(s, 3, k == 2 ? NULL : reason);
 		bind_text(s, 4, ex);
-		sqlite3_bind_int64(s, 5, store_now_ms());
+		sqlite3_bind_int64(s, 5, e->finished_ms ? e->finished_ms : store_now_ms());
 	}
 	if (!rc && !(rc = store_wrun(st, s, "finish run")))
 		rc = count_experiment(st, exp, k == 2, k == 3, k == 5, 0);
@@ -711,7 +711,7 @@ int store_finish_runs(struct store *st, struct run_end *v, size_t n)
 int store_finish_run(struct store *st, int64_t run_id, const char *status, const char *reason,
 		     const struct metrics *m, const json_t *examples)
 {
-	struct run_end e = {run_id, status, reason, m, examples, NULL, 0, NULL, 0, 0};
+	struct run_end e = {run_id, status, reason, m, examples, NULL, 0, NULL, 0, 0, 0};
 	int k = store_run_status_index(status), rc;
 
 	if (k != 2 && k != 3 && k != 5)
