@@ -30,7 +30,7 @@ OPT     ?= -O2
 SAN     := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LIBS    := -ljansson -lpfm -lpthread -lm
 DLIBS   := -lsqlite3 -lmicrohttpd -lnettle -lz
-CLIBS   := -lcurl
+CLIBS   := -lcurl -lz
 
 LIB_C   := $(sort $(wildcard lib/*.c core/*.c targets/*.c targets/*/*.c collectors/*.c))
 LIB_S   := $(sort $(wildcard targets/*/*.S))

@@ -59,7 +59,7 @@ int cmd_robustness(int argc, char **argv);
 /* `svabench report ID [--baseline S]`: the mail-ready text report */
 int cmd_report(int argc, char **argv);
 
-/* `svabench export ID [-o FILE]` and `svabench import FILE|-` */
+/* `svabench export ID [-o FILE] [--format ...]` and `svabench import FILE|-` */
 int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 

@@ -178,20 +178,30 @@ static const struct help helps[] = {
 	 "exit status: 0 printed, 1 the daemon could not answer, 2 bad usage or unknown\n"
 	 "ID, 3 the --fail-on condition holds\n"},
 	{"export",
-	 "usage: svabench export ID [-o FILE] [--server URL] [--var DIR]\n"
+	 "usage: svabench export ID [-o FILE] [--format json|csv|kcidb] [--no-samples] [--gzip]\n"
+	 "                          [--table runs|comparison] [--origin NAME] [--server URL] [--var DIR]\n"
 	 "\n"
-	 "Writes the experiment's result document (standard output, or FILE, whole\n"
-	 "or not at all) for `svabench import` on another daemon.\n"
+	 "Writes the experiment (standard output, or FILE, whole or not at all).\n"
+	 "json (default): the result document with every run's time series, for\n"
+	 "`svabench import` on another daemon (--no-samples: without them); gzip'd\n"
+	 "with --gzip or a FILE ending in .gz. csv: one row per run, every metric a\n"
+	 "column (--table comparison: one row per cell, metric and strategy of the\n"
+	 "comparison). kcidb: KCIDB v5 I/O data (ids prefixed with --origin, default\n"
+	 "svabench; one DONE test per run and metric with its number and unit).\n"
 	 "\n"
 	 "examples:\n"
-	 "  svabench export e12 -o e12.json\n"},
+	 "  svabench export e12 -o e12.json.gz\n"
+	 "  svabench export e12 --format csv -o e12.csv\n"
+	 "  svabench export e12 --format kcidb --origin mylab > e12.kcidb.json\n"},
 	{"import",
 	 "usage: svabench import FILE|- [--server URL] [--var DIR]\n"
 	 "\n"
-	 "Stores an exported result document as a new experiment and prints its id.\n"
+	 "Stores an exported result document (plain or gzip'd, with its time series)\n"
+	 "as a new experiment and prints its id. A document the daemon holds already\n"
+	 "is refused (409) naming the experiment that holds it.\n"
 	 "\n"
 	 "examples:\n"
-	 "  svabench import e12.json\n"
+	 "  svabench import e12.json.gz\n"
 	 "  ssh board svabench export e3 | svabench import -\n"},
 	{"help",
 	 "usage: svabench help [COMMAND]\n"

@@ -77,7 +77,7 @@ static const char usage[] =
 	"      its report as plain text for a mail: host, preset and sources, tables\n"
 	"      of medians with ratios, CIs and significance marks, crossover, livelocks\n"
 	"      and coherence violations; nothing over 80 columns\n"
-	"  export ID [-o FILE]\n"
+	"  export ID [-o FILE] [--format json|csv|kcidb]\n"
 	"      write its result document (standard output, or FILE)\n"
 	"  import FILE|-\n"
 	"      store an exported result document as a new experiment; print its id\n"

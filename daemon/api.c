@@ -405,42 +405,6 @@ static enum MHD_Result h_cancel(struct request *r)
 	return reply_json(r, MHD_HTTP_ACCEPTED, exp);
 }
 
-static enum MHD_Result h_import(struct request *r)
-{
-	const struct http_ctx *ctx = &r->h->ctx;
-	char id[64], err[512] = "", location[128];
-	json_error_t jerr;
-	enum MHD_Result res;
-	json_t *doc, *exp;
-	int rc;
-
-	if (no_query(r, &res))
-		return res;
-	doc = json_loadb(r->body, r->len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!doc)
-		return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_json", NULL,
-				   "not JSON: line %d, column %d: %s", jerr.line, jerr.column,
-				   jerr.text);
-	if (!json_is_object(doc)) {
-		json_decref(doc);
-		return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_json", NULL,
-				   "expected a result document, {\"experiment\": ..., \"runs\": [...]}");
-	}
-	rc = store_import_experiment(ctx->store, doc, id, sizeof(id), err, sizeof(err));
-	json_decref(doc);
-	if (rc && rc != STORE_FULL && err[0])
-		return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_document", NULL, "%s", err);
-	if (rc)
-		return store_failed(r, rc, "experiment", "(import)");
-	/* imported experiments raise alerts as finished ones do */
-	history_on_run_finished(ctx->store, id);
-	snprintf(location, sizeof(location), "/api/v1/experiments/%s", id);
-	exp = store_experiment_doc(ctx->store, id, 0, &rc);
-	if (!exp)
-		exp = json_pack("{s:s}", "id", id);
-	return reply_created(r, MHD_HTTP_CREATED, exp, location);
-}
-
 static enum MHD_Result h_metrics(struct request *r)
 {
 	enum MHD_Result res;
@@ -468,7 +432,7 @@ const struct route api_routes[] = {
 	{"GET", "/api/v1/experiments/*/runs", BODY_NONE, h_runs},
 	{"POST", "/api/v1/experiments/*/cancel", BODY_NONE, h_cancel},
 	{"GET", "/api/v1/runs/*/samples", BODY_NONE, h_samples},
-	{"POST", "/api/v1/import", BODY_JSON, h_import},
+	{"POST", "/api/v1/import", BODY_FILE, import_post},
 	{"GET", "/api/v1/collectors", BODY_NONE, h_collectors},
 	{"POST", "/api/v1/calibrate", BODY_NONE, calibrate_post},
 	{"GET", "/api/v1/calibrate", BODY_NONE, calibrate_get},

@@ -39,6 +39,7 @@ static const struct opt opts[] = {
 	{"request-timeout", OPT_INT, 1, 3600, OFF(request_timeout_s), "S", "a request must arrive whole within S seconds of its connection opening or the previous answer, however it trickles (default 30)"},
 	{"conn-memory", OPT_SIZE, 8192, 16 << 20, OFF(conn_memory), "BYTES", "memory per connection (default 65536)"},
 	{"body-max", OPT_SIZE, 1024, 64 << 20, OFF(body_max), "BYTES", "largest request body (default 1048576)"},
+	{"import-max", OPT_SIZE, 1024, 64LL << 30, OFF(import_max), "BYTES", "largest result document POST /api/v1/import takes, as sent and unpacked (default 1073741824; streamed to a file in --var, never held whole)"},
 	{"allow-host", OPT_PATH, 0, 0, OFF(allow_hosts), "NAMES", "Host header names answered besides localhost, 127.0.0.1, [::1] and --listen's host (comma-separated; '*' answers any, e.g. behind a proxy)"},
 	{"worker", OPT_FLAG, 0, 1, OFF(worker_mode), NULL, NULL}, /* internal */
 };
@@ -63,6 +64,7 @@ static void defaults(struct config *c)
 	c->request_timeout_s = 30;
 	c->conn_memory = 65536;
 	c->body_max = 1 << 20;
+	c->import_max = (size_t)1 << 30;
 }
 
 void config_usage(FILE *f)

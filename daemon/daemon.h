@@ -35,6 +35,7 @@ struct config {
 	int request_timeout_s;  /* a request must arrive whole within this (not reset by bytes) */
 	size_t conn_memory;     /* per-connection memory limit */
 	size_t body_max;        /* request body cap (413 above) */
+	size_t import_max;      /* import body cap, sent and unpacked (413 above) */
 	char suite_dir[4096];   /* default suite specs, queued on an empty store */
 	char web_dir[4096];     /* the dashboard's static files (web/) */
 	int worker_mode;        /* internal: run one job from stdin (--worker) */
@@ -217,6 +218,18 @@ int store_import_experiments(struct store *st, const json_t *docs,
  */
 int store_lava_import(struct store *st, const json_t *docs, const char *key, const char *job,
 		      int64_t *ids, char *err, size_t elen);
+
+/* More to write in an import's transaction: fn gets the new experiment's
+ * rowid and its runs' rowids (plan order); a non-zero return (a STORE_*
+ * code, or -1 with the message in the caller's err) rolls it all back. */
+struct import_more {
+	int (*fn)(void *ctx, struct store *st, int64_t exp, const int64_t *runs, size_t nruns);
+	void *ctx;
+};
+
+/* store_import_experiment with more (may be NULL) in the same transaction. */
+int store_import_more(struct store *st, const json_t *doc, const struct import_more *more,
+		      char *id, size_t idlen, char *err, size_t elen);
 
 /* ---- store reads (any thread; each thread gets its own read connection) ---- */
 

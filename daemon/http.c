@@ -453,8 +453,58 @@ static long long content_length(struct MHD_Connection *c)
 
 static enum MHD_Result too_large(struct request *r)
 {
+	if (r->route && r->route->body == BODY_FILE)
+		return reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "payload_too_large", NULL,
+				   "document larger than %zu bytes (svabenchd --import-max)",
+				   r->h->ctx.cfg->import_max);
 	return reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "payload_too_large", NULL,
-			   "request body larger than %zu bytes", r->h->ctx.cfg->body_max);
+			   "request body larger than %zu bytes (svabenchd --body-max)",
+			   r->h->ctx.cfg->body_max);
+}
+
+/* The cap of this request's body. */
+static size_t body_cap(const struct request *r)
+{
+	return r->route && r->route->body == BODY_FILE ? r->h->ctx.cfg->import_max
+						       : r->h->ctx.cfg->body_max;
+}
+
+/* BODY_FILE: an unlinked file in --var that takes the body; 0 or -1. */
+static int open_body_file(struct request *r)
+{
+	char path[4200];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/import-XXXXXX", r->h->ctx.cfg->var);
+	if ((fd = mkstemp(path)) < 0)
+		return -1;
+	unlink(path);
+	r->body_fd = fd;
+	r->has_fd = 1;
+	return 0;
+}
+
+/* BODY_FILE: writes n bytes of the body to its file; past the cap only counts. */
+static int file_body(struct request *r, const char *data, size_t n)
+{
+	if (r->too_large || n > r->h->ctx.cfg->import_max - r->file_len) {
+		r->too_large = 1;
+		r->dropped += n;
+		return 0;
+	}
+	if (!r->has_fd && open_body_file(r))
+		return -1;
+	for (size_t off = 0; off < n;) {
+		ssize_t w = write(r->body_fd, data + off, n - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		off += (size_t)w;
+	}
+	r->file_len += n;
+	return 0;
 }
 
 /* 1 when name (len bytes) is one of the comma-separated names of list. */
@@ -553,7 +603,7 @@ static int refuse_early(struct request *r, const char *url, const char *method,
 				   "in the daemon's var/token");
 		return 1;
 	}
-	if (r->route->body == BODY_JSON &&
+	if ((r->route->body == BODY_JSON || r->route->body == BODY_FILE) &&
 	    !is_json_type(MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 						      MHD_HTTP_HEADER_CONTENT_TYPE))) {
 		*res = reply_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", NULL,
@@ -561,7 +611,7 @@ static int refuse_early(struct request *r, const char *url, const char *method,
 		return 1;
 	}
 	clen = content_length(r->conn);
-	if (clen > (long long)ctx->cfg->body_max) {
+	if (clen > (long long)body_cap(r)) {
 		*res = too_large(r);
 		return 1;
 	}
@@ -630,20 +680,30 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
-		if (take_body(r, upload_data, *upload_data_size))
+		if (r->route->body == BODY_FILE) {
+			if (file_body(r, upload_data, *upload_data_size))
+				return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "storage_full", NULL,
+						   "cannot keep the document in %s: %s",
+						   r->h->ctx.cfg->var, strerror(errno));
+		} else if (take_body(r, upload_data, *upload_data_size)) {
 			return reply_oom(r);
+		}
 		*upload_data_size = 0;
 		/*
 		 * libmicrohttpd cannot answer in the middle of a body: the rest
 		 * is read and dropped, and the 413 follows. A client that keeps
 		 * sending far past the cap is cut off instead.
 		 */
-		if (r->too_large && r->dropped > r->h->ctx.cfg->body_max)
+		if (r->too_large && r->dropped > body_cap(r))
 			return MHD_NO;
 		return MHD_YES;
 	}
 	if (r->too_large)
 		return too_large(r);
+	if (r->route->body == BODY_FILE && !r->has_fd && open_body_file(r))
+		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "storage_full", NULL,
+				   "cannot keep the document in %s: %s", r->h->ctx.cfg->var,
+				   strerror(errno));
 	if (!r->body) {
 		r->body = strdup("");
 		if (!r->body)
@@ -661,6 +721,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	guard_phase(((struct http *)cls)->guard, conn, GUARD_DONE);
 	if (!r)
 		return;
+	if (r->has_fd)
+		close(r->body_fd);
 	free(r->body);
 	free(r);
 	*con_cls = NULL;

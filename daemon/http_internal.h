@@ -29,6 +29,8 @@ typedef enum MHD_Result (*route_fn)(struct request *r);
 enum route_body {
 	BODY_NONE,   /* any body is capped and ignored */
 	BODY_JSON,   /* Content-Type must be application/json */
+	BODY_FILE,   /* JSON or gzip'd JSON, streamed into an unlinked file in --var
+		      * (body_fd) up to --import-max, never held in memory */
 };
 
 struct route {
@@ -55,6 +57,9 @@ extern const struct route lava_routes[];
 /* 1 for a route whose handler checks a token of its own, not the API token (api_lava.c). */
 int route_own_auth(const struct route *rt);
 extern const struct route *const route_tables[];
+
+/* POST /api/v1/import (import.c): a result document, streamed. */
+enum MHD_Result import_post(struct request *r);
 
 /* The /metrics results section, cached per experiment (prom.c). */
 struct prom_cache;
@@ -101,6 +106,9 @@ struct request {
 	int retry_after;             /* > 0: a Retry-After header (seconds) on the answer */
 	char etag[48];               /* non-empty: an ETag, revalidated (no-cache) */
 	int gzip;                    /* the body is gzip-compressed (Content-Encoding) */
+	int body_fd;                 /* BODY_FILE: the body's file (valid when has_fd) */
+	int has_fd;
+	size_t file_len;             /* bytes written to it */
 };
 
 /* ---- shared by the route modules (api.c) ---- */

@@ -288,8 +288,10 @@ static void import_prep_free(struct import_prep *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* Writes a checked experiment and its runs, inside the caller's transaction. */
-static int write_import_rows(struct store *st, struct import_prep *ip, int64_t *exp)
+/* Writes a checked experiment and its runs, inside the caller's transaction;
+ * run_ids (may be NULL) gets the runs' rowids in plan order. */
+static int write_import_rows(struct store *st, struct import_prep *ip, int64_t *exp,
+			     int64_t *run_ids)
 {
 	const struct spec *sp = ip->sp;
 	struct imported_run *runs = ip->r;
@@ -313,6 +315,8 @@ static int write_import_rows(struct store *st, struct import_prep *ip, int64_t *
 		rc = cell ? insert_run(st, &r, &run) : store_fail(st, STORE_ERR, "out of memory");
 		if (!rc)
 			rc = store_insert_metrics(st, run, runs[i].m);
+		if (run_ids)
+			run_ids[i] = run;
 		free(cell);
 	}
 	return rc;
@@ -410,7 +414,7 @@ int store_import_experiments(struct store *st, const json_t *docs,
 	if (!rc && guard)
 		rc = guard(st, ctx, err, elen);
 	for (size_t i = 0; !rc && i < n; i++)
-		rc = write_import_rows(st, &ip[i], &ids[i]);
+		rc = write_import_rows(st, &ip[i], &ids[i], NULL);
 	rc = store_wend(st, rc);
 	store_wunlock(st);
 out:
@@ -433,5 +437,36 @@ int store_import_experiment(struct store *st, const json_t *doc, char *id, size_
 	json_decref(docs);
 	if (!rc)
 		snprintf(id, idlen, "e%lld", (long long)rowid);
+	return rc;
+}
+
+int store_import_more(struct store *st, const json_t *doc, const struct import_more *more,
+		      char *id, size_t idlen, char *err, size_t elen)
+{
+	struct import_prep ip;
+	int64_t exp = 0, *runs;
+	int rc;
+
+	if (elen)
+		err[0] = 0;
+	if (import_prepare(doc, &ip, err, elen))
+		return -1;
+	if (!(runs = calloc(ip.sp->nruns ? ip.sp->nruns : 1, sizeof(*runs)))) {
+		import_prep_free(&ip);
+		return refuse(err, elen, "out of memory");
+	}
+	/* A store failure leaves err empty (store_error() has it), as above. */
+	store_wlock(st);
+	rc = store_wbegin(st);
+	if (!rc)
+		rc = write_import_rows(st, &ip, &exp, runs);
+	if (!rc && more && more->fn)
+		rc = more->fn(more->ctx, st, exp, runs, ip.sp->nruns);
+	rc = store_wend(st, rc);
+	store_wunlock(st);
+	if (!rc)
+		snprintf(id, idlen, "e%lld", (long long)exp);
+	free(runs);
+	import_prep_free(&ip);
 	return rc;
 }

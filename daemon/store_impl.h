@@ -123,6 +123,8 @@ void store_wlock(struct store *st);
 void store_wunlock(struct store *st);
 int store_wbegin(struct store *st);
 int store_wend(struct store *st, int rc);
+/* Appends samples of a run inside the open transaction (the import's). */
+int store_insert_samples(struct store *st, int64_t run_id, const struct sample *smp, size_t n);
 /* Replaces a run's final metrics with m (NULL: none). */
 int store_insert_metrics(struct store *st, int64_t run, const struct metrics *m);
 

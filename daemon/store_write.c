@@ -619,6 +619,11 @@ int store_add_sample_blocks(struct store *st, int64_t run_id, const struct sampl
 	return rc;
 }
 
+int store_insert_samples(struct store *st, int64_t run_id, const struct sample *smp, size_t n)
+{
+	return add_samples(st, run_id, smp, n);
+}
+
 int store_add_samples(struct store *st, int64_t run_id, const struct sample *smp, size_t n)
 {
 	int rc;

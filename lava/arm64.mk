@@ -20,7 +20,7 @@ build/arm64/obj/%.o: %.S $(DATA)
 	@mkdir -p $(dir $@)
 	$(ARM64_CC) -c $< -o $@
 build/arm64/svabench: $(ARM64_OBJ)
-	$(ARM64_CC) -o $@ $^ -Wl,-Bstatic -ljansson -lpfm -Wl,-Bdynamic -lpthread -lm -lcurl
+	$(ARM64_CC) -o $@ $^ -Wl,-Bstatic -ljansson -lpfm -Wl,-Bdynamic -lpthread -lm -lcurl -l:libz.so.1
 
 .PHONY: arm64
 ifneq ($(ARM64_OK),)

@@ -20,7 +20,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 need=(libjansson-dev libsqlite3-dev sqlite3 libmicrohttpd-dev nettle-dev zlib1g-dev libcurl4-openssl-dev curl libpfm4-dev
       gnuplot-nox valgrind python3 pkg-config clang libclang-rt-14-dev
-      qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross cpio xz-utils)
+      qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross cpio xz-utils
+      zlib1g-dev prometheus)
 bench=0
 lava=0
 lava_missing=()

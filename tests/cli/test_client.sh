@@ -154,6 +154,21 @@ sv export "$id" -o "$tmp/export2.json"
 	ok "export -o FILE writes the same document" ||
 	not_ok "export -o FILE writes the same document" "exit $rc ($(first_err))"
 sv import "$tmp/export.json" --var "$var"
+[ "$rc" -ne 0 ] && grep -q "already, as $id" "$tmp/err" &&
+	ok "import of a document the store holds already fails naming $id (409)" ||
+	not_ok "import of a document the store holds fails naming it" "exit $rc ($(first_err))"
+# a copy under another label is another document
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["experiment"]["spec"]["label"] = sys.argv[3]
+json.dump(d, open(sys.argv[2], "w"))' "$tmp/export.json" "$tmp/copy.json" copy-1
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["experiment"]["spec"]["label"] = sys.argv[3]
+json.dump(d, open(sys.argv[2], "w"))' "$tmp/export.json" "$tmp/copy2.json" copy-2
+sv import "$tmp/copy.json" --var "$var"
 idi=$(cat "$tmp/out")
 [ "$rc" -eq 0 ] && [[ $idi =~ ^[A-Za-z0-9_-]+$ ]] && [ "$idi" != "$id" ] &&
 	ok "import prints a new id ($idi)" || not_ok "import prints a new id" "exit $rc, '$idi' ($(first_err))"
@@ -162,13 +177,13 @@ cp "$tmp/out" "$tmp/imported.json"
 py "the imported experiment has the same runs and metrics" '
 a, b = load(sys.argv[1]), load(sys.argv[2])
 assert b["experiment"]["status"] == a["experiment"]["status"] == "done"
-assert b["experiment"]["spec"] == a["experiment"]["spec"]
+assert b["experiment"]["spec"] == dict(a["experiment"]["spec"], label="copy-1")
 assert len(a["runs"]) == len(b["runs"]) == 12
 for ra, rb in zip(a["runs"], b["runs"]):
     for k in ("cell", "strategy", "repetition", "seed", "status", "metrics", "examples"):
         assert ra[k] == rb[k], k' "$tmp/export.json" "$tmp/imported.json"
 rc=0
-"$SVABENCH" import - --var "$var" <"$tmp/export.json" >"$tmp/out" 2>"$tmp/err" || rc=$?
+"$SVABENCH" import - --var "$var" <"$tmp/copy2.json" >"$tmp/out" 2>"$tmp/err" || rc=$?
 [ "$rc" -eq 0 ] && [ -s "$tmp/out" ] && ok "import - reads standard input" ||
 	not_ok "import - reads standard input" "exit $rc ($(first_err))"
 printf '{"experiment": {}, "runs": []}' >"$tmp/empty-doc.json"

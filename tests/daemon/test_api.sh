@@ -337,6 +337,19 @@ check "?label= filters" "assert [e['label'] for e in d['experiments']] == ['page
 # ---- import round trip ----
 
 req POST /api/v1/import -H "$auth" -H "$json" --data-binary @"$tmp/daemon.json"
+if [ "$code" = 409 ]; then
+	check "import of a document the store holds already: 409 with its id" "
+assert d['error']['code'] == 'already_imported' and d['id'].startswith('e'), d"
+else
+	not_ok "import of a document the store holds: 409" "status $code: $(snippet)"
+fi
+# a copy under another label is another document
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["experiment"]["spec"]["label"] = "a copy"
+json.dump(d, open(sys.argv[2], "w"))' "$tmp/daemon.json" "$tmp/daemon-copy.json"
+req POST /api/v1/import -H "$auth" -H "$json" --data-binary @"$tmp/daemon-copy.json"
 location=$(header Location)
 if [ "$code" = 201 ] && [[ $location == /api/v1/experiments/* ]]; then
 	ok "import: 201 + Location"
@@ -358,7 +371,7 @@ else
 	not_ok "import: 201 + Location" "status $code, Location '$location': $(snippet)"
 fi
 post /api/v1/import '{"experiment": {}, "runs": 3}'
-expect_error "import refuses a document that does not fit" 400 invalid_document -
+expect_error "import refuses a document that does not fit, naming the field" 400 invalid_document runs
 post /api/v1/import '{"experiment": '
 expect_error "import refuses malformed JSON" 400 invalid_json -
 
