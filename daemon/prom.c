@@ -27,6 +27,12 @@ static const char *const key_metrics[] = {
 	"cmdq.busy_fraction",
 	"cpu.invalidation_ns",
 	"notifier.calls",
+	"cost.total_ns_per_op",
+	/* the host target's: latency per timed operation and per page, faults */
+	"op.latency_ns.p50",
+	"op.latency_ns.p99",
+	"op.per_page_ns.p50",
+	"perf.faults",
 };
 
 #define NKEY (sizeof(key_metrics) / sizeof(key_metrics[0]))
