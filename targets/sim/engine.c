@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int ev_before(const struct ev *a, const struct ev *b)
 {
@@ -14,26 +15,63 @@ static int ev_before(const struct ev *a, const struct ev *b)
 }
 
 /*
- * A 4-ary heap: half the levels of a binary one, and a node's children
- * share a cache line or two. (t, seq) is a total order, so the pop order,
- * and every result, is the binary heap's.
+ * Few events are pending in most runs (a handful of slots, agents and the
+ * sampler): then the queue is a sorted array h[head, head + n), popped at
+ * the front and filled from the back (a new event is mostly later than
+ * the rest, so it moves past few). Past EVQ_SORTED_MAX pending events it
+ * becomes a 4-ary heap (half the levels of a binary one, a node's
+ * children in a cache line or two), and a sorted array again below
+ * EVQ_SORTED_MIN. (t, seq) is a total order, so the pop order, and every
+ * result, is the same in either form.
  */
+#define EVQ_SORTED_MAX 32
+#define EVQ_SORTED_MIN 8
+
+static int ev_cmp(const void *a, const void *b)
+{
+	return ev_before(a, b) ? -1 : ev_before(b, a);
+}
+
+static int evq_grow(struct evq *q)
+{
+	size_t cap = q->cap ? q->cap * 2 : 256;
+	struct ev *h = realloc(q->h, cap * sizeof(*h));
+
+	if (!h)
+		return -1;
+	q->h = h;
+	q->cap = cap;
+	return 0;
+}
+
 int evq_push(struct evq *q, uint64_t t, uint32_t type, uint32_t a, uint32_t b)
 {
 	size_t i;
 
-	if (q->n == q->cap) {
-		size_t cap = q->cap ? q->cap * 2 : 256;
-		struct ev *h = realloc(q->h, cap * sizeof(*h));
-
-		if (!h)
-			return -1;
-		q->h = h;
-		q->cap = cap;
+	if (!q->heap && q->n >= EVQ_SORTED_MAX) {
+		/* an ascending array from index 0 is a heap already */
+		memmove(q->h, q->h + q->head, q->n * sizeof(*q->h));
+		q->head = 0;
+		q->heap = 1;
 	}
-	i = q->n++;
+	if (q->head + q->n == q->cap) {
+		if (q->head) {
+			memmove(q->h, q->h + q->head, q->n * sizeof(*q->h));
+			q->head = 0;
+		} else if (evq_grow(q)) {
+			return -1;
+		}
+	}
 	struct ev e = {t, q->seq++, type, a, b};
 
+	if (!q->heap) {
+		for (i = q->head + q->n; i > q->head && ev_before(&e, &q->h[i - 1]); i--)
+			q->h[i] = q->h[i - 1];
+		q->h[i] = e;
+		q->n++;
+		return 0;
+	}
+	i = q->n++;
 	while (i > 0) {
 		size_t up = (i - 1) / 4;
 
@@ -53,6 +91,12 @@ int evq_pop(struct evq *q, struct ev *out)
 
 	if (!q->n)
 		return 0;
+	if (!q->heap) {
+		*out = q->h[q->head++];
+		if (!--q->n)
+			q->head = 0;
+		return 1;
+	}
 	*out = q->h[0];
 	last = q->h[--q->n];
 	for (;;) {
@@ -72,6 +116,10 @@ int evq_pop(struct evq *q, struct ev *out)
 	}
 	if (q->n)
 		q->h[i] = last;
+	if (q->n < EVQ_SORTED_MIN) {
+		qsort(q->h, q->n, sizeof(*q->h), ev_cmp);
+		q->heap = 0;
+	}
 	return 1;
 }
 

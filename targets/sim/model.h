@@ -108,8 +108,9 @@ struct ev {
 
 struct evq {
 	struct ev *h;
-	size_t n, cap;
+	size_t head, n, cap; /* events h[head, head + n) (head 0 as a heap) */
 	uint64_t seq;
+	int heap;            /* a 4-ary heap, else a sorted array (engine.c) */
 };
 
 int evq_push(struct evq *q, uint64_t t, uint32_t type, uint32_t a, uint32_t b);
