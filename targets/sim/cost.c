@@ -23,21 +23,25 @@
  */
 #include "model.h"
 
-void sim_cost_report(const struct counters *c, struct metrics *m)
+int sim_cost_values(const struct counters *c, const char **names, double *v, int *null)
 {
 	double cpu = (double)c->cpu_invalidation_ns + (double)c->host_fault_ns -
 		     (double)c->host_fault_inv_ns;
 	double dev = (double)c->cost_device_ns, ops = (double)c->cpu_ops + (double)c->dma_transactions;
-	const char *per[3] = {"cost.cpu_ns_per_op", "cost.device_ns_per_op", "cost.total_ns_per_op"};
-	double v[3] = {cpu, dev, cpu + dev};
+	static const char *const name[SIM_COST_METRICS] = {
+		"cost.cpu_ns", "cost.total_ns", "cost.ops",
+		"cost.cpu_ns_per_op", "cost.device_ns_per_op", "cost.total_ns_per_op",
+	};
+	double per[3] = {cpu, dev, cpu + dev};
 
-	metrics_set(m, "cost.cpu_ns", cpu);
-	metrics_set(m, "cost.total_ns", cpu + dev);
-	metrics_set(m, "cost.ops", ops);
-	for (int k = 0; k < 3; k++) {
-		if (ops > 0)
-			metrics_set(m, per[k], v[k] / ops);
-		else
-			metrics_set_null(m, per[k]);
+	v[0] = cpu;
+	v[1] = cpu + dev;
+	v[2] = ops;
+	for (int k = 0; k < 3; k++)
+		v[3 + k] = ops > 0 ? per[k] / ops : 0;
+	for (int k = 0; k < SIM_COST_METRICS; k++) {
+		names[k] = name[k];
+		null[k] = k >= 3 && !(ops > 0);
 	}
+	return SIM_COST_METRICS;
 }

@@ -147,11 +147,16 @@ static void report(struct sim *s, struct metrics *m, uint64_t t, int final)
 	load_metrics(s, m, names, t, &i);
 	put(m, names, &i, "sim.events", (double)s->events, 0);
 	put(m, names, &i, "sim.duration_ns", dur, 0);
-	/* cost.* (cost.c) into its own small set, then in order into this one */
-	metrics_clear(s->cost_m);
-	sim_cost_report(c, s->cost_m);
-	for (size_t k = 0; k < s->cost_m->n; k++)
-		put(m, names, &i, s->cost_m->v[k].name, s->cost_m->v[k].value, s->cost_m->v[k].is_null);
+	/* cost.* (cost.c), in order */
+	{
+		const char *cn[SIM_COST_METRICS];
+		double cv[SIM_COST_METRICS];
+		int cnull[SIM_COST_METRICS];
+		int nc = sim_cost_values(c, cn, cv, cnull);
+
+		for (int k = 0; k < nc; k++)
+			put(m, names, &i, cn[k], cv[k], cnull[k]);
+	}
 }
 
 /* Which CPU context an event runs on: agents, the pass thread, workers, device drivers. */
@@ -243,8 +248,7 @@ static int setup(struct sim *s, const struct run_req *req)
 	s->nsmmus = (int)p[P_SMMUS];
 	cmdq_costs(s);
 	s->sample_m = metrics_new();
-	s->cost_m = metrics_new();
-	if (!s->sample_m || !s->cost_m || mm_init(s))
+	if (!s->sample_m || mm_init(s))
 		return -1;
 	s->smmus = calloc((size_t)s->nsmmus, sizeof(*s->smmus));
 	if (!s->smmus)
@@ -274,7 +278,6 @@ static void teardown(struct sim *s)
 	free(s->q.h);
 	free(s->scratch);
 	metrics_free(s->sample_m);
-	metrics_free(s->cost_m);
 }
 
 static uint64_t wall_ns(void)

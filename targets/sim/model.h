@@ -396,7 +396,6 @@ struct sim {
 
 	const struct run_sink *sink;
 	struct metrics *sample_m;
-	struct metrics *cost_m;     /* sim_cost_report()'s metrics, copied into a report */
 	const char *sample_names[192]; /* the names a sample set, in order (model.c) */
 	int sample_counters_named; /* sample_names holds every counter's (model.c) */
 	struct cmd *scratch;   /* command building space (mm.c) */
@@ -487,8 +486,12 @@ void pass_finished(struct sim *s);
 /* Ends the run at t (before duration_us): the passes or cycles asked for are done. */
 void sim_end(struct sim *s, uint64_t t);
 
-/* cost.c: cost.* from the counters (docs/verdicts.md) */
-void sim_cost_report(const struct counters *c, struct metrics *m);
+/*
+ * cost.c: cost.* from the counters (docs/verdicts.md), in report order:
+ * names[k] (static strings), v[k], null[k] (no value: no work done).
+ */
+#define SIM_COST_METRICS 6
+int sim_cost_values(const struct counters *c, const char **names, double *v, int *null);
 
 /* model.c */
 int sim_schedule(struct sim *s, uint64_t t, uint32_t type, uint32_t a, uint32_t b);
