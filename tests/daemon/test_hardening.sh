@@ -266,7 +266,9 @@ if start_daemon "$var"; then
 import http.client, resource, socket, sys, threading, time
 port, n = int(sys.argv[1]), int(sys.argv[2])
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, n + 256)), hard))
+if hard != resource.RLIM_INFINITY and hard < n + 256:
+    print("skip %d" % hard); sys.exit(0)
+resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, n + 256), hard))
 socks = []
 for _ in range(n):
     s = socket.create_connection(("127.0.0.1", port))
@@ -298,8 +300,12 @@ print(ok)
 PY
 )
 	evicted=$(curl -s --max-time 10 "$url/metrics" | awk '$1 == "svabenchd_http_connections_evicted_total" {print $2}')
+	if [[ $served == skip* ]]; then
+		skip "2,048 trickling connections" "ulimit -n's hard limit (${served#skip }) is under 2,304 descriptors"
+	else
 	[ "$served" = 5 ] && ok "2,048 trickling connections: a normal client served 5 of 5 times ($evicted trickling ones evicted)" ||
 		not_ok "a normal client served during 2,048 trickling connections" "served ${served:-0} of 5"
+	fi
 	check_daemon_clean "daemon clean after the trickling connections"
 else
 	not_ok "daemon starts (trickle)" "$(daemon_tail)"
