@@ -327,6 +327,10 @@ json_t *history_configs_json(struct store *st, const char *target, const char *w
  */
 void history_on_run_finished(struct store *st, const char *exp_pub);
 
+/* The rowids of the newest done experiment of each configuration, newest
+ * first, at most max (*n of them): what /metrics shows. 0 or STORE_*. */
+int history_latest_per_config(struct store *st, int64_t *ids, size_t max, size_t *n);
+
 /* Fills configuration keys of experiments stored before schema 3. */
 int history_config_backfill(struct store *st);
 

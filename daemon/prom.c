@@ -2,10 +2,13 @@
  * prom.c - GET /metrics in the Prometheus text exposition format (0.0.4):
  * the daemon's health (requests by status, runs by status, queue depth,
  * workers, store size and whether its writes fail) and the latest results:
- * for the newest done experiment of each target and workload, the mean of
- * a few key metrics per strategy over its done runs. Those means are
- * computed once per experiment and cached, since a done experiment does not
- * change.
+ * for the newest done experiment of each configuration, one family per key
+ * quantity with its unit in its name (seconds, bytes per second, counts),
+ * one sample per cell and strategy (the median of its done runs), labelled
+ * experiment, target, workload, cell, strategy; svabench_result_info names
+ * each experiment with its label. Computed once per experiment and cached,
+ * since a done experiment does not change. Label values are escaped as the
+ * format says (backslash, quote, newline), so any label text is safe.
  */
 #include "http_internal.h"
 
@@ -14,33 +17,60 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The result metrics /metrics shows, averaged per strategy. */
-static const char *const key_metrics[] = {
-	"dma.throughput_bps",
-	"dma.latency_ns.p50",
-	"dma.latency_ns.p99",
-	"dma.livelocked",
-	"oracle.coherence_violations",
-	"fault.spurious",
-	"cmd.tlbi_nh_va",
-	"cmd.sync",
-	"cmdq.busy_fraction",
-	"cpu.invalidation_ns",
-	"notifier.calls",
-	"cost.total_ns_per_op",
+/*
+ * The result families /metrics shows: one per quantity, its unit in its
+ * name (Prometheus' base units: seconds, bytes), each sample the median
+ * over the done runs of one cell and strategy of the newest done
+ * experiment of each configuration (history_config.c) - never averaged
+ * across cells, and bounded by the configurations kept.
+ */
+static const struct result_family {
+	const char *metric, *family, *help;
+	double scale;
+} families[] = {
+	{"dma.throughput_bps", "svabench_dma_throughput_bytes_per_second",
+	 "Device DMA throughput (dma.throughput_bps).", 1},
+	{"dma.latency_ns.p50", "svabench_dma_latency_p50_seconds",
+	 "Median per-transaction DMA latency (dma.latency_ns.p50).", 1e-9},
+	{"dma.latency_ns.p99", "svabench_dma_latency_p99_seconds",
+	 "99th percentile per-transaction DMA latency (dma.latency_ns.p99).", 1e-9},
+	{"dma.livelocked", "svabench_dma_livelocked_transactions",
+	 "Transactions aborted by livelock detection (dma.livelocked).", 1},
+	{"oracle.coherence_violations", "svabench_oracle_coherence_violations",
+	 "Accesses that disagreed with the CPU page table (oracle.coherence_violations).", 1},
+	{"fault.spurious", "svabench_fault_spurious_faults",
+	 "Device faults on a PTE already writable (fault.spurious).", 1},
+	{"cmd.tlbi_nh_va", "svabench_cmd_tlbi_nh_va_commands",
+	 "CMD_TLBI_NH_VA commands (cmd.tlbi_nh_va).", 1},
+	{"cmd.sync", "svabench_cmd_sync_commands", "CMD_SYNC commands (cmd.sync).", 1},
+	{"cmdq.busy_fraction", "svabench_cmdq_busy_ratio",
+	 "Fraction of time the command queue was busy (cmdq.busy_fraction).", 1},
+	{"cpu.invalidation_ns", "svabench_cpu_invalidation_seconds",
+	 "CPU time the strategy added to invalidations (cpu.invalidation_ns).", 1e-9},
+	{"notifier.calls", "svabench_notifier_calls",
+	 "Secondary-TLB notifier invocations (notifier.calls).", 1},
+	{"cost.total_ns", "svabench_cost_total_seconds",
+	 "End-to-end cost, CPU plus device (cost.total_ns).", 1e-9},
+	{"cost.total_ns_per_op", "svabench_cost_total_per_op_seconds",
+	 "End-to-end cost per operation (cost.total_ns_per_op).", 1e-9},
 	/* the host target's: latency per timed operation and per page, faults */
-	"op.latency_ns.p50",
-	"op.latency_ns.p99",
-	"op.per_page_ns.p50",
-	"perf.faults",
+	{"op.latency_ns.p50", "svabench_op_latency_p50_seconds",
+	 "Median latency of one timed operation (op.latency_ns.p50).", 1e-9},
+	{"op.latency_ns.p99", "svabench_op_latency_p99_seconds",
+	 "99th percentile latency of one timed operation (op.latency_ns.p99).", 1e-9},
+	{"op.per_page_ns.p50", "svabench_op_per_page_p50_seconds",
+	 "Median latency per page of one timed operation (op.per_page_ns.p50).", 1e-9},
+	{"perf.faults", "svabench_perf_faults", "Page faults counted by perf (perf.faults).", 1},
 };
 
-#define NKEY (sizeof(key_metrics) / sizeof(key_metrics[0]))
-#define LIST_MAX 1000 /* done experiments looked at per scrape */
+#define NKEY (sizeof(families) / sizeof(families[0]))
+#define CONFIGS_MAX 1000 /* configurations shown per scrape */
+
 
 struct prom_entry {
-	char *target, *workload, *exp;
-	char *lines;   /* the svabench_result samples of exp */
+	int64_t exp;
+	char *info;            /* its svabench_result_info sample */
+	char *lines[NKEY];     /* its samples of each family */
 };
 
 struct prom_cache {
@@ -62,10 +92,9 @@ struct prom_cache *prom_cache_new(void)
 
 static void entry_clear(struct prom_entry *e)
 {
-	free(e->target);
-	free(e->workload);
-	free(e->exp);
-	free(e->lines);
+	free(e->info);
+	for (size_t k = 0; k < NKEY; k++)
+		free(e->lines[k]);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -130,195 +159,204 @@ static void counter(FILE *f, const char *name, const char *help, double v)
 
 /* ---- latest results ---- */
 
-struct mean {
-	const char *strategy;   /* borrowed from the document */
-	double sum[NKEY];
-	long n[NKEY];
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* One cell and strategy of an experiment: its done runs' values. */
+struct group {
+	char *cell;
+	const char *strategy;  /* borrowed from the document */
+	double *v[NKEY];
+	size_t n[NKEY];
 };
 
-/* The svabench_result lines of one experiment document; NULL on OOM. */
-static char *result_lines(const char *target, const char *workload, const json_t *doc)
+/* The experiment's labels, up to (not including) the cell. */
+static void exp_labels(FILE *f, const json_t *exp)
 {
-	const json_t *runs = json_object_get(doc, "runs"), *run;
-	struct mean *m = NULL;
-	size_t nm = 0, i, len = 0;
-	char *text = NULL;
+	const json_t *spec = json_object_get(exp, "spec");
+
+	put_label(f, "experiment", json_string_value(json_object_get(exp, "id")), 1);
+	put_label(f, "target", json_string_value(json_object_get(spec, "target")) ?
+		  json_string_value(json_object_get(spec, "target")) : "sim", 0);
+	put_label(f, "workload", json_string_value(json_object_get(spec, "workload")), 0);
+}
+
+/* Fills e with the samples of experiment document doc; -1 on OOM. */
+static int entry_fill(struct prom_entry *e, const json_t *doc)
+{
+	const json_t *exp = json_object_get(doc, "experiment"), *runs = json_object_get(doc, "runs");
+	const json_t *run;
+	size_t nruns = json_array_size(runs), ng = 0, i, len;
+	struct group *g = calloc(nruns + 1, sizeof(*g));
+	int bad = !g;
 	FILE *f;
 
-	m = calloc(json_array_size(runs) + 1, sizeof(*m));
-	if (!m)
-		return NULL;
 	json_array_foreach(runs, i, run) {
 		const char *strategy = json_string_value(json_object_get(run, "strategy"));
 		const char *status = json_string_value(json_object_get(run, "status"));
 		const json_t *metrics = json_object_get(run, "metrics");
+		char *cell;
 		size_t k;
 
-		if (!strategy || !status || strcmp(status, "done"))
+		if (bad || !strategy || !status || strcmp(status, "done"))
 			continue;
-		for (k = 0; k < nm && strcmp(m[k].strategy, strategy); k++)
+		cell = json_dumps(json_object_get(run, "cell") ? json_object_get(run, "cell")
+							       : json_object(),
+				  JSON_COMPACT | JSON_SORT_KEYS);
+		if (!cell) {
+			bad = 1;
+			break;
+		}
+		for (k = 0; k < ng && (strcmp(g[k].strategy, strategy) || strcmp(g[k].cell, cell)); k++)
 			;
-		if (k == nm)
-			m[nm++].strategy = strategy;
+		if (k == ng) {
+			g[ng].cell = cell;
+			g[ng++].strategy = strategy;
+		} else {
+			free(cell);
+		}
 		for (size_t j = 0; j < NKEY; j++) {
-			const json_t *v = json_object_get(metrics, key_metrics[j]);
+			const json_t *v = json_object_get(metrics, families[j].metric);
 
-			if (json_is_number(v) && isfinite(json_number_value(v))) {
-				m[k].sum[j] += json_number_value(v);
-				m[k].n[j]++;
-			}
-		}
-	}
-	f = open_memstream(&text, &len);
-	if (!f) {
-		free(m);
-		return NULL;
-	}
-	for (size_t k = 0; k < nm; k++) {
-		for (size_t j = 0; j < NKEY; j++) {
-			if (!m[k].n[j])
+			if (!json_is_number(v) || !isfinite(json_number_value(v)))
 				continue;
-			fputs("svabench_result{", f);
-			put_label(f, "target", target, 1);
-			put_label(f, "workload", workload, 0);
-			put_label(f, "strategy", m[k].strategy, 0);
-			put_label(f, "metric", key_metrics[j], 0);
-			fputc('}', f);
-			put_value(f, m[k].sum[j] / (double)m[k].n[j]);
+			if (!g[k].v[j] && !(g[k].v[j] = malloc(nruns * sizeof(double)))) {
+				bad = 1;
+				break;
+			}
+			g[k].v[j][g[k].n[j]++] = json_number_value(v);
 		}
 	}
-	free(m);
-	if (fclose(f)) {
-		free(text);
-		return NULL;
+	for (size_t j = 0; !bad && j < NKEY; j++) {
+		if (!(f = open_memstream(&e->lines[j], &len))) {
+			bad = 1;
+			break;
+		}
+		for (size_t k = 0; k < ng; k++) {
+			size_t n = g[k].n[j];
+			double *v = g[k].v[j], med;
+
+			if (!n)
+				continue;
+			qsort(v, n, sizeof(*v), cmp_double);
+			med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+			fprintf(f, "%s{", families[j].family);
+			exp_labels(f, exp);
+			put_label(f, "cell", g[k].cell, 0);
+			put_label(f, "strategy", g[k].strategy, 0);
+			fputc('}', f);
+			put_value(f, med * families[j].scale);
+		}
+		if (fclose(f))
+			bad = 1;
 	}
-	return text;
+	if (!bad && (f = open_memstream(&e->info, &len))) {
+		fputs("svabench_result_info{", f);
+		exp_labels(f, exp);
+		put_label(f, "label", json_string_value(json_object_get(exp, "label")), 0);
+		put_label(f, "imported", json_is_string(json_object_get(exp, "imported_from"))
+			  ? "true" : "false", 0);
+		fputs("} 1\n", f);
+		if (fclose(f))
+			bad = 1;
+	} else {
+		bad = 1;
+	}
+	for (size_t k = 0; g && k < ng; k++) {
+		free(g[k].cell);
+		for (size_t j = 0; j < NKEY; j++)
+			free(g[k].v[j]);
+	}
+	free(g);
+	return bad ? -1 : 0;
 }
 
-/* The cached lines for (target, workload) at experiment exp; NULL if none. */
-static const char *cached_lines(struct http *h, const char *target, const char *workload,
-				const char *exp)
+/* The cache entry of experiment exp, filled when new; NULL when not. */
+static struct prom_entry *entry_of(struct http *h, int64_t exp)
 {
 	struct prom_cache *c = h->prom;
-	struct prom_entry *e = NULL;
+	char pub[32];
 	json_t *doc;
 	int rc = STORE_OK;
 
 	for (size_t i = 0; i < c->n; i++)
-		if (!strcmp(c->v[i].target, target) && !strcmp(c->v[i].workload, workload))
-			e = &c->v[i];
-	if (e && !strcmp(e->exp, exp))
-		return e->lines;
-	if (!e) {
-		if (c->n == c->cap) {
-			size_t cap = c->cap ? 2 * c->cap : 16;
-			struct prom_entry *v = realloc(c->v, cap * sizeof(*v));
+		if (c->v[i].exp == exp)
+			return &c->v[i];
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 16;
+		struct prom_entry *v = realloc(c->v, cap * sizeof(*v));
 
-			if (!v)
-				return NULL;
-			c->v = v;
-			c->cap = cap;
-		}
-		e = &c->v[c->n++];
-		memset(e, 0, sizeof(*e));
-		e->target = strdup(target);
-		e->workload = strdup(workload);
-		if (!e->target || !e->workload) {
-			entry_clear(e);
-			c->n--;
+		if (!v)
 			return NULL;
-		}
+		c->v = v;
+		c->cap = cap;
 	}
-	free(e->exp);
-	free(e->lines);
-	e->exp = NULL;
-	e->lines = NULL;
-	doc = store_experiment_doc(h->ctx.store, exp, 1, &rc);
-	if (!doc)
+	snprintf(pub, sizeof(pub), "e%lld", (long long)exp);
+	if (!(doc = store_experiment_doc(h->ctx.store, pub, 1, &rc)))
 		return NULL;
-	e->lines = result_lines(target, workload, doc);
+	memset(&c->v[c->n], 0, sizeof(c->v[c->n]));
+	c->v[c->n].exp = exp;
+	rc = entry_fill(&c->v[c->n], doc);
 	json_decref(doc);
-	if (e->lines)
-		e->exp = strdup(exp);
-	if (!e->exp) {
-		free(e->lines);
-		e->lines = NULL;
+	if (rc) {
+		entry_clear(&c->v[c->n]);
+		return NULL;
 	}
-	return e->lines;
+	return &c->v[c->n++];
 }
 
-static int same(const json_t *exp, const char *key, const char *want)
+/* Drops cached experiments no longer shown (a newer one took their place). */
+static void cache_keep(struct prom_cache *c, const int64_t *ids, size_t n)
 {
-	const char *v = json_string_value(json_object_get(exp, key));
+	size_t out = 0;
 
-	return v && !strcmp(v, want);
-}
+	for (size_t i = 0; i < c->n; i++) {
+		int keep = 0;
 
-/* 1 when list[i] (newest first) is the first of its target and workload. */
-static int newest_of_kind(const json_t *list, size_t i, const char *target, const char *workload)
-{
-	for (size_t j = 0; j < i; j++) {
-		const json_t *e = json_array_get(list, j);
-
-		if (same(e, "target", target) && same(e, "workload", workload))
-			return 0;
+		for (size_t k = 0; k < n && !keep; k++)
+			keep = c->v[i].exp == ids[k];
+		if (keep)
+			c->v[out++] = c->v[i];
+		else
+			entry_clear(&c->v[i]);
 	}
-	return 1;
+	c->n = out;
 }
 
-/* The newest done experiment of each (target, workload), in list order. */
 static void latest_results(FILE *f, struct http *h)
 {
-	struct list_query q = {.status = "done", .limit = LIST_MAX};
-	const json_t *list, *exp;
-	json_t *doc;
-	size_t i;
-	int rc = STORE_OK, any = 0;
+	int64_t *ids = malloc(CONFIGS_MAX * sizeof(*ids));
+	struct prom_entry **shown = calloc(CONFIGS_MAX, sizeof(*shown));
+	size_t n = 0, ns = 0;
 
-	doc = store_list_experiments(h->ctx.store, &q, &rc);
-	if (!doc) {
+	if (!ids || !shown || history_latest_per_config(h->ctx.store, ids, CONFIGS_MAX, &n)) {
 		fputs("# the latest results are unavailable: the store failed\n", f);
+		free(ids);
+		free(shown);
 		return;
 	}
-	list = json_object_get(doc, "experiments");
-	family(f, "svabench_result", "gauge",
-	       "Mean of a key metric per strategy over the done runs of the newest done "
-	       "experiment of each target and workload.");
 	pthread_mutex_lock(&h->prom->mu);
-	json_array_foreach(list, i, exp) {
-		const char *t = json_string_value(json_object_get(exp, "target"));
-		const char *w = json_string_value(json_object_get(exp, "workload"));
-		const char *id = json_string_value(json_object_get(exp, "id"));
-		const char *lines;
-
-		if (!t || !w || !id || !newest_of_kind(list, i, t, w))
-			continue;
-		lines = cached_lines(h, t, w, id);
-		if (lines)
-			fputs(lines, f);
-		any = 1;
+	cache_keep(h->prom, ids, n);
+	for (size_t i = 0; i < n; i++)
+		if ((shown[ns] = entry_of(h, ids[i])))
+			ns++;
+	family(f, "svabench_result_info", "gauge",
+	       "1 for each experiment the svabench_* result families show: the newest done "
+	       "experiment of each configuration (target, workload, preset, fixed params).");
+	for (size_t i = 0; i < ns; i++)
+		fputs(shown[i]->info, f);
+	for (size_t j = 0; j < NKEY; j++) {
+		family(f, families[j].family, "gauge", families[j].help);
+		for (size_t i = 0; i < ns; i++)
+			fputs(shown[i]->lines[j], f);
 	}
 	pthread_mutex_unlock(&h->prom->mu);
-	if (any) {
-		family(f, "svabench_result_experiment", "gauge",
-		       "1 for the experiment svabench_result shows for a target and workload.");
-		json_array_foreach(list, i, exp) {
-			const char *t = json_string_value(json_object_get(exp, "target"));
-			const char *w = json_string_value(json_object_get(exp, "workload"));
-			const char *id = json_string_value(json_object_get(exp, "id"));
-			const char *label = json_string_value(json_object_get(exp, "label"));
-
-			if (!t || !w || !id || !newest_of_kind(list, i, t, w))
-				continue;
-			fputs("svabench_result_experiment{", f);
-			put_label(f, "target", t, 1);
-			put_label(f, "workload", w, 0);
-			put_label(f, "experiment", id, 0);
-			put_label(f, "label", label, 0);
-			fputs("} 1\n", f);
-		}
-	}
-	json_decref(doc);
+	free(ids);
+	free(shown);
 }
 
 /* ---- the daemon's health ---- */

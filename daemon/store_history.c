@@ -1073,3 +1073,28 @@ fail:
 	json_decref(doc);
 	return NULL;
 }
+
+/* ---- /metrics: the newest done experiment of each configuration ---- */
+
+int history_latest_per_config(struct store *st, int64_t *ids, size_t max, size_t *n)
+{
+	static const char sql[] =
+		"SELECT max(id) FROM experiments WHERE status = 'done' AND config_id IS NOT NULL"
+		" GROUP BY config_id ORDER BY max(id) DESC LIMIT ?1";
+	struct store_tls *t;
+	sqlite3_stmt *s = NULL;
+	int rc, row;
+
+	*n = 0;
+	if (!(t = store_reader(st, &rc)))
+		return rc;
+	if ((rc = sqlite3_prepare_v2(t->db, sql, -1, &s, NULL)) != SQLITE_OK)
+		return store_sql_fail(st, t->db, rc, 0, "prepare latest per configuration");
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)max);
+	while ((row = store_rrow(st, t, s, "latest per configuration")) == 1 && *n < max)
+		ids[(*n)++] = sqlite3_column_int64(s, 0);
+	if (row == 1)
+		sqlite3_reset(s);
+	sqlite3_finalize(s);
+	return row < 0 ? row : 0;
+}

@@ -403,7 +403,8 @@ for n, line in enumerate(t.split('\n'), 1):
 for want in ('svabenchd_up 1', 'svabenchd_http_requests_total{code=\"404\"}',
              'svabenchd_runs{status=\"done\"}', 'svabenchd_queue_depth', 'svabenchd_workers_max',
              'svabenchd_store_file_bytes', 'svabenchd_store_failing', 'svabenchd_build_info{version=',
-             'svabench_result{target=\"sim\",workload=\"rw-reuse\",strategy=\"none\"'):
+             'svabench_result_info{experiment=\"e', 'svabench_cpu_invalidation_seconds{experiment=\"e',
+             ',target=\"sim\",workload=\"rw-reuse\",cell=\"'):
     assert want in t, 'no %s' % want"
 
 check_daemon_clean "the daemon ran clean"
