@@ -12,14 +12,11 @@
 #include <string.h>
 #include <time.h>
 
-int sim_schedule(struct sim *s, uint64_t t, uint32_t type, uint32_t a, uint32_t b)
+int sim_schedule_failed(struct sim *s)
 {
-	if (evq_push(&s->q, t, type, a, b)) {
-		s->failed = 1;
-		snprintf(s->reason, sizeof(s->reason), "out of memory for the event queue");
-		return -1;
-	}
-	return 0;
+	s->failed = 1;
+	snprintf(s->reason, sizeof(s->reason), "out of memory for the event queue");
+	return -1;
 }
 
 void sim_example(struct sim *s, int oracle, const char *fmt, ...)

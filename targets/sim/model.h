@@ -494,7 +494,11 @@ void sim_end(struct sim *s, uint64_t t);
 int sim_cost_values(const struct counters *c, const char **names, double *v, int *null);
 
 /* model.c */
-int sim_schedule(struct sim *s, uint64_t t, uint32_t type, uint32_t a, uint32_t b);
+int sim_schedule_failed(struct sim *s);
+static inline int sim_schedule(struct sim *s, uint64_t t, uint32_t type, uint32_t a, uint32_t b)
+{
+	return evq_push(&s->q, t, type, a, b) ? sim_schedule_failed(s) : 0;
+}
 void sim_example(struct sim *s, int oracle, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -150,6 +150,8 @@ static uint64_t cfg_lookup(struct sim *s, struct smmu *m, uint32_t sid)
 {
 	uint32_t i;
 
+	if (m->cfg_n && m->cfg_sids[0] == sid)
+		return 0; /* already the most recent: nothing moves */
 	for (i = 0; i < m->cfg_n; i++)
 		if (m->cfg_sids[i] == sid)
 			break;
