@@ -1,6 +1,6 @@
 /*
  * test_suite_verdicts.c - the default suite (suites/default/NN-*.json, the
- * `sim` specs but 07 and 09, which issue 16 reworks) run offline and
+ * `sim` specs) run offline and
  * compared as `svabench compare` does: every cell of every spec reaches a
  * verdict on the headline cost, cost.total_ns_per_op (nothing reads
  * `insufficient data`; the other metrics' entries short of a verdict are
@@ -121,10 +121,8 @@ int main(void)
 		char *text = slurp(path, &len), err[512] = "", name[160];
 		json_t *cmp;
 
-		/* qemu's figures are verdicts and commands (tests/qemu); 07 and 09
-		 * are being reworked with the model (issue 16) */
-		if (!text || !strstr(text, "\"target\": \"sim\"") || !strncmp(base, "07-", 3) ||
-		    !strncmp(base, "09-", 3)) {
+		/* qemu's figures are verdicts and commands (tests/qemu) */
+		if (!text || !strstr(text, "\"target\": \"sim\"")) {
 			free(text);
 			continue;
 		}
@@ -163,7 +161,7 @@ int main(void)
 		spec_free(s);
 	}
 	globfree(&g);
-	test_result(nspecs >= 8, "suite: the sim specs of the default suite were all compared",
+	test_result(nspecs >= 10, "suite: the sim specs of the default suite were all compared",
 		    "%zu specs", nspecs);
 	return test_exit();
 }
