@@ -492,12 +492,17 @@ static void loaded_name(struct loaded *l, const char *name)
 	l->nm++;
 }
 
-/* The defaults from a sample: faults, commands by opcode, p99 latency. */
+/* The defaults from a sample: livelocks and violations (drawn as events),
+ * faults, commands by opcode, p99 latency. */
 static void pick_defaults(struct loaded *l, const json_t *sample)
 {
 	const json_t *m = json_object_get(sample, "metrics"), *v;
 	const char *k;
 
+	if (json_object_get(m, "dma.livelocked"))
+		loaded_name(l, "dma.livelocked");
+	if (json_object_get(m, "oracle.coherence_violations"))
+		loaded_name(l, "oracle.coherence_violations");
 	json_object_foreach((json_t *)m, k, v)
 		if (l->nm < TS_METRICS_MAX - 1 && strlen(k) <= NAME_MAX_LEN &&
 		    (!strncmp(k, "fault.", 6) || !strncmp(k, "cmd.", 4)))

@@ -164,9 +164,33 @@ int plot_timeseries(struct plot_buf *out, const char *run_id, const struct plot_
 		plot_frame_range(&f, "y", yr.lo, yr.hi, 0);
 		plot_buf_printf(&f.cmds, "set format x \"%s\"\nset format y \"%%.1s%%c\"\n",
 				g == 0 && count[1] ? "" : "% g");
-		for (int k = 0; k < n; k++)
-			plot_buf_printf(&f.cmds, "%s%s using 1:%d with lines lt %d title columnheader(%d)",
-					k ? ", " : "plot ", name, k + 2, k + 1, k + 2);
+		/* livelocks and violations as red events; counts that are mostly
+		 * zero as events (impulses); the rest as lines */
+		for (size_t m = 0, k = 0; m < nm && (int)k < n; m++) {
+			const char *mn = in->metrics[m];
+			size_t nz = 0, nf = 0;
+			int alarm, sparse;
+
+			if (panel[m] != g)
+				continue;
+			for (size_t i = 0; i < ns; i++) {
+				double y = v[i * nm + m];
+
+				nf += isfinite(y);
+				nz += isfinite(y) && y != 0;
+			}
+			alarm = !strcmp(mn, "dma.livelocked") || !strcmp(mn, "oracle.coherence_violations");
+			sparse = g == 0 && nf && nz * 5 < nf;
+			if (alarm)
+				plot_buf_printf(&f.cmds, "%s%s using 1:%zu with impulses lw 2.5 "
+						"lc rgb \"#d62728\" title columnheader(%zu)",
+						k ? ", " : "plot ", name, k + 2, k + 2);
+			else
+				plot_buf_printf(&f.cmds, "%s%s using 1:%zu with %s lt %zu "
+						"title columnheader(%zu)", k ? ", " : "plot ", name, k + 2,
+						sparse ? "impulses lw 1.5" : "lines", k + 1, k + 2);
+			k++;
+		}
 		plot_buf_add(&f.cmds, "\n", 1);
 		plot_frame_axes(&f, g == 1 || !count[1] ? xt : NULL,
 				g == 0 ? "rate (per s)" : "value", b, top);
@@ -177,9 +201,11 @@ int plot_timeseries(struct plot_buf *out, const char *run_id, const struct plot_
 		return plot_frame_fail(&f, err, elen, "run %s has no values of the chosen metrics",
 				       run_id);
 	snprintf(title, sizeof(title), "run %s: time series of %zu samples", run_id, ns);
-	plot_frame_title(&f, title, s.per > 1 ? "counters as rates per second, gauges as sampled; "
-				    "min and max of each bucket of samples"
-				    : "counters as rates per second, gauges as sampled");
+	plot_frame_title(&f, title, s.per > 1 ? "counters as rates per second (sparse ones as "
+				    "events, livelocks and violations in red), gauges as sampled; "
+				    "min and max of each bucket"
+				    : "counters as rates per second (sparse ones as events, livelocks "
+				    "and violations in red), gauges as sampled");
 	return plot_frame_finish(&f, out, err, elen);
 }
 
