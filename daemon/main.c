@@ -133,10 +133,11 @@ int main(int argc, char **argv)
 		store_close(st);
 		die(err);
 	}
+	/* the URL once, on stdout (scripts read it); the log line says the rest */
 	printf("svabenchd: serving http://%s:%d/\n", cfg.listen_host, cfg.port);
 	fflush(stdout);
-	fprintf(stderr, "svabenchd: serving http://%s:%d/ (var %s, %d workers)\n", cfg.listen_host,
-		cfg.port, cfg.var, cfg.workers);
+	fprintf(stderr, "svabenchd: ready: var %s, %d workers, pid %d\n", cfg.var, cfg.workers,
+		(int)getpid());
 
 	while (sigwait(&sigs, &sig) == EINTR)
 		;
