@@ -68,8 +68,9 @@ static json_t *host_now(void)
 	struct utsname u;
 
 	uname(&u);
-	return json_pack("{s:s, s:s, s:s}", "kernel", u.release, "machine", u.machine,
-			 "svabench_version", SVABENCH_VERSION);
+	/* what the scheduler records (daemon/scheduler.c), commit included */
+	return json_pack("{s:s, s:s, s:s, s:s}", "kernel", u.release, "machine", u.machine,
+			 "svabench_version", SVABENCH_VERSION, "svabench_commit", svabench_commit());
 }
 
 static int64_t sql_int(const char *path, const char *sql)
@@ -225,6 +226,45 @@ static void strip(json_t *doc)
 	}
 }
 
+/* The path of the first place a and b differ ("" when equal), for the failure message. */
+static void first_diff(const json_t *a, const json_t *b, char *path, size_t len)
+{
+	size_t plen = strlen(path);
+
+	if (json_equal(a, b)) {
+		if (!plen)
+			snprintf(path, len, "(equal)");
+		return;
+	}
+	if (json_is_object(a) && json_is_object(b)) {
+		const char *k;
+		json_t *v;
+
+		json_object_foreach((json_t *)a, k, v) {
+			if (!json_equal(v, json_object_get(b, k))) {
+				snprintf(path + plen, len - plen, ".%s", k);
+				if (json_object_get(b, k))
+					first_diff(v, json_object_get(b, k), path, len);
+				return;
+			}
+		}
+		json_object_foreach((json_t *)b, k, v) {
+			if (!json_object_get(a, k)) {
+				snprintf(path + plen, len - plen, ".%s (only in the second)", k);
+				return;
+			}
+		}
+	}
+	if (json_is_array(a) && json_is_array(b) && json_array_size(a) == json_array_size(b)) {
+		for (size_t i = 0; i < json_array_size(a); i++)
+			if (!json_equal(json_array_get(a, i), json_array_get(b, i))) {
+				snprintf(path + plen, len - plen, "[%zu]", i);
+				first_diff(json_array_get(a, i), json_array_get(b, i), path, len);
+				return;
+			}
+	}
+}
+
 static json_t *doc_of(struct store *st, const char *id)
 {
 	int rc = 0;
@@ -280,7 +320,7 @@ static void test_migrations(void)
 
 static void test_lifecycle(void)
 {
-	char db[512], err[256], id[32], fid[32];
+	char db[512], err[256], id[32], fid[32], where[256];
 	struct spec *sp = parse(spec_ok), *fsp = parse(spec_failing);
 	struct results *r = sp ? results_new(sp) : NULL, *fr = fsp ? results_new(fsp) : NULL;
 	struct store *st;
@@ -315,9 +355,12 @@ static void test_lifecycle(void)
 		    doc ? str(json_object_get(doc, "experiment"), "status") : "no doc");
 	strip(doc);
 	strip(off);
+	where[0] = '\0';
+	if (doc && off)
+		first_diff(doc, off, where, sizeof(where));
 	test_result(doc && off && json_equal(doc, off),
 		    "the stored document equals the offline one (but for ids and times)",
-		    "documents differ");
+		    "documents differ at %s", where);
 	if (doc && off && !json_equal(doc, off)) {
 		char *a = json_dumps(doc, JSON_INDENT(1)), *b = json_dumps(off, JSON_INDENT(1));
 
@@ -335,8 +378,11 @@ static void test_lifecycle(void)
 		    "a failed run fails the experiment, with its reason", "n %d", n);
 	strip(fdoc);
 	strip(foff);
+	where[0] = '\0';
+	if (fdoc && foff)
+		first_diff(fdoc, foff, where, sizeof(where));
 	test_result(fdoc && foff && json_equal(fdoc, foff),
-		    "a failed experiment's document equals the offline one", "documents differ");
+		    "a failed experiment's document equals the offline one", "documents differ at %s", where);
 
 	/* The experiment object is the same in the document, alone and in lists. */
 	json_decref(doc);
