@@ -169,6 +169,7 @@ struct run_end {
 	size_t nsamples;
 	const struct sample_block *blocks;
 	size_t nblocks;
+	int64_t started_ms;    /* when it started (Unix ms); 0: as claimed */
 	int64_t finished_ms;   /* when it ended (Unix ms); 0: now */
 	int rc;
 };

@@ -59,6 +59,8 @@
 #define ENDED_WAIT_S 0.02
 /* ...and holding at most this many samples. */
 #define ENDED_SAMPLES 8192
+/* Runs claimed ahead, in one transaction, for workers to take in turn. */
+#define READY_MAX 32
 
 enum slot_phase { SLOT_FREE, SLOT_RUNNING, SLOT_FINISHING };
 
@@ -87,6 +89,7 @@ struct wslot {
 	struct run_job job;
 	int exclusive;          /* the run's target runs alone */
 	double started;
+	int64_t started_ms;     /* the same in Unix ms, stored as its started_at */
 	struct sblock *blocks;  /* its samples; grow while the store cannot take them */
 	size_t nblocks, capblocks, nsamples;
 	int cur[2];             /* per stream: the block taking its samples, -1 none */
@@ -104,7 +107,8 @@ struct ended {
 	struct sblock *blocks;
 	size_t nblocks, nsamples;
 	double at;              /* when it ended (monotonic s) */
-	int64_t finished_ms;    /* and in Unix ms, stored as its finished_at */
+	int64_t started_ms;     /* when a worker took it (Unix ms; 0: not at all) */
+	int64_t finished_ms;    /* when it ended (Unix ms) */
 };
 
 struct scheduler {
@@ -132,9 +136,19 @@ struct scheduler {
 	char (*hqueue)[32];     /* experiments to look at, under mu */
 	size_t hn, hcap;
 	int hstop;
+	struct run_job ready[READY_MAX]; /* claimed ahead, oldest first */
+	int nready;             /* written under mu (read by cancels) */
 	struct ended *ended;    /* runs ended, not stored yet (oldest first) */
 	size_t nended, capended, held; /* held: their samples */
 };
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static double now_s(void)
 {
@@ -734,12 +748,8 @@ static void retire(struct scheduler *s, struct wslot *w)
 	e->nblocks = w->nblocks;
 	e->nsamples = w->nsamples;
 	e->at = now_s();
-	{
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		e->finished_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	}
+	e->started_ms = w->started_ms;
+	e->finished_ms = wall_ms();
 	s->nended++;
 	s->held += w->nsamples;
 	/* the slot starts again with the current names, no samples */
@@ -816,7 +826,8 @@ static void commit_ended(struct scheduler *s)
 			bv[i] = blocks_view(&view, &nb);
 			v[i] = (struct run_end){e->job.run_id, e->status, e->reason[0] ? e->reason : NULL,
 						m[i], res ? json_object_get(res, "examples") : NULL,
-						NULL, 0, bv[i], bv[i] ? nb : 0, e->finished_ms, 0};
+						NULL, 0, bv[i], bv[i] ? nb : 0, e->started_ms,
+						e->finished_ms, 0};
 		}
 		if (!rc)
 			rc = store_finish_runs(s->st, v, n);
@@ -868,6 +879,33 @@ static int commit_due(struct scheduler *s, double t)
 	       t - s->ended[0].at >= ENDED_WAIT_S;
 }
 
+/* A claimed run that no worker took ends (job taken over). */
+static void end_unstarted(struct scheduler *s, struct run_job *job, const char *status,
+			  const char *reason)
+{
+	struct ended *e;
+
+	if (s->nended == s->capended) {
+		size_t cap = s->capended ? s->capended * 2 : 64;
+		struct ended *v = realloc(s->ended, cap * sizeof(*v));
+
+		if (!v) { /* stays `running`: re-queued at the next start */
+			run_job_free(job);
+			return;
+		}
+		s->ended = v;
+		s->capended = cap;
+	}
+	e = &s->ended[s->nended++];
+	memset(e, 0, sizeof(*e));
+	e->job = *job;
+	memset(job, 0, sizeof(*job));
+	snprintf(e->status, sizeof(e->status), "%s", status);
+	snprintf(e->reason, sizeof(e->reason), "%s", reason);
+	e->at = now_s();
+	e->finished_ms = wall_ms();
+}
+
 static void apply_kills(struct scheduler *s)
 {
 	pthread_mutex_lock(&s->mu);
@@ -876,6 +914,16 @@ static void apply_kills(struct scheduler *s)
 			if (s->slots[i].phase == SLOT_RUNNING && s->slots[i].job.run_id == s->kill_ids[k]) {
 				s->slots[i].cancelled = 1;
 				worker_kill(&s->slots[i]);
+			}
+	for (size_t k = 0; k < s->nkill; k++)
+		for (int i = 0; i < s->nready; i++)
+			if (s->ready[i].run_id == s->kill_ids[k]) {
+				end_unstarted(s, &s->ready[i], "cancelled", "cancelled before it started");
+				memmove(&s->ready[i], &s->ready[i + 1],
+					(size_t)(s->nready - i - 1) * sizeof(s->ready[0]));
+				s->nready--;
+				s->queued = s->queued > 0 ? s->queued - 1 : 0;
+				break;
 			}
 	s->nkill = 0;
 	pthread_mutex_unlock(&s->mu);
@@ -907,11 +955,16 @@ static int may_start(void *ctx, const char *target)
 	return 1;
 }
 
+/*
+ * Gives idle workers runs: from those claimed ahead, claiming up to
+ * READY_MAX more in one transaction when fewer wait than workers are idle.
+ * An exclusive run is claimed only when nothing runs or waits, and starts
+ * alone; nothing starts while it runs.
+ */
 static void start_runs(struct scheduler *s)
 {
-	struct run_job jobs[256];
 	struct admit a = {0, 0};
-	int nfree = 0, n, k = 0;
+	int nfree = 0;
 
 	for (int i = 0; i < s->nslots; i++) {
 		struct wslot *w = &s->slots[i];
@@ -925,27 +978,48 @@ static void start_runs(struct scheduler *s)
 	}
 	if (!nfree || a.exclusive)
 		return;
-	n = store_claim_runs(s->st, jobs, nfree < 256 ? nfree : 256, may_start, &a);
-	if (n < 0) {
-		set_failing(s, 1);
-		return;
+	if (s->nready < nfree) {
+		struct admit c = a;
+		int n;
+
+		for (int i = 0; i < s->nready; i++) {
+			c.running++;
+			c.exclusive += target_exclusive(s->ready[i].target);
+		}
+		n = store_claim_runs(s->st, s->ready + s->nready, READY_MAX - s->nready, may_start, &c);
+		if (n < 0) {
+			set_failing(s, 1);
+			return;
+		}
+		pthread_mutex_lock(&s->mu);
+		s->nready += n; /* still waiting: counted in queued until a worker takes it */
+		pthread_mutex_unlock(&s->mu);
 	}
-	if (!n)
-		return;
-	pthread_mutex_lock(&s->mu);
-	s->queued = s->queued > n ? s->queued - n : 0;
-	s->stats.workers_busy += n;
-	s->stats.runs_started += n;
-	pthread_mutex_unlock(&s->mu);
-	for (int i = 0; i < s->nslots && k < n; i++) {
+	for (int i = 0; i < s->nslots && s->nready; i++) {
 		struct wslot *w = &s->slots[i];
+		int excl;
 
 		if (w->phase != SLOT_FREE)
 			continue;
-		w->job = jobs[k++];
-		w->exclusive = target_exclusive(w->job.target);
+		excl = target_exclusive(s->ready[0].target);
+		if (a.exclusive || (excl && a.running))
+			break;
+		w->job = s->ready[0];
+		pthread_mutex_lock(&s->mu);
+		memmove(&s->ready[0], &s->ready[1], (size_t)(s->nready - 1) * sizeof(s->ready[0]));
+		s->nready--;
+		s->queued = s->queued > 0 ? s->queued - 1 : 0;
+		pthread_mutex_unlock(&s->mu);
+		a.running++;
+		a.exclusive += excl;
+		w->exclusive = excl;
 		w->started = now_s();
+		w->started_ms = wall_ms();
 		w->phase = SLOT_RUNNING;
+		pthread_mutex_lock(&s->mu);
+		s->stats.workers_busy++;
+		s->stats.runs_started++;
+		pthread_mutex_unlock(&s->mu);
 		if ((w->pid || !worker_start(s, w)) && !send_job(w))
 			continue;
 		snprintf(w->status, sizeof(w->status), "failed");
@@ -1086,6 +1160,8 @@ static void *loop(void *arg)
 	for (size_t i = 0; i < s->nended; i++)
 		ended_free(&s->ended[i]);
 	free(s->ended);
+	for (int i = 0; i < s->nready; i++) /* stay `running`: re-queued at the next start */
+		run_job_free(&s->ready[i]);
 	for (int i = 0; i < s->nslots; i++) {
 		struct wslot *w = &s->slots[i];
 
@@ -1273,7 +1349,7 @@ int scheduler_cancel(struct scheduler *s, const char *exp_pub)
 
 	if (rc == 0 && (queued = store_count_queued(s->st)) >= 0) {
 		pthread_mutex_lock(&s->mu);
-		s->queued = queued;
+		s->queued = queued + s->nready; /* claimed ahead: waiting too */
 		pthread_mutex_unlock(&s->mu);
 	}
 	if (rc == 0 && n) {

@@ -76,8 +76,8 @@ static const char *const wsql[WS_COUNT] = {
 	[WS_METRICS_DEL] = "DELETE FROM metrics WHERE run = ?1",
 	[WS_METRIC_ADD] = "INSERT INTO metrics (run, pos, metric, value) VALUES (?1, ?2, ?3, ?4)",
 	[WS_RUN_FINISH] =
-		"UPDATE runs SET status = ?2, reason = ?3, examples = ?4, finished_at = ?5"
-		" WHERE id = ?1",
+		"UPDATE runs SET status = ?2, reason = ?3, examples = ?4, finished_at = ?5,"
+		" started_at = coalesce(?6, started_at) WHERE id = ?1",
 	/* ?2..?4: runs newly done, failed, cancelled; ?5: now; ?6: 1 to cancel. */
 	[WS_EXP_COUNT] =
 		"UPDATE experiments SET runs_done = runs_done + ?2, runs_failed = runs_failed + ?3,"
@@ -687,6 +687,10 @@ static int finish_one(struct store *st, const struct run_end *e)
 		bind_text(s, 3, k == 2 ? NULL : reason);
 		bind_text(s, 4, ex);
 		sqlite3_bind_int64(s, 5, e->finished_ms ? e->finished_ms : store_now_ms());
+		if (e->started_ms)
+			sqlite3_bind_int64(s, 6, e->started_ms);
+		else
+			sqlite3_bind_null(s, 6);
 	}
 	if (!rc && !(rc = store_wrun(st, s, "finish run")))
 		rc = count_experiment(st, exp, k == 2, k == 3, k == 5, 0);
@@ -716,7 +720,7 @@ int store_finish_runs(struct store *st, struct run_end *v, size_t n)
 int store_finish_run(struct store *st, int64_t run_id, const char *status, const char *reason,
 		     const struct metrics *m, const json_t *examples)
 {
-	struct run_end e = {run_id, status, reason, m, examples, NULL, 0, NULL, 0, 0, 0};
+	struct run_end e = {run_id, status, reason, m, examples, NULL, 0, NULL, 0, 0, 0, 0};
 	int k = store_run_status_index(status), rc;
 
 	if (k != 2 && k != 3 && k != 5)
