@@ -146,7 +146,7 @@ awk -v d="$dsuite" -v o="$offs" \
 stop_daemon
 
 # reads while 50 clients submit past --queue-max
-qmax=${BENCH_QUEUE_MAX:-200}
+qmax=${BENCH_QUEUE_MAX:-20}
 start_daemon "$tmp/load" --queue-max "$qmax" ||
 	{ echo "svabenchd did not start: $(daemon_tail)" >&2; exit 1; }
 body=$(tr -d '\n' <"$tmp/one.json")
