@@ -76,13 +76,13 @@ if start_daemon "$tmp/v2" --workers 1; then
 	sleep 0.3
 	kill -9 "$victim" 2>/dev/null
 	if wait_experiment "$id" 120; then
-		failed=$(runs_where "$id" "r['status'] == 'failed' and 'signal 9' in (r['reason'] or '')")
+		nfail=$(runs_where "$id" "r['status'] == 'failed' and 'signal 9' in (r['reason'] or '')")
 		done_=$(runs_where "$id" "r['status'] == 'done'")
 		started=$(metric svabenchd_workers_started_total)
-		if [ "$failed" = 1 ] && [ "$done_" = 3 ] && [ "$started" = 2 ]; then
+		if [ "$nfail" = 1 ] && [ "$done_" = 3 ] && [ "$started" = 2 ]; then
 			ok "worker killed mid-run: that run failed (signal 9), the next 3 done on a fresh worker"
 		else
-			not_ok "worker killed mid-run" "failed=$failed done=$done_ workers started=$started"
+			not_ok "worker killed mid-run" "failed=$nfail done=$done_ workers started=$started"
 		fi
 	else
 		not_ok "worker killed mid-run" "experiment did not end ($status)"
@@ -109,15 +109,15 @@ chmod +x "$tmp/hang-once.sh"
 if SVABENCHD_WORKER_EXEC=$tmp/hang-once.sh start_daemon "$tmp/v3" --run-timeout 2; then
 	id=$(submit_spec "$tiny")
 	if wait_experiment "$id" 60; then
-		failed=$(runs_where "$id" "r['status'] == 'failed' and 'run-timeout' in (r['reason'] or '')")
+		nfail=$(runs_where "$id" "r['status'] == 'failed' and 'run-timeout' in (r['reason'] or '')")
 		done_=$(runs_where "$id" "r['status'] == 'done'")
 		self=$(cat "$tmp/hung/self" 2>/dev/null) child=$(cat "$tmp/hung/child" 2>/dev/null)
 		sleep 0.2
-		if [ "$failed" = 1 ] && [ "$done_" = 59 ] && [ -n "$self" ] && ! alive "$self" &&
+		if [ "$nfail" = 1 ] && [ "$done_" = 59 ] && [ -n "$self" ] && ! alive "$self" &&
 			! alive "$child"; then
 			ok "a worker that closed stdout and hung: killed at --run-timeout with its child, 59 other runs done"
 		else
-			not_ok "hung worker" "failed=$failed done=$done_ self=$self child=$child"
+			not_ok "hung worker" "failed=$nfail done=$done_ self=$self child=$child"
 		fi
 	else
 		not_ok "hung worker" "experiment did not end ($status)"
@@ -216,7 +216,9 @@ assert sys.argv[2] == '400', sys.argv[2]
 assert '--queue-max 6' in d['error']['message'], d
 " "$code"
 	rc=0
-	echo "$long" | SVABENCH_URL=$url "$SVABENCH" submit - --var "$tmp/v6" >"$tmp/out" 2>"$tmp/err" || rc=$?
+	# as many runs as the bound: it fits only once nothing waits, so it must wait
+	echo "${long/\"repetitions\": 4/\"repetitions\": 6}" |
+		SVABENCH_URL=$url "$SVABENCH" submit - --var "$tmp/v6" >"$tmp/out" 2>"$tmp/err" || rc=$?
 	n2=$(sqlite3 "$tmp/v6/svabench.db" "SELECT count(*) FROM experiments;")
 	if [ "$rc" = 0 ] && grep -q "429: its queue is full); retrying in" "$tmp/err" && [ "$n2" = 2 ]; then
 		ok "svabench submit waits out a 429 (Retry-After) and its experiment is queued"
