@@ -514,7 +514,7 @@ int plot_comparison(struct plot_buf *out, const json_t *cmp, const char *metric,
 				 "set format y \"%s\"\n",
 			nc * ns <= BAR_LABELS_MAX ? "border -1" : "noborder",
 			nc > 6 ? " rotate by 30 right" : "", yformat);
-	/* a block per strategy: a header row "x" "<name>", then x median lo hi "label" per cell */
+	/* a block per strategy: a header row "x" "<name>", then x median lo hi "label" label-y per cell */
 	for (size_t s = 0; s < ns; s++) {
 		struct plot_block b = {0};
 		char name[16];
@@ -531,6 +531,9 @@ int plot_comparison(struct plot_buf *out, const json_t *cmp, const char *metric,
 			plot_block_num(&b, lo * k);
 			plot_block_num(&b, hi * k);
 			plot_block_str(&b, lab);
+			/* where the ratio label goes, worked out here: gnuplot 5.4
+			 * crashes on a ternary over a NaN column in a labels plot */
+			plot_block_num(&b, (isfinite(hi) && hi > med ? hi : med) * k);
 			plot_block_row(&b);
 			rows++;
 		}
@@ -546,9 +549,8 @@ int plot_comparison(struct plot_buf *out, const json_t *cmp, const char *metric,
 				drawn++ ? ", " : "plot ", name, w * 0.92,
 				plot_strategy_lt(names[s], (int)s), name);
 		if (nc * ns <= BAR_LABELS_MAX)
-			plot_buf_printf(&f.cmds, ", %s every ::1 using 1:(column(4) > column(2) ? "
-					"column(4) : column(2)):5 with labels offset 0,0.7 font \",9\" "
-					"notitle", name);
+			plot_buf_printf(&f.cmds, ", %s every ::1 using 1:6:5 with labels offset 0,0.7 "
+					"font \",9\" notitle", name);
 	}
 	if (!drawn)
 		return plot_frame_fail(&f, err, elen, "no strategy has a value of %s", metric);
