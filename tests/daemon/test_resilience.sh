@@ -31,8 +31,10 @@ need_built "svabenchd exists" "$SVABENCHD"
 
 # ---- 1. kill -9 of the daemon in the middle of an experiment ----
 var=$tmp/var1
+# runs long enough (tens of ms of CPU each) that the worker pool is still
+# busy when the kill lands, however fast the daemon drains small runs
 spec='{"workload": "rw-reuse", "strategies": ["pri-inv", "notifier"], "repetitions": 30,
-       "params": {"duration_us": 60000, "sample_us": 1000}, "seed": 5}'
+       "params": {"duration_us": 600000, "sample_us": 10000}, "seed": 5}'
 if start_daemon "$var"; then
 	id=$(submit_spec "$spec")
 	total=$(exp_field "$id" runs_total)
