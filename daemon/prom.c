@@ -330,7 +330,8 @@ static void cache_keep(struct prom_cache *c, const int64_t *ids, size_t n)
 static void latest_results(FILE *f, struct http *h)
 {
 	int64_t *ids = malloc(CONFIGS_MAX * sizeof(*ids));
-	struct prom_entry **shown = calloc(CONFIGS_MAX, sizeof(*shown));
+	/* indices, not pointers: entry_of() may move the cache's array */
+	size_t *shown = calloc(CONFIGS_MAX, sizeof(*shown));
 	size_t n = 0, ns = 0;
 
 	if (!ids || !shown || history_latest_per_config(h->ctx.store, ids, CONFIGS_MAX, &n)) {
@@ -341,18 +342,21 @@ static void latest_results(FILE *f, struct http *h)
 	}
 	pthread_mutex_lock(&h->prom->mu);
 	cache_keep(h->prom, ids, n);
-	for (size_t i = 0; i < n; i++)
-		if ((shown[ns] = entry_of(h, ids[i])))
-			ns++;
+	for (size_t i = 0; i < n; i++) {
+		struct prom_entry *e = entry_of(h, ids[i]);
+
+		if (e)
+			shown[ns++] = (size_t)(e - h->prom->v);
+	}
 	family(f, "svabench_result_info", "gauge",
 	       "1 for each experiment the svabench_* result families show: the newest done "
 	       "experiment of each configuration (target, workload, preset, fixed params).");
 	for (size_t i = 0; i < ns; i++)
-		fputs(shown[i]->info, f);
+		fputs(h->prom->v[shown[i]].info, f);
 	for (size_t j = 0; j < NKEY; j++) {
 		family(f, families[j].family, "gauge", families[j].help);
 		for (size_t i = 0; i < ns; i++)
-			fputs(shown[i]->lines[j], f);
+			fputs(h->prom->v[shown[i]].lines[j], f);
 	}
 	pthread_mutex_unlock(&h->prom->mu);
 	free(ids);
