@@ -13,32 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* the synopsis for a usage error; the whole text is cli/help.c's (--help, svabench help report) */
 static const char usage[] =
 	"usage: svabench report ID [--baseline STRATEGY] [--full] [--fail-on broken|worse]\n"
 	"                          [--server URL] [--var DIR]\n"
-	"\n"
-	"The experiment's report as plain text for a mail, answer first: per cell\n"
-	"group the strategy that wins on the headline metric with its ratio and 95%\n"
-	"CI, the strategies that are broken (livelocks, coherence violations) or not\n"
-	"a fix; then what ran (kernel under test, modelled system, the machine that\n"
-	"ran it), the crossover map, tables (strategies as columns, metrics as rows),\n"
-	"the preset's sources and how to reproduce it. Within 80 columns.\n"
-	"\n"
-	"  --baseline  the strategy the others are compared with (default: pri-inv when\n"
-	"              run, else the first correct one)\n"
-	"  --full      a table for every cell (a sweep of more than 4 cells shows only\n"
-	"              its answer and map without it)\n"
-	"  --fail-on   after the report, exit 3 when a strategy is broken in some cell\n"
-	"              (broken), or worse than the baseline on some metric (worse), or\n"
-	"              either (broken,worse); the finding is named on stderr\n"
-	"\n"
-	"examples:\n"
-	"  svabench report e12 | mail -s 'Fix A vs Fix B' linux-mm@kvack.org\n"
-	"  svabench report e12 --baseline notifier --full > e12.txt\n"
-	"  svabench report e12 --fail-on broken,worse >/dev/null || echo regression\n"
-	"\n"
-	"exit status: 0 printed, 1 the daemon could not answer, 2 bad usage or unknown\n"
-	"ID, 3 the --fail-on condition holds\n";
+	"(svabench help report says more)\n";
 
 struct report_args {
 	const char *baseline;

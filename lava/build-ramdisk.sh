@@ -55,9 +55,9 @@ aarch64-linux-gnu-strip -o "$stage/usr/bin/svabench" "$cli" || unavailable "stri
 
 # Its shared libraries, by NEEDED, from the arm64 multiarch directories.
 needed() { $readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
-todo=("$cli") seen=" "
-while [ ${#todo[@]} -gt 0 ]; do
-	f=${todo[0]}; todo=("${todo[@]:1}")
+queue=("$cli") seen=" " # files whose shared libraries are still to be looked up
+while [ ${#queue[@]} -gt 0 ]; do
+	f=${queue[0]}; queue=("${queue[@]:1}")
 	for n in $(needed "$f"); do
 		[[ $seen == *" $n "* ]] && continue
 		seen+="$n "
@@ -67,7 +67,7 @@ while [ ${#todo[@]} -gt 0 ]; do
 		done
 		[ -n "$p" ] || unavailable "the arm64 library $n (needed by $(basename "$f")) is not installed (scripts/deps.sh --lava)"
 		cp -L "$p" "$stage/lib/aarch64-linux-gnu/$n"
-		todo+=("$p")
+		queue+=("$p")
 	done
 done
 ln -s aarch64-linux-gnu/ld-linux-aarch64.so.1 "$stage/lib/ld-linux-aarch64.so.1"
