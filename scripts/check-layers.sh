@@ -5,7 +5,7 @@
 #   scripts/check-layers.sh [ROOT]      (make check-layers; make test runs it)
 #
 # Layers, lowest first (a folder may include its own and lower layers):
-#   0 lib/          the metric set: what every other layer reports into
+#   0 lib/          the metric set, and util/strbuf/logger: what every layer uses
 #   1 collectors/   perf, PMCG, tracepoint and procfs counters
 #   2 targets/      the target interface (target.h) and the targets
 #   3 core/         specs, the runner, results, comparison, reports
