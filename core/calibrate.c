@@ -55,6 +55,7 @@
 #include "core.h"
 #include "../targets/host/host.h"
 #include "../targets/sim/presets.h"
+#include "../lib/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -92,18 +93,6 @@ static const struct measure measures[M_COUNT] = {
 	[M_MUNMAP] = {"munmap", CALIB_RANGE_PTE, "op.per_page_ns.p50", 0, {0}},
 };
 
-static int fail(char *err, size_t elen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t elen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, elen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 void calibrate_default_path(const char *name, char *buf, size_t len)
 {
 	const char *d = getenv("SVABENCH_PRESETS");
@@ -116,16 +105,16 @@ int calibrate_name_ok(const char *name, char *err, size_t elen)
 	size_t n = strlen(name);
 
 	if (n < 1 || n > 64 || name[0] == '.')
-		return fail(err, elen, "preset name '%s': expected 1..64 characters, not starting with '.'",
-			    name);
+		return error_into(err, elen, "preset name '%s': expected 1..64 characters, not starting with '.'",
+				  name);
 	for (size_t i = 0; i < n; i++)
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-",
 			    name[i]))
-			return fail(err, elen, "preset name '%s': only letters, digits, '.', '_' and '-'",
-				    name);
+			return error_into(err, elen, "preset name '%s': only letters, digits, '.', '_' and '-'",
+					  name);
 	if (sim_preset_embedded(name))
-		return fail(err, elen, "preset name '%s' is a built-in sim preset's; choose another",
-			    name);
+		return error_into(err, elen, "preset name '%s' is a built-in sim preset's; choose another",
+				  name);
 	return 0;
 }
 
@@ -145,23 +134,23 @@ static int measure_one(const struct measure *m, int iterations, double *v, char 
 		 m->workload, iterations, m->range_pages, CALIB_REPS);
 	s = spec_parse(text, strlen(text), &se);
 	if (!s)
-		return fail(err, elen, "host workload %s refused: %s%s%s", m->workload, se.field,
-			    se.field[0] ? ": " : "", se.msg);
+		return error_into(err, elen, "host workload %s refused: %s%s%s", m->workload, se.field,
+				  se.field[0] ? ": " : "", se.msg);
 	r = results_new(s);
 	if (!r) {
 		spec_free(s);
-		return fail(err, elen, "out of memory");
+		return error_into(err, elen, "out of memory");
 	}
 	rc = runner_run(r, &ro, msg, sizeof(msg));
 	if (rc) {
-		fail(err, elen, "host workload %s: %s", m->workload, msg);
+		error_into(err, elen, "host workload %s: %s", m->workload, msg);
 	}
 	for (size_t i = 0; !rc && i < CALIB_REPS; i++) {
 		if (r->runs[i].status != RUN_DONE)
-			rc = fail(err, elen, "host workload %s failed: %s", m->workload,
-				  r->runs[i].reason ? r->runs[i].reason : "no reason given");
+			rc = error_into(err, elen, "host workload %s failed: %s", m->workload,
+					r->runs[i].reason ? r->runs[i].reason : "no reason given");
 		else if (results_value(r, i, m->metric, &v[i]) != 1 || !(v[i] >= 0))
-			rc = fail(err, elen, "host workload %s reported no %s", m->workload, m->metric);
+			rc = error_into(err, elen, "host workload %s reported no %s", m->workload, m->metric);
 	}
 	results_free(r);
 	spec_free(s);
@@ -203,25 +192,25 @@ static int measure_dispatch(int iterations, double *med, double *lo, double *hi,
 		 "\"repetitions\": %d}", iterations, CALIB_DISPATCH_REPS);
 	s = spec_parse(text, strlen(text), &se);
 	if (!s)
-		return fail(err, elen, "secondary-mmu munmap refused: %s%s%s", se.field,
-			    se.field[0] ? ": " : "", se.msg);
+		return error_into(err, elen, "secondary-mmu munmap refused: %s%s%s", se.field,
+				  se.field[0] ? ": " : "", se.msg);
 	r = results_new(s);
 	if (!r) {
 		spec_free(s);
-		return fail(err, elen, "out of memory");
+		return error_into(err, elen, "out of memory");
 	}
 	if (runner_run(r, &ro, msg, sizeof(msg)))
-		rc = fail(err, elen, "secondary-mmu munmap: %s", msg);
+		rc = error_into(err, elen, "secondary-mmu munmap: %s", msg);
 	for (size_t i = 0; !rc && i + 1 < s->nruns; i += 2) {
 		double u, v;
 
 		if (r->runs[i].status != RUN_DONE || r->runs[i + 1].status != RUN_DONE)
-			rc = fail(err, elen, "secondary-mmu munmap failed: %s",
-				  r->runs[i].reason ? r->runs[i].reason :
-				  r->runs[i + 1].reason ? r->runs[i + 1].reason : "no reason given");
+			rc = error_into(err, elen, "secondary-mmu munmap failed: %s",
+					r->runs[i].reason ? r->runs[i].reason :
+					r->runs[i + 1].reason ? r->runs[i + 1].reason : "no reason given");
 		else if (results_value(r, i, "op.latency_ns.p50", &u) != 1 ||
 			 results_value(r, i + 1, "op.latency_ns.p50", &v) != 1)
-			rc = fail(err, elen, "secondary-mmu munmap reported no op.latency_ns.p50");
+			rc = error_into(err, elen, "secondary-mmu munmap reported no op.latency_ns.p50");
 		else if (n < CALIB_DISPATCH_REPS)
 			d[n++] = s->runs[i].strategy == 0 ? v - u : u - v;
 	}
@@ -230,7 +219,7 @@ static int measure_dispatch(int iterations, double *med, double *lo, double *hi,
 	if (rc)
 		return -1;
 	if (n == 0)
-		return fail(err, elen, "secondary-mmu munmap gave no pair of runs");
+		return error_into(err, elen, "secondary-mmu munmap gave no pair of runs");
 	qsort(d, (size_t)n, sizeof(d[0]), cmp_dbl_fwd);
 	*med = fmax(0, n % 2 ? d[n / 2] : (d[n / 2 - 1] + d[n / 2]) / 2);
 	*lo = fmax(0, d[0]);
@@ -302,7 +291,7 @@ static int write_atomic(const char *path, const char *text, char *err, size_t el
 	if (!tmp || !dir) {
 		free(tmp);
 		free(dir);
-		return fail(err, elen, "out of memory");
+		return error_into(err, elen, "out of memory");
 	}
 	/* mkdir -p of the directory */
 	slash = strrchr(dir, '/');
@@ -316,7 +305,7 @@ static int write_atomic(const char *path, const char *text, char *err, size_t el
 			*p = '/';
 		}
 		if (mkdir(dir, 0755) && errno != EEXIST)
-			rc = fail(err, elen, "cannot create %s: %s", dir, strerror(errno));
+			rc = error_into(err, elen, "cannot create %s: %s", dir, strerror(errno));
 	}
 	free(dir);
 	if (rc) {
@@ -326,7 +315,7 @@ static int write_atomic(const char *path, const char *text, char *err, size_t el
 	snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		rc = fail(err, elen, "cannot write %s: %s", tmp, strerror(errno));
+		rc = error_into(err, elen, "cannot write %s: %s", tmp, strerror(errno));
 		free(tmp);
 		return rc;
 	}
@@ -336,16 +325,16 @@ static int write_atomic(const char *path, const char *text, char *err, size_t el
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			rc = fail(err, elen, "cannot write %s: %s", tmp, strerror(errno));
+			rc = error_into(err, elen, "cannot write %s: %s", tmp, strerror(errno));
 		else
 			off += (size_t)n;
 	}
 	if (!rc && fsync(fd))
-		rc = fail(err, elen, "cannot write %s: %s", tmp, strerror(errno));
+		rc = error_into(err, elen, "cannot write %s: %s", tmp, strerror(errno));
 	if (close(fd) && !rc)
-		rc = fail(err, elen, "cannot write %s: %s", tmp, strerror(errno));
+		rc = error_into(err, elen, "cannot write %s: %s", tmp, strerror(errno));
 	if (!rc && rename(tmp, path))
-		rc = fail(err, elen, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+		rc = error_into(err, elen, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
 	if (rc)
 		unlink(tmp);
 	free(tmp);
@@ -371,13 +360,13 @@ int calibrate_run(const struct calibrate_opts *o, char *err, size_t elen)
 	if (calibrate_name_ok(name, err, elen))
 		return -1;
 	if (iterations > CALIBRATE_ITERATIONS_MAX)
-		return fail(err, elen, "iterations: %d is above %d", iterations,
-			    CALIBRATE_ITERATIONS_MAX);
+		return error_into(err, elen, "iterations: %d is above %d", iterations,
+				  CALIBRATE_ITERATIONS_MAX);
 	if (!t)
-		return fail(err, elen, "calibrate needs the host target, which this svabench "
-			    "does not have (targets/host is not built in)");
+		return error_into(err, elen, "calibrate needs the host target, which this svabench "
+				  "does not have (targets/host is not built in)");
 	if (t->available && !t->available(why, sizeof(why)))
-		return fail(err, elen, "the host target cannot run here: %s", why);
+		return error_into(err, elen, "the host target cannot run here: %s", why);
 	if (o->out)
 		snprintf(path, sizeof(path), "%s", o->out);
 	else
@@ -472,7 +461,7 @@ int calibrate_run(const struct calibrate_opts *o, char *err, size_t elen)
 	vals = json_object();
 	if (!doc || !vals || json_object_set_new(doc, "values", vals)) {
 		json_decref(doc);
-		return fail(err, elen, "out of memory");
+		return error_into(err, elen, "out of memory");
 	}
 	for (int i = 0; i < nw; i++) {
 		char src[1600];
@@ -483,20 +472,20 @@ int calibrate_run(const struct calibrate_opts *o, char *err, size_t elen)
 					value_json(&w[i], src, foreign ? "local-foreign-arch" : "local",
 						   i < 6 ? CALIB_REPS : CALIB_DISPATCH_REPS))) {
 			json_decref(doc);
-			return fail(err, elen, "out of memory");
+			return error_into(err, elen, "out of memory");
 		}
 	}
 	text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(doc);
 	if (!text)
-		return fail(err, elen, "out of memory");
+		return error_into(err, elen, "out of memory");
 	{
 		size_t n = strlen(text);
 		char *t2 = realloc(text, n + 2);
 
 		if (!t2) {
 			free(text);
-			return fail(err, elen, "out of memory");
+			return error_into(err, elen, "out of memory");
 		}
 		text = t2;
 		text[n] = '\n';

@@ -15,6 +15,7 @@
  * the crossover map: where each of two fixes is cheaper, on any metric.
  */
 #include "core.h"
+#include "../lib/util.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -105,19 +106,6 @@ struct ctx {
 	size_t first_unequal;
 	const char *unequal_who;
 };
-
-static void msg(char *err, size_t elen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void msg(char *err, size_t elen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !elen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, elen, fmt, ap);
-	va_end(ap);
-}
 
 static int in_list(const char *const *list, const char *name)
 {
@@ -213,16 +201,16 @@ static int select_metrics(struct ctx *c, char *err, size_t elen)
 	size_t n = o->metrics ? o->nmetrics : NDEFAULT;
 
 	if (o->metrics && !n) {
-		msg(err, elen, "no metric given; the default set is used when none is asked for");
+		error_into(err, elen, "no metric given; the default set is used when none is asked for");
 		return -1;
 	}
 	if (n > METRICS_MAX) {
-		msg(err, elen, "too many metrics: %zu, at most %d", n, METRICS_MAX);
+		error_into(err, elen, "too many metrics: %zu, at most %d", n, METRICS_MAX);
 		return -1;
 	}
 	c->sel = calloc(n, sizeof(*c->sel));
 	if (!c->sel) {
-		msg(err, elen, "out of memory");
+		error_into(err, elen, "out of memory");
 		return -1;
 	}
 	for (size_t k = 0; k < n; k++) {
@@ -244,8 +232,8 @@ static int select_metrics(struct ctx *c, char *err, size_t elen)
 				join(names, sizeof(names), (const char *const *)r->names, r->nnames);
 			else
 				snprintf(names, sizeof(names), "(no run has finished yet)");
-			msg(err, elen, "unknown metric '%.60s'; allowed: the default set (%s) or a "
-				       "metric the runs reported: %s", name, defaults, names);
+			error_into(err, elen, "unknown metric '%.60s'; allowed: the default set (%s) or a "
+				   "metric the runs reported: %s", name, defaults, names);
 			return -1;
 		}
 		/* The default set leaves out what this target does not measure. */
@@ -276,7 +264,7 @@ static int select_baseline(struct ctx *c, json_t *warnings, char *err, size_t el
 		for (size_t k = 0; k < n; k++)
 			list[k] = strategy_name(s, k);
 		join(names, sizeof(names), list, n);
-		msg(err, elen, "unknown baseline '%s'; the experiment's strategies: %s", want, names);
+		error_into(err, elen, "unknown baseline '%s'; the experiment's strategies: %s", want, names);
 		return -1;
 	}
 	for (size_t k = 0; k < s->nstrategies; k++) {
@@ -1132,8 +1120,8 @@ json_t *compare_json(const struct results *r, const char *id, const struct compa
 		goto oom;
 	if (!(o->noise >= 0 && o->noise <= 1) || !(o->alpha > 0 && o->alpha <= 0.5) ||
 	    o->iters < 1 || o->iters > 1000000 || o->min_events < 0) {
-		msg(err, elen, "noise must be 0..1, alpha above 0 up to 0.5, iters 1..1000000 and "
-			       "min_events >= 0");
+		error_into(err, elen, "noise must be 0..1, alpha above 0 up to 0.5, iters 1..1000000 and "
+			   "min_events >= 0");
 		goto fail;
 	}
 	if (select_baseline(&c, warnings, err, elen) || select_metrics(&c, err, elen))
@@ -1142,8 +1130,8 @@ json_t *compare_json(const struct results *r, const char *id, const struct compa
 		struct sel probe;
 
 		if (sel_init(r, o->crossover_metric, &probe)) {
-			msg(err, elen, "unknown metric '%.60s' for the crossover: no run reported it",
-			    o->crossover_metric);
+			error_into(err, elen, "unknown metric '%.60s' for the crossover: no run reported it",
+				   o->crossover_metric);
 			goto fail;
 		}
 	}
@@ -1190,7 +1178,7 @@ json_t *compare_json(const struct results *r, const char *id, const struct compa
 	free(c.health);
 	return doc;
 oom:
-	msg(err, elen, "out of memory");
+	error_into(err, elen, "out of memory");
 fail:
 	json_decref(doc);
 	json_decref(warnings);

@@ -7,24 +7,12 @@
  * by position, so a document need not list its runs in plan order.
  */
 #include "core.h"
+#include "../lib/util.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int fail(char *err, size_t elen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t elen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, elen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* The plan index of a document run, or -1 when it is not in s's plan. */
 static long plan_index(const struct spec *s, const json_t *run, size_t j)
@@ -107,21 +95,21 @@ int doc_results(const json_t *doc, struct spec **sp, struct results **rp,
 	*sp = NULL;
 	*rp = NULL;
 	if (!json_is_object(spec_json) || !json_is_array(runs))
-		return fail(err, elen, "the document has no experiment.spec or no runs");
+		return error_into(err, elen, "the document has no experiment.spec or no runs");
 	text = json_dumps(spec_json, JSON_COMPACT);
 	if (!text)
-		return fail(err, elen, "out of memory");
+		return error_into(err, elen, "out of memory");
 	s = spec_parse(text, strlen(text), &serr);
 	free(text);
 	if (!s)
-		return fail(err, elen, "the experiment's spec does not parse here: %s%s%s",
-			    serr.field, serr.field[0] ? ": " : "", serr.msg);
+		return error_into(err, elen, "the experiment's spec does not parse here: %s%s%s",
+				  serr.field, serr.field[0] ? ": " : "", serr.msg);
 	r = results_new(s);
 	res = calloc(1, sizeof(*res));
 	if (res)
 		res->metrics = metrics_new();
 	if (!r || !res || !res->metrics) {
-		fail(err, elen, "out of memory");
+		error_into(err, elen, "out of memory");
 		goto fail;
 	}
 	json_array_foreach(runs, j, run) {
@@ -129,7 +117,7 @@ int doc_results(const json_t *doc, struct spec **sp, struct results **rp,
 		long i = plan_index(s, run, j);
 
 		if (i < 0) {
-			fail(err, elen, "runs[%zu] is not a run of the experiment's plan", j);
+			error_into(err, elen, "runs[%zu] is not a run of the experiment's plan", j);
 			goto fail;
 		}
 		/* Queued, running, cancelled, interrupted: not a result (yet). */
@@ -137,7 +125,7 @@ int doc_results(const json_t *doc, struct spec **sp, struct results **rp,
 			continue;
 		if (run_result_fill(res, run) ||
 		    results_store(r, (size_t)i, strcmp(status, "done") ? RUN_FAILED : RUN_DONE, res)) {
-			fail(err, elen, "out of memory");
+			error_into(err, elen, "out of memory");
 			goto fail;
 		}
 	}

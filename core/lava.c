@@ -4,6 +4,7 @@
  * document; and the headline metrics the board reports as test cases.
  */
 #include "lava.h"
+#include "../lib/util.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -11,20 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int fail(char *err, size_t elen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t elen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (elen) {
-		va_start(ap, fmt);
-		vsnprintf(err, elen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 /* ---- cksum and base64 ---- */
 
@@ -198,44 +185,44 @@ static int finish_document(struct scan *s, size_t line)
 	uint32_t sum;
 
 	if (rc == -2)
-		return fail(s->err, s->elen, "out of memory");
+		return error_into(s->err, s->elen, "out of memory");
 	if (rc)
-		return fail(s->err, s->elen, "document %s (line %zu): not base64 between the markers",
-			    what, p->line);
+		return error_into(s->err, s->elen, "document %s (line %zu): not base64 between the markers",
+				  what, p->line);
 	if (rawlen != p->bytes) {
 		free(raw);
-		return fail(s->err, s->elen, "document %s (line %zu): %zu bytes decoded, the marker "
-			    "says bytes=%llu (cut short or damaged on the console)", what, p->line,
-			    rawlen, p->bytes);
+		return error_into(s->err, s->elen, "document %s (line %zu): %zu bytes decoded, the marker "
+				  "says bytes=%llu (cut short or damaged on the console)", what, p->line,
+				  rawlen, p->bytes);
 	}
 	sum = lava_cksum(raw, rawlen);
 	if (sum != p->cksum) {
 		free(raw);
-		return fail(s->err, s->elen, "document %s (line %zu): cksum %lu does not match the "
-			    "marker's cksum=%lu (damaged on the console)", what, p->line,
-			    (unsigned long)sum, p->cksum);
+		return error_into(s->err, s->elen, "document %s (line %zu): cksum %lu does not match the "
+				  "marker's cksum=%lu (damaged on the console)", what, p->line,
+				  (unsigned long)sum, p->cksum);
 	}
 	env = json_loadb((const char *)raw, rawlen, JSON_REJECT_DUPLICATES, &jerr);
 	free(raw);
 	if (!json_is_object(env)) {
 		json_decref(env);
-		return fail(s->err, s->elen, "document %s (line %zu): the envelope is not a JSON "
-			    "object: %s", what, p->line, jerr.text);
+		return error_into(s->err, s->elen, "document %s (line %zu): the envelope is not a JSON "
+				  "object: %s", what, p->line, jerr.text);
 	}
 	doc = json_object_get(env, "document");
 	exp = json_object_get(doc, "experiment");
 	if (json_integer_value(json_object_get(env, "svabench_lava")) != 1 ||
 	    !json_is_object(exp) || !json_is_array(json_object_get(doc, "runs"))) {
 		json_decref(env);
-		return fail(s->err, s->elen, "document %s (line %zu): the envelope needs "
-			    "\"svabench_lava\": 1 and a result document in \"document\"", what, p->line);
+		return error_into(s->err, s->elen, "document %s (line %zu): the envelope needs "
+				  "\"svabench_lava\": 1 and a result document in \"document\"", what, p->line);
 	}
 	host = json_object_get(exp, "host");
 	if (!json_is_object(host)) {
 		host = json_object();
 		if (!host || json_object_set_new(exp, "host", host)) {
 			json_decref(env);
-			return fail(s->err, s->elen, "out of memory");
+			return error_into(s->err, s->elen, "out of memory");
 		}
 	}
 	lava = json_pack("{s:s?,s:s?,s:s?,s:s?,s:s}", "job_id", s->job->id[0] ? s->job->id : NULL,
@@ -246,7 +233,7 @@ static int finish_document(struct scan *s, size_t line)
 	    put_identity(host, "kernel_identity", json_object_get(env, "kernel")) ||
 	    json_object_set_new(host, "lava", lava) || json_array_append(s->docs, doc)) {
 		json_decref(env);
-		return fail(s->err, s->elen, "out of memory");
+		return error_into(s->err, s->elen, "out of memory");
 	}
 	json_decref(env);
 	(void)line;
@@ -262,21 +249,21 @@ static int console_line(struct scan *s, const char *text, size_t line)
 
 	if ((m = strstr(text, LAVA_DOC_BEGIN))) {
 		if (p->open)
-			return fail(s->err, s->elen, "document %s (line %zu): a new BEGIN marker at "
-				    "line %zu before its END", p->name, p->line, line);
+			return error_into(s->err, s->elen, "document %s (line %zu): a new BEGIN marker at "
+					  "line %zu before its END", p->name, p->line, line);
 		if (json_array_size(s->docs) >= LAVA_DOCS_MAX)
-			return fail(s->err, s->elen, "line %zu: more than %d documents in one job",
-				    line, LAVA_DOCS_MAX);
+			return error_into(s->err, s->elen, "line %zu: more than %d documents in one job",
+					  line, LAVA_DOCS_MAX);
 		memset(p->name, 0, sizeof(p->name));
 		if (marker_field(m, "name", p->name, sizeof(p->name)) ||
 		    marker_field(m, "bytes", v, sizeof(v)) ||
 		    (p->bytes = strtoull(v, NULL, 10), p->bytes == 0) ||
 		    marker_field(m, "cksum", v, sizeof(v)))
-			return fail(s->err, s->elen, "line %zu: a BEGIN marker needs name=, bytes= "
-				    "and cksum=", line);
+			return error_into(s->err, s->elen, "line %zu: a BEGIN marker needs name=, bytes= "
+					  "and cksum=", line);
 		if (p->bytes > LAVA_DOC_MAX)
-			return fail(s->err, s->elen, "document %s (line %zu): bytes=%llu is over the "
-				    "limit of %u", p->name, line, p->bytes, LAVA_DOC_MAX);
+			return error_into(s->err, s->elen, "document %s (line %zu): bytes=%llu is over the "
+					  "limit of %u", p->name, line, p->bytes, LAVA_DOC_MAX);
 		p->cksum = strtoul(v, NULL, 10);
 		p->line = line;
 		p->b64.len = 0;
@@ -290,9 +277,9 @@ static int console_line(struct scan *s, const char *text, size_t line)
 		return finish_document(s, line);
 	}
 	if (p->b64.len + strlen(text) > (size_t)LAVA_DOC_MAX / 3 * 4 + 4096)
-		return fail(s->err, s->elen, "document %s (line %zu): more base64 than its bytes=%llu",
-			    p->name, p->line, p->bytes);
-	return buf_add(&p->b64, text, strlen(text)) ? fail(s->err, s->elen, "out of memory") : 0;
+		return error_into(s->err, s->elen, "document %s (line %zu): more base64 than its bytes=%llu",
+				  p->name, p->line, p->bytes);
+	return buf_add(&p->b64, text, strlen(text)) ? error_into(s->err, s->elen, "out of memory") : 0;
 }
 
 /* A "results" entry of the log: LAVA's own verdict on the job. */
@@ -418,8 +405,8 @@ json_t *lava_extract(const char *text, size_t len, const char *server, struct la
 	if (json_is_object(cb) && !json_object_get(cb, "lvl")) {
 		if (json_object_get(cb, "experiment")) {
 			json_decref(cb);
-			fail(err, elen, "this is a result document, not a LAVA job: svabench import "
-			     "takes it");
+			error_into(err, elen, "this is a result document, not a LAVA job: svabench import "
+				   "takes it");
 			return NULL;
 		}
 		callback_fields(job, cb);
@@ -427,9 +414,9 @@ json_t *lava_extract(const char *text, size_t len, const char *server, struct la
 			char failure[sizeof(job->failure)];
 
 			snprintf(failure, sizeof(failure), "%s", job->failure);
-			fail(err, elen, "log: the LAVA job's JSON holds no log (a callback needs "
-			     "dataset: all or logs)%s%s", failure[0] ? "; the job failed: " : "",
-			     failure);
+			error_into(err, elen, "log: the LAVA job's JSON holds no log (a callback needs "
+				   "dataset: all or logs)%s%s", failure[0] ? "; the job failed: " : "",
+				   failure);
 			json_decref(cb);
 			return NULL;
 		}
@@ -442,7 +429,7 @@ json_t *lava_extract(const char *text, size_t len, const char *server, struct la
 	s.docs = json_array();
 	copybuf = malloc(len + 1);
 	if (!s.docs || !copybuf) {
-		fail(err, elen, "out of memory");
+		error_into(err, elen, "out of memory");
 		goto bad;
 	}
 	memcpy(copybuf, text, len);
@@ -457,20 +444,20 @@ json_t *lava_extract(const char *text, size_t len, const char *server, struct la
 		rc = log_line(&s, line, ++n);
 	}
 	if (!rc && s.cur.open)
-		rc = fail(err, elen, "document %s (line %zu): no END marker: the log ends first "
-			  "(the job stopped while it was being written?)", s.cur.name, s.cur.line);
+		rc = error_into(err, elen, "document %s (line %zu): no END marker: the log ends first "
+				"(the job stopped while it was being written?)", s.cur.name, s.cur.line);
 	if (!rc && !json_array_size(s.docs)) {
 		if (job->failed)
-			rc = fail(err, elen, "no svabench document in the log: the LAVA job failed%s%s",
-				  job->failure[0] ? ": " : "", job->failure);
+			rc = error_into(err, elen, "no svabench document in the log: the LAVA job failed%s%s",
+					job->failure[0] ? ": " : "", job->failure);
 		else if (!s.log_lines && (has(text, len, "definition") || has(text, len, "measurement")))
-			rc = fail(err, elen, "this looks like a LAVA results export: it holds test "
-				  "cases (name, result, measurement), not svabench's documents; import the "
-				  "job's log instead (lavacli jobs logs --raw ID > job.log), or the job "
-				  "with --lava URL ID");
+			rc = error_into(err, elen, "this looks like a LAVA results export: it holds test "
+					"cases (name, result, measurement), not svabench's documents; import the "
+					"job's log instead (lavacli jobs logs --raw ID > job.log), or the job "
+					"with --lava URL ID");
 		else
-			rc = fail(err, elen, "no svabench document in the log (no %s marker)",
-				  LAVA_DOC_BEGIN);
+			rc = error_into(err, elen, "no svabench document in the log (no %s marker)",
+					LAVA_DOC_BEGIN);
 	}
 	/* The board's own idea of the job id when the input had none. */
 	if (!rc && !job->id[0]) {

@@ -11,6 +11,7 @@
  * on the spec and the options.
  */
 #include "robustness.h"
+#include "../lib/util.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -47,19 +48,6 @@ struct rctx {
 	char err[512];
 };
 
-static void msg(char *err, size_t elen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void msg(char *err, size_t elen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !elen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, elen, fmt, ap);
-	va_end(ap);
-}
-
 void robust_defaults(struct robust_opts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -92,8 +80,8 @@ static int pick_pair(struct rctx *c, char *err, size_t elen)
 			c->a = k;
 	}
 	if (c->o->baseline && c->a == n) {
-		msg(err, elen, "unknown baseline '%s': not one of the experiment's strategies",
-		    c->o->baseline);
+		error_into(err, elen, "unknown baseline '%s': not one of the experiment's strategies",
+			   c->o->baseline);
 		return -1;
 	}
 	for (size_t k = 0; c->a == n && k < n; k++)
@@ -103,8 +91,8 @@ static int pick_pair(struct rctx *c, char *err, size_t elen)
 		if (k != c->a && !is_incorrect(sname(s, k)))
 			c->b = k;
 	if (c->a == n || c->b == n) {
-		msg(err, elen, "robustness needs two correct strategies to compare; the experiment "
-			       "has %zu strategies", n);
+		error_into(err, elen, "robustness needs two correct strategies to compare; the experiment "
+			   "has %zu strategies", n);
 		return -1;
 	}
 	return 0;
@@ -137,12 +125,12 @@ static long pick_inputs(const struct rctx *c, struct input *in, char *err, size_
 		int k = target_param_index(t, name), dup = 0;
 
 		if (k < 0) {
-			msg(err, elen, "unknown input '%.60s': not a parameter of %s", name, t->name);
+			error_into(err, elen, "unknown input '%.60s': not a parameter of %s", name, t->name);
 			return -1;
 		}
 		if (t->params[k].type != PARAM_INT && t->params[k].type != PARAM_REAL) {
-			msg(err, elen, "input '%s' is not numeric: only int and real parameters can be "
-				       "moved over a range", name);
+			error_into(err, elen, "input '%s' is not numeric: only int and real parameters can be "
+				   "moved over a range", name);
 			return -1;
 		}
 		for (long j = 0; j < n; j++)
@@ -150,7 +138,7 @@ static long pick_inputs(const struct rctx *c, struct input *in, char *err, size_
 		if (dup)
 			continue;
 		if (n == ROBUST_INPUTS_MAX) {
-			msg(err, elen, "too many inputs: at most %d", ROBUST_INPUTS_MAX);
+			error_into(err, elen, "too many inputs: at most %d", ROBUST_INPUTS_MAX);
 			return -1;
 		}
 		in[n++] = (struct input){k, "marked by the user", "workload", NAN};
@@ -437,7 +425,7 @@ json_t *robustness_json(const struct spec *s, const char *id, const struct robus
 	int higher;
 
 	if (!(o->tol > 0 && o->tol <= 0.5) || o->budget < 1 || o->budget > ROBUST_BUDGET_MAX) {
-		msg(err, elen, "tol must be above 0 up to 0.5 and budget 1..%d", ROBUST_BUDGET_MAX);
+		error_into(err, elen, "tol must be above 0 up to 0.5 and budget 1..%d", ROBUST_BUDGET_MAX);
 		return NULL;
 	}
 	c.metric = o->metric ? o->metric : DEFAULT_METRIC;
@@ -447,7 +435,7 @@ json_t *robustness_json(const struct spec *s, const char *id, const struct robus
 	if (nin < 0)
 		return NULL;
 	if (!nin) {
-		msg(err, elen, "nothing to vary: the preset has no assumed value and no input was named");
+		error_into(err, elen, "nothing to vary: the preset has no assumed value and no input was named");
 		return NULL;
 	}
 	c.planned = (long)s->ncells * (1 + 2 * nin) * 2 * s->repetitions;
@@ -489,7 +477,7 @@ json_t *robustness_json(const struct spec *s, const char *id, const struct robus
 	free(c.params);
 	return doc;
 oom:
-	msg(err, elen, "out of memory");
+	error_into(err, elen, "out of memory");
 	json_decref(cells);
 	json_decref(jin);
 	free(c.plans);
@@ -506,7 +494,7 @@ int robustness_ratio(const struct spec *s, const struct robust_opts *o, size_t c
 
 	c.metric = o->metric ? o->metric : DEFAULT_METRIC;
 	if (cell >= s->ncells || k < 0) {
-		msg(err, elen, "no cell %zu or parameter '%s'", cell, param);
+		error_into(err, elen, "no cell %zu or parameter '%s'", cell, param);
 		return -1;
 	}
 	if (pick_pair(&c, err, elen))
@@ -517,7 +505,7 @@ int robustness_ratio(const struct spec *s, const struct robust_opts *o, size_t c
 	if (!rc)
 		*ratio = p.ratio;
 	else
-		msg(err, elen, "%s", rc > 0 ? "the budget of runs ran out" : c.err);
+		error_into(err, elen, "%s", rc > 0 ? "the budget of runs ran out" : c.err);
 	free(c.plans);
 	free(c.params);
 	return rc ? -1 : 0;

@@ -4,6 +4,7 @@
  * source; a token file others can read is refused rather than trusted.
  */
 #include "daemon.h"
+#include "../lib/util.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -17,18 +18,6 @@
 #define TOKEN_BYTES 32          /* random bytes, written as 64 hex characters */
 #define TOKEN_MIN 16            /* shortest token accepted from a hand-written file */
 #define TOKEN_FILE_MAX 512
-
-static int fail(char *err, size_t elen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t elen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, elen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static int fill_random(unsigned char *buf, size_t n)
 {
@@ -78,13 +67,13 @@ static int create_token(const char *path, char *err, size_t elen)
 	if (fd < 0) {
 		if (errno == EEXIST)
 			return 1;
-		return fail(err, elen, "cannot create %s: %s", path, strerror(errno));
+		return error_into(err, elen, "cannot create %s: %s", path, strerror(errno));
 	}
 	if (fill_random(raw, sizeof(raw))) {
 		saved = errno;
 		close(fd);
 		unlink(path);
-		return fail(err, elen, "cannot read random bytes for %s: %s", path, strerror(saved));
+		return error_into(err, elen, "cannot read random bytes for %s: %s", path, strerror(saved));
 	}
 	for (size_t i = 0; i < TOKEN_BYTES; i++) {
 		text[2 * i] = hex[raw[i] >> 4];
@@ -96,14 +85,14 @@ static int create_token(const char *path, char *err, size_t elen)
 		saved = errno;
 		close(fd);
 		unlink(path);
-		return fail(err, elen, "cannot write %s: %s", path, strerror(saved));
+		return error_into(err, elen, "cannot write %s: %s", path, strerror(saved));
 	}
 	memset(raw, 0, sizeof(raw));
 	memset(text, 0, sizeof(text));
 	if (close(fd)) {
 		saved = errno;
 		unlink(path);
-		return fail(err, elen, "cannot write %s: %s", path, strerror(saved));
+		return error_into(err, elen, "cannot write %s: %s", path, strerror(saved));
 	}
 	return 0;
 }
@@ -119,31 +108,31 @@ static int load_token(const char *path, char *token, size_t len, char *err, size
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 && errno == ELOOP)
-		return fail(err, elen, "%s is a symbolic link; refusing to trust it (make it a "
-			    "regular file of mode 0600, or delete it to have a new token made)", path);
+		return error_into(err, elen, "%s is a symbolic link; refusing to trust it (make it a "
+				  "regular file of mode 0600, or delete it to have a new token made)", path);
 	if (fd < 0)
-		return fail(err, elen, "cannot open %s: %s", path, strerror(errno));
+		return error_into(err, elen, "cannot open %s: %s", path, strerror(errno));
 	if (fstat(fd, &st)) {
 		close(fd);
-		return fail(err, elen, "cannot stat %s: %s", path, strerror(errno));
+		return error_into(err, elen, "cannot stat %s: %s", path, strerror(errno));
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return fail(err, elen, "%s is not a regular file", path);
+		return error_into(err, elen, "%s is not a regular file", path);
 	}
 	if (st.st_mode & 077) {
 		close(fd);
-		return fail(err, elen, "%s is %s by others (mode %04o); chmod 600 it", path,
-			    st.st_mode & 044 ? "readable" : "writable", (unsigned)(st.st_mode & 07777));
+		return error_into(err, elen, "%s is %s by others (mode %04o); chmod 600 it", path,
+				  st.st_mode & 044 ? "readable" : "writable", (unsigned)(st.st_mode & 07777));
 	}
 	do
 		n = read(fd, buf, TOKEN_FILE_MAX + 1);
 	while (n < 0 && errno == EINTR);
 	close(fd);
 	if (n < 0)
-		return fail(err, elen, "cannot read %s: %s", path, strerror(errno));
+		return error_into(err, elen, "cannot read %s: %s", path, strerror(errno));
 	if (n > TOKEN_FILE_MAX)
-		return fail(err, elen, "%s is larger than %d bytes", path, TOKEN_FILE_MAX);
+		return error_into(err, elen, "%s is larger than %d bytes", path, TOKEN_FILE_MAX);
 	k = (size_t)n;
 	while (k && (buf[k - 1] == '\n' || buf[k - 1] == '\r' || buf[k - 1] == ' ' ||
 		     buf[k - 1] == '\t'))
@@ -152,18 +141,18 @@ static int load_token(const char *path, char *token, size_t len, char *err, size
 	for (size_t i = 0; i < k; i++) {
 		if (buf[i] <= ' ' || buf[i] > '~') {
 			memset(buf, 0, sizeof(buf));
-			return fail(err, elen, "%s: the token must be one line of printable ASCII "
-				    "without spaces", path);
+			return error_into(err, elen, "%s: the token must be one line of printable ASCII "
+					  "without spaces", path);
 		}
 	}
 	if (k < TOKEN_MIN) {
 		memset(buf, 0, sizeof(buf));
-		return fail(err, elen, "%s: the token is shorter than %d characters; delete the "
-			    "file to have a new one made", path, TOKEN_MIN);
+		return error_into(err, elen, "%s: the token is shorter than %d characters; delete the "
+				  "file to have a new one made", path, TOKEN_MIN);
 	}
 	if (k + 1 > len) {
 		memset(buf, 0, sizeof(buf));
-		return fail(err, elen, "%s: the token is longer than %zu characters", path, len - 1);
+		return error_into(err, elen, "%s: the token is longer than %zu characters", path, len - 1);
 	}
 	memcpy(token, buf, k + 1);
 	memset(buf, 0, sizeof(buf));
@@ -176,9 +165,9 @@ int auth_init(const char *var, char *token, size_t len, char *err, size_t elen)
 	int rc;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/token", var) >= sizeof(path))
-		return fail(err, elen, "--var: path too long: %s", var);
+		return error_into(err, elen, "--var: path too long: %s", var);
 	if (mkdir(var, 0700) && errno != EEXIST)
-		return fail(err, elen, "cannot create %s: %s", var, strerror(errno));
+		return error_into(err, elen, "cannot create %s: %s", var, strerror(errno));
 	rc = create_token(path, err, elen);
 	if (rc < 0)
 		return -1;

@@ -10,6 +10,7 @@
  */
 #include "history_impl.h"
 #include "store_impl.h"
+#include "../lib/util.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -170,19 +171,6 @@ out:
 
 static const char unfinished_reason[] = "had not ended when the document was exported";
 
-static int refuse(char *err, size_t elen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int refuse(char *err, size_t elen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, elen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* One run of the document, checked against the plan and ready to insert. */
 struct imported_run {
 	int status;             /* index into run_status_names */
@@ -197,15 +185,15 @@ static int check_metrics(const json_t *o, size_t i, struct metrics *m, char *err
 	json_t *v;
 
 	if (o && !json_is_null(o) && !json_is_object(o))
-		return refuse(err, elen, "runs[%zu].metrics: expected an object", i);
+		return error_into(err, elen, "runs[%zu].metrics: expected an object", i);
 	json_object_foreach((json_t *)o, name, v) {
 		if (!*name || strlen(name) >= METRIC_NAME_MAX)
-			return refuse(err, elen, "runs[%zu].metrics: a name of 1 to %d characters expected",
-				      i, METRIC_NAME_MAX - 1);
+			return error_into(err, elen, "runs[%zu].metrics: a name of 1 to %d characters expected",
+					  i, METRIC_NAME_MAX - 1);
 		if (!json_is_null(v) && !json_is_number(v))
-			return refuse(err, elen, "runs[%zu].metrics.%s: expected a number or null", i, name);
+			return error_into(err, elen, "runs[%zu].metrics.%s: expected a number or null", i, name);
 		if (json_is_null(v) ? metrics_set_null(m, name) : metrics_set(m, name, json_number_value(v)))
-			return refuse(err, elen, "out of memory");
+			return error_into(err, elen, "out of memory");
 	}
 	return 0;
 }
@@ -221,21 +209,21 @@ static int check_run(const struct spec *sp, const json_t *run, size_t i, struct 
 	size_t k;
 
 	if (!json_is_object(run))
-		return refuse(err, elen, "runs[%zu]: expected an object", i);
+		return error_into(err, elen, "runs[%zu]: expected an object", i);
 	if (!json_equal(json_object_get(run, "cell"), p->cell_json) || !strategy ||
 	    strcmp(strategy, sp->target->strategies[p->strategy].name) ||
 	    !json_is_integer(json_object_get(run, "repetition")) ||
 	    json_integer_value(json_object_get(run, "repetition")) != p->repetition ||
 	    !json_is_integer(json_object_get(run, "seed")) ||
 	    (uint64_t)json_integer_value(json_object_get(run, "seed")) != p->seed)
-		return refuse(err, elen, "runs[%zu]: cell, strategy, repetition or seed differ from "
-			      "run %zu of the spec's plan", i, i);
+		return error_into(err, elen, "runs[%zu]: cell, strategy, repetition or seed differ from "
+				  "run %zu of the spec's plan", i, i);
 	r->status = store_run_status_index(json_string_value(json_object_get(run, "status")));
 	if (r->status < 0)
-		return refuse(err, elen, "runs[%zu].status: expected one of queued, running, done, "
-			      "failed, interrupted, cancelled", i);
+		return error_into(err, elen, "runs[%zu].status: expected one of queued, running, done, "
+				  "failed, interrupted, cancelled", i);
 	if (reason && !json_is_null(reason) && !json_is_string(reason))
-		return refuse(err, elen, "runs[%zu].reason: expected a string or null", i);
+		return error_into(err, elen, "runs[%zu].reason: expected a string or null", i);
 	r->reason = json_string_value(reason);
 	if (r->status < 2 || r->status == 4) {
 		r->status = 5;
@@ -247,15 +235,15 @@ static int check_run(const struct spec *sp, const json_t *run, size_t i, struct 
 		r->reason = "the target failed without a reason";
 	if (ex && !json_is_null(ex)) {
 		if (!json_is_array(ex))
-			return refuse(err, elen, "runs[%zu].examples: expected an array of strings", i);
+			return error_into(err, elen, "runs[%zu].examples: expected an array of strings", i);
 		json_array_foreach(ex, k, v)
 			if (!json_is_string(v))
-				return refuse(err, elen, "runs[%zu].examples[%zu]: expected a string", i, k);
+				return error_into(err, elen, "runs[%zu].examples[%zu]: expected a string", i, k);
 		if (!(r->examples = json_dumps(ex, JSON_COMPACT)))
-			return refuse(err, elen, "out of memory");
+			return error_into(err, elen, "out of memory");
 	}
 	if (!(r->m = metrics_new()))
-		return refuse(err, elen, "out of memory");
+		return error_into(err, elen, "out of memory");
 	return check_metrics(json_object_get(run, "metrics"), i, r->m, err, elen);
 }
 
@@ -336,22 +324,22 @@ static int import_prepare(const json_t *doc, struct import_prep *ip, char *err, 
 
 	memset(ip, 0, sizeof(*ip));
 	if (!json_is_object(exp) || !json_is_object(json_object_get(exp, "spec")))
-		return refuse(err, elen, "experiment.spec: expected the experiment's spec object");
+		return error_into(err, elen, "experiment.spec: expected the experiment's spec object");
 	if (!json_is_array(runs))
-		return refuse(err, elen, "runs: expected an array");
+		return error_into(err, elen, "runs: expected an array");
 	if (!(ip->spec_text = json_dumps(json_object_get(exp, "spec"), JSON_COMPACT)))
-		return refuse(err, elen, "out of memory");
+		return error_into(err, elen, "out of memory");
 	if (!(sp = ip->sp = spec_parse(ip->spec_text, strlen(ip->spec_text), &serr))) {
-		refuse(err, elen, "experiment.spec%s%s: %s", *serr.field ? "." : "", serr.field, serr.msg);
+		error_into(err, elen, "experiment.spec%s%s: %s", *serr.field ? "." : "", serr.field, serr.msg);
 		goto bad;
 	}
 	if (json_array_size(runs) != sp->nruns) {
-		refuse(err, elen, "runs: the document has %zu runs, the spec's plan %zu",
-		       json_array_size(runs), sp->nruns);
+		error_into(err, elen, "runs: the document has %zu runs, the spec's plan %zu",
+			   json_array_size(runs), sp->nruns);
 		goto bad;
 	}
 	if (!(ip->r = calloc(sp->nruns ? sp->nruns : 1, sizeof(*ip->r)))) {
-		refuse(err, elen, "out of memory");
+		error_into(err, elen, "out of memory");
 		goto bad;
 	}
 	for (size_t i = 0; i < sp->nruns; i++) {
@@ -362,7 +350,7 @@ static int import_prepare(const json_t *doc, struct import_prep *ip, char *err, 
 	ip->host_text = json_dumps(host ? host : json_null(), JSON_COMPACT | JSON_ENCODE_ANY);
 	ip->preset_text = json_dumps(preset ? preset : json_null(), JSON_COMPACT | JSON_ENCODE_ANY);
 	if (!ip->host_text || !ip->preset_text) {
-		refuse(err, elen, "out of memory");
+		error_into(err, elen, "out of memory");
 		goto bad;
 	}
 	ip->e = (struct exp_row){
@@ -393,15 +381,15 @@ int store_import_experiments(struct store *st, const json_t *docs,
 	if (elen)
 		err[0] = 0;
 	if (!json_is_array(docs) || !n)
-		return refuse(err, elen, "expected one or more result documents");
+		return error_into(err, elen, "expected one or more result documents");
 	if (!(ip = calloc(n, sizeof(*ip))))
-		return refuse(err, elen, "out of memory");
+		return error_into(err, elen, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		if (import_prepare(json_array_get(docs, i), &ip[i], why, sizeof(why))) {
 			if (n == 1)
-				refuse(err, elen, "%s", why);
+				error_into(err, elen, "%s", why);
 			else
-				refuse(err, elen, "documents[%zu]: %s", i, why);
+				error_into(err, elen, "documents[%zu]: %s", i, why);
 			rc = -1;
 			goto out;
 		}
@@ -432,7 +420,7 @@ int store_import_experiment(struct store *st, const json_t *doc, char *id, size_
 	int rc;
 
 	if (!docs)
-		return refuse(err, elen, "out of memory");
+		return error_into(err, elen, "out of memory");
 	rc = store_import_experiments(st, docs, NULL, NULL, &rowid, err, elen);
 	json_decref(docs);
 	if (!rc)
@@ -453,7 +441,7 @@ int store_import_more(struct store *st, const json_t *doc, const struct import_m
 		return -1;
 	if (!(runs = calloc(ip.sp->nruns ? ip.sp->nruns : 1, sizeof(*runs)))) {
 		import_prep_free(&ip);
-		return refuse(err, elen, "out of memory");
+		return error_into(err, elen, "out of memory");
 	}
 	/* A store failure leaves err empty (store_error() has it), as above. */
 	store_wlock(st);
