@@ -650,12 +650,6 @@ static json_t *num(double v)
 	return json_real(v);
 }
 
-static void put(json_t *o, const char *key, json_t *v, int *bad)
-{
-	if (!v || json_object_set_new(o, key, v))
-		*bad = 1;
-}
-
 static json_t *entry_json(const struct summary *m, const struct versus *v, const struct health *h,
 			  int is_base)
 {
@@ -664,43 +658,43 @@ static json_t *entry_json(const struct summary *m, const struct versus *v, const
 
 	if (bad)
 		return NULL;
-	put(o, "n", json_integer((json_int_t)m->n), &bad);
-	put(o, "median", num(m->median), &bad);
-	put(o, "p25", num(m->p25), &bad);
-	put(o, "p75", num(m->p75), &bad);
-	put(o, "min", num(m->min), &bad);
-	put(o, "max", num(m->max), &bad);
+	json_put(o, "n", json_integer((json_int_t)m->n), &bad);
+	json_put(o, "median", num(m->median), &bad);
+	json_put(o, "p25", num(m->p25), &bad);
+	json_put(o, "p75", num(m->p75), &bad);
+	json_put(o, "min", num(m->min), &bad);
+	json_put(o, "max", num(m->max), &bad);
 	if (is_base) {
 		char why[200] = "";
 
-		put(o, "ratio", num(m->n && m->median != 0 ? 1 : NAN), &bad);
-		put(o, "ci", json_null(), &bad);
-		put(o, "p", json_null(), &bad);
-		put(o, "mde", json_null(), &bad);
+		json_put(o, "ratio", num(m->n && m->median != 0 ? 1 : NAN), &bad);
+		json_put(o, "ci", json_null(), &bad);
+		json_put(o, "p", json_null(), &bad);
+		json_put(o, "mde", json_null(), &bad);
 		/* correctness first, the baseline too */
 		if (h->not_a_fix)
 			snprintf(why, sizeof(why), "fix.applicable is 0: the baseline cannot act on this "
 				 "configuration");
 		else if (is_broken(h))
 			broken_reason(why, sizeof(why), h);
-		put(o, "verdict", json_string(h->not_a_fix ? "not a fix" : is_broken(h) ? "broken" :
-					      "baseline"), &bad);
-		put(o, "baseline", json_true(), &bad);
-		put(o, "reason", why[0] ? json_string(why) : json_null(), &bad);
+		json_put(o, "verdict", json_string(h->not_a_fix ? "not a fix" : is_broken(h) ? "broken" :
+						   "baseline"), &bad);
+		json_put(o, "baseline", json_true(), &bad);
+		json_put(o, "reason", why[0] ? json_string(why) : json_null(), &bad);
 	} else {
-		put(o, "ratio", num(v->ratio), &bad);
-		put(o, "ci", v->have_ci ? json_pack("[oo]", num(v->lo), num(v->hi)) : json_null(), &bad);
-		put(o, "ci_method", v->have_ci ? json_string(v->ci_u ? "u-test" : "bootstrap") : json_null(),
-		    &bad);
-		put(o, "p", num(v->p), &bad);
-		put(o, "mde", num(v->mde), &bad);
-		put(o, "verdict", json_string(v->verdict), &bad);
-		put(o, "reason", json_string(v->reason), &bad);
-		put(o, "events", num(v->events), &bad);
+		json_put(o, "ratio", num(v->ratio), &bad);
+		json_put(o, "ci", v->have_ci ? json_pack("[oo]", num(v->lo), num(v->hi)) : json_null(), &bad);
+		json_put(o, "ci_method", v->have_ci ? json_string(v->ci_u ? "u-test" : "bootstrap") : json_null(),
+			 &bad);
+		json_put(o, "p", num(v->p), &bad);
+		json_put(o, "mde", num(v->mde), &bad);
+		json_put(o, "verdict", json_string(v->verdict), &bad);
+		json_put(o, "reason", json_string(v->reason), &bad);
+		json_put(o, "events", num(v->events), &bad);
 	}
 	if (is_broken(h) || h->not_a_fix) {
-		put(o, "livelocked", num(h->livelocked), &bad);
-		put(o, "violations", num(h->violations), &bad);
+		json_put(o, "livelocked", num(h->livelocked), &bad);
+		json_put(o, "violations", num(h->violations), &bad);
 	}
 	if (bad) {
 		json_decref(o);
@@ -719,12 +713,12 @@ static json_t *correctness_json(const struct ctx *c, int *bad)
 	for (size_t k = 0; o && k < s->nstrategies; k++) {
 		const struct health *h = &c->health[k];
 
-		put(o, strategy_name(s, k),
-		    json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "verdict",
-			      h->not_a_fix ? "not a fix" : is_broken(h) ? "broken" : "correct",
-			      "livelocked", num(h->livelocked), "violations", num(h->violations),
-			      "cpu_ops", num(h->cpu_ops), "dma_transactions", num(h->dma_txns),
-			      "events", num(h->events[2])), bad);
+		json_put(o, strategy_name(s, k),
+			 json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "verdict",
+				   h->not_a_fix ? "not a fix" : is_broken(h) ? "broken" : "correct",
+				   "livelocked", num(h->livelocked), "violations", num(h->violations),
+				   "cpu_ops", num(h->cpu_ops), "dma_transactions", num(h->dma_txns),
+				   "events", num(h->events[2])), bad);
 	}
 	if (!o)
 		*bad = 1;
@@ -796,16 +790,16 @@ static json_t *cell_json(struct ctx *c, size_t cell)
 
 			if (k != c->base)
 				v = versus(c, cell, sel, k, &sum[k], &sum[c->base]);
-			put(json_object_get(strategies, strategy_name(s, k)), sel->name,
-			    entry_json(&sum[k], &v, &c->health[k], k == c->base), &bad);
+			json_put(json_object_get(strategies, strategy_name(s, k)), sel->name,
+				 entry_json(&sum[k], &v, &c->health[k], k == c->base), &bad);
 		}
 	}
 	free(sum);
 	if (!bad) {
-		put(o, "cell", json_deep_copy(s->cells[cell]), &bad);
-		put(o, "correctness", correctness_json(c, &bad), &bad);
-		put(o, "unequal_work", unequal_json(c, cell, &bad), &bad);
-		put(o, "strategies", strategies, &bad);
+		json_put(o, "cell", json_deep_copy(s->cells[cell]), &bad);
+		json_put(o, "correctness", correctness_json(c, &bad), &bad);
+		json_put(o, "unequal_work", unequal_json(c, cell, &bad), &bad);
+		json_put(o, "strategies", strategies, &bad);
 		strategies = NULL;
 	}
 	json_decref(strategies);
@@ -1049,19 +1043,19 @@ static json_t *crossover_json(struct ctx *c, int *bad)
 		    json_array_set_new(json_array_get(verd, iy), ix, json_string(vs.verdict)))
 			goto oom;
 	}
-	put(o, "x", json_string(t->params[axis[0]].name), bad);
-	put(o, "y", json_string(t->params[axis[1]].name), bad);
-	put(o, "metric", json_string(sel.name), bad);
-	put(o, "better", json_string(sel.higher ? "higher" : "lower"), bad);
-	put(o, "a", json_string(strategy_name(s, c->base)), bad);
-	put(o, "b", json_string(strategy_name(s, other)), bad);
-	put(o, "strategies", json_pack("[ss]", strategy_name(s, c->base), strategy_name(s, other)), bad);
-	put(o, "xs", jx, bad);
-	put(o, "ys", jy, bad);
-	put(o, "grid", grid, bad);
-	put(o, "winner", win, bad);
-	put(o, "verdict", verd, bad);
-	put(o, "ratio", ratio, bad);
+	json_put(o, "x", json_string(t->params[axis[0]].name), bad);
+	json_put(o, "y", json_string(t->params[axis[1]].name), bad);
+	json_put(o, "metric", json_string(sel.name), bad);
+	json_put(o, "better", json_string(sel.higher ? "higher" : "lower"), bad);
+	json_put(o, "a", json_string(strategy_name(s, c->base)), bad);
+	json_put(o, "b", json_string(strategy_name(s, other)), bad);
+	json_put(o, "strategies", json_pack("[ss]", strategy_name(s, c->base), strategy_name(s, other)), bad);
+	json_put(o, "xs", jx, bad);
+	json_put(o, "ys", jy, bad);
+	json_put(o, "grid", grid, bad);
+	json_put(o, "winner", win, bad);
+	json_put(o, "verdict", verd, bad);
+	json_put(o, "ratio", ratio, bad);
 	free(xs);
 	free(ys);
 	return o;
@@ -1152,24 +1146,24 @@ json_t *compare_json(const struct results *r, const char *id, const struct compa
 	doc = json_object();
 	if (bad || !doc)
 		goto oom;
-	put(doc, "experiment", id ? json_string(id) : json_null(), &bad);
-	put(doc, "target", json_string(s->target->name), &bad);
-	put(doc, "workload", json_string(s->target->workloads[s->workload].name), &bad);
-	put(doc, "label", s->label ? json_string(s->label) : json_null(), &bad);
-	put(doc, "repetitions", json_integer(s->repetitions), &bad);
-	put(doc, "baseline", json_string(strategy_name(s, c.base)), &bad);
-	put(doc, "noise", json_real(o->noise), &bad);
-	put(doc, "alpha", json_real(o->alpha), &bad);
-	put(doc, "level", json_real(CI_LEVEL), &bad);
-	put(doc, "iters", json_integer(o->iters), &bad);
-	put(doc, "min_events", json_integer(o->min_events), &bad);
-	put(doc, "strategies", strategies_json(s), &bad);
-	put(doc, "warnings", warnings, &bad);
+	json_put(doc, "experiment", id ? json_string(id) : json_null(), &bad);
+	json_put(doc, "target", json_string(s->target->name), &bad);
+	json_put(doc, "workload", json_string(s->target->workloads[s->workload].name), &bad);
+	json_put(doc, "label", s->label ? json_string(s->label) : json_null(), &bad);
+	json_put(doc, "repetitions", json_integer(s->repetitions), &bad);
+	json_put(doc, "baseline", json_string(strategy_name(s, c.base)), &bad);
+	json_put(doc, "noise", json_real(o->noise), &bad);
+	json_put(doc, "alpha", json_real(o->alpha), &bad);
+	json_put(doc, "level", json_real(CI_LEVEL), &bad);
+	json_put(doc, "iters", json_integer(o->iters), &bad);
+	json_put(doc, "min_events", json_integer(o->min_events), &bad);
+	json_put(doc, "strategies", strategies_json(s), &bad);
+	json_put(doc, "warnings", warnings, &bad);
 	warnings = NULL;
-	put(doc, "metrics", metrics_json(&c), &bad);
-	put(doc, "cells", cells, &bad);
+	json_put(doc, "metrics", metrics_json(&c), &bad);
+	json_put(doc, "cells", cells, &bad);
 	cells = NULL;
-	put(doc, "crossover", crossover_json(&c, &bad), &bad);
+	json_put(doc, "crossover", crossover_json(&c, &bad), &bad);
 	if (bad)
 		goto oom;
 	free(c.sel);

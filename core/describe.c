@@ -4,6 +4,7 @@
  * the API and scripts, aligned text for a terminal.
  */
 #include "core.h"
+#include "../lib/util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +17,6 @@ static const char *const type_names[] = {
 	[PARAM_REAL] = "real",
 	[PARAM_ENUM] = "enum",
 };
-
-static void put(json_t *obj, const char *key, json_t *v, int *bad)
-{
-	if (json_object_set_new(obj, key, v))
-		*bad = 1;
-}
 
 static void push(json_t *arr, json_t *v, int *bad)
 {
@@ -58,8 +53,8 @@ static void put_availability(const struct target *t, json_t *o, int *bad)
 	char why[256] = "";
 	int ok = t->available(why, sizeof(why));
 
-	put(o, "available", json_boolean(ok), bad);
-	put(o, "reason", json_string(why), bad);
+	json_put(o, "available", json_boolean(ok), bad);
+	json_put(o, "reason", json_string(why), bad);
 }
 
 json_t *describe_targets_json(void)
@@ -75,13 +70,13 @@ json_t *describe_targets_json(void)
 			bad = 1;
 			break;
 		}
-		put(o, "name", json_string(t->name), &bad);
-		put(o, "description", json_string(t->description), &bad);
+		json_put(o, "name", json_string(t->name), &bad);
+		json_put(o, "description", json_string(t->description), &bad);
 		put_availability(t, o, &bad);
 		push(list, o, &bad);
 	}
 	if (doc)
-		put(doc, "targets", list, &bad);
+		json_put(doc, "targets", list, &bad);
 	else
 		json_decref(list);
 	return done(doc, bad);
@@ -120,26 +115,26 @@ static json_t *param_json(const struct target *t, size_t i, double def)
 
 	if (!o)
 		return NULL;
-	put(o, "name", json_string(d->name), &bad);
-	put(o, "type", json_string(type_names[d->type]), &bad);
+	json_put(o, "name", json_string(d->name), &bad);
+	json_put(o, "type", json_string(type_names[d->type]), &bad);
 	if (d->type == PARAM_INT || d->type == PARAM_REAL) {
-		put(o, "min", param_value_json(d, d->min), &bad);
-		put(o, "max", param_value_json(d, d->max), &bad);
+		json_put(o, "min", param_value_json(d, d->min), &bad);
+		json_put(o, "max", param_value_json(d, d->max), &bad);
 	}
-	put(o, "default", param_value_json(d, def), &bad);
+	json_put(o, "default", param_value_json(d, def), &bad);
 	if (d->type == PARAM_ENUM) {
 		json_t *c = json_array();
 
 		for (size_t k = 0; c && d->choices[k]; k++)
 			push(c, json_string(d->choices[k]), &bad);
-		put(o, "choices", c, &bad);
+		json_put(o, "choices", c, &bad);
 	}
-	put(o, "unit", json_string(d->unit), &bad);
-	put(o, "group", json_string(d->group), &bad);
-	put(o, "help", json_string(d->help), &bad);
+	json_put(o, "unit", json_string(d->unit), &bad);
+	json_put(o, "group", json_string(d->group), &bad);
+	json_put(o, "help", json_string(d->help), &bad);
 	if (param_source(t, i, &src, &conf)) {
-		put(o, "source", json_string(src), &bad);
-		put(o, "confidence", json_string(conf), &bad);
+		json_put(o, "source", json_string(src), &bad);
+		json_put(o, "confidence", json_string(conf), &bad);
 	}
 	return done(o, bad);
 }
@@ -153,15 +148,15 @@ static json_t *workload_json(const struct target *t, const struct workload_def *
 		int k = target_param_index(t, p->name);
 
 		if (k >= 0)
-			put(defs, p->name, param_value_json(&t->params[k], p->value), &bad);
+			json_put(defs, p->name, param_value_json(&t->params[k], p->value), &bad);
 	}
 	if (!o) {
 		json_decref(defs);
 		return NULL;
 	}
-	put(o, "name", json_string(w->name), &bad);
-	put(o, "help", json_string(w->help), &bad);
-	put(o, "defaults", defs, &bad);
+	json_put(o, "name", json_string(w->name), &bad);
+	json_put(o, "help", json_string(w->help), &bad);
+	json_put(o, "defaults", defs, &bad);
 	return done(o, bad);
 }
 
@@ -172,8 +167,8 @@ static json_t *strategy_json(const struct strategy_def *s)
 
 	if (!o)
 		return NULL;
-	put(o, "name", json_string(s->name), &bad);
-	put(o, "help", json_string(s->help), &bad);
+	json_put(o, "name", json_string(s->name), &bad);
+	json_put(o, "help", json_string(s->help), &bad);
 	return done(o, bad);
 }
 
@@ -188,37 +183,37 @@ json_t *describe_target_json(const struct target *t)
 		free(defs);
 		return NULL;
 	}
-	put(o, "name", json_string(t->name), &bad);
-	put(o, "description", json_string(t->description), &bad);
+	json_put(o, "name", json_string(t->name), &bad);
+	json_put(o, "description", json_string(t->description), &bad);
 	put_availability(t, o, &bad);
 
 	a = json_array();
 	for (size_t i = 0; a && t->capabilities && t->capabilities[i]; i++)
 		push(a, json_string(t->capabilities[i]), &bad);
-	put(o, "capabilities", a, &bad);
+	json_put(o, "capabilities", a, &bad);
 
 	a = json_array();
 	for (size_t i = 0; a && i < t->nparams; i++)
 		push(a, param_json(t, i, defs[i]), &bad);
-	put(o, "params", a, &bad);
+	json_put(o, "params", a, &bad);
 
 	a = json_array();
 	for (size_t i = 0; a && i < t->nworkloads; i++)
 		push(a, workload_json(t, &t->workloads[i]), &bad);
-	put(o, "workloads", a, &bad);
+	json_put(o, "workloads", a, &bad);
 
 	a = json_array();
 	for (size_t i = 0; a && i < t->nstrategies; i++)
 		push(a, strategy_json(&t->strategies[i]), &bad);
-	put(o, "strategies", a, &bad);
+	json_put(o, "strategies", a, &bad);
 
 	a = json_array();
 	for (size_t i = 0; a && i < t->npresets(); i++)
 		push(a, preset_json(t, t->preset(i)), &bad);
-	put(o, "presets", a, &bad);
+	json_put(o, "presets", a, &bad);
 
 	if (t->detect)
-		put(o, "detect", t->detect(), &bad);
+		json_put(o, "detect", t->detect(), &bad);
 
 	free(defs);
 	return done(o, bad);

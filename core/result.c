@@ -5,6 +5,7 @@
  * document can be streamed run by run for the same reason.
  */
 #include "core.h"
+#include "../lib/util.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -200,13 +201,6 @@ static json_t *string_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-/* Sets obj[key] = v (stolen); remembers a failure in *bad. */
-static void put(json_t *obj, const char *key, json_t *v, int *bad)
-{
-	if (json_object_set_new(obj, key, v))
-		*bad = 1;
-}
-
 json_t *preset_json(const struct target *t, const struct preset *p)
 {
 	json_t *o, *values;
@@ -221,8 +215,8 @@ json_t *preset_json(const struct target *t, const struct preset *p)
 		json_decref(values);
 		return NULL;
 	}
-	put(o, "name", json_string(p->name), &bad);
-	put(o, "description", json_string(p->description), &bad);
+	json_put(o, "name", json_string(p->name), &bad);
+	json_put(o, "description", json_string(p->description), &bad);
 	for (size_t i = 0; i < p->nvalues; i++) {
 		const struct preset_value *pv = &p->values[i];
 		int k = target_param_index(t, pv->param);
@@ -232,13 +226,13 @@ json_t *preset_json(const struct target *t, const struct preset *p)
 			bad = 1;
 			break;
 		}
-		put(e, "value", k >= 0 ? param_value_json(&t->params[k], pv->value)
-				       : number_json(pv->value), &bad);
-		put(e, "source", json_string(pv->source), &bad);
-		put(e, "confidence", json_string(pv->confidence), &bad);
-		put(values, pv->param, e, &bad);
+		json_put(e, "value", k >= 0 ? param_value_json(&t->params[k], pv->value)
+					    : number_json(pv->value), &bad);
+		json_put(e, "source", json_string(pv->source), &bad);
+		json_put(e, "confidence", json_string(pv->confidence), &bad);
+		json_put(values, pv->param, e, &bad);
 	}
-	put(o, "values", values, &bad);
+	json_put(o, "values", values, &bad);
 	if (bad) {
 		json_decref(o);
 		return NULL;
@@ -259,16 +253,16 @@ static json_t *host_json(const struct spec *s)
 		return NULL;
 	}
 	if (uname(&u) == 0) {
-		put(o, "kernel", json_string(u.release), &bad);
-		put(o, "machine", json_string(u.machine), &bad);
+		json_put(o, "kernel", json_string(u.release), &bad);
+		json_put(o, "machine", json_string(u.machine), &bad);
 	} else {
-		put(o, "kernel", json_null(), &bad);
-		put(o, "machine", json_null(), &bad);
+		json_put(o, "kernel", json_null(), &bad);
+		json_put(o, "machine", json_null(), &bad);
 	}
-	put(o, "svabench_version", json_string(SVABENCH_VERSION), &bad);
-	put(o, "svabench_commit", json_string(svabench_commit()), &bad);
+	json_put(o, "svabench_version", json_string(SVABENCH_VERSION), &bad);
+	json_put(o, "svabench_commit", json_string(svabench_commit()), &bad);
 	if (probe)
-		put(o, "collectors", probe, &bad);
+		json_put(o, "collectors", probe, &bad);
 	if (bad) {
 		json_decref(o);
 		return NULL;
@@ -292,18 +286,18 @@ json_t *result_experiment_json(const struct results *r, const char *id)
 
 	if (!o)
 		return NULL;
-	put(o, "id", json_string(id), &bad);
-	put(o, "spec", json_incref(s->doc), &bad);
-	put(o, "status", json_string(experiment_status(r)), &bad);
-	put(o, "runs_total", json_integer((json_int_t)s->nruns), &bad);
-	put(o, "runs_done", json_integer((json_int_t)r->ndone), &bad);
-	put(o, "runs_failed", json_integer((json_int_t)r->nfailed), &bad);
-	put(o, "preset", preset_json(t, s->preset), &bad);
-	put(o, "host", host_json(s), &bad);
-	put(o, "target", json_string(t->name), &bad);
-	put(o, "workload", json_string(t->workloads[s->workload].name), &bad);
-	put(o, "label", string_or_null(s->label), &bad);
-	put(o, "name", string_or_null(s->name), &bad);
+	json_put(o, "id", json_string(id), &bad);
+	json_put(o, "spec", json_incref(s->doc), &bad);
+	json_put(o, "status", json_string(experiment_status(r)), &bad);
+	json_put(o, "runs_total", json_integer((json_int_t)s->nruns), &bad);
+	json_put(o, "runs_done", json_integer((json_int_t)r->ndone), &bad);
+	json_put(o, "runs_failed", json_integer((json_int_t)r->nfailed), &bad);
+	json_put(o, "preset", preset_json(t, s->preset), &bad);
+	json_put(o, "host", host_json(s), &bad);
+	json_put(o, "target", json_string(t->name), &bad);
+	json_put(o, "workload", json_string(t->workloads[s->workload].name), &bad);
+	json_put(o, "label", string_or_null(s->label), &bad);
+	json_put(o, "name", string_or_null(s->name), &bad);
 	if (bad) {
 		json_decref(o);
 		return NULL;
@@ -333,9 +327,9 @@ static json_t *metrics_json(const struct results *r, const struct run_record *re
 		return NULL;
 	for (size_t j = 0; j < rec->nvalues; j++) {
 		if (rec->state[j] == VALUE_NUMBER)
-			put(o, r->names[j], number_json(rec->values[j]), &bad);
+			json_put(o, r->names[j], number_json(rec->values[j]), &bad);
 		else if (rec->state[j] == VALUE_NULL)
-			put(o, r->names[j], json_null(), &bad);
+			json_put(o, r->names[j], json_null(), &bad);
 	}
 	if (bad) {
 		json_decref(o);
@@ -371,15 +365,15 @@ json_t *result_run_json(const struct results *r, size_t i, const char *id)
 	if (!o)
 		return NULL;
 	snprintf(rid, sizeof(rid), "%s-r%04zu", id, i + 1);
-	put(o, "id", json_string(rid), &bad);
-	put(o, "cell", json_incref(p->cell_json), &bad);
-	put(o, "strategy", json_string(s->target->strategies[p->strategy].name), &bad);
-	put(o, "repetition", json_integer(p->repetition), &bad);
-	put(o, "seed", json_integer((json_int_t)p->seed), &bad);
-	put(o, "status", json_string(status_name(rec->status)), &bad);
-	put(o, "reason", string_or_null(rec->reason), &bad);
-	put(o, "metrics", metrics_json(r, rec), &bad);
-	put(o, "examples", examples_json(rec), &bad);
+	json_put(o, "id", json_string(rid), &bad);
+	json_put(o, "cell", json_incref(p->cell_json), &bad);
+	json_put(o, "strategy", json_string(s->target->strategies[p->strategy].name), &bad);
+	json_put(o, "repetition", json_integer(p->repetition), &bad);
+	json_put(o, "seed", json_integer((json_int_t)p->seed), &bad);
+	json_put(o, "status", json_string(status_name(rec->status)), &bad);
+	json_put(o, "reason", string_or_null(rec->reason), &bad);
+	json_put(o, "metrics", metrics_json(r, rec), &bad);
+	json_put(o, "examples", examples_json(rec), &bad);
 	if (bad) {
 		json_decref(o);
 		return NULL;
@@ -400,8 +394,8 @@ json_t *result_document(const struct results *r, const char *id)
 		json_decref(runs);
 		return NULL;
 	}
-	put(doc, "experiment", result_experiment_json(r, id), &bad);
-	put(doc, "runs", runs, &bad);
+	json_put(doc, "experiment", result_experiment_json(r, id), &bad);
+	json_put(doc, "runs", runs, &bad);
 	if (bad) {
 		json_decref(doc);
 		return NULL;

@@ -27,6 +27,7 @@
  */
 #include "history_impl.h"
 #include "store_impl.h"
+#include "../lib/util.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -140,12 +141,6 @@ static double median_of(const double *v, size_t n)
 
 /* ---- JSON ---- */
 
-static void put(json_t *o, const char *key, json_t *v, int *bad)
-{
-	if (!v || json_object_set_new(o, key, v))
-		*bad = 1;
-}
-
 static json_t *exp_id_json(int64_t id)
 {
 	char buf[32];
@@ -177,14 +172,14 @@ static json_t *point_json(const struct history *h, const struct hseries *sr,
 		return NULL;
 	}
 	store_format_time(e->created, when, sizeof(when));
-	put(o, "experiment", exp_id_json(e->id), &bad);
-	put(o, "label", label_json(e), &bad);
-	put(o, "version", e->version ? json_string(e->version) : json_null(), &bad);
-	put(o, "imported", json_boolean(e->imported), &bad);
-	put(o, "created_at", json_string(when), &bad);
-	put(o, "n", json_integer((json_int_t)p->count[k]), &bad);
-	put(o, "median", store_number_json(median_of(p->rows[k], p->count[k])), &bad);
-	put(o, "values", vals, &bad);
+	json_put(o, "experiment", exp_id_json(e->id), &bad);
+	json_put(o, "label", label_json(e), &bad);
+	json_put(o, "version", e->version ? json_string(e->version) : json_null(), &bad);
+	json_put(o, "imported", json_boolean(e->imported), &bad);
+	json_put(o, "created_at", json_string(when), &bad);
+	json_put(o, "n", json_integer((json_int_t)p->count[k]), &bad);
+	json_put(o, "median", store_number_json(median_of(p->rows[k], p->count[k])), &bad);
+	json_put(o, "values", vals, &bad);
 	if (bad) {
 		json_decref(o);
 		return NULL;
@@ -222,18 +217,18 @@ static json_t *change_point_json(const struct history *h, const struct hseries *
 
 	if (bad)
 		return NULL;
-	put(o, "index", json_integer((json_int_t)c->index), &bad);
-	put(o, "experiment", exp_id_json(e->id), &bad);
-	put(o, "previous", exp_id_json(prev->id), &bad);
-	put(o, "label", label_json(e), &bad);
-	put(o, "before", store_number_json(c->before), &bad);
-	put(o, "after", store_number_json(c->after), &bad);
-	put(o, "change", isfinite(c->change) ? json_real(c->change) : json_null(), &bad);
-	put(o, "ci", ci_json(c), &bad);
-	put(o, "p", json_real(c->p), &bad);
-	put(o, "direction", json_string(is_regression(metric, c->change) ? "regression"
-								     : "improvement"), &bad);
-	put(o, "tentative", json_boolean(c->tentative), &bad);
+	json_put(o, "index", json_integer((json_int_t)c->index), &bad);
+	json_put(o, "experiment", exp_id_json(e->id), &bad);
+	json_put(o, "previous", exp_id_json(prev->id), &bad);
+	json_put(o, "label", label_json(e), &bad);
+	json_put(o, "before", store_number_json(c->before), &bad);
+	json_put(o, "after", store_number_json(c->after), &bad);
+	json_put(o, "change", isfinite(c->change) ? json_real(c->change) : json_null(), &bad);
+	json_put(o, "ci", ci_json(c), &bad);
+	json_put(o, "p", json_real(c->p), &bad);
+	json_put(o, "direction", json_string(is_regression(metric, c->change) ? "regression"
+									  : "improvement"), &bad);
+	json_put(o, "tentative", json_boolean(c->tentative), &bad);
 	if (bad) {
 		json_decref(o);
 		return NULL;
@@ -260,12 +255,12 @@ static json_t *series_json(const struct history *h, const struct hseries *sr,
 		json_decref(cps);
 		return NULL;
 	}
-	put(o, "config", json_string(sr->config_id), &bad);
-	put(o, "configuration", e0 ? json_loads(e0->config, JSON_DECODE_ANY, NULL) : json_null(),
-	    &bad);
-	put(o, "cell", json_loads(sr->cell, 0, NULL), &bad);
-	put(o, "points", pts, &bad);
-	put(o, "change_points", cps, &bad);
+	json_put(o, "config", json_string(sr->config_id), &bad);
+	json_put(o, "configuration", e0 ? json_loads(e0->config, JSON_DECODE_ANY, NULL) : json_null(),
+		 &bad);
+	json_put(o, "cell", json_loads(sr->cell, 0, NULL), &bad);
+	json_put(o, "points", pts, &bad);
+	json_put(o, "change_points", cps, &bad);
 	if (bad) {
 		json_decref(o);
 		return NULL;
@@ -404,13 +399,13 @@ json_t *history_json(struct store *st, const struct history_query *q, int *rc, c
 		points_free(&p);
 	}
 	if (!bad) {
-		put(doc, "workload", json_string(q->workload), &bad);
-		put(doc, "metric", json_string(q->metric), &bad);
-		put(doc, "strategy", json_string(q->strategy), &bad);
-		put(doc, "target", json_string(target), &bad);
-		put(doc, "config", q->config ? json_string(q->config) : json_null(), &bad);
-		put(doc, "params", params_json(q), &bad);
-		put(doc, "series", series, &bad);
+		json_put(doc, "workload", json_string(q->workload), &bad);
+		json_put(doc, "metric", json_string(q->metric), &bad);
+		json_put(doc, "strategy", json_string(q->strategy), &bad);
+		json_put(doc, "target", json_string(target), &bad);
+		json_put(doc, "config", q->config ? json_string(q->config) : json_null(), &bad);
+		json_put(doc, "params", params_json(q), &bad);
+		json_put(doc, "series", series, &bad);
 		series = NULL;
 	}
 	history_free(&h);

@@ -8,17 +8,12 @@
  * of the experiment, so a cached text is never stale.
  */
 #include "store_impl.h"
+#include "../lib/util.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define DOC_DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
-
-static void put(json_t *o, const char *key, json_t *v, int *bad)
-{
-	if (!v || json_object_set_new(o, key, v))
-		*bad = 1;
-}
 
 /* What the store knows of one run beyond core's record. */
 struct run_fact {
@@ -131,18 +126,18 @@ static int overlay_runs(json_t *runs, const struct run_fact *facts, int64_t exp)
 		char rid[64], when[48];
 
 		snprintf(rid, sizeof(rid), "e%lld-r%zu", (long long)exp, i + 1);
-		put(run, "id", json_string(rid), &bad);
+		json_put(run, "id", json_string(rid), &bad);
 		if (f->status >= 0)
-			put(run, "status", json_string(run_status_names[f->status]), &bad);
+			json_put(run, "status", json_string(run_status_names[f->status]), &bad);
 		/* core gives done runs no reason and failed ones its own */
 		if (f->status != 2 && (f->reason || f->status != 3))
-			put(run, "reason", f->reason ? json_string(f->reason) : json_null(), &bad);
+			json_put(run, "reason", f->reason ? json_string(f->reason) : json_null(), &bad);
 		if (f->metrics)
-			put(run, "metrics", json_incref(f->metrics), &bad);
+			json_put(run, "metrics", json_incref(f->metrics), &bad);
 		store_format_time(f->started, when, sizeof(when));
-		put(run, "started_at", f->started ? json_string(when) : json_null(), &bad);
+		json_put(run, "started_at", f->started ? json_string(when) : json_null(), &bad);
 		store_format_time(f->finished, when, sizeof(when));
-		put(run, "finished_at", f->finished ? json_string(when) : json_null(), &bad);
+		json_put(run, "finished_at", f->finished ? json_string(when) : json_null(), &bad);
 	}
 	return bad ? -1 : 0;
 }

@@ -9,6 +9,7 @@
  */
 #include "history_impl.h"
 #include "store_impl.h"
+#include "../lib/util.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -728,12 +729,6 @@ static const char changes_sql[] =
 	"SELECT cell, strategy, metric, direction, value_before, value_after, change, ci_low,"
 	" ci_high, p FROM alert_changes WHERE alert = ?1 ORDER BY metric, strategy, cell";
 
-static void put(json_t *o, const char *key, json_t *v, int *bad)
-{
-	if (!v || json_object_set_new(o, key, v))
-		*bad = 1;
-}
-
 static json_t *text_json(sqlite3_stmt *s, int col)
 {
 	const char *v = (const char *)sqlite3_column_text(s, col);
@@ -803,15 +798,15 @@ static json_t *changes_json(struct store *st, struct store_tls *t, int64_t id, j
 			json_array_append_new(ci, real_json(s, 7));
 			json_array_append_new(ci, real_json(s, 8));
 		}
-		put(o, "cell", cell ? json_loads(cell, 0, NULL) : json_object(), &bad);
-		put(o, "strategy", text_json(s, 1), &bad);
-		put(o, "metric", text_json(s, 2), &bad);
-		put(o, "direction", text_json(s, 3), &bad);
-		put(o, "before", real_json(s, 4), &bad);
-		put(o, "after", real_json(s, 5), &bad);
-		put(o, "change", real_json(s, 6), &bad);
-		put(o, "ci", ci, &bad);
-		put(o, "p", real_json(s, 9), &bad);
+		json_put(o, "cell", cell ? json_loads(cell, 0, NULL) : json_object(), &bad);
+		json_put(o, "strategy", text_json(s, 1), &bad);
+		json_put(o, "metric", text_json(s, 2), &bad);
+		json_put(o, "direction", text_json(s, 3), &bad);
+		json_put(o, "before", real_json(s, 4), &bad);
+		json_put(o, "after", real_json(s, 5), &bad);
+		json_put(o, "change", real_json(s, 6), &bad);
+		json_put(o, "ci", ci, &bad);
+		json_put(o, "p", real_json(s, 9), &bad);
 		if (!bad && sqlite3_column_type(s, 6) != SQLITE_NULL && fabs(change) > best) {
 			best = fabs(change);
 			json_decref(*magnitude);
@@ -857,23 +852,23 @@ static json_t *alert_json(struct store *st, struct store_tls *t, sqlite3_stmt *s
 		*rc = store_fail(st, STORE_ERR, "out of memory");
 		return NULL;
 	}
-	put(o, "id", json_integer(id), &bad);
-	put(o, "created_at", time_json(s, 1), &bad);
-	put(o, "updated_at", time_json(s, 2), &bad);
-	put(o, "config", text_json(s, 3), &bad);
-	put(o, "configuration", json_col(s, 18), &bad);
-	put(o, "target", text_json(s, 4), &bad);
-	put(o, "workload", text_json(s, 5), &bad);
-	put(o, "experiment", exp_json(s, 6), &bad);
-	put(o, "label", text_json(s, 7), &bad);
-	put(o, "kernel", json_col(s, 8), &bad);
-	put(o, "imported", json_boolean(sqlite3_column_type(s, 9) != SQLITE_NULL), &bad);
-	put(o, "previous", side_json(s, 10, 11, 12), &bad);
-	put(o, "direction", text_json(s, 13), &bad);
-	put(o, "tentative", json_boolean(sqlite3_column_int(s, 14)), &bad);
-	put(o, "status", text_json(s, 15), &bad);
-	put(o, "status_at", time_json(s, 16), &bad);
-	put(o, "note", text_json(s, 17), &bad);
+	json_put(o, "id", json_integer(id), &bad);
+	json_put(o, "created_at", time_json(s, 1), &bad);
+	json_put(o, "updated_at", time_json(s, 2), &bad);
+	json_put(o, "config", text_json(s, 3), &bad);
+	json_put(o, "configuration", json_col(s, 18), &bad);
+	json_put(o, "target", text_json(s, 4), &bad);
+	json_put(o, "workload", text_json(s, 5), &bad);
+	json_put(o, "experiment", exp_json(s, 6), &bad);
+	json_put(o, "label", text_json(s, 7), &bad);
+	json_put(o, "kernel", json_col(s, 8), &bad);
+	json_put(o, "imported", json_boolean(sqlite3_column_type(s, 9) != SQLITE_NULL), &bad);
+	json_put(o, "previous", side_json(s, 10, 11, 12), &bad);
+	json_put(o, "direction", text_json(s, 13), &bad);
+	json_put(o, "tentative", json_boolean(sqlite3_column_int(s, 14)), &bad);
+	json_put(o, "status", text_json(s, 15), &bad);
+	json_put(o, "status_at", time_json(s, 16), &bad);
+	json_put(o, "note", text_json(s, 17), &bad);
 	if (bad) {
 		json_decref(o);
 		*rc = store_fail(st, STORE_ERR, "out of memory");
@@ -883,8 +878,8 @@ static json_t *alert_json(struct store *st, struct store_tls *t, sqlite3_stmt *s
 		json_decref(o);
 		return NULL;
 	}
-	put(o, "magnitude", magnitude, &bad);
-	put(o, "changes", changes, &bad);
+	json_put(o, "magnitude", magnitude, &bad);
+	json_put(o, "changes", changes, &bad);
 	if (bad) {
 		json_decref(o);
 		*rc = store_fail(st, STORE_ERR, "out of memory");
@@ -931,7 +926,7 @@ json_t *store_list_alerts(struct store *st, const struct alert_query *q, int *rc
 			char buf[32];
 
 			snprintf(buf, sizeof(buf), "%lld", (long long)last);
-			put(o, "next_cursor", json_string(buf), &bad);
+			json_put(o, "next_cursor", json_string(buf), &bad);
 			sqlite3_reset(s);
 			break;
 		}

@@ -5,6 +5,7 @@
  * lists, a run's samples, counts. Result documents are in store_doc.c.
  */
 #include "store_impl.h"
+#include "../lib/util.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -196,12 +197,6 @@ static json_t *json_col(sqlite3_stmt *s, int col, json_t *dflt)
 	return json_loads(v, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, NULL);
 }
 
-static void put(json_t *o, const char *key, json_t *v, int *bad)
-{
-	if (!v || json_object_set_new(o, key, v))
-		*bad = 1;
-}
-
 /* The experiment object of the current row of an EXP_COLS query. */
 json_t *store_exp_json(sqlite3_stmt *s)
 {
@@ -212,21 +207,21 @@ json_t *store_exp_json(sqlite3_stmt *s)
 	if (bad)
 		return NULL;
 	snprintf(id, sizeof(id), "e%lld", (long long)sqlite3_column_int64(s, 0));
-	put(o, "id", json_string(id), &bad);
-	put(o, "spec", json_col(s, 1, json_null()), &bad);
-	put(o, "status", text_or_null(s, 2), &bad);
-	put(o, "runs_total", json_integer(sqlite3_column_int64(s, 3)), &bad);
-	put(o, "runs_done", json_integer(sqlite3_column_int64(s, 4)), &bad);
-	put(o, "runs_failed", json_integer(sqlite3_column_int64(s, 5)), &bad);
-	put(o, "preset", json_col(s, 6, json_null()), &bad);
-	put(o, "host", json_col(s, 7, json_null()), &bad);
-	put(o, "target", text_or_null(s, 8), &bad);
-	put(o, "workload", text_or_null(s, 9), &bad);
-	put(o, "label", text_or_null(s, 10), &bad);
-	put(o, "name", text_or_null(s, 11), &bad);
-	put(o, "created_at", time_or_null(s, 12), &bad);
-	put(o, "finished_at", time_or_null(s, 13), &bad);
-	put(o, "imported_from", text_or_null(s, 14), &bad);
+	json_put(o, "id", json_string(id), &bad);
+	json_put(o, "spec", json_col(s, 1, json_null()), &bad);
+	json_put(o, "status", text_or_null(s, 2), &bad);
+	json_put(o, "runs_total", json_integer(sqlite3_column_int64(s, 3)), &bad);
+	json_put(o, "runs_done", json_integer(sqlite3_column_int64(s, 4)), &bad);
+	json_put(o, "runs_failed", json_integer(sqlite3_column_int64(s, 5)), &bad);
+	json_put(o, "preset", json_col(s, 6, json_null()), &bad);
+	json_put(o, "host", json_col(s, 7, json_null()), &bad);
+	json_put(o, "target", text_or_null(s, 8), &bad);
+	json_put(o, "workload", text_or_null(s, 9), &bad);
+	json_put(o, "label", text_or_null(s, 10), &bad);
+	json_put(o, "name", text_or_null(s, 11), &bad);
+	json_put(o, "created_at", time_or_null(s, 12), &bad);
+	json_put(o, "finished_at", time_or_null(s, 13), &bad);
+	json_put(o, "imported_from", text_or_null(s, 14), &bad);
 	if (bad) {
 		json_decref(o);
 		return NULL;
@@ -262,7 +257,7 @@ static void set_cursor(json_t *o, int64_t v, int *bad)
 	char buf[32];
 
 	snprintf(buf, sizeof(buf), "%lld", (long long)v);
-	put(o, "next_cursor", json_string(buf), bad);
+	json_put(o, "next_cursor", json_string(buf), bad);
 }
 
 /* Newest first; the filters given pick one of 16 statements. */
@@ -364,20 +359,20 @@ static json_t *run_json(struct store *st, struct store_tls *t, sqlite3_stmt *s, 
 		return NULL;
 	snprintf(rid, sizeof(rid), "e%lld-r%lld", (long long)exp,
 		 (long long)sqlite3_column_int64(s, 1) + 1);
-	put(o, "id", json_string(rid), &bad);
-	put(o, "cell", json_col(s, 7, json_object()), &bad);
-	put(o, "strategy", text_or_null(s, 8), &bad);
-	put(o, "repetition", json_integer(sqlite3_column_int64(s, 9)), &bad);
-	put(o, "seed", json_integer(sqlite3_column_int64(s, 10)), &bad);
-	put(o, "status", text_or_null(s, 2), &bad);
-	put(o, "reason", text_or_null(s, 3), &bad);
-	put(o, "metrics", run_metrics(st, t, sqlite3_column_int64(s, 0), rc), &bad);
-	put(o, "examples", json_col(s, 6, json_array()), &bad);
-	put(o, "started_at", time_or_null(s, 4), &bad);
-	put(o, "finished_at", time_or_null(s, 5), &bad);
-	put(o, "attempts", json_integer(sqlite3_column_int64(s, 11)), &bad);
-	put(o, "samples", json_integer(sqlite3_column_int64(s, 12)), &bad);
-	put(o, "queued_at", time_or_null(s, 13), &bad);
+	json_put(o, "id", json_string(rid), &bad);
+	json_put(o, "cell", json_col(s, 7, json_object()), &bad);
+	json_put(o, "strategy", text_or_null(s, 8), &bad);
+	json_put(o, "repetition", json_integer(sqlite3_column_int64(s, 9)), &bad);
+	json_put(o, "seed", json_integer(sqlite3_column_int64(s, 10)), &bad);
+	json_put(o, "status", text_or_null(s, 2), &bad);
+	json_put(o, "reason", text_or_null(s, 3), &bad);
+	json_put(o, "metrics", run_metrics(st, t, sqlite3_column_int64(s, 0), rc), &bad);
+	json_put(o, "examples", json_col(s, 6, json_array()), &bad);
+	json_put(o, "started_at", time_or_null(s, 4), &bad);
+	json_put(o, "finished_at", time_or_null(s, 5), &bad);
+	json_put(o, "attempts", json_integer(sqlite3_column_int64(s, 11)), &bad);
+	json_put(o, "samples", json_integer(sqlite3_column_int64(s, 12)), &bad);
+	json_put(o, "queued_at", time_or_null(s, 13), &bad);
 	if (bad) {
 		json_decref(o);
 		if (!*rc)
@@ -515,15 +510,15 @@ json_t *store_run_samples(struct store *st, const char *run_pub, int limit, int6
 			}
 			cur = t_ns;
 			metrics = json_object();
-			put(one, "t_ns", json_integer(t_ns), &bad);
-			put(one, "metrics", metrics, &bad);
+			json_put(one, "t_ns", json_integer(t_ns), &bad);
+			json_put(one, "metrics", metrics, &bad);
 			if (bad || json_array_append_new(items, one))
 				bad = 1;
 		}
 		if (!(name = store_metric_name(st, t, sqlite3_column_int64(s, 1), rc)))
 			break;
-		put(metrics, name, sqlite3_column_type(s, 2) == SQLITE_NULL ? json_null()
-		    : store_number_json(sqlite3_column_double(s, 2)), &bad);
+		json_put(metrics, name, sqlite3_column_type(s, 2) == SQLITE_NULL ? json_null()
+			 : store_number_json(sqlite3_column_double(s, 2)), &bad);
 	}
 	sqlite3_reset(s);
 	if (!*rc)
