@@ -14,19 +14,6 @@ static int ev_before(const struct ev *a, const struct ev *b)
 	return a->t < b->t || (a->t == b->t && a->seq < b->seq);
 }
 
-/*
- * Few events are pending in most runs (a handful of slots, agents and the
- * sampler): then the queue is a sorted array h[head, head + n), popped at
- * the front and filled from the back (a new event is mostly later than
- * the rest, so it moves past few). Past EVQ_SORTED_MAX pending events it
- * becomes a 4-ary heap (half the levels of a binary one, a node's
- * children in a cache line or two), and a sorted array again below
- * EVQ_SORTED_MIN. (t, seq) is a total order, so the pop order, and every
- * result, is the same in either form.
- */
-#define EVQ_SORTED_MAX 32
-#define EVQ_SORTED_MIN 8
-
 static int ev_cmp(const void *a, const void *b)
 {
 	return ev_before(a, b) ? -1 : ev_before(b, a);
@@ -44,7 +31,7 @@ static int evq_grow(struct evq *q)
 	return 0;
 }
 
-int evq_push(struct evq *q, uint64_t t, uint32_t type, uint32_t a, uint32_t b)
+int evq_push_slow(struct evq *q, uint64_t t, uint32_t type, uint32_t a, uint32_t b)
 {
 	size_t i;
 
@@ -84,19 +71,13 @@ int evq_push(struct evq *q, uint64_t t, uint32_t type, uint32_t a, uint32_t b)
 	return 0;
 }
 
-int evq_pop(struct evq *q, struct ev *out)
+int evq_pop_heap(struct evq *q, struct ev *out)
 {
 	struct ev last;
 	size_t i = 0;
 
 	if (!q->n)
 		return 0;
-	if (!q->heap) {
-		*out = q->h[q->head++];
-		if (!--q->n)
-			q->head = 0;
-		return 1;
-	}
 	*out = q->h[0];
 	last = q->h[--q->n];
 	for (;;) {

@@ -215,6 +215,8 @@ static int setup(struct sim *s, const struct run_req *req)
 	int sh = shift[(int)p[P_GRANULE]];
 
 	s->p = p;
+	for (int i = 0; i < SIM_NPARAMS; i++)
+		s->pu[i] = (uint64_t)p[i]; /* every parameter's minimum is >= 0 */
 	s->workload = req->workload;
 	s->strategy = req->strategy;
 	rng_seed(&s->rng, req->seed);

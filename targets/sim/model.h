@@ -113,8 +113,47 @@ struct evq {
 	int heap;            /* a 4-ary heap, else a sorted array (engine.c) */
 };
 
-int evq_push(struct evq *q, uint64_t t, uint32_t type, uint32_t a, uint32_t b);
-int evq_pop(struct evq *q, struct ev *out);
+/*
+ * Few events are pending in most runs (a handful of slots, agents and the
+ * sampler): then the queue is a sorted array h[head, head + n), popped at
+ * the front and filled from the back (a new event is mostly later than
+ * the rest, so it moves past few). Past EVQ_SORTED_MAX pending events it
+ * becomes a 4-ary heap (engine.c), and a sorted array again below
+ * EVQ_SORTED_MIN. (t, seq) is a total order, so the pop order, and every
+ * result, is the same in either form.
+ */
+#define EVQ_SORTED_MAX 32
+#define EVQ_SORTED_MIN 8
+
+/* The heap, a conversion or a full array (engine.c). */
+int evq_push_slow(struct evq *q, uint64_t t, uint32_t type, uint32_t a, uint32_t b);
+int evq_pop_heap(struct evq *q, struct ev *out);
+
+static inline int evq_push(struct evq *q, uint64_t t, uint32_t type, uint32_t a, uint32_t b)
+{
+	size_t i = q->head + q->n;
+
+	if (q->heap || q->n >= EVQ_SORTED_MAX || i == q->cap)
+		return evq_push_slow(q, t, type, a, b);
+	/* the new event's seq is the largest: it goes after every event at t */
+	for (; i > q->head && t < q->h[i - 1].t; i--)
+		q->h[i] = q->h[i - 1];
+	q->h[i] = (struct ev){t, q->seq++, type, a, b};
+	q->n++;
+	return 0;
+}
+
+static inline int evq_pop(struct evq *q, struct ev *out)
+{
+	if (q->heap)
+		return evq_pop_heap(q, out);
+	if (!q->n)
+		return 0;
+	*out = q->h[q->head++];
+	if (!--q->n)
+		q->head = 0;
+	return 1;
+}
 
 struct rng {
 	uint64_t s[4];
@@ -190,16 +229,42 @@ static inline int pte_hw_writable(const struct pte *p)
 struct tlb_entry {
 	uint64_t key;   /* vpn (TLB, ATC) or table index (walk cache) */
 	uint32_t pfn;
-	uint32_t gen;   /* valid while == cache->gen (TLBI_NH_ASID bumps it) */
+	uint32_t gen;   /* valid while == cache->gen (TLBI_NH_ASID bumps it); 0: invalidated */
 	uint32_t lru;
-	uint8_t valid, writable;
+	uint8_t writable;
 	uint8_t dbm;    /* writable-clean: HTTU may set it dirty in hardware */
 };
 
 struct tlb {
 	struct tlb_entry *e;
 	uint32_t sets, ways, gen, clock;
+	/*
+	 * Every key inserted since the last tlb_inv_all() lies in [kmin, kmax]:
+	 * an invalidation outside it would find nothing, and is skipped.
+	 */
+	uint64_t kmin, kmax;
 };
+
+static inline struct tlb_entry *tlb_set_of(const struct tlb *t, uint64_t key)
+{
+	uint64_t h = key * 0x9e3779b97f4a7c15ULL;
+
+	return &t->e[(size_t)(((h >> 32) * t->sets) >> 32) * t->ways];
+}
+
+/* The entry for key, made the most recently used; NULL on a miss. */
+static inline struct tlb_entry *tlb_lookup(struct tlb *t, uint64_t key)
+{
+	struct tlb_entry *e = tlb_set_of(t, key);
+
+	for (uint32_t w = 0; w < t->ways; w++) {
+		if (e[w].key == key && e[w].gen == t->gen) {
+			e[w].lru = ++t->clock;
+			return &e[w];
+		}
+	}
+	return NULL;
+}
 
 /* ---- command queue ---- */
 
@@ -349,6 +414,7 @@ struct agent {
 
 struct sim {
 	const double *p;
+	uint64_t pu[SIM_NPARAMS]; /* p[] as unsigned integers, converted once (par_u) */
 	int workload, strategy;
 	uint64_t now, end;
 	struct evq q;
@@ -407,7 +473,6 @@ int smmu_init(struct sim *s, struct smmu *m, int id);
 void smmu_free(struct smmu *m);
 int tlb_init(struct tlb *t, uint32_t entries, uint32_t ways);
 void tlb_free(struct tlb *t);
-struct tlb_entry *tlb_lookup(struct tlb *t, uint64_t key);
 void tlb_insert(struct tlb *t, uint64_t key, uint32_t pfn, int writable, int dbm);
 void tlb_inv(struct tlb *t, uint64_t key);
 void tlb_inv_range(struct tlb *t, uint64_t key, uint64_t n);
@@ -504,7 +569,7 @@ void sim_example(struct sim *s, int oracle, const char *fmt, ...)
 
 static inline uint64_t par_u(const struct sim *s, int i)
 {
-	return (uint64_t)s->p[i];
+	return s->pu[i];
 }
 
 #endif

@@ -19,6 +19,8 @@ int tlb_init(struct tlb *t, uint32_t entries, uint32_t ways)
 	t->sets = entries / ways ? entries / ways : 1;
 	t->gen = 1;
 	t->clock = 0;
+	t->kmin = UINT64_MAX;
+	t->kmax = 0;
 	t->e = calloc((size_t)t->sets * ways, sizeof(*t->e));
 	return t->e ? 0 : -1;
 }
@@ -29,35 +31,15 @@ void tlb_free(struct tlb *t)
 	t->e = NULL;
 }
 
-static struct tlb_entry *set_of(struct tlb *t, uint64_t key)
-{
-	uint64_t h = key * 0x9e3779b97f4a7c15ULL;
-
-	return &t->e[(size_t)(((h >> 32) * t->sets) >> 32) * t->ways];
-}
-
-struct tlb_entry *tlb_lookup(struct tlb *t, uint64_t key)
-{
-	struct tlb_entry *e = set_of(t, key);
-
-	for (uint32_t w = 0; w < t->ways; w++) {
-		if (e[w].valid && e[w].gen == t->gen && e[w].key == key) {
-			e[w].lru = ++t->clock;
-			return &e[w];
-		}
-	}
-	return NULL;
-}
-
 void tlb_insert(struct tlb *t, uint64_t key, uint32_t pfn, int writable, int dbm)
 {
-	struct tlb_entry *e = set_of(t, key), *victim = NULL, *fresh = NULL;
+	struct tlb_entry *e = tlb_set_of(t, key), *victim = NULL, *fresh = NULL;
 
 	/* an entry for key is replaced, never doubled (a free way may come first) */
 	for (uint32_t w = 0; w < t->ways; w++) {
 		struct tlb_entry *x = &e[w];
 
-		if (!x->valid || x->gen != t->gen) {
+		if (x->gen != t->gen) {
 			if (!fresh)
 				fresh = x;
 			continue;
@@ -72,35 +54,52 @@ void tlb_insert(struct tlb *t, uint64_t key, uint32_t pfn, int writable, int dbm
 	}
 	if (fresh)
 		victim = fresh;
-	*victim = (struct tlb_entry){key, pfn, t->gen, ++t->clock, 1, (uint8_t)writable, (uint8_t)dbm};
+	*victim = (struct tlb_entry){key, pfn, t->gen, ++t->clock, (uint8_t)writable, (uint8_t)dbm};
+	if (key < t->kmin)
+		t->kmin = key;
+	if (key > t->kmax)
+		t->kmax = key;
 }
 
 void tlb_inv(struct tlb *t, uint64_t key)
 {
-	struct tlb_entry *e = tlb_lookup(t, key);
+	struct tlb_entry *e;
 
+	if (key < t->kmin || key > t->kmax)
+		return;
+	e = tlb_lookup(t, key);
 	if (e)
-		e->valid = 0;
+		e->gen = 0;
 }
 
 void tlb_inv_range(struct tlb *t, uint64_t key, uint64_t n)
 {
-	uint64_t total = (uint64_t)t->sets * t->ways;
+	uint64_t total = (uint64_t)t->sets * t->ways, lo, hi;
 
+	if (!n)
+		return;
+	/* only keys in [kmin, kmax] can be cached */
+	lo = key > t->kmin ? key : t->kmin;
+	hi = key + n - 1 < t->kmax ? key + n - 1 : t->kmax;
+	if (lo > hi)
+		return;
 	/* a lookup costs a hash and a set; a scan of every entry is cheaper past total/4 */
 	if (n < total / 4) {
-		for (uint64_t i = 0; i < n; i++)
-			tlb_inv(t, key + i);
+		for (uint64_t k = lo; k <= hi; k++)
+			tlb_inv(t, k);
 		return;
 	}
 	for (uint64_t i = 0; i < total; i++)
 		if (t->e[i].key >= key && t->e[i].key - key < n)
-			t->e[i].valid = 0;
+			t->e[i].gen = 0;
 }
 
 void tlb_inv_all(struct tlb *t)
 {
-	t->gen++;
+	if (!++t->gen)
+		t->gen = 1; /* 0 marks an invalidated entry */
+	t->kmin = UINT64_MAX;
+	t->kmax = 0;
 }
 
 int smmu_init(struct sim *s, struct smmu *m, int id)
