@@ -4,9 +4,10 @@
  * A render runs /usr/bin/gnuplot with no arguments, a clean environment
  * (HOME points nowhere, so no ~/.gnuplot is read) and only three pipes: the
  * script goes in on stdin, the SVG comes back on stdout, stderr is kept for
- * the error message. One poll loop feeds and drains all three, so neither
- * side can block the other, until gnuplot exits or the wall-clock timeout
- * kills it. A bounded number render at once; others wait for a slot up to a
+ * the error message. run_command (lib/run_command.c) feeds and drains all
+ * three in one poll loop, so neither side can block the other, until
+ * gnuplot exits or the wall-clock timeout kills it; either way its process
+ * group goes with it, so nothing it started is left. A bounded number render at once; others wait for a slot up to a
  * limit and are then turned away. Any stderr output or a non-zero exit is a
  * failure with gnuplot's first error line, never a half-drawn image.
  *
@@ -20,21 +21,18 @@
  */
 #define _GNU_SOURCE
 #include "plot.h"
+#include "../lib/run_command.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <nettle/sha2.h>
-#include <poll.h>
 #include <pthread.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -439,41 +437,6 @@ static void first_error(const char *text, char *msg, size_t mlen)
 		snprintf(msg, mlen, "gnuplot: %.*s", (int)(plen < 400 ? plen : 400), pick);
 }
 
-/* Appends up to n bytes read from fd to *buf; 1 at EOF, 0 for more, -1 on error. */
-static int drain(int fd, char **buf, size_t *len, size_t *cap, size_t max, int *over)
-{
-	char chunk[65536];
-
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return errno == EAGAIN ? 0 : -1;
-		if (n == 0)
-			return 1;
-		if (*len + (size_t)n > max) {
-			*over = 1;
-			continue;       /* keep reading so the child is not blocked; drop it */
-		}
-		if (*len + (size_t)n + 1 > *cap) {
-			size_t c = *cap ? *cap : 65536;
-			char *b;
-
-			while (c < *len + (size_t)n + 1)
-				c *= 2;
-			if (!(b = realloc(*buf, c)))
-				return -1;
-			*buf = b;
-			*cap = c;
-		}
-		memcpy(*buf + *len, chunk, (size_t)n);
-		*len += (size_t)n;
-		(*buf)[*len] = '\0';
-	}
-}
-
 /* Whether buf is one whole SVG document (an XML declaration or <svg> to </svg>). */
 static int whole_svg(const char *buf, size_t len)
 {
@@ -490,168 +453,61 @@ static int whole_svg(const char *buf, size_t len)
 	return !memcmp(buf + len - 6, "</svg>", 6) && memmem(buf, len, "</svg>", 6) == buf + len - 6;
 }
 
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
 /* Runs gnuplot on script; the SVG in out->svg or a message in out->msg. */
 static int run_gnuplot(struct plotter *p, const char *script, size_t len, struct plot_out *out)
 {
-	char *argv[] = {"gnuplot", NULL};
-	char *envp[] = {"PATH=/usr/bin:/bin", "HOME=/nonexistent", "LC_ALL=C.UTF-8",
-			"GNUTERM=svg", NULL};
-	int in[2] = {-1, -1}, o[2] = {-1, -1}, e[2] = {-1, -1}, rc = PLOT_ERROR, status = 0;
-	char *svg = NULL, *errbuf = NULL;
-	size_t slen = 0, scap = 0, elen = 0, ecap = 0, sent = 0;
-	int sover = 0, eover = 0, killed = 0, out_open = 1, err_open = 1;
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none, def, pipe_sig, old_mask;
-	pid_t pid;
-	int64_t deadline;
+	static const char *const argv[] = {"gnuplot", NULL};
+	static const char *const envp[] = {"PATH=/usr/bin:/bin", "HOME=/nonexistent",
+					   "LC_ALL=C.UTF-8", "GNUTERM=svg", NULL};
+	struct child c;
+	struct run_io io = {.in = script, .in_len = len, .out_max = PLOT_SVG_MAX,
+			    .err_max = STDERR_KEEP, .timeout_ms = p->lim.timeout_ms};
+	int rc = PLOT_ERROR;
 
-	/* said here too: where spawn is emulated by fork (valgrind) exec errors come back as 127 */
-	if (access(p->lim.gnuplot, X_OK)) {
-		snprintf(out->msg, sizeof(out->msg), "cannot run %s: %s", p->lim.gnuplot,
-			 strerror(errno));
+	child_init(&c, argv);
+	c.path = p->lim.gnuplot;
+	c.env = envp;
+	c.in = c.out = c.err = CHILD_PIPE;
+	run_command(&c, &io);
+	if (!io.started) {
+		snprintf(out->msg, sizeof(out->msg), "%s", io.error);
 		return PLOT_ERROR;
-	}
-	if (pipe2(in, O_CLOEXEC) || pipe2(o, O_CLOEXEC) || pipe2(e, O_CLOEXEC)) {
-		snprintf(out->msg, sizeof(out->msg), "cannot make pipes for gnuplot: %s",
-			 strerror(errno));
-		goto out;
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-	posix_spawn_file_actions_adddup2(&fa, o[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, e[1], 2);
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	posix_spawnattr_init(&at);
-	sigemptyset(&none);
-	sigemptyset(&def);
-	sigaddset(&def, SIGPIPE);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &def);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	errno = posix_spawn(&pid, p->lim.gnuplot, &fa, &at, argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	if (errno) {
-		snprintf(out->msg, sizeof(out->msg), "cannot run %s: %s", p->lim.gnuplot,
-			 strerror(errno));
-		goto out;
 	}
 	pthread_mutex_lock(&p->mu);
 	p->renders++;
 	pthread_mutex_unlock(&p->mu);
-	/* gnuplot may stop reading (an error): EPIPE then, not a SIGPIPE for whoever called */
-	sigemptyset(&pipe_sig);
-	sigaddset(&pipe_sig, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipe_sig, &old_mask);
-	close_fd(&in[0]);
-	close_fd(&o[1]);
-	close_fd(&e[1]);
-	fcntl(in[1], F_SETFL, O_NONBLOCK);
-	fcntl(o[0], F_SETFL, O_NONBLOCK);
-	fcntl(e[0], F_SETFL, O_NONBLOCK);
-	deadline = now_ms() + p->lim.timeout_ms;
-	while (out_open || err_open) {
-		struct pollfd pf[3];
-		int np = 0, r;
-		int64_t left = deadline - now_ms();
-
-		if (left <= 0) {
-			killed = 1;
-			break;
-		}
-		if (in[1] >= 0)
-			pf[np++] = (struct pollfd){.fd = in[1], .events = POLLOUT};
-		if (out_open)
-			pf[np++] = (struct pollfd){.fd = o[0], .events = POLLIN};
-		if (err_open)
-			pf[np++] = (struct pollfd){.fd = e[0], .events = POLLIN};
-		r = poll(pf, (nfds_t)np, (int)(left > 1000 ? 1000 : left));
-		if (r < 0 && errno != EINTR)
-			break;
-		if (r <= 0)
-			continue;
-		for (int i = 0; i < np; i++) {
-			if (!pf[i].revents)
-				continue;
-			if (pf[i].fd == in[1]) {
-				ssize_t n = write(in[1], script + sent, len - sent);
-
-				if (n > 0)
-					sent += (size_t)n;
-				if ((n < 0 && errno != EAGAIN && errno != EINTR) || sent == len)
-					close_fd(&in[1]);   /* done, or gnuplot stopped reading */
-			} else if (pf[i].fd == o[0]) {
-				r = drain(o[0], &svg, &slen, &scap, PLOT_SVG_MAX, &sover);
-				if (r)
-					out_open = 0;
-			} else {
-				r = drain(e[0], &errbuf, &elen, &ecap, STDERR_KEEP, &eover);
-				if (r)
-					err_open = 0;
-			}
-		}
-	}
-	if (out_open || err_open)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!sigismember(&old_mask, SIGPIPE)) {
-		struct timespec zero = {0, 0};
-		sigset_t pending;
-
-		if (!sigpending(&pending) && sigismember(&pending, SIGPIPE))
-			sigtimedwait(&pipe_sig, NULL, &zero);
-	}
-	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
-	if (killed) {
+	if (io.timed_out) {
 		rc = PLOT_TIMEOUT;
 		snprintf(out->msg, sizeof(out->msg), "gnuplot took longer than %d ms and was stopped",
 			 p->lim.timeout_ms);
-	} else if (out_open || err_open) {
-		snprintf(out->msg, sizeof(out->msg), "reading gnuplot's output failed: %s",
-			 strerror(errno));
-	} else if (elen || eover) {
+	} else if (io.error[0]) {
+		snprintf(out->msg, sizeof(out->msg), "reading gnuplot's output failed: %s", io.error);
+	} else if (io.err_len || io.err_over) {
 		rc = PLOT_FAILED;
-		first_error(errbuf ? errbuf : "", out->msg, sizeof(out->msg));
-	} else if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		first_error(io.errout ? io.errout : "", out->msg, sizeof(out->msg));
+	} else if (!io.exited || io.status) {
 		rc = PLOT_FAILED;
-		if (WIFSIGNALED(status))
+		if (io.signal)
 			snprintf(out->msg, sizeof(out->msg), "gnuplot was killed by signal %d",
-				 WTERMSIG(status));
+				 io.signal);
 		else
 			snprintf(out->msg, sizeof(out->msg), "gnuplot exited with status %d",
-				 WEXITSTATUS(status));
-	} else if (sover) {
+				 io.status);
+	} else if (io.out_over) {
 		rc = PLOT_FAILED;
 		snprintf(out->msg, sizeof(out->msg), "gnuplot's SVG is larger than %u bytes",
 			 PLOT_SVG_MAX);
-	} else if (!svg || !whole_svg(svg, slen)) {
+	} else if (!io.out || !whole_svg(io.out, io.out_len)) {
 		rc = PLOT_FAILED;
 		snprintf(out->msg, sizeof(out->msg), "gnuplot wrote no whole SVG document (%zu bytes)",
-			 slen);
+			 io.out_len);
 	} else {
 		rc = PLOT_OK;
-		out->svg = svg;
-		out->len = slen;
-		svg = NULL;
+		out->svg = io.out;
+		out->len = io.out_len;
+		io.out = NULL;
 	}
-out:
-	close_fd(&in[0]);
-	close_fd(&in[1]);
-	close_fd(&o[0]);
-	close_fd(&o[1]);
-	close_fd(&e[0]);
-	close_fd(&e[1]);
-	free(svg);
-	free(errbuf);
+	run_io_free(&io);
 	return rc;
 }
 

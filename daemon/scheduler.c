@@ -32,6 +32,7 @@
  */
 #define _GNU_SOURCE
 #include "daemon.h"
+#include "../lib/run_command.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,8 +44,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -74,9 +73,10 @@ struct sblock {
 };
 
 struct wslot {
-	/* the worker process; pid 0: none (one is started when a run needs it) */
-	pid_t pid;
-	int pidfd, in, out;     /* pidfd; its stdin (jobs); its stdout (-1 once ended) */
+	/* the worker process; proc.pid 0: none (one is started when a run
+	 * needs it); proc.to_child its stdin (jobs), proc.from_child its
+	 * stdout (-1 once ended), proc.pidfd readable once it ended */
+	struct child proc;
 	char held[32];          /* the experiment whose spec the worker holds */
 	char *wbuf;             /* job text not written yet */
 	size_t wlen, woff;
@@ -206,77 +206,30 @@ static void stat_add(struct scheduler *s, int64_t *field, int64_t n)
 
 /* ---- worker processes ---- */
 
-/* In the child, between fork and exec: async-signal-safe calls only. */
-static void worker_child(const char *exe, int in, int out, pid_t parent)
+/*
+ * Starts the slot's worker (lib/run_command.c): its own process group,
+ * killed when this thread ends (PR_SET_PDEATHSIG), default signal
+ * dispositions, an empty mask, stdin and stdout pipes, stderr the
+ * daemon's (its log), nothing else open.
+ */
+static int worker_start(struct scheduler *s, struct wslot *w, char *err, size_t elen)
 {
-	char *argv[] = {"svabenchd", "--worker", NULL};
-	struct sigaction dfl;
-	sigset_t none;
+	static const char *const argv[] = {"svabenchd", "--worker", NULL};
+	struct child *c = &w->proc;
 
-	/* dies with the scheduler's thread (and so with the daemon) */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
-		_exit(127);
-	setpgid(0, 0);
-	memset(&dfl, 0, sizeof(dfl));
-	dfl.sa_handler = SIG_DFL;
-	for (int sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &dfl, NULL); /* SIGKILL, SIGSTOP and reserved ones refuse: fine */
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (dup2(in, 0) < 0 || dup2(out, 1) < 0)
-		_exit(127);
-	/* everything else (the listening socket, the database) is CLOEXEC or closed */
-	for (int fd = 3; fd < 1024; fd++)
-		close(fd);
-	execv(exe, argv);
-	_exit(127);
-}
-
-static int worker_start(struct scheduler *s, struct wslot *w)
-{
-	int in[2], out[2], pidfd;
-	pid_t pid, self = getpid();
-
-	if (pipe2(in, O_CLOEXEC))
-		return -1;
-	if (pipe2(out, O_CLOEXEC)) {
-		close(in[0]);
-		close(in[1]);
+	child_init(c, argv);
+	c->path = s->exe;
+	c->in = CHILD_PIPE;
+	c->out = CHILD_PIPE;
+	if (child_start(c, err, elen)) {
+		child_init(c, argv);
 		return -1;
 	}
-	pid = fork();
-	if (pid == 0)
-		worker_child(s->exe, in[0], out[1], self);
-	close(in[0]);
-	close(out[1]);
-	if (pid < 0) {
-		close(in[1]);
-		close(out[0]);
-		return -1;
-	}
-	setpgid(pid, pid); /* also in the child: whichever runs first */
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0) {
-		int e = errno;
-
-		kill(pid, SIGKILL);
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		close(in[1]);
-		close(out[0]);
-		errno = e;
-		return -1;
-	}
-	fcntl(pidfd, F_SETFD, FD_CLOEXEC);
-	fcntl(in[1], F_SETFL, O_NONBLOCK);
-	fcntl(out[0], F_SETFL, O_NONBLOCK);
+	fcntl(c->to_child, F_SETFL, O_NONBLOCK);
+	fcntl(c->from_child, F_SETFL, O_NONBLOCK);
 	/* room for ~1500 samples: a worker keeps running while this thread
 	 * is in a store transaction (fails quietly above pipe-max-size) */
-	fcntl(out[0], F_SETPIPE_SZ, 1 << 20);
-	w->pid = pid;
-	w->pidfd = pidfd;
-	w->in = in[1];
-	w->out = out[0];
+	fcntl(c->from_child, F_SETPIPE_SZ, 1 << 20);
 	w->held[0] = 0;
 	w->libpfm = 0;
 	stat_add(s, &s->stats.workers_started, 1);
@@ -286,10 +239,7 @@ static int worker_start(struct scheduler *s, struct wslot *w)
 /* Kills the worker's whole process group (itself if setpgid lost a race). */
 static void worker_kill(struct wslot *w)
 {
-	if (w->pid > 0) {
-		kill(-w->pid, SIGKILL);
-		kill(w->pid, SIGKILL);
-	}
+	child_kill(&w->proc);
 }
 
 static void block_free(struct sblock *b)
@@ -354,7 +304,7 @@ static struct sample_block *blocks_view(const struct wslot *w, size_t *n)
 static void flush_job(struct wslot *w)
 {
 	while (w->woff < w->wlen) {
-		ssize_t n = write(w->in, w->wbuf + w->woff, w->wlen - w->woff);
+		ssize_t n = write(w->proc.to_child, w->wbuf + w->woff, w->wlen - w->woff);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -570,7 +520,7 @@ static void drain(struct scheduler *s, struct wslot *w, int *eof)
 			w->buf = b;
 			w->cap = cap;
 		}
-		r = read(w->out, w->buf + w->len, w->cap - w->len);
+		r = read(w->proc.from_child, w->buf + w->len, w->cap - w->len);
 		if (r == 0) {
 			*eof = 1;
 			break;
@@ -589,7 +539,7 @@ static void drain(struct scheduler *s, struct wslot *w, int *eof)
 			memcpy(&plen, w->buf + at, sizeof(plen));
 			if (plen > FRAME_MAX_BYTES) {
 				slog("worker %d: a frame of %u bytes: not a worker, stopping it",
-				     (int)w->pid, plen);
+				     (int)w->proc.pid, plen);
 				worker_kill(w);
 				w->len = at = 0;
 				*eof = 1;
@@ -598,7 +548,7 @@ static void drain(struct scheduler *s, struct wslot *w, int *eof)
 			if (w->len - at < 5 + (size_t)plen)
 				break;
 			if (frame(s, w, w->buf[at + 4], w->buf + at + 5, plen)) {
-				slog("worker %d: unknown frame type %d, stopping it", (int)w->pid,
+				slog("worker %d: unknown frame type %d, stopping it", (int)w->proc.pid,
 				     w->buf[at + 4]);
 				worker_kill(w);
 				w->len = 0;
@@ -615,8 +565,8 @@ static void drain(struct scheduler *s, struct wslot *w, int *eof)
 static void out_ended(struct scheduler *s, struct wslot *w)
 {
 	(void)s;
-	close(w->out);
-	w->out = -1;
+	close(w->proc.from_child);
+	w->proc.from_child = -1;
 	free(w->buf);
 	w->buf = NULL;
 	w->len = w->cap = 0;
@@ -631,11 +581,9 @@ static void worker_ended(struct scheduler *s, struct wslot *w)
 {
 	int status = 0, eof = 0;
 
-	if (w->out >= 0)
+	if (w->proc.from_child >= 0)
 		drain(s, w, &eof); /* a result written just before the end counts */
-	worker_kill(w);    /* whatever it started goes too (the zombie keeps its pgid) */
-	while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
-		;
+	child_reap(&w->proc, &status); /* its group goes too; the pipes and pidfd close */
 	if (w->phase == SLOT_RUNNING) {
 		snprintf(w->status, sizeof(w->status), "failed");
 		if (w->cancelled) {
@@ -656,16 +604,10 @@ static void worker_ended(struct scheduler *s, struct wslot *w)
 		}
 		w->phase = SLOT_FINISHING;
 	}
-	close(w->pidfd);
-	close(w->in);
-	if (w->out >= 0)
-		close(w->out);
 	free(w->wbuf);
 	free(w->buf);
 	w->wbuf = w->buf = NULL;
 	w->wlen = w->woff = w->len = w->cap = 0;
-	w->pid = 0;
-	w->pidfd = w->in = w->out = -1;
 	w->held[0] = 0;
 	w->cur[0] = w->cur[1] = -1; /* a new worker sends its names anew */
 }
@@ -997,6 +939,7 @@ static void start_runs(struct scheduler *s)
 	}
 	for (int i = 0; i < s->nslots && s->nready; i++) {
 		struct wslot *w = &s->slots[i];
+		char why[256] = "";
 		int excl;
 
 		if (w->phase != SLOT_FREE)
@@ -1020,10 +963,11 @@ static void start_runs(struct scheduler *s)
 		s->stats.workers_busy++;
 		s->stats.runs_started++;
 		pthread_mutex_unlock(&s->mu);
-		if ((w->pid || !worker_start(s, w)) && !send_job(w))
+		if ((w->proc.pid || !worker_start(s, w, why, sizeof(why))) && !send_job(w))
 			continue;
 		snprintf(w->status, sizeof(w->status), "failed");
-		snprintf(w->reason, sizeof(w->reason), "cannot start a worker: %s", strerror(errno));
+		snprintf(w->reason, sizeof(w->reason), "cannot start a worker: %s",
+			 why[0] ? why : strerror(errno));
 		w->phase = SLOT_FINISHING;
 	}
 }
@@ -1088,24 +1032,24 @@ static void *loop(void *arg)
 		for (int i = 0; i < s->nslots; i++) {
 			struct wslot *w = &s->slots[i];
 
-			if (!w->pid)
+			if (!w->proc.pid)
 				continue;
 			if (w->phase == SLOT_RUNNING && !w->timed_out && !w->cancelled &&
 			    t - w->started > s->cfg->run_timeout_s) {
 				w->timed_out = 1;
 				worker_kill(w);
 			}
-			if (w->out >= 0) {
-				pfd[n].fd = w->out;
+			if (w->proc.from_child >= 0) {
+				pfd[n].fd = w->proc.from_child;
 				pfd[n].events = POLLIN;
 				which[n++] = i;
 			}
 			if (w->wbuf) {
-				pfd[n].fd = w->in;
+				pfd[n].fd = w->proc.to_child;
 				pfd[n].events = POLLOUT;
 				which[n++] = i;
 			}
-			pfd[n].fd = w->pidfd;
+			pfd[n].fd = w->proc.pidfd;
 			pfd[n].events = POLLIN;
 			which[n++] = i;
 		}
@@ -1126,15 +1070,15 @@ static void *loop(void *arg)
 				continue;
 			}
 			w = &s->slots[which[k]];
-			if (!w->pid)
+			if (!w->proc.pid)
 				continue; /* ended earlier in this pass */
-			if (pfd[k].fd == w->out) {
+			if (pfd[k].fd == w->proc.from_child) {
 				drain(s, w, &eof);
 				if (eof)
 					out_ended(s, w);
-			} else if (pfd[k].fd == w->in && w->wbuf) {
+			} else if (pfd[k].fd == w->proc.to_child && w->wbuf) {
 				flush_job(w);
-			} else if (pfd[k].fd == w->pidfd) {
+			} else if (pfd[k].fd == w->proc.pidfd) {
 				worker_ended(s, w);
 			}
 		}
@@ -1143,7 +1087,7 @@ static void *loop(void *arg)
 	for (int i = 0; i < s->nslots; i++) {
 		struct wslot *w = &s->slots[i];
 
-		if (w->pid) {
+		if (w->proc.pid) {
 			worker_kill(w);
 			if (w->phase == SLOT_RUNNING)
 				w->phase = SLOT_FREE; /* stays `running` in the store */
@@ -1200,7 +1144,7 @@ struct scheduler *scheduler_start(struct store *st, const struct config *c, char
 	if (getenv("SVABENCHD_WORKER_EXEC") && *getenv("SVABENCHD_WORKER_EXEC"))
 		snprintf(s->exe, sizeof(s->exe), "%s", getenv("SVABENCHD_WORKER_EXEC"));
 	for (int i = 0; i < s->nslots; i++)
-		s->slots[i].pidfd = s->slots[i].in = s->slots[i].out = -1,
+		child_init(&s->slots[i].proc, NULL),
 		s->slots[i].cur[0] = s->slots[i].cur[1] = -1;
 	s->stats.workers_max = s->nslots;
 	s->stats.queue_max = c->queue_max;

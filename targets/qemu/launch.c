@@ -2,34 +2,23 @@
  * launch.c - one QEMU process for one run: argv in, lines out, bounded in
  * wall time, and nothing left behind whatever happens to QEMU or to us.
  *
- * QEMU runs in a process group of its own so a timeout can kill it and
- * anything it started; PR_SET_PDEATHSIG kills it if the worker running the
- * run dies first (the daemon kills workers on cancel and timeout).
+ * QEMU runs through run_command (lib/run_command.c): in a process group of
+ * its own, so a timeout kills it and anything it started, and the group is
+ * killed when it exits too; PR_SET_PDEATHSIG kills it if the worker running
+ * the run dies first (the daemon kills workers on cancel and timeout).
  */
-#define _GNU_SOURCE /* pipe2 */
+#define _GNU_SOURCE
 #include "qemu.h"
+#include "../../lib/run_command.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* Keeps the last bytes of output in x->tail, whole lines where it can. */
 static void tail_add(struct qemu_exit *x, const char *line)
@@ -81,131 +70,48 @@ static void clean_line(char *s)
 	*w = '\0';
 }
 
-static void emit(const struct qemu_launch *l, struct qemu_exit *x, char *line)
+struct launch_lines {
+	const struct qemu_launch *l;
+	struct qemu_exit *x;
+};
+
+static void emit(void *ctx, char *line)
 {
+	struct launch_lines *ll = ctx;
+
 	clean_line(line);
 	if (!*line)
 		return;
-	tail_add(x, line);
-	if (l->line)
-		l->line(l->ctx, line);
-}
-
-static pid_t spawn(const struct qemu_launch *l, int out)
-{
-	pid_t ppid = getpid();
-	pid_t pid = fork();
-
-	if (pid != 0)
-		return pid;
-	/* child */
-	setpgid(0, 0);
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != ppid)
-		_exit(127);
-	int nul = open("/dev/null", O_RDONLY);
-
-	if (nul < 0 || dup2(nul, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
-		_exit(127);
-	for (int fd = 3; fd < 1024; fd++)
-		close(fd);
-	execv(l->argv[0], (char *const *)l->argv);
-	dprintf(2, "cannot run %s: %s\n", l->argv[0], strerror(errno));
-	_exit(127);
+	tail_add(ll->x, line);
+	if (ll->l->line)
+		ll->l->line(ll->l->ctx, line);
 }
 
 int qemu_launch(const struct qemu_launch *l, struct qemu_exit *x)
 {
-	char buf[8192];
-	size_t used = 0;
-	int p[2], status = 0, open_out = 1;
-	double t0 = now_s(), deadline = t0 + (l->timeout_s > 0 ? l->timeout_s : 60);
-	pid_t pid;
+	struct launch_lines ll = {l, x};
+	struct child c;
+	struct run_io io = {.line = emit, .ctx = &ll};
+	double timeout_s = l->timeout_s > 0 ? l->timeout_s : 60;
 
 	memset(x, 0, sizeof(*x));
-	if (pipe2(p, O_CLOEXEC)) {
-		snprintf(x->tail, sizeof(x->tail), "pipe: %s\n", strerror(errno));
+	io.timeout_ms = (int)(timeout_s * 1000);
+	child_init(&c, l->argv);
+	c.in = CHILD_NULL;
+	c.out = CHILD_PIPE;
+	c.err = CHILD_TO_OUT;
+	run_command(&c, &io);
+	run_io_free(&io);
+	if (!io.started) {
+		snprintf(x->tail, sizeof(x->tail), "%s\n", io.error);
 		return -1;
 	}
-	pid = spawn(l, p[1]);
-	close(p[1]);
-	if (pid < 0) {
-		snprintf(x->tail, sizeof(x->tail), "fork: %s\n", strerror(errno));
-		close(p[0]);
-		return -1;
-	}
-	setpgid(pid, pid); /* also here: no race with the child's own call */
 	x->started = 1;
-	while (open_out) {
-		double left = deadline - now_s();
-		struct pollfd pfd = {.fd = p[0], .events = POLLIN};
-		int r;
-		ssize_t n;
-
-		if (left <= 0) {
-			x->timed_out = 1;
-			break;
-		}
-		r = poll(&pfd, 1, (int)(left * 1000) + 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			continue;
-		n = read(p[0], buf + used, sizeof(buf) - 1 - used);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			open_out = 0;
-			break;
-		}
-		used += (size_t)n;
-		buf[used] = '\0';
-		for (char *nl; (nl = memchr(buf, '\n', used));) {
-			*nl = '\0';
-			emit(l, x, buf);
-			used -= (size_t)(nl + 1 - buf);
-			memmove(buf, nl + 1, used);
-		}
-		if (used == sizeof(buf) - 1) { /* a line longer than the buffer */
-			buf[used] = '\0';
-			emit(l, x, buf);
-			used = 0;
-		}
-	}
-	if (used) {
-		buf[used] = '\0';
-		emit(l, x, buf);
-	}
-	close(p[0]);
-	if (x->timed_out) {
-		kill(-pid, SIGKILL);
-		kill(pid, SIGKILL);
-	}
-	/* Output closed: QEMU is exiting; give it until the deadline, then kill. */
-	for (;;) {
-		pid_t w = waitpid(pid, &status, WNOHANG);
-
-		if (w == pid)
-			break;
-		if (w < 0 && errno != EINTR)
-			break;
-		if (now_s() > deadline && !x->timed_out) {
-			x->timed_out = 1;
-			kill(-pid, SIGKILL);
-			kill(pid, SIGKILL);
-		}
-		struct timespec ts = {0, 2000000};
-
-		nanosleep(&ts, NULL);
-	}
-	kill(-pid, SIGKILL); /* anything QEMU left in its group */
-	x->wall_s = now_s() - t0;
-	if (WIFEXITED(status) && !x->timed_out) {
-		x->exited = 1;
-		x->status = WEXITSTATUS(status);
-	} else if (WIFSIGNALED(status)) {
-		x->signal = WTERMSIG(status);
-	}
+	x->wall_s = io.wall_s;
+	x->timed_out = io.timed_out;
+	x->exited = io.exited;
+	x->status = io.status;
+	x->signal = io.signal;
 	return x->exited && x->status == 0 ? 0 : -1;
 }
 

@@ -512,6 +512,79 @@ static void *bg_render(void *arg)
 	return NULL;
 }
 
+/* 1 when pid runs (a zombie waiting for a reaper does not), within 2 s. */
+static int still_running(long pid)
+{
+	for (int i = 0; i < 200; i++) {
+		char path[64], buf[512], *rp;
+		FILE *f;
+		int run = 0;
+
+		snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+		if (!(f = fopen(path, "r")))
+			return 0;
+		if (fgets(buf, sizeof(buf), f) && (rp = strrchr(buf, ')')) && rp[1] == ' ')
+			run = rp[2] != 'Z' && rp[2] != 'X';
+		fclose(f);
+		if (!run)
+			return 0;
+		usleep(10000);
+	}
+	return 1;
+}
+
+/* A gnuplot-like program at dir/name that forks a grandchild (its pid in
+ * dir/name.pid) and then runs tail; the grandchild's pid after a render. */
+static long fake_render(const char *name, const char *tail, int timeout_ms, int *rc,
+			char *msg, size_t mlen)
+{
+	char prog[600], pidf[600], dir[600], err[256];
+	struct plot_limits lim = {.timeout_ms = timeout_ms};
+	struct plotter *p;
+	struct plot_out po;
+	long pid = 0;
+	FILE *f;
+
+	snprintf(prog, sizeof(prog), "%s/%s", tmpdir, name);
+	snprintf(pidf, sizeof(pidf), "%s/%s.pid", tmpdir, name);
+	snprintf(dir, sizeof(dir), "%s/%s.cache", tmpdir, name);
+	if (!(f = fopen(prog, "w")))
+		return 0;
+	fprintf(f, "#!/bin/sh\ncat >/dev/null\nsleep 300 &\necho $! >%s\n%s\n", pidf, tail);
+	fclose(f);
+	chmod(prog, 0700);
+	lim.gnuplot = prog;
+	if (!(p = plotter_new(dir, &lim, err, sizeof(err))))
+		return 0;
+	*rc = plot_render(p, tiny, strlen(tiny), &po);
+	snprintf(msg, mlen, "%s", po.msg);
+	free(po.svg);
+	plotter_free(p);
+	if ((f = fopen(pidf, "r"))) {
+		if (fscanf(f, "%ld", &pid) != 1)
+			pid = 0;
+		fclose(f);
+	}
+	return pid;
+}
+
+/* gnuplot runs through run_command: what it starts does not outlive the render */
+static void test_fake_gnuplot(void)
+{
+	char msg[512];
+	int rc = -1;
+	long g = fake_render("fake-ok", "printf '<svg xmlns=\"x\"></svg>\\n'", 20000, &rc, msg,
+			     sizeof(msg));
+
+	test_result(rc == PLOT_OK && g > 0 && !still_running(g),
+		    "a gnuplot that forks a grandchild and exits leaves nothing behind",
+		    "rc %d (%s), grandchild %ld running %d", rc, msg, g, g > 0 && still_running(g));
+	g = fake_render("fake-hang", "sleep 300", 300, &rc, msg, sizeof(msg));
+	test_result(rc == PLOT_TIMEOUT && g > 0 && !still_running(g),
+		    "a gnuplot that hangs is killed at the timeout with its grandchild",
+		    "rc %d (%s), grandchild %ld running %d", rc, msg, g, g > 0 && still_running(g));
+}
+
 static void test_limits(void)
 {
 	struct plot_limits lim = {.timeout_ms = 400, .renders_max = 1, .wait_ms = 200};
@@ -591,6 +664,7 @@ int main(void)
 	test_sha256();
 	test_field();
 	test_block();
+	test_fake_gnuplot();
 	if (access(PLOT_GNUPLOT, X_OK)) {
 		test_skip("gnuplot renders", PLOT_GNUPLOT " is not installed");
 	} else {

@@ -93,15 +93,48 @@ static void test_timeout(void)
 		    "child %ld still alive", child);
 }
 
+/* QEMU-like: exits at once, a grandchild it forked holding its output open. */
+static void test_grandchild(void)
+{
+	char pidfile[] = "/tmp/svabench-launch-XXXXXX", cmd[512];
+	int fd = mkstemp(pidfile);
+	const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+	struct qemu_launch ql = {.argv = argv, .timeout_s = 20};
+	struct qemu_exit x;
+	FILE *f;
+	long child = 0;
+	int rc;
+
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "sleep 300 & echo $! > %s; echo started; exit 0", pidfile);
+	rc = qemu_launch(&ql, &x);
+	f = fopen(pidfile, "r");
+	if (f) {
+		if (fscanf(f, "%ld", &child) != 1)
+			child = 0;
+		fclose(f);
+	}
+	unlink(pidfile);
+	usleep(100000);
+	test_result(rc == 0 && !x.timed_out && x.wall_s < 10 && child > 0 && !alive(child),
+		    "launch: a program that exits leaves no grandchild behind, and is not waited for",
+		    "rc %d timed_out %d wall %.1f s, grandchild %ld alive %d", rc, x.timed_out, x.wall_s,
+		    child, child > 0 && alive(child));
+}
+
 static void test_missing_binary(void)
 {
 	const char *argv[] = {"/nonexistent/qemu-system-aarch64", NULL};
 	struct qemu_launch ql = {.argv = argv, .timeout_s = 5};
 	struct qemu_exit x;
+	char reason[512];
 	int rc = qemu_launch(&ql, &x);
 
-	test_result(rc == -1 && x.exited && x.status == 127 && strstr(x.tail, "cannot run"),
-		    "launch: a missing program is a failure with the reason", "rc %d status %d tail %s", rc, x.status, x.tail);
+	qemu_exit_reason(&x, "bare agent", reason, sizeof(reason));
+	test_result(rc == -1 && !x.started && strstr(x.tail, "cannot run") &&
+		    strstr(reason, "did not start") && strstr(reason, "/nonexistent/qemu-system-aarch64") &&
+		    strstr(reason, "No such file"),
+		    "launch: a missing program is a failure with the reason", "rc %d started %d: %s", rc, x.started, reason);
 }
 
 static const char trace_text[] =
@@ -179,6 +212,7 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN);
 	test_exit_status();
 	test_timeout();
+	test_grandchild();
 	test_missing_binary();
 	test_trace();
 	return test_exit();
