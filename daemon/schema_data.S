@@ -20,4 +20,10 @@ store_schema_003:
 	.incbin "schema/003_regressions.sql"
 store_schema_003_end:
 	.byte 0
+	.global store_schema_004
+	.global store_schema_004_end
+store_schema_004:
+	.incbin "schema/004_packed_samples.sql"
+store_schema_004_end:
+	.byte 0
 	.section .note.GNU-stack,"",%progbits

@@ -16,14 +16,18 @@
 extern const char store_schema_001[], store_schema_001_end[];
 extern const char store_schema_002[], store_schema_002_end[];
 extern const char store_schema_003[], store_schema_003_end[];
+extern const char store_schema_004[], store_schema_004_end[];
 
+/* after: what the SQL alone cannot do, run right after it (NULL: nothing). */
 static const struct migration {
 	int version;
 	const char *sql;
+	int (*after)(sqlite3 *db, char *err, size_t len);
 } migrations[] = {
-	{1, store_schema_001},
-	{2, store_schema_002},
-	{3, store_schema_003},
+	{1, store_schema_001, NULL},
+	{2, store_schema_002, NULL},
+	{3, store_schema_003, NULL},
+	{4, store_schema_004, store_samples_migrate},
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -206,6 +210,8 @@ static int migrate(sqlite3 *db, char *err, size_t len)
 		if (migrations[i].version <= v)
 			continue;
 		if (exec(db, migrations[i].sql, err, len))
+			goto fail;
+		if (migrations[i].after && migrations[i].after(db, err, len))
 			goto fail;
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", migrations[i].version);
 		if (exec(db, sql, err, len))

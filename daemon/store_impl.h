@@ -23,6 +23,7 @@ enum rstmt {
 	RS_RUNS_PAGE,
 	RS_RUN_AT,       /* a run by (experiment, idx) */
 	RS_SAMPLES,
+	RS_SSET,         /* a sample set's packed metric ids */
 	RS_IS_EMPTY,
 	RS_COUNT_EXP,
 	RS_COUNT_RUNS,
@@ -56,6 +57,16 @@ struct name_slot {
 
 struct doc_entry;
 
+/* Sample sets the writer keeps ids of; past this many it starts again. */
+#define STORE_SSETS 64
+
+/* A sample set the writer knows: its packed metric ids and row id. */
+struct sset_slot {
+	unsigned char *blob;
+	size_t len;
+	int64_t id;
+};
+
 #define STORE_NWSTMT 32
 
 struct store {
@@ -70,6 +81,9 @@ struct store {
 	struct name_slot *names;        /* metric name -> id, open addressing */
 	size_t names_cap, names_n;
 	int names_added;                /* names inserted by the open transaction */
+	struct sset_slot ssets[STORE_SSETS];     /* sample sets (store_samples.c) */
+	size_t nssets;
+	int ssets_added;                /* sets inserted by the open transaction */
 
 	pthread_mutex_t cache_lock;     /* serialized documents (store_read.c) */
 	struct doc_entry **cache;
@@ -101,7 +115,7 @@ enum wstmt {
 	WS_EXP_INSERT, WS_RUN_INSERT,
 	WS_NAME_GET, WS_NAME_ADD,
 	WS_CLAIM_SELECT, WS_CLAIM_RUN, WS_CLAIM_EXP,
-	WS_SAMPLE_ADD, WS_SAMPLES_ADD, WS_RUN_SAMPLES,
+	WS_POINT_ADD, WS_SSET_GET, WS_SSET_ADD, WS_RUN_SAMPLES,
 	WS_RUN_GET, WS_METRICS_DEL, WS_METRIC_ADD, WS_RUN_FINISH, WS_EXP_COUNT,
 	WS_RECOVER_SELECT, WS_SAMPLES_DEL, WS_RUN_REQUEUE, WS_RUN_CANCEL,
 	WS_EXP_STATUS, WS_CANCEL_QUEUED, WS_RUNNING_OF, WS_COUNT_QUEUED,
@@ -125,6 +139,25 @@ int store_wbegin(struct store *st);
 int store_wend(struct store *st, int rc);
 /* Appends samples of a run inside the open transaction (the import's). */
 int store_insert_samples(struct store *st, int64_t run_id, const struct sample *smp, size_t n);
+/* The id of a metric name, added when new (inside the open transaction). */
+int64_t store_metric_id(struct store *st, const char *name);
+
+/*
+ * Time series (store_samples.c; schema/004_packed_samples.sql). add and
+ * add_blocks append a run's samples inside the open transaction and count
+ * them in runs.samples; STORE_NOT_FOUND for no such run. ssets_clear
+ * forgets the cached set ids (a rolled-back transaction's are void).
+ * migrate moves 001's rows (run inside migration 4's transaction).
+ * sample_metric / sample_value: the k-th metric id of a set's blob and the
+ * k-th value of a point's blob.
+ */
+int store_samples_add(struct store *st, int64_t run_id, const struct sample *smp, size_t n);
+int store_samples_add_blocks(struct store *st, int64_t run_id, const struct sample_block *b,
+			     size_t nb);
+void store_ssets_clear(struct store *st);
+int store_samples_migrate(sqlite3 *db, char *err, size_t len);
+uint32_t store_sample_metric(const unsigned char *set, size_t k);
+double store_sample_value(const unsigned char *vals, size_t k);
 /* Replaces a run's final metrics with m (NULL: none). */
 int store_insert_metrics(struct store *st, int64_t run, const struct metrics *m);
 

@@ -30,8 +30,9 @@ static const char *const rsql[RS_LIST] = {
 		" WHERE experiment = ?1 AND idx >= ?2 ORDER BY idx LIMIT ?3",
 	[RS_RUN_AT] = "SELECT id FROM runs WHERE experiment = ?1 AND idx = ?2",
 	[RS_SAMPLES] =
-		"SELECT t_ns, metric, value FROM samples WHERE run = ?1 AND t_ns >= ?2"
-		" ORDER BY t_ns, metric",
+		"SELECT t_ns, sset, vals FROM sample_points WHERE run = ?1 AND t_ns >= ?2"
+		" ORDER BY t_ns, sset",
+	[RS_SSET] = "SELECT metrics FROM sample_sets WHERE id = ?1",
 	[RS_IS_EMPTY] = "SELECT NOT EXISTS (SELECT 1 FROM experiments)",
 	[RS_COUNT_EXP] = "SELECT COUNT(*) FROM experiments",
 	[RS_COUNT_RUNS] = "SELECT status, COUNT(*) FROM runs GROUP BY status",
@@ -462,14 +463,142 @@ static int parse_run(const char *pub, int64_t *exp, int64_t *idx)
 	return *exp != 0;
 }
 
+/* ---- a run's samples ---- */
+
+/* The sets one page of samples uses: their packed metric ids. */
+struct page_sets {
+	struct {
+		int64_t id;
+		unsigned char *ids;
+		size_t n;
+	} v[16];
+	size_t n;
+};
+
+/* One value of a time point, to be ordered by metric id (then as stored). */
+struct pval {
+	uint32_t metric;
+	uint32_t seq;
+	double value;
+};
+
+static int by_metric(const void *a, const void *b)
+{
+	const struct pval *x = a, *y = b;
+
+	if (x->metric != y->metric)
+		return x->metric < y->metric ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The metric ids of set id (*ids, *n of them); <0 failed. */
+static int set_of(struct store *st, struct store_tls *t, struct page_sets *ps, int64_t id,
+		  const unsigned char **ids, size_t *n)
+{
+	sqlite3_stmt *s;
+	const void *blob;
+	size_t len, k;
+	int row;
+
+	for (k = 0; k < ps->n; k++)
+		if (ps->v[k].id == id)
+			goto found;
+	if (ps->n == sizeof(ps->v) / sizeof(ps->v[0])) {
+		for (k = 0; k < ps->n; k++)
+			free(ps->v[k].ids);
+		ps->n = 0;
+	}
+	if ((s = store_rstmt(st, t, RS_SSET, NULL)))
+		sqlite3_bind_int64(s, 1, id);
+	if ((row = store_rrow(st, t, s, "sample set")) <= 0)
+		return row < 0 ? row : store_fail(st, STORE_ERR, "no sample set %lld", (long long)id);
+	blob = sqlite3_column_blob(s, 0);
+	len = (size_t)sqlite3_column_bytes(s, 0) / 4 * 4;
+	k = ps->n;
+	if (!(ps->v[k].ids = malloc(len + 1))) {
+		sqlite3_reset(s);
+		return store_fail(st, STORE_ERR, "out of memory");
+	}
+	if (len)
+		memcpy(ps->v[k].ids, blob, len);
+	sqlite3_reset(s);
+	ps->v[k].id = id;
+	ps->v[k].n = len / 4;
+	ps->n++;
+found:
+	*ids = ps->v[k].ids;
+	*n = ps->v[k].n;
+	return 0;
+}
+
+/* Appends the values of the current row of s (a time point's set) to *v. */
+static int take_point(struct store *st, struct store_tls *t, struct page_sets *ps,
+		      sqlite3_stmt *s, struct pval **v, size_t *nv, size_t *cap)
+{
+	const unsigned char *ids = NULL, *vals = sqlite3_column_blob(s, 2);
+	size_t n = 0, nvals = (size_t)sqlite3_column_bytes(s, 2) / 8;
+	int rc = set_of(st, t, ps, sqlite3_column_int64(s, 1), &ids, &n);
+
+	if (rc)
+		return rc;
+	vals = sqlite3_column_blob(s, 2); /* set_of may have used the connection */
+	if (n > nvals)
+		n = nvals;
+	if (*nv + n > *cap) {
+		size_t c = (*nv + n) * 2;
+		struct pval *g = realloc(*v, c * sizeof(*g));
+
+		if (!g)
+			return store_fail(st, STORE_ERR, "out of memory");
+		*v = g;
+		*cap = c;
+	}
+	for (size_t k = 0; k < n; k++, (*nv)++)
+		(*v)[*nv] = (struct pval){store_sample_metric(ids, k), (uint32_t)*nv,
+					  store_sample_value(vals, k)};
+	return 0;
+}
+
+/* The point's values as {"t_ns", "metrics"}, metrics in id order as 001 served them. */
+static json_t *point_json(struct store *st, struct store_tls *t, int64_t t_ns, struct pval *v,
+			  size_t n, int *rc)
+{
+	json_t *one = json_object(), *metrics = json_object();
+	int bad = !one || !metrics;
+
+	qsort(v, n, sizeof(*v), by_metric);
+	for (size_t k = 0; !bad && k < n; k++) {
+		const char *name = store_metric_name(st, t, v[k].metric, rc);
+
+		if (!name) {
+			json_decref(one);
+			json_decref(metrics);
+			return NULL;
+		}
+		json_put(metrics, name, isfinite(v[k].value) ? store_number_json(v[k].value) : json_null(),
+		    &bad);
+	}
+	json_put(one, "t_ns", json_integer(t_ns), &bad);
+	json_put(one, "metrics", metrics, &bad);
+	if (bad) {
+		json_decref(one);
+		*rc = store_fail(st, STORE_ERR, "out of memory");
+		return NULL;
+	}
+	return one;
+}
+
 /* Samples from t_ns >= cursor, grouped by time; limit counts samples. */
 json_t *store_run_samples(struct store *st, const char *run_pub, int limit, int64_t cursor,
 			  int *rc)
 {
-	int64_t exp, idx, run, t_ns, cur = -1;
+	int64_t exp, idx, run, cur = -1;
+	struct page_sets ps = {.n = 0};
+	struct pval *v = NULL;
+	size_t nv = 0, cap = 0;
 	struct store_tls *t;
 	sqlite3_stmt *s;
-	json_t *o = NULL, *items, *metrics = NULL;
+	json_t *o = NULL, *items, *one;
 	int row, n = 0, bad = 0;
 
 	limit = clamp_limit(limit, 1000, 10000);
@@ -496,35 +625,35 @@ json_t *store_run_samples(struct store *st, const char *run_pub, int limit, int6
 	}
 	sqlite3_bind_int64(s, 1, run);
 	sqlite3_bind_int64(s, 2, cursor > 0 ? cursor : 0);
-	while (!bad && (row = store_rrow(st, t, s, "samples")) == 1) {
-		const char *name;
+	while (!bad && !*rc && (row = store_rrow(st, t, s, "samples")) == 1) {
+		int64_t t_ns = sqlite3_column_int64(s, 0);
 
-		t_ns = sqlite3_column_int64(s, 0);
 		if (t_ns != cur) {
-			json_t *one = json_object();
-
-			if (++n > limit) {
-				json_decref(one);
+			if (cur >= 0 && (!(one = point_json(st, t, cur, v, nv, rc)) ||
+					 json_array_append_new(items, one)))
+				bad = !*rc;
+			nv = 0;
+			if (!bad && !*rc && ++n > limit) {
 				set_cursor(o, t_ns, &bad);
+				cur = -1;
 				break;
 			}
 			cur = t_ns;
-			metrics = json_object();
-			json_put(one, "t_ns", json_integer(t_ns), &bad);
-			json_put(one, "metrics", metrics, &bad);
-			if (bad || json_array_append_new(items, one))
-				bad = 1;
 		}
-		if (!(name = store_metric_name(st, t, sqlite3_column_int64(s, 1), rc)))
-			break;
-		json_put(metrics, name, sqlite3_column_type(s, 2) == SQLITE_NULL ? json_null()
-			 : store_number_json(sqlite3_column_double(s, 2)), &bad);
+		if (!bad && !*rc)
+			*rc = take_point(st, t, &ps, s, &v, &nv, &cap);
 	}
 	sqlite3_reset(s);
+	if (!bad && !*rc && row >= 0 && cur >= 0 &&
+	    (!(one = point_json(st, t, cur, v, nv, rc)) || json_array_append_new(items, one)))
+		bad = !*rc;
 	if (!*rc)
 		*rc = row < 0 ? row : bad ? store_fail(st, STORE_ERR, "out of memory") : 0;
 out:
 	store_rend(st, t);
+	for (size_t k = 0; k < ps.n; k++)
+		free(ps.v[k].ids);
+	free(v);
 	if (*rc) {
 		json_decref(o);
 		return NULL;

@@ -17,28 +17,6 @@ static const char interrupted_reason[] = "daemon stopped while the run was runni
 
 _Static_assert(WS_COUNT <= STORE_NWSTMT, "raise STORE_NWSTMT");
 
-/*
- * Samples go in SAMPLE_ROWS rows per statement: one sqlite3_step per row
- * costs half the ingest rate in statement overhead (tests/daemon/bench_store.c).
- */
-#define SAMPLE_ROWS 64
-
-static char *samples_sql(void)
-{
-	static const char head[] = "INSERT OR REPLACE INTO samples (run, t_ns, metric, value) VALUES ";
-	size_t len = sizeof(head) + SAMPLE_ROWS * 40;
-	char *sql = malloc(len);
-	int n;
-
-	if (!sql)
-		return NULL;
-	n = snprintf(sql, len, "%s", head);
-	for (int j = 0; j < SAMPLE_ROWS; j++)
-		n += snprintf(sql + n, len - (size_t)n, "%s(?1, ?%d, ?%d, ?%d)", j ? ", " : "",
-			      2 + 3 * j, 3 + 3 * j, 4 + 3 * j);
-	return sql;
-}
-
 /* Counts after the deltas ?2..?4: all runs ended -> a final status. */
 #define ENDED "runs_done + ?2 + runs_failed + ?3 + runs_cancelled + ?4"
 
@@ -68,9 +46,10 @@ static const char *const wsql[WS_COUNT] = {
 	[WS_CLAIM_EXP] =
 		"UPDATE experiments SET status = CASE status WHEN 'queued' THEN 'running'"
 		" ELSE status END, rev = rev + 1 WHERE id = ?1",
-	[WS_SAMPLE_ADD] =
-		"INSERT OR REPLACE INTO samples (run, t_ns, metric, value) VALUES (?1, ?2, ?3, ?4)",
-	/* WS_SAMPLES_ADD: SAMPLE_ROWS rows in one statement, built by samples_sql() */
+	[WS_POINT_ADD] =
+		"INSERT OR REPLACE INTO sample_points (run, t_ns, sset, vals) VALUES (?1, ?2, ?3, ?4)",
+	[WS_SSET_GET] = "SELECT id FROM sample_sets WHERE metrics = ?1",
+	[WS_SSET_ADD] = "INSERT INTO sample_sets (metrics) VALUES (?1)",
 	[WS_RUN_SAMPLES] = "UPDATE runs SET samples = samples + ?2 WHERE id = ?1",
 	[WS_RUN_GET] = "SELECT status, experiment FROM runs WHERE id = ?1",
 	[WS_METRICS_DEL] = "DELETE FROM metrics WHERE run = ?1",
@@ -92,7 +71,7 @@ static const char *const wsql[WS_COUNT] = {
 	[WS_RECOVER_SELECT] =
 		"SELECT r.id, r.experiment, e.status = 'cancelled' FROM runs r CROSS JOIN experiments e"
 		" ON e.id = r.experiment WHERE r.status IN ('running', 'interrupted')",
-	[WS_SAMPLES_DEL] = "DELETE FROM samples WHERE run = ?1",
+	[WS_SAMPLES_DEL] = "DELETE FROM sample_points WHERE run = ?1",
 	[WS_RUN_REQUEUE] =
 		"UPDATE runs SET status = 'queued', reason = ?2, samples = 0, started_at = NULL,"
 		" finished_at = NULL WHERE id = ?1",
@@ -112,18 +91,11 @@ static const char *const wsql[WS_COUNT] = {
 
 sqlite3_stmt *store_wstmt(struct store *st, enum wstmt k)
 {
-	char *built = NULL;
 	int rc;
 
 	if (st->ws[k])
 		return st->ws[k];
-	if (k == WS_SAMPLES_ADD && !(built = samples_sql())) {
-		store_fail(st, STORE_ERR, "out of memory");
-		return NULL;
-	}
-	rc = sqlite3_prepare_v3(st->w, built ? built : wsql[k], -1, SQLITE_PREPARE_PERSISTENT,
-				&st->ws[k], NULL);
-	free(built);
+	rc = sqlite3_prepare_v3(st->w, wsql[k], -1, SQLITE_PREPARE_PERSISTENT, &st->ws[k], NULL);
 	if (rc != SQLITE_OK) {
 		store_sql_fail(st, st->w, rc, 0, "prepare");
 		st->ws[k] = NULL;
@@ -189,11 +161,12 @@ void store_writer_free(struct store *st)
 		st->ws[k] = NULL;
 	}
 	names_clear(st);
+	store_ssets_clear(st);
 }
 
 int store_wbegin(struct store *st)
 {
-	st->names_added = 0;
+	st->names_added = st->ssets_added = 0;
 	return store_wrun(st, store_wstmt(st, WS_BEGIN), "begin");
 }
 
@@ -210,6 +183,8 @@ int store_wend(struct store *st, int rc)
 	/* Ids handed out by the rolled-back transaction are void. */
 	if (st->names_added)
 		names_clear(st);
+	if (st->ssets_added)
+		store_ssets_clear(st);
 	return rc;
 }
 
@@ -277,8 +252,7 @@ static int name_put(struct store *st, char *name, int64_t id)
 	return 0;
 }
 
-/* The id of a metric name, added when new (inside the open transaction). */
-static int64_t metric_id(struct store *st, const char *name)
+int64_t store_metric_id(struct store *st, const char *name)
 {
 	int64_t id = name_find(st, name);
 	sqlite3_stmt *s;
@@ -335,7 +309,7 @@ int store_insert_metrics(struct store *st, int64_t run, const struct metrics *m)
 		return rc;
 	for (size_t k = 0; k < m->n; k++) {
 		const struct metric *e = &m->v[k];
-		int64_t id = metric_id(st, e->name);
+		int64_t id = store_metric_id(st, e->name);
 
 		if (id < 0)
 			return (int)id;
@@ -477,132 +451,6 @@ int64_t store_count_queued(struct store *st)
 	return rc < 0 ? rc : n;
 }
 
-/* One sample row waiting for its statement. */
-struct sample_row {
-	int64_t t_ns, metric;
-	double value;
-	int is_null;
-};
-
-static void bind_sample(sqlite3_stmt *s, int j, const struct sample_row *r)
-{
-	sqlite3_bind_int64(s, 2 + 3 * j, r->t_ns);
-	sqlite3_bind_int64(s, 3 + 3 * j, r->metric);
-	if (r->is_null)
-		sqlite3_bind_null(s, 4 + 3 * j);
-	else
-		sqlite3_bind_double(s, 4 + 3 * j, r->value);
-}
-
-/* Inserts n (<= SAMPLE_ROWS) rows of run: one statement when n is full. */
-static int insert_samples(struct store *st, int64_t run, const struct sample_row *rows, int n)
-{
-	sqlite3_stmt *s = store_wstmt(st, n == SAMPLE_ROWS ? WS_SAMPLES_ADD : WS_SAMPLE_ADD);
-	int rc = 0;
-
-	if (!s)
-		return STORE_ERR;
-	sqlite3_bind_int64(s, 1, run);
-	for (int j = 0; !rc && j < n; j++) {
-		bind_sample(s, n == SAMPLE_ROWS ? j : 0, &rows[j]);
-		if (n == SAMPLE_ROWS && j + 1 < n)
-			continue;
-		if (sqlite3_step(s) != SQLITE_DONE)
-			rc = store_sql_fail(st, st->w, sqlite3_reset(s), 1, "insert samples");
-		sqlite3_reset(s);
-	}
-	return rc;
-}
-
-/* Adds n samples to a run's count; STORE_NOT_FOUND when there is no such run. */
-static int count_samples(struct store *st, int64_t run_id, size_t n)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	if ((s = store_wstmt(st, WS_RUN_SAMPLES))) {
-		sqlite3_bind_int64(s, 1, run_id);
-		sqlite3_bind_int64(s, 2, (sqlite3_int64)n);
-	}
-	if (!(rc = store_wrun(st, s, "count samples")) && sqlite3_changes(st->w) == 0)
-		rc = store_fail(st, STORE_NOT_FOUND, "no run %lld", (long long)run_id);
-	return rc;
-}
-
-/* Appends samples of a run inside the open transaction. */
-static int add_samples(struct store *st, int64_t run_id, const struct sample *smp, size_t n)
-{
-	struct sample_row rows[SAMPLE_ROWS];
-	int rc = count_samples(st, run_id, n), nrows = 0;
-
-	for (size_t i = 0; !rc && i < n; i++) {
-		const struct metrics *m = smp[i].m;
-
-		for (size_t k = 0; !rc && m && k < m->n; k++) {
-			const struct metric *e = &m->v[k];
-			struct sample_row *r = &rows[nrows];
-
-			r->metric = metric_id(st, e->name);
-			if (r->metric < 0) {
-				rc = (int)r->metric;
-				break;
-			}
-			r->t_ns = (int64_t)smp[i].t_ns;
-			r->is_null = e->is_null || !isfinite(e->value);
-			r->value = e->value;
-			if (++nrows == SAMPLE_ROWS) {
-				rc = insert_samples(st, run_id, rows, nrows);
-				nrows = 0;
-			}
-		}
-	}
-	if (!rc && nrows)
-		rc = insert_samples(st, run_id, rows, nrows);
-	return rc;
-}
-
-/* Appends blocks of samples of a run inside the open transaction. */
-static int add_blocks(struct store *st, int64_t run_id, const struct sample_block *b, size_t nb)
-{
-	struct sample_row rows[SAMPLE_ROWS];
-	int64_t ids[512];
-	size_t total = 0;
-	int rc, nrows = 0;
-
-	for (size_t i = 0; i < nb; i++)
-		total += b[i].n;
-	rc = count_samples(st, run_id, total);
-	for (size_t i = 0; !rc && i < nb; i++) {
-		size_t nn = b[i].nnames;
-
-		if (nn > sizeof(ids) / sizeof(ids[0]))
-			return store_fail(st, STORE_ERR, "a sample of %zu metrics (at most %zu)", nn,
-					  sizeof(ids) / sizeof(ids[0]));
-		for (size_t k = 0; !rc && k < nn; k++)
-			if ((ids[k] = metric_id(st, b[i].names[k])) < 0)
-				rc = (int)ids[k];
-		for (size_t j = 0; !rc && j < b[i].n; j++) {
-			const double *v = b[i].values + j * nn;
-
-			for (size_t k = 0; !rc && k < nn; k++) {
-				struct sample_row *r = &rows[nrows];
-
-				r->metric = ids[k];
-				r->t_ns = (int64_t)b[i].t_ns[j];
-				r->is_null = !isfinite(v[k]);
-				r->value = v[k];
-				if (++nrows == SAMPLE_ROWS) {
-					rc = insert_samples(st, run_id, rows, nrows);
-					nrows = 0;
-				}
-			}
-		}
-	}
-	if (!rc && nrows)
-		rc = insert_samples(st, run_id, rows, nrows);
-	return rc;
-}
-
 int store_add_sample_blocks(struct store *st, int64_t run_id, const struct sample_block *b,
 			    size_t nb)
 {
@@ -613,7 +461,7 @@ int store_add_sample_blocks(struct store *st, int64_t run_id, const struct sampl
 	store_wlock(st);
 	rc = store_wbegin(st);
 	if (!rc)
-		rc = add_blocks(st, run_id, b, nb);
+		rc = store_samples_add_blocks(st, run_id, b, nb);
 	rc = store_wend(st, rc);
 	store_wunlock(st);
 	return rc;
@@ -621,7 +469,7 @@ int store_add_sample_blocks(struct store *st, int64_t run_id, const struct sampl
 
 int store_insert_samples(struct store *st, int64_t run_id, const struct sample *smp, size_t n)
 {
-	return add_samples(st, run_id, smp, n);
+	return store_samples_add(st, run_id, smp, n);
 }
 
 int store_add_samples(struct store *st, int64_t run_id, const struct sample *smp, size_t n)
@@ -633,7 +481,7 @@ int store_add_samples(struct store *st, int64_t run_id, const struct sample *smp
 	store_wlock(st);
 	rc = store_wbegin(st);
 	if (!rc)
-		rc = add_samples(st, run_id, smp, n);
+		rc = store_samples_add(st, run_id, smp, n);
 	rc = store_wend(st, rc);
 	store_wunlock(st);
 	return rc;
@@ -673,9 +521,9 @@ static int finish_one(struct store *st, const struct run_end *e)
 				  (long long)e->run_id, run_status_names[old]);
 	if (json_is_array(e->examples) && !(ex = json_dumps(e->examples, JSON_COMPACT)))
 		return store_fail(st, STORE_ERR, "out of memory");
-	rc = e->nsamples ? add_samples(st, e->run_id, e->samples, e->nsamples) : 0;
+	rc = e->nsamples ? store_samples_add(st, e->run_id, e->samples, e->nsamples) : 0;
 	if (!rc && e->nblocks)
-		rc = add_blocks(st, e->run_id, e->blocks, e->nblocks);
+		rc = store_samples_add_blocks(st, e->run_id, e->blocks, e->nblocks);
 	if (!rc)
 		rc = store_insert_metrics(st, e->run_id, e->m);
 	if (!rc && (s = store_wstmt(st, WS_RUN_FINISH))) {

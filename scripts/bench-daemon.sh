@@ -4,7 +4,7 @@
 #      (64 connections), beside nginx serving the same bytes as a static
 #      file in the same run (goal >= 0.5x nginx);
 #   2. the daemon's RSS idle and with 1000 open connections (goals 50 / 200 MB);
-#   3. sample ingest rows/s into the store (build/tests/daemon/bench_store);
+#   3. sample ingest values/s into the store (build/tests/daemon/bench_store);
 #   4. runs through the daemon beside the offline runner (issue 15): tiny-run
 #      throughput (goal: the daemon >= 0.5x offline --jobs 2), the default
 #      suite's wall time (goal: within 1.5x of offline and under 10 s),

@@ -90,7 +90,7 @@ static void bench_ingest(struct store *st, int64_t run, long rows_goal)
 	if (rc)
 		printf("sample ingest: failed: %s\n", store_error(st));
 	else
-		printf("sample ingest: %.0f rows/s (goal >= 1 M rows/s) - %ld rows in %ld calls of"
+		printf("sample ingest: %.0f values/s (goal >= 1 M/s) - %ld values in %ld calls of"
 		       " %d samples x %d metrics, %.3f s\n", rows / dt, rows, calls, BATCH, METRICS, dt);
 	for (int i = 0; i < BATCH; i++)
 		metrics_free(s[i].m);

@@ -172,7 +172,9 @@ if start_daemon "$var"; then
 		db=$var/svabench.db
 		counts=$(sqlite3 "$db" "SELECT count(*), count(DISTINCT id), sum(status = 'done') FROM runs;")
 		bad=$(sqlite3 "$db" "SELECT count(*) FROM runs r WHERE r.samples <>
-			(SELECT count(DISTINCT t_ns) FROM samples s WHERE s.run = r.id)
+			(SELECT count(DISTINCT t_ns) FROM sample_points s WHERE s.run = r.id)
+			OR EXISTS (SELECT 1 FROM sample_points p JOIN sample_sets q ON q.id = p.sset
+				WHERE p.run = r.id AND length(p.vals) <> 2 * length(q.metrics))
 			OR (SELECT count(*) FROM metrics m WHERE m.run = r.id) = 0;")
 		integ=$(sqlite3 "$db" "PRAGMA integrity_check;")
 		batches=$(metric svabenchd_ingest_batches_total)

@@ -286,11 +286,12 @@ static void test_migrations(void)
 	test_result(st != NULL, "a new file opens", "%s", err);
 	if (!st)
 		return;
-	/* 3 or later: other migrations may follow schema/003_regressions.sql */
-	test_result(sql_int(db, "PRAGMA user_version") >= 3 &&
+	/* 4 or later: other migrations may follow schema/004_packed_samples.sql */
+	test_result(sql_int(db, "PRAGMA user_version") >= 4 &&
 		    sql_int(db, "SELECT COUNT(*) FROM sqlite_master WHERE name IN"
-			    " ('experiments', 'runs', 'metric_names', 'metrics', 'samples',"
-			    " 'alerts', 'alert_changes')") == 7,
+			    " ('experiments', 'runs', 'metric_names', 'metrics', 'sample_points',"
+			    " 'sample_sets', 'alerts', 'alert_changes')") == 8 &&
+		    sql_int(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'samples'") == 0,
 		    "migrations create the tables and set user_version",
 		    "user_version %lld", (long long)sql_int(db, "PRAGMA user_version"));
 	version = sql_int(db, "PRAGMA user_version");
@@ -459,8 +460,9 @@ static void test_recover(void)
 		smp[i].m = make_metrics(i, 1);
 	}
 	rc = store_add_samples(st, a.run_id, smp, 3);
-	test_result(rc == 0 && sql_int(db, "SELECT COUNT(*) FROM samples") == 9,
-		    "samples of a running run are stored", "rc %d", rc);
+	test_result(rc == 0 && sql_int(db, "SELECT COUNT(*) FROM sample_points") == 3 &&
+		    sql_int(db, "SELECT SUM(length(vals)) FROM sample_points") == 3 * 3 * 8,
+		    "samples of a running run are stored, one row per time point", "rc %d", rc);
 	store_finish_run(st, b.run_id, "done", NULL, smp[0].m, NULL);
 	/* The daemon stops with run a running. */
 	store_close(st);
@@ -468,11 +470,11 @@ static void test_recover(void)
 	rc = st ? store_recover(st, &requeued) : -1;
 	test_result(rc == 0 && requeued == 1, "recovery re-queues the one running run",
 		    "rc %d, requeued %d", rc, requeued);
-	test_result(sql_int(db, "SELECT COUNT(*) FROM samples") == 0 &&
+	test_result(sql_int(db, "SELECT COUNT(*) FROM sample_points") == 0 &&
 		    sql_int(db, "SELECT attempts FROM runs WHERE status = 'queued' AND reason ="
 			    " 'daemon stopped while the run was running'") == 1,
 		    "its partial samples are dropped, attempts kept, the reason stored", "samples %lld",
-		    (long long)sql_int(db, "SELECT COUNT(*) FROM samples"));
+		    (long long)sql_int(db, "SELECT COUNT(*) FROM sample_points"));
 	samples = store_run_samples(st, a.run_pub, 0, 0, &rc);
 	test_result(samples && json_array_size(json_object_get(samples, "samples")) == 0,
 		    "the API shows no samples for it", "rc %d", rc);
@@ -902,7 +904,8 @@ static void test_full_disk(void)
 	test_result(integrity_ok(db), "the database is intact (integrity_check ok)", "not ok");
 	unlink(filler);
 	rc = store_add_samples(st, job.run_id, smp, 200);
-	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM samples WHERE t_ns = %llu",
+	snprintf(sql, sizeof(sql), "SELECT length(q.metrics) / 4 FROM sample_points p"
+		 " JOIN sample_sets q ON q.id = p.sset WHERE p.t_ns = %llu",
 		 (unsigned long long)smp[199].t_ns);
 	test_result(rc == 0 && sql_int(db, sql) == 80,
 		    "the same write succeeds once space is freed", "rc %d: %s", rc, store_error(st));
