@@ -81,33 +81,35 @@ void devices_start(struct sim *s)
 			sim_schedule(s, 0, EV_DEV_ISSUE, (uint32_t)d, k);
 }
 
-void oracle_check(struct sim *s, int d, uint64_t vpn, int write, int writable,
-		  uint32_t pfn)
+static void oracle_violation(struct sim *s, int d, uint64_t vpn, int write, uint32_t pfn,
+			     const char *what)
 {
 	const struct pte *p = &s->mm[vpn];
-	const char *what = NULL;
 
-	if (s->now < p->pending_until)
-		return; /* the kernel's own invalidation is still in flight */
-	if (!(p->flags & PTE_PRESENT))
-		what = "through a translation of an unmapped page";
-	else if (p->pfn != pfn)
-		what = "to an old pfn after the page moved";
-	else if (write && !pte_hw_writable(p))
-		what = "through a stale writable translation of a read-only PTE";
-	if (!what)
-		return;
-	(void)writable;
 	s->c.oracle_violations++;
 	sim_example(s, 1, "t=%llu ns dev%d %s va=0x%llx %s (pfn %u, PTE pfn %u)",
 		    (unsigned long long)s->now, d, write ? "write" : "read",
 		    (unsigned long long)(vpn * s->page_bytes), what, pfn, p->pfn);
 }
 
+static inline void oracle_check(struct sim *s, int d, uint64_t vpn, int write, uint32_t pfn)
+{
+	const struct pte *p = &s->mm[vpn];
+
+	if (s->now < p->pending_until)
+		return; /* the kernel's own invalidation is still in flight */
+	if (!(p->flags & PTE_PRESENT))
+		oracle_violation(s, d, vpn, write, pfn, "through a translation of an unmapped page");
+	else if (p->pfn != pfn)
+		oracle_violation(s, d, vpn, write, pfn, "to an old pfn after the page moved");
+	else if (write && !pte_hw_writable(p))
+		oracle_violation(s, d, vpn, write, pfn, "through a stale writable translation of a read-only PTE");
+}
+
 /* Picks the slot's next transaction; 0 when the pass has no more pages. */
 static int next_txn(struct sim *s, struct device *dev, struct slot *sl)
 {
-	int pat = (int)s->p[P_PATTERN];
+	int pat = (int)par_u(s, P_PATTERN);
 	uint64_t n = dev->hi - dev->lo;
 
 	if (sl->rtw_second) {
@@ -143,12 +145,12 @@ static int next_txn(struct sim *s, struct device *dev, struct slot *sl)
 	return 1;
 }
 
-static void access(struct sim *s, struct device *dev, struct slot *sl, uint32_t k,
-		   uint64_t lat, int writable, uint32_t pfn)
+static inline void access(struct sim *s, struct device *dev, struct slot *sl, uint32_t k,
+			  uint64_t lat, uint32_t pfn)
 {
 	uint64_t start;
 
-	oracle_check(s, dev->id, sl->vpn, sl->write, writable, pfn);
+	oracle_check(s, dev->id, sl->vpn, sl->write, pfn);
 	if (sl->faults) /* cost.device_ns: from the first attempt to the one that translates */
 		s->c.cost_device_ns += s->now - sl->start;
 	start = s->now + lat;
@@ -304,7 +306,7 @@ void dev_issue(struct sim *s, int d, int k)
 			s->c.atc_hits++;
 			s->c.pmcg_transaction++;
 			s->c.pmcg_pcie_ats_trans_passed++;
-			access(s, dev, sl, (uint32_t)k, 0, e->writable, e->pfn);
+			access(s, dev, sl, (uint32_t)k, 0, e->pfn);
 			return;
 		}
 		s->c.atc_misses++;
@@ -320,7 +322,7 @@ void dev_issue(struct sim *s, int d, int k)
 		tlb_insert(&dev->atc, sl->vpn, x.pfn, x.writable, 0);
 		s->c.pmcg_transaction++;
 		s->c.pmcg_pcie_ats_trans_passed++;
-		access(s, dev, sl, (uint32_t)k, lat, x.writable, x.pfn);
+		access(s, dev, sl, (uint32_t)k, lat, x.pfn);
 		return;
 	}
 	x = smmu_translate(s, m, dev->sid, sl->vpn, sl->write);
@@ -328,7 +330,7 @@ void dev_issue(struct sim *s, int d, int k)
 		fault(s, dev, (uint32_t)k, x.perm_fault, s->now + x.lat);
 		return;
 	}
-	access(s, dev, sl, (uint32_t)k, x.lat, x.writable, x.pfn);
+	access(s, dev, sl, (uint32_t)k, x.lat, x.pfn);
 }
 
 void dev_done(struct sim *s, int d, int k)

@@ -120,36 +120,6 @@ void rng_seed(struct rng *r, uint64_t seed)
 	r->has_spare = 0;
 }
 
-static uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-uint64_t rng_next(struct rng *r)
-{
-	uint64_t *s = r->s;
-	uint64_t result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return result;
-}
-
-double rng_unit(struct rng *r)
-{
-	return (double)(rng_next(r) >> 11) * 0x1.0p-53;
-}
-
-uint64_t rng_below(struct rng *r, uint64_t n)
-{
-	/* Lemire's multiply-shift: no division on the hot path */
-	return (uint64_t)(((unsigned __int128)rng_next(r) * n) >> 64);
-}
-
 double rng_exp(struct rng *r, double mean)
 {
 	return -mean * log(1.0 - rng_unit(r));

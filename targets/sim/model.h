@@ -162,9 +162,34 @@ struct rng {
 };
 
 void rng_seed(struct rng *r, uint64_t seed);
-uint64_t rng_next(struct rng *r);
-double rng_unit(struct rng *r);        /* [0, 1) */
-uint64_t rng_below(struct rng *r, uint64_t n);
+
+/* xoshiro256** */
+static inline uint64_t rng_next(struct rng *r)
+{
+	uint64_t *s = r->s;
+	uint64_t x = s[1] * 5, result = ((x << 7) | (x >> 57)) * 9, t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = (s[3] << 45) | (s[3] >> 19);
+	return result;
+}
+
+/* [0, 1) */
+static inline double rng_unit(struct rng *r)
+{
+	return (double)(rng_next(r) >> 11) * 0x1.0p-53;
+}
+
+/* [0, n): Lemire's multiply-shift, no division on the hot path */
+static inline uint64_t rng_below(struct rng *r, uint64_t n)
+{
+	return (uint64_t)(((unsigned __int128)rng_next(r) * n) >> 64);
+}
+
 double rng_exp(struct rng *r, double mean);
 /* A log-normal multiplier with mean 1 and coefficient of variation cv. */
 double rng_lognormal1(struct rng *r, double cv);
@@ -486,9 +511,11 @@ struct xlate {
 	uint64_t lat;
 };
 
-/* Translates one access at the SMMU (config cache, TLB, walker). */
-struct xlate smmu_translate(struct sim *s, struct smmu *m, int sid,
-			    uint64_t vpn, int write);
+/* The configuration cache's miss or reorder (smmu.c); returns its latency. */
+uint64_t cfg_lookup_slow(struct sim *s, struct smmu *m, uint32_t sid);
+/* A TLB miss or a cached read-only entry a write needs (smmu.c). */
+struct xlate smmu_translate_miss(struct sim *s, struct smmu *m, uint64_t vpn, int write,
+				 const struct tlb_entry *e, uint64_t lat);
 /*
  * Queues n commands at time t as the Linux driver does (batches of 64; a
  * CMD_SYNC appended when `sync`); returns the time the CPU is free again:
@@ -538,8 +565,6 @@ void iopf_run(struct sim *s, int smmu, int w);
 void iopf_done(struct sim *s, int smmu, int w);
 void devices_resume_pass(struct sim *s);
 void devices_free(struct sim *s);
-void oracle_check(struct sim *s, int d, uint64_t vpn, int write, int writable,
-		  uint32_t pfn);
 
 /* workload.c */
 int agents_init(struct sim *s);
@@ -570,6 +595,22 @@ void sim_example(struct sim *s, int oracle, const char *fmt, ...)
 static inline uint64_t par_u(const struct sim *s, int i)
 {
 	return s->pu[i];
+}
+
+/* Translates one access at the SMMU (config cache, TLB, walker). */
+static inline struct xlate smmu_translate(struct sim *s, struct smmu *m, int sid,
+					  uint64_t vpn, int write)
+{
+	uint64_t lat = (m->cfg_n && m->cfg_sids[0] == (uint32_t)sid ? 0 : cfg_lookup_slow(s, m, (uint32_t)sid)) +
+		       par_u(s, P_TLB_HIT_NS);
+	struct tlb_entry *e = tlb_lookup(&m->tlb, vpn);
+
+	s->c.pmcg_transaction++;
+	if (e && (!write || e->writable)) {
+		s->c.smmu_tlb_hits++;
+		return (struct xlate){1, 0, e->writable, e->pfn, lat};
+	}
+	return smmu_translate_miss(s, m, vpn, write, e, lat);
 }
 
 #endif

@@ -145,7 +145,7 @@ void smmu_free(struct smmu *m)
 }
 
 /* Configuration cache: a small LRU list of StreamIDs (STE + CD fetched on miss). */
-static uint64_t cfg_lookup(struct sim *s, struct smmu *m, uint32_t sid)
+uint64_t cfg_lookup_slow(struct sim *s, struct smmu *m, uint32_t sid)
 {
 	uint32_t i;
 
@@ -209,19 +209,11 @@ static struct xlate walk(struct sim *s, struct smmu *m, uint64_t vpn, int write)
 	return x;
 }
 
-struct xlate smmu_translate(struct sim *s, struct smmu *m, int sid,
-			    uint64_t vpn, int write)
+struct xlate smmu_translate_miss(struct sim *s, struct smmu *m, uint64_t vpn, int write,
+				 const struct tlb_entry *e, uint64_t lat)
 {
 	struct xlate x;
-	uint64_t lat = cfg_lookup(s, m, (uint32_t)sid) + par_u(s, P_TLB_HIT_NS);
-	struct tlb_entry *e = tlb_lookup(&m->tlb, vpn);
 
-	s->c.pmcg_transaction++;
-	if (e && (!write || e->writable)) {
-		s->c.smmu_tlb_hits++;
-		x = (struct xlate){1, 0, e->writable, e->pfn, lat};
-		return x;
-	}
 	if (e && s->p[P_NEGATIVE_CACHING] && !(e->dbm && s->p[P_HTTU])) {
 		/* the cached read-only permission faults the write, no re-walk */
 		s->c.smmu_tlb_hits++;
@@ -232,11 +224,6 @@ struct xlate smmu_translate(struct sim *s, struct smmu *m, int sid,
 	x = walk(s, m, vpn, write);
 	x.lat += lat;
 	return x;
-}
-
-static uint64_t cmd_cost(const struct sim *s, int op)
-{
-	return s->cmd_ns[op];
 }
 
 void cmdq_costs(struct sim *s)
@@ -257,20 +244,6 @@ void cmdq_costs(struct sim *s)
 	s->sync_busy_ns = par_u(s, P_CMD_SYNC_BUSY_NS);
 	if (s->sync_busy_ns > s->cmd_ns[CMD_SYNC])
 		s->sync_busy_ns = s->cmd_ns[CMD_SYNC];
-}
-
-static void count_cmd(struct sim *s, int op)
-{
-	switch (op) {
-	case CMD_TLBI_NH_VA: s->c.cmd_tlbi_nh_va++; break;
-	case CMD_TLBI_NH_VA_RANGE: s->c.cmd_tlbi_nh_va_range++; break;
-	case CMD_TLBI_NH_ASID: s->c.cmd_tlbi_nh_asid++; break;
-	case CMD_ATC_INV: s->c.cmd_atc_inv++; break;
-	case CMD_SYNC: s->c.cmd_sync++; break;
-	case CMD_RESUME: s->c.cmd_resume++; break;
-	case CMD_PRI_RESP: s->c.cmd_pri_resp++; break;
-	case CMD_CFGI_CD: s->c.cmd_cfgi_cd++; break;
-	}
 }
 
 static int fx_before(const struct effect *a, const struct effect *b)
@@ -319,15 +292,10 @@ static void fx_pop(struct cmdq *q)
 		q->fx[i] = last;
 }
 
-/*
- * Places `cost` ns of consumption at the first gap at or after `arrive`;
- * returns its start. Spans that ended before `now` are dropped first (no
- * command can arrive before now).
- */
-static inline uint64_t place(struct sim *s, struct cmdq *q, uint64_t arrive, uint64_t cost)
+/* Drops the busy spans that ended by now: no command can arrive before now. */
+static void drop_ended(struct sim *s, struct cmdq *q)
 {
-	uint32_t i = 0, k;
-	uint64_t start = arrive;
+	uint32_t i = 0;
 
 	while (i < q->nbusy && q->busy[i].b <= s->now)
 		i++;
@@ -335,6 +303,20 @@ static inline uint64_t place(struct sim *s, struct cmdq *q, uint64_t arrive, uin
 		memmove(q->busy, q->busy + i, (q->nbusy - i) * sizeof(*q->busy));
 		q->nbusy -= i;
 	}
+}
+
+#define NO_SPAN UINT32_MAX
+
+/*
+ * Places `cost` ns of consumption at the first gap at or after `arrive`;
+ * returns its start, and in *kp the span that now ends where it ends
+ * (NO_SPAN when none does).
+ */
+static uint64_t place(struct sim *s, struct cmdq *q, uint64_t arrive, uint64_t cost, uint32_t *kp)
+{
+	uint32_t k;
+	uint64_t start = arrive;
+
 	for (k = 0; k < q->nbusy; k++) {
 		if (q->busy[k].b <= start)
 			continue;
@@ -342,15 +324,18 @@ static inline uint64_t place(struct sim *s, struct cmdq *q, uint64_t arrive, uin
 			break;
 		start = q->busy[k].b;
 	}
+	*kp = NO_SPAN;
 	if (!cost)
 		return start;
 	/* insert [start, start + cost) before span k, merging with neighbours */
 	if (k > 0 && q->busy[k - 1].b == start) {
 		q->busy[k - 1].b += cost;
+		*kp = k - 1;
 		if (k < q->nbusy && q->busy[k].a == q->busy[k - 1].b) {
 			q->busy[k - 1].b = q->busy[k].b;
 			memmove(q->busy + k, q->busy + k + 1, (q->nbusy - k - 1) * sizeof(*q->busy));
 			q->nbusy--;
+			*kp = NO_SPAN;
 		}
 		return start;
 	}
@@ -372,113 +357,209 @@ static inline uint64_t place(struct sim *s, struct cmdq *q, uint64_t arrive, uin
 	memmove(q->busy + k + 1, q->busy + k, (q->nbusy - k) * sizeof(*q->busy));
 	q->busy[k] = (struct span){start, start + cost};
 	q->nbusy++;
+	*kp = k;
 	return start;
 }
 
+/* One command list being issued (issue_cmdlist). */
+struct issue {
+	uint64_t t;        /* the CPU: when it has written the commands so far */
+	uint64_t prev;     /* the end of the previous command's consumption (a list is consumed in order) */
+	uint64_t done;     /* the completion of the last command */
+	uint32_t kp;       /* the busy span ending at prev, NO_SPAN if unknown */
+	int have_run;
+	struct cmd run;    /* consecutive TLBIs of one list, as one effect */
+	uint64_t run_t;
+	uint64_t count[CMD_CFGI_CD + 1];
+};
+
+static void effect(struct sim *s, struct cmdq *q, uint64_t t, const struct cmd *c)
+{
+	if (fx_push(q, t, c))
+		s->failed = 1;
+	if (t < s->fx_next)
+		s->fx_next = t;
+}
+
+/* One command of the list: written by the CPU, consumed by the SMMU in order. */
+static inline __attribute__((always_inline)) void issue_one(struct sim *s, struct cmdq *q, struct issue *st, const struct cmd *c,
+			     uint64_t depth, uint64_t ins)
+{
+	uint64_t arrive = st->t + ins, start, cost, at, done;
+	int op = c->op;
+
+	if (q->ncmds >= depth) {
+		uint64_t free_at = q->done[q->head];
+
+		if (free_at > arrive) {
+			s->c.cmdq_full_waits++;
+			arrive = free_at;
+		}
+	}
+	st->t = arrive;
+	done = s->cmd_ns[op];
+	/* CMD_SYNC: the queue moves on after cmd_sync_busy_ns; the waiter sees it at done */
+	cost = op == CMD_SYNC ? s->sync_busy_ns : done;
+	at = arrive > st->prev ? arrive : st->prev;
+	if (at == st->prev && st->kp < q->nbusy && q->busy[st->kp].b == at &&
+	    (st->kp + 1 == q->nbusy || q->busy[st->kp + 1].a > at + cost)) {
+		/* right after the previous command, before the next busy span: what place() finds */
+		q->busy[st->kp].b += cost;
+		start = at;
+	} else {
+		start = place(s, q, at, cost, &st->kp);
+	}
+	done += start;
+	st->done = done;
+	st->prev = start + cost;
+	q->done[q->head] = start + cost;
+	q->ncmds++;
+	if (++q->head == depth)
+		q->head = 0;
+	s->c.cmdq_busy_ns += cost;
+	st->count[op]++;
+	/* the ordering rule of 353e3cf8590c, checked on every stream */
+	if (op == CMD_SYNC)
+		q->tlbi_unsynced = 0;
+	else if (op == CMD_ATC_INV && q->tlbi_unsynced)
+		s->c.cmdq_order_violations++;
+	else if (op <= CMD_TLBI_NH_ASID)
+		q->tlbi_unsynced = 1;
+	switch (op) {
+	case CMD_TLBI_NH_VA:
+	case CMD_TLBI_NH_VA_RANGE:
+		/*
+		 * A run of TLBIs over adjacent pages in one list takes effect
+		 * as one, when its last is consumed: no later than its
+		 * CMD_SYNC, so before the PTEs stop being pending.
+		 */
+		if (st->have_run && st->run.vpn + st->run.npages == c->vpn && st->run.leaf == c->leaf &&
+		    c->npages) {
+			st->run.npages += c->npages;
+			st->run_t = done;
+			break;
+		}
+		if (st->have_run && fx_push(q, st->run_t, &st->run))
+			s->failed = 1;
+		st->run = *c;
+		st->run_t = done;
+		st->have_run = c->npages != 0;
+		if (!st->have_run && fx_push(q, done, c))
+			s->failed = 1;
+		if (done < s->fx_next)
+			s->fx_next = done;
+		break;
+	case CMD_TLBI_NH_ASID:
+	case CMD_ATC_INV:
+		if (st->have_run && fx_push(q, st->run_t, &st->run))
+			s->failed = 1;
+		st->have_run = 0;
+		effect(s, q, done, c);
+		break;
+	case CMD_RESUME:
+	case CMD_PRI_RESP:
+		sim_schedule(s, done, op == CMD_RESUME ? EV_RESUMED : EV_PRI_RESP, c->dev, c->slot);
+		break;
+	case CMD_SYNC:
+		/* a run never crosses a CMD_SYNC */
+		if (st->have_run && fx_push(q, st->run_t, &st->run))
+			s->failed = 1;
+		st->have_run = 0;
+		break;
+	default:
+		break;
+	}
+}
+
 /*
- * One arm_smmu_cmdq_issue_cmdlist(): the CPU reserves slots (waiting for
- * space when the queue is full), writes the commands and publishes PROD;
- * the SMMU consumes them in order. Returns when the CPU is done writing; the
- * completion time of the last command goes to *last_done.
+ * TLBIs from cmds[i] on that extend the list's run of adjacent pages, each
+ * consumed right after the previous one (the queue has caught up with
+ * nothing: the CPU writes faster than the SMMU consumes) before the next
+ * busy span and with a free slot: what issue_one() would do for each, in a
+ * tighter loop. Returns the index of the first command it did not take.
+ */
+static size_t tlbi_stretch(struct sim *s, struct cmdq *q, struct issue *st,
+			   const struct cmd *cmds, size_t i, size_t n, uint64_t depth, uint64_t ins)
+{
+	uint8_t op = cmds[i].op, leaf = st->run.leaf;
+	uint64_t cost = s->cmd_ns[op], t = st->t, prev = st->prev;
+	uint64_t limit = st->kp + 1 < q->nbusy ? q->busy[st->kp + 1].a : UINT64_MAX;
+	uint64_t head = q->head, ncmds = q->ncmds, vend = st->run.vpn + st->run.npages;
+	size_t j = i;
+
+	for (; j < n && cmds[j].op == op && cmds[j].vpn == vend && cmds[j].leaf == leaf && cmds[j].npages; j++) {
+		uint64_t arrive = t + ins;
+
+		if ((ncmds >= depth && q->done[head] > arrive) || arrive > prev || prev + cost >= limit)
+			break;
+		t = arrive;
+		prev += cost;
+		q->done[head] = prev;
+		if (++head == depth)
+			head = 0;
+		ncmds++;
+		vend += cmds[j].npages;
+	}
+	if (j == i)
+		return i;
+	st->t = t;
+	st->prev = st->done = st->run_t = prev;
+	q->busy[st->kp].b = prev;
+	q->head = head;
+	q->ncmds = ncmds;
+	st->run.npages = vend - st->run.vpn;
+	st->count[op] += j - i;
+	s->c.cmdq_busy_ns += (j - i) * cost;
+	q->tlbi_unsynced = 1;
+	return j;
+}
+
+/*
+ * One arm_smmu_cmdq_issue_cmdlist() of cmds[0, n) and, when `sync`, a
+ * CMD_SYNC: the CPU reserves slots (waiting for space when the queue is
+ * full), writes the commands and publishes PROD; the SMMU consumes them in
+ * order. Returns when the CPU is done writing; the completion time of the
+ * last command goes to *last_done.
  */
 static uint64_t issue_cmdlist(struct sim *s, struct smmu *m, uint64_t t,
-			      const struct cmd *cmds, size_t n, uint64_t contend,
+			      const struct cmd *cmds, size_t n, int sync, uint64_t contend,
 			      uint64_t *last_done)
 {
+	static const struct cmd cmd_sync = {.op = CMD_SYNC};
 	struct cmdq *q = &m->q;
 	uint64_t depth = par_u(s, P_CMDQ_DEPTH), ins = par_u(s, P_CMDQ_INSERT_NS);
-	uint64_t done = 0, prev = 0; /* a list is consumed in order */
-	struct cmd run = {0};         /* consecutive TLBIs of one list, as one effect */
-	uint64_t run_t = 0;
-	int have_run = 0;
+	struct issue st = {.kp = NO_SPAN};
 
 	s->c.cmdq_submissions++;
 	s->c.cmdq_contention_ns += contend;
-	t += par_u(s, P_CMDQ_ISSUE_NS) + contend;
-	for (size_t i = 0; i < n; i++) {
-		uint64_t arrive = t + ins, start, cost;
+	st.t = t + par_u(s, P_CMDQ_ISSUE_NS) + contend;
+	drop_ended(s, q);
+	for (size_t i = 0; i < n;) {
+		if (st.have_run && cmds[i].op <= CMD_TLBI_NH_VA_RANGE && st.kp < q->nbusy &&
+		    q->busy[st.kp].b == st.prev) {
+			size_t j = tlbi_stretch(s, q, &st, cmds, i, n, depth, ins);
 
-		if (q->ncmds >= depth) {
-			uint64_t free_at = q->done[q->head];
-
-			if (free_at > arrive) {
-				s->c.cmdq_full_waits++;
-				arrive = free_at;
+			if (j > i) {
+				i = j;
+				continue;
 			}
 		}
-		t = arrive;
-		done = cmd_cost(s, cmds[i].op);
-		/* CMD_SYNC: the queue moves on after cmd_sync_busy_ns; the waiter sees it at done */
-		cost = cmds[i].op == CMD_SYNC ? s->sync_busy_ns : done;
-		start = place(s, q, arrive > prev ? arrive : prev, cost);
-		done += start;
-		prev = start + cost;
-		q->done[q->head] = start + cost;
-		q->ncmds++;
-		if (++q->head == depth)
-			q->head = 0;
-		s->c.cmdq_busy_ns += cost;
-		count_cmd(s, cmds[i].op);
-		/* the ordering rule of 353e3cf8590c, checked on every stream */
-		if (cmds[i].op == CMD_SYNC)
-			q->tlbi_unsynced = 0;
-		else if (cmds[i].op == CMD_ATC_INV && q->tlbi_unsynced)
-			s->c.cmdq_order_violations++;
-		else if (cmds[i].op <= CMD_TLBI_NH_ASID)
-			q->tlbi_unsynced = 1;
-		switch (cmds[i].op) {
-		case CMD_TLBI_NH_VA:
-		case CMD_TLBI_NH_VA_RANGE:
-			/*
-			 * A run of TLBIs over adjacent pages in one list takes effect
-			 * as one, when its last is consumed: no later than its
-			 * CMD_SYNC, so before the PTEs stop being pending.
-			 */
-			if (have_run && run.vpn + run.npages == cmds[i].vpn && run.leaf == cmds[i].leaf &&
-			    cmds[i].npages) {
-				run.npages += cmds[i].npages;
-				run_t = done;
-				break;
-			}
-			if (have_run && fx_push(q, run_t, &run))
-				s->failed = 1;
-			run = cmds[i];
-			run_t = done;
-			have_run = cmds[i].npages != 0;
-			if (!have_run && fx_push(q, done, &cmds[i]))
-				s->failed = 1;
-			if (done < s->fx_next)
-				s->fx_next = done;
-			break;
-		case CMD_TLBI_NH_ASID:
-		case CMD_ATC_INV:
-			if (have_run && fx_push(q, run_t, &run))
-				s->failed = 1;
-			have_run = 0;
-			if (fx_push(q, done, &cmds[i]))
-				s->failed = 1;
-			if (done < s->fx_next)
-				s->fx_next = done;
-			break;
-		case CMD_RESUME:
-		case CMD_PRI_RESP:
-			sim_schedule(s, done, cmds[i].op == CMD_RESUME ? EV_RESUMED : EV_PRI_RESP,
-				     cmds[i].dev, cmds[i].slot);
-			break;
-		case CMD_SYNC:
-			/* a run never crosses a CMD_SYNC */
-			if (have_run && fx_push(q, run_t, &run))
-				s->failed = 1;
-			have_run = 0;
-			break;
-		default:
-			break;
-		}
+		issue_one(s, q, &st, &cmds[i++], depth, ins);
 	}
-	if (have_run && fx_push(q, run_t, &run))
+	if (sync)
+		issue_one(s, q, &st, &cmd_sync, depth, ins);
+	if (st.have_run && fx_push(q, st.run_t, &st.run))
 		s->failed = 1;
-	*last_done = done;
-	return t;
+	s->c.cmd_tlbi_nh_va += st.count[CMD_TLBI_NH_VA];
+	s->c.cmd_tlbi_nh_va_range += st.count[CMD_TLBI_NH_VA_RANGE];
+	s->c.cmd_tlbi_nh_asid += st.count[CMD_TLBI_NH_ASID];
+	s->c.cmd_atc_inv += st.count[CMD_ATC_INV];
+	s->c.cmd_sync += st.count[CMD_SYNC];
+	s->c.cmd_resume += st.count[CMD_RESUME];
+	s->c.cmd_pri_resp += st.count[CMD_PRI_RESP];
+	s->c.cmd_cfgi_cd += st.count[CMD_CFGI_CD];
+	*last_done = st.done;
+	return st.t;
 }
 
 /*
@@ -525,23 +606,15 @@ static void producer_until(struct sim *s, struct cmdq *q, uint32_t ctx, uint64_t
 uint64_t cmdq_submit(struct sim *s, struct smmu *m, uint64_t t,
 		     const struct cmd *cmds, size_t n, int sync)
 {
-	struct cmd batch[CMDQ_BATCH_ENTRIES + 1];
-	size_t k = 0;
+	size_t i = 0;
 	uint64_t done = t;
 	uint64_t contend = par_u(s, P_CMDQ_CONTEND_NS) * other_producers(&m->q, s->ctx, t);
 
 	/* arm_smmu_cmdq_batch_add(): a full batch goes out without a sync */
-	for (size_t i = 0; i < n; i++) {
-		if (k == CMDQ_BATCH_ENTRIES) {
-			t = issue_cmdlist(s, m, t, batch, k, contend, &done);
-			k = 0;
-		}
-		batch[k++] = cmds[i];
-	}
-	if (sync)
-		batch[k++] = (struct cmd){.op = CMD_SYNC};
-	if (k)
-		t = issue_cmdlist(s, m, t, batch, k, contend, &done);
+	for (; n - i > CMDQ_BATCH_ENTRIES; i += CMDQ_BATCH_ENTRIES)
+		t = issue_cmdlist(s, m, t, cmds + i, CMDQ_BATCH_ENTRIES, 0, contend, &done);
+	if (n - i || sync)
+		t = issue_cmdlist(s, m, t, cmds + i, n - i, sync, contend, &done);
 	/* arm_smmu_cmdq_batch_submit(): wait for the CMD_SYNC */
 	if (sync && done > t) {
 		s->c.cmdq_sync_wait_ns += done - t;
