@@ -17,6 +17,7 @@
  *   500 internal (the store failed in a way it did not expect; logged)
  */
 #include "http_internal.h"
+#include "../lib/logger.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -43,7 +44,7 @@ enum MHD_Result store_failed(struct request *r, int rc, const char *what, const 
 		return reply_error(r, MHD_HTTP_CONFLICT, "conflict", NULL,
 				   "%s %s has already finished", what, id);
 	case STORE_FULL:
-		fprintf(stderr, "svabenchd: storage full: %s\n", msg);
+		log_error("storage full: %s", msg);
 		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "storage_full", NULL,
 				   "storage full: %s", msg);
 	case STORE_OK:
@@ -51,7 +52,7 @@ enum MHD_Result store_failed(struct request *r, int rc, const char *what, const 
 		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL,
 				   "out of memory");
 	default:
-		fprintf(stderr, "svabenchd: store error on %s %s: %s\n", what, id, msg);
+		log_error("store error on %s %s: %s", what, id, msg);
 		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", NULL,
 				   "the store failed: %s", msg);
 	}

@@ -11,6 +11,7 @@
  * range, an unknown baseline or metric), 404 not_found, 503 overloaded.
  */
 #include "http_internal.h"
+#include "../lib/logger.h"
 
 #include <errno.h>
 #include <math.h>
@@ -194,8 +195,8 @@ static enum MHD_Result cmp_store_failed(struct request *r, int rc, const char *i
 		return reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL, "no experiment %s", id);
 	if (rc == STORE_OK)
 		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL, "out of memory");
-	fprintf(stderr, "svabenchd: store error on the comparison of %s: %s\n", id,
-		msg && *msg ? msg : "no message");
+	log_error("store error on the comparison of %s: %s", id,
+		  msg && *msg ? msg : "no message");
 	return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", NULL, "the store failed: %s",
 			   msg && *msg ? msg : "no message");
 }
@@ -212,7 +213,7 @@ static char *compute(struct request *r, const json_t *doc, const struct compare_
 	char *text, *more;
 
 	if (doc_results(doc, &s, &results, err, sizeof(err))) {
-		fprintf(stderr, "svabenchd: comparison of %s: %s\n", id, err);
+		log_error("comparison of %s: %s", id, err);
 		*res = reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", NULL,
 				   "experiment %s: %s", id, err);
 		return NULL;

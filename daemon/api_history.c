@@ -9,6 +9,7 @@
  * storage_full / overloaded, 500 internal.
  */
 #include "http_internal.h"
+#include "../lib/logger.h"
 
 #include <errno.h>
 #include <math.h>
@@ -316,7 +317,7 @@ static enum MHD_Result h_report(struct request *r)
 		return store_failed(r, rc, "experiment", r->ids[0]);
 	if (doc_results(doc, &sp, &res, err, sizeof(err))) {
 		json_decref(doc);
-		fprintf(stderr, "svabenchd: report of %s: %s\n", r->ids[0], err);
+		log_error("report of %s: %s", r->ids[0], err);
 		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", NULL,
 				   "the stored experiment does not rebuild: %s", err);
 	}

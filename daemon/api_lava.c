@@ -22,6 +22,7 @@
  */
 #include "http_internal.h"
 #include "../core/lava.h"
+#include "../lib/logger.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,8 +96,8 @@ static enum MHD_Result lava_callback(struct request *r)
 	docs = lava_extract(r->body, r->len, NULL, &job, err, sizeof(err));
 	if (!docs && job.from_callback && (job.failed || strstr(err, "no svabench document"))) {
 		/* Nothing to store: said, and logged, not refused. */
-		fprintf(stderr, "svabenchd: LAVA job %s (%s): nothing imported: %s\n", job.id,
-			job.health[0] ? job.health : "?", err);
+		log_warn("LAVA job %s (%s): nothing imported: %s", job.id,
+			 job.health[0] ? job.health : "?", err);
 		out = json_pack("{s:s,s:[],s:s,s:b,s:s}", "job", job.id, "imported", "health",
 				job.health, "failed", job.failed, "reason", err);
 		return reply_json(r, MHD_HTTP_OK, out);
@@ -143,8 +144,8 @@ static enum MHD_Result lava_callback(struct request *r)
 		snprintf(s, sizeof(s), "e%lld", (long long)rows[i]);
 		json_array_append_new(ids, json_string(s));
 	}
-	fprintf(stderr, "svabenchd: LAVA job %s: %zu documents imported, e%lld..e%lld\n", job.id, n,
-		(long long)rows[0], (long long)rows[n - 1]);
+	log_info("LAVA job %s: %zu documents imported, e%lld..e%lld", job.id, n,
+		 (long long)rows[0], (long long)rows[n - 1]);
 	snprintf(location, sizeof(location), "/api/v1/experiments/e%lld", (long long)rows[0]);
 	free(rows);
 	out = ids ? json_pack("{s:s,s:o,s:s}", "job", job.id, "imported", ids, "health",

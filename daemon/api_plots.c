@@ -27,6 +27,7 @@
  */
 #include "http_internal.h"
 #include "plot.h"
+#include "../lib/logger.h"
 
 #include <errno.h>
 #include <math.h>
@@ -191,7 +192,7 @@ static enum MHD_Result render(struct request *r, struct plot_buf *script, const 
 	}
 	if (!(p = get_plotter(r, err, sizeof(err)))) {
 		plot_buf_free(script);
-		fprintf(stderr, "svabenchd: plots: %s\n", err);
+		log_error("plots: %s", err);
 		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL,
 				   "plots are not available: %s", err);
 	}
@@ -201,7 +202,7 @@ static enum MHD_Result render(struct request *r, struct plot_buf *script, const 
 	case PLOT_OK:
 		break;
 	case PLOT_FAILED:
-		fprintf(stderr, "svabenchd: plot %s failed: %s\n", po.hash, po.msg);
+		log_error("plot %s failed: %s", po.hash, po.msg);
 		return reply_error(r, MHD_HTTP_BAD_GATEWAY, "plot_failed", NULL, "%s", po.msg);
 	case PLOT_TIMEOUT:
 		return reply_error(r, MHD_HTTP_GATEWAY_TIMEOUT, "plot_timeout", NULL, "%s", po.msg);

@@ -18,6 +18,7 @@
  */
 #include "http_internal.h"
 #include "../core/robustness.h"
+#include "../lib/logger.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -101,9 +102,9 @@ static void *rb_thread(void *arg)
 	snprintf(job.error, sizeof(job.error), "%s", err);
 	pthread_mutex_unlock(&mu);
 	if (err[0])
-		fprintf(stderr, "svabenchd: robustness of %s failed: %s\n", id, err);
+		log_error("robustness of %s failed: %s", id, err);
 	else
-		fprintf(stderr, "svabenchd: robustness of %s done: %s\n", id, path);
+		log_info("robustness of %s done: %s", id, path);
 	json_decref(doc);
 	json_decref(t->options);
 	spec_free(t->spec);
@@ -365,7 +366,7 @@ static enum MHD_Result h_robustness_post(struct request *r)
 				  "cannot start the analysis: %s", strerror(rc));
 		goto fail;
 	}
-	fprintf(stderr, "svabenchd: robustness of %s started\n", id);
+	log_info("robustness of %s started", id);
 	{
 		char location[HTTP_ID_MAX + 64];
 

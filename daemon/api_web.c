@@ -13,6 +13,7 @@
  * run nothing.
  */
 #include "http_internal.h"
+#include "../lib/logger.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -194,7 +195,7 @@ static enum MHD_Result serve_file(struct request *r, const char *name)
 		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL,
 				   "out of memory");
 	if (rc) {
-		fprintf(stderr, "svabenchd: web: cannot read %s: %s\n", path, strerror(err));
+		log_error("web: cannot read %s: %s", path, strerror(err));
 		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", NULL,
 				   "cannot read dashboard file '%s'", name);
 	}

@@ -8,6 +8,7 @@
  * "iterations", "error": message|null}.
  */
 #include "http_internal.h"
+#include "../lib/logger.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -35,17 +36,17 @@ static void *cal_thread(void *arg)
 	pthread_mutex_lock(&mu);
 	o.iterations = cal_iterations;
 	pthread_mutex_unlock(&mu);
-	fprintf(stderr, "svabenchd: calibrating (%d iterations per workload) into %s\n",
-		o.iterations, preset_path);
+	log_info("calibrating (%d iterations per workload) into %s",
+		 o.iterations, preset_path);
 	rc = calibrate_run(&o, err, sizeof(err));
 	pthread_mutex_lock(&mu);
 	state = rc ? CAL_FAILED : CAL_DONE;
 	snprintf(error_text, sizeof(error_text), "%s", rc ? err : "");
 	pthread_mutex_unlock(&mu);
 	if (rc)
-		fprintf(stderr, "svabenchd: calibration failed: %s\n", err);
+		log_error("calibration failed: %s", err);
 	else
-		fprintf(stderr, "svabenchd: calibration done: preset local in %s\n", preset_path);
+		log_info("calibration done: preset local in %s", preset_path);
 	return NULL;
 }
 

@@ -28,6 +28,7 @@
 #include "history_impl.h"
 #include "store_impl.h"
 #include "../lib/util.h"
+#include "../lib/logger.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -553,8 +554,8 @@ void history_on_run_finished(struct store *st, const char *exp_pub)
 	if (rc == 1)
 		rc = check_config(st, config, &added);
 	if (rc < 0)
-		fprintf(stderr, "svabenchd: alerts after %s: %s\n", exp_pub, store_error(st));
+		log_warn("alerts after %s: %s", exp_pub, store_error(st));
 	else if (added)
-		fprintf(stderr, "svabenchd: %s: %d new alert%s\n", exp_pub, added,
-			added == 1 ? "" : "s");
+		log_info("%s: %d new alert%s", exp_pub, added,
+			 added == 1 ? "" : "s");
 }

@@ -17,6 +17,7 @@
 #include "history_impl.h"
 #include "plot.h"
 #include "store_impl.h"
+#include "../lib/logger.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,7 +265,7 @@ int history_config_backfill(struct store *st)
 	} while (!rc && n == BATCH);
 	store_wunlock(st);
 	if (!rc && total)
-		fprintf(stderr, "svabenchd: %d experiment%s given a configuration key\n", total,
-			total == 1 ? "" : "s");
+		log_info("%d experiment%s given a configuration key", total,
+			 total == 1 ? "" : "s");
 	return rc;
 }

@@ -8,6 +8,7 @@
  * chunked). The answers are JSON errors as api.md shows them.
  */
 #include "http_internal.h"
+#include "../lib/logger.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -121,8 +122,8 @@ static enum MHD_Result reply_oom(struct request *r)
 		"{\"error\":{\"code\":\"overloaded\",\"message\":\"out of memory\",\"field\":null}}\n";
 	char *buf = malloc(sizeof(body));
 
-	fprintf(stderr, "svabenchd: http: out of memory answering %s\n",
-		r->route ? r->route->pattern : "a request");
+	log_error("http: out of memory answering %s",
+		  r->route ? r->route->pattern : "a request");
 	if (!buf)
 		return MHD_NO;
 	memcpy(buf, body, sizeof(body));
@@ -738,7 +739,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	n = strlen(msg);
 	while (n && msg[n - 1] == '\n')
 		msg[--n] = '\0';
-	fprintf(stderr, "svabenchd: http: %s\n", msg);
+	log_error("http: %s", msg);
 }
 
 /* cfg's listen address as an IPv4 socket address. */
@@ -805,9 +806,9 @@ static int conn_budget(const struct config *cfg)
 	}
 	if (rl.rlim_cur < want && (rlim_t)budget > (rl.rlim_cur - 256) / 2) {
 		budget = rl.rlim_cur > 512 ? (int)((rl.rlim_cur - 256) / 2) : 128;
-		fprintf(stderr, "svabenchd: --conn-limit %d lowered to %d: only %llu descriptors "
-			"allowed (ulimit -n)\n", cfg->conn_limit, budget,
-			(unsigned long long)rl.rlim_cur);
+		log_warn("--conn-limit %d lowered to %d: only %llu descriptors "
+			 "allowed (ulimit -n)", cfg->conn_limit, budget,
+			 (unsigned long long)rl.rlim_cur);
 	}
 	return budget;
 }

@@ -16,6 +16,7 @@
  */
 #define _GNU_SOURCE
 #include "daemon.h"
+#include "../lib/logger.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -84,12 +85,16 @@ static void to_file(const char *p, size_t n)
 	if (log_fd < 0 || !n)
 		return;
 	if (unreported) {
-		char note[160];
-		int k = snprintf(note, sizeof(note),
-				 "%ssvabenchd: log: %llu line(s) could not be written to this file "
-				 "(disk full or I/O error) and were dropped\n",
-				 file_mid_line ? "\n" : "", (unsigned long long)unreported);
-		ssize_t w = write(log_fd, note, (size_t)k);
+		char note[256];
+		size_t at = file_mid_line ? 1 : 0;
+		ssize_t k, w;
+
+		note[0] = '\n'; /* ends the line a partial write cut */
+		k = (ssize_t)(at + log_format(note + at, sizeof(note) - at, LOG_LEVEL_WARN,
+					      "log: %llu line(s) could not be written to this file "
+					      "(disk full or I/O error) and were dropped",
+					      (unsigned long long)unreported));
+		w = write(log_fd, note, (size_t)k);
 
 		if (w != k) {
 			if (w > 0)

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "daemon.h"
+#include "../lib/logger.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -20,7 +21,7 @@
 /* A start-up refusal: on the terminal and in the log, then exit 1. */
 static void die(const char *msg)
 {
-	fprintf(stderr, "svabenchd: %s\n", msg);
+	log_error("%s", msg);
 	log_stop();
 	exit(1);
 }
@@ -39,7 +40,7 @@ static void queue_default_suite(struct scheduler *sched, const char *dir)
 	int n = scandir(dir, &names, json_file, alphasort);
 
 	if (n < 0) {
-		fprintf(stderr, "svabenchd: default suite %s: %s; nothing queued\n", dir, strerror(errno));
+		log_warn("default suite %s: %s; nothing queued", dir, strerror(errno));
 		return;
 	}
 	for (int i = 0; i < n; i++) {
@@ -60,12 +61,12 @@ static void queue_default_suite(struct scheduler *sched, const char *dir)
 			fclose(f);
 		}
 		if (!text || len > SPEC_MAX_BYTES) {
-			fprintf(stderr, "svabenchd: default suite: cannot read %s\n", path);
+			log_error("default suite: cannot read %s", path);
 		} else if (scheduler_submit(sched, text, len, id, sizeof(id), &e)) {
-			fprintf(stderr, "svabenchd: default suite: %s: %s%s%s\n", path, e.field,
-				e.field[0] ? ": " : "", e.msg);
+			log_warn("default suite: %s: %s%s%s", path, e.field,
+				 e.field[0] ? ": " : "", e.msg);
 		} else {
-			fprintf(stderr, "svabenchd: queued %s as %s\n", names[i]->d_name, id);
+			log_info("queued %s as %s", names[i]->d_name, id);
 		}
 		free(text);
 		free(names[i]);
@@ -84,11 +85,12 @@ int main(int argc, char **argv)
 	sigset_t sigs;
 	int sig, requeued = 0, rc;
 
+	log_set_program("svabenchd");
 	rc = config_parse(argc, argv, &cfg, err, sizeof(err));
 	if (rc == 1)
 		return 0;
 	if (rc) {
-		fprintf(stderr, "svabenchd: %s\n", err);
+		log_error("%s", err);
 		return 2;
 	}
 	if (cfg.worker_mode)
@@ -107,7 +109,7 @@ int main(int argc, char **argv)
 		die(err);
 	}
 	if (log_start(cfg.var, err, sizeof(err)))
-		fprintf(stderr, "svabenchd: %s; logging to stderr only\n", err);
+		log_warn("%s; logging to stderr only", err);
 	snprintf(path, sizeof(path), "%s/presets", cfg.var), setenv("SVABENCH_PRESETS", path, 1);
 	if (auth_init(cfg.var, token, sizeof(token), err, sizeof(err)))
 		die(err);
@@ -118,9 +120,9 @@ int main(int argc, char **argv)
 	if (!st)
 		die(err);
 	if (store_recover(st, &requeued))
-		fprintf(stderr, "svabenchd: recovering interrupted runs failed: %s\n", store_error(st));
+		log_error("recovering interrupted runs failed: %s", store_error(st));
 	else if (requeued)
-		fprintf(stderr, "svabenchd: %d interrupted run(s) re-queued\n", requeued);
+		log_info("%d interrupted run(s) re-queued", requeued);
 	sched = scheduler_start(st, &cfg, err, sizeof(err));
 	if (!sched)
 		die(err);
@@ -136,18 +138,18 @@ int main(int argc, char **argv)
 	/* the URL once, on stdout (scripts read it); the log line says the rest */
 	printf("svabenchd: serving http://%s:%d/\n", cfg.listen_host, cfg.port);
 	fflush(stdout);
-	fprintf(stderr, "svabenchd: ready: var %s, %d workers, pid %d\n", cfg.var, cfg.workers,
-		(int)getpid());
+	log_info("ready: var %s, %d workers, pid %d", cfg.var, cfg.workers,
+		 (int)getpid());
 
 	while (sigwait(&sigs, &sig) == EINTR)
 		;
-	fprintf(stderr, "svabenchd: %s, stopping\n", strsignal(sig));
+	log_info("%s, stopping", strsignal(sig));
 	http_stop(http);
 	scheduler_stop(sched);
 	if (store_recover(st, &requeued) == 0 && requeued)
-		fprintf(stderr, "svabenchd: %d running run(s) re-queued for the next start\n", requeued);
+		log_info("%d running run(s) re-queued for the next start", requeued);
 	store_close(st);
-	fprintf(stderr, "svabenchd: stopped\n");
+	log_info("stopped");
 	log_stop();
 	return 0;
 }

@@ -22,6 +22,7 @@
 #define _GNU_SOURCE
 #include "plot.h"
 #include "../lib/run_command.h"
+#include "../lib/logger.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -581,7 +582,7 @@ int plot_render(struct plotter *p, const char *script, size_t len, struct plot_o
 	if (rc == PLOT_OK && p->memory)
 		mem_put(p, out->hash, out->svg, out->len);
 	else if (rc == PLOT_OK && write_atomic(p->dir, path, out->svg, out->len))
-		fprintf(stderr, "svabenchd: plots: cannot cache %s: %s\n", path, strerror(errno));
+		log_error("plots: cannot cache %s: %s", path, strerror(errno));
 
 	pthread_mutex_lock(&p->mu);
 	for (struct inflight **f = &p->inflight; *f; f = &(*f)->next) {

@@ -33,6 +33,7 @@
 #define _GNU_SOURCE
 #include "daemon.h"
 #include "../lib/run_command.h"
+#include "../lib/logger.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -158,27 +159,15 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void slog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void slog(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "svabenchd: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 static void set_failing(struct scheduler *s, int failing)
 {
 	pthread_mutex_lock(&s->mu);
 	if (failing && !s->stats.store_failing)
-		slog("store write failed, holding results until it works again: %s",
-		     store_error(s->st));
+		log_error("store write failed, holding results until it works again: %s",
+			  store_error(s->st));
 	if (!failing && s->stats.store_failing)
-		slog("store writable again, resuming");
+		log_info("store writable again, resuming");
 	s->stats.store_failing = failing;
 	if (failing)
 		snprintf(s->stats.store_error, sizeof(s->stats.store_error), "%s", store_error(s->st));
@@ -194,7 +183,7 @@ static void wake(struct scheduler *s)
 	char c = 1;
 
 	if (write(s->wake[1], &c, 1) < 0 && errno != EAGAIN)
-		slog("wake pipe: %s", strerror(errno));
+		log_error("wake pipe: %s", strerror(errno));
 }
 
 static void stat_add(struct scheduler *s, int64_t *field, int64_t n)
@@ -538,8 +527,8 @@ static void drain(struct scheduler *s, struct wslot *w, int *eof)
 
 			memcpy(&plen, w->buf + at, sizeof(plen));
 			if (plen > FRAME_MAX_BYTES) {
-				slog("worker %d: a frame of %u bytes: not a worker, stopping it",
-				     (int)w->proc.pid, plen);
+				log_error("worker %d: a frame of %u bytes: not a worker, stopping it",
+					  (int)w->proc.pid, plen);
 				worker_kill(w);
 				w->len = at = 0;
 				*eof = 1;
@@ -548,8 +537,8 @@ static void drain(struct scheduler *s, struct wslot *w, int *eof)
 			if (w->len - at < 5 + (size_t)plen)
 				break;
 			if (frame(s, w, w->buf[at + 4], w->buf + at + 5, plen)) {
-				slog("worker %d: unknown frame type %d, stopping it", (int)w->proc.pid,
-				     w->buf[at + 4]);
+				log_error("worker %d: unknown frame type %d, stopping it", (int)w->proc.pid,
+					  w->buf[at + 4]);
 				worker_kill(w);
 				w->len = 0;
 				*eof = 1;
@@ -790,11 +779,11 @@ static void commit_ended(struct scheduler *s)
 			struct ended *e = &s->ended[i];
 
 			if (v[i].rc)
-				slog("run %s: result not stored: %s", e->job.run_pub, store_error(s->st));
+				log_error("run %s: result not stored: %s", e->job.run_pub, store_error(s->st));
 			if (i + 1 == n || strcmp(e->job.exp_pub, s->ended[i + 1].job.exp_pub))
 				history_later(s, e->job.exp_pub);
 			if (strcmp(e->status, "done"))
-				slog("run %s %s: %s", e->job.run_pub, e->status, e->reason);
+				log_info("run %s %s: %s", e->job.run_pub, e->status, e->reason);
 			s->held -= e->nsamples;
 			ended_free(e);
 		}

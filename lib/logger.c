@@ -19,7 +19,7 @@ void log_set_program(const char *name)
 	program = name;
 }
 
-size_t log_format(char *buf, size_t n, enum log_level level, const char *fmt, va_list ap)
+size_t log_vformat(char *buf, size_t n, enum log_level level, const char *fmt, va_list ap)
 {
 	static const char cut[] = "[...]\n";
 	struct timespec ts;
@@ -52,7 +52,7 @@ size_t log_format(char *buf, size_t n, enum log_level level, const char *fmt, va
 void log_vline(enum log_level level, const char *fmt, va_list ap)
 {
 	char line[LOG_LINE_MAX];
-	size_t n = log_format(line, sizeof(line), level, fmt, ap), off = 0;
+	size_t n = log_vformat(line, sizeof(line), level, fmt, ap), off = 0;
 	int e = errno;
 
 	while (off < n) {
@@ -65,6 +65,17 @@ void log_vline(enum log_level level, const char *fmt, va_list ap)
 		off += (size_t)w;
 	}
 	errno = e;
+}
+
+size_t log_format(char *buf, size_t n, enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+	size_t k;
+
+	va_start(ap, fmt);
+	k = log_vformat(buf, n, level, fmt, ap);
+	va_end(ap);
+	return k;
 }
 
 void log_error(const char *fmt, ...)

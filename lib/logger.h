@@ -24,8 +24,14 @@ void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_vline(enum log_level level, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
-/* The line log_vline writes, into buf (n bytes, NUL-terminated, '\n' ending); its length. */
-size_t log_format(char *buf, size_t n, enum log_level level, const char *fmt, va_list ap)
+/*
+ * The line log_vline writes, into buf (n >= 64 bytes, NUL-terminated,
+ * ending '\n'); its length. For a writer that cannot go through stderr
+ * (daemon/log.c's own notes in the log file).
+ */
+size_t log_vformat(char *buf, size_t n, enum log_level level, const char *fmt, va_list ap)
 	__attribute__((format(printf, 4, 0)));
+size_t log_format(char *buf, size_t n, enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 #endif

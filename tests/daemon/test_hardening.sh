@@ -148,6 +148,13 @@ if start_daemon "$var"; then
 	bad=$(cd "$var" && stat -c '%n %a' svabench.db svabench.db-wal svabench.db-shm svabenchd.log token 2>&1 | grep -v ' 600$')
 	[ -z "$bad" ] && ok "database, WAL, shm, log and token are created 0600 (umask 022)" ||
 		not_ok "files created 0600" "$modes"
+	# every line svabenchd logs says when (UTC, ms) and how bad: lib/logger.h
+	stamp='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z (error|warn|info) svabenchd: '
+	if grep -qE "${stamp}ready: var " "$var/svabenchd.log" && ! grep -q '^svabenchd:' "$var/svabenchd.log"; then
+		ok "log lines carry a UTC timestamp and a level"
+	else
+		not_ok "log lines carry a UTC timestamp and a level" "$(head -c 300 "$var/svabenchd.log" | tr '\n' ' ')"
+	fi
 
 	# ---- 4. bad bytes in a URL or a query: 404 / 400, never 503 ----
 	req GET "/%ff"
