@@ -1,6 +1,7 @@
 /*
  * describe.c - `svabench describe [TARGET] [--json]`: the targets, or one
- * target's parameters, workloads, strategies and presets.
+ * target's parameters, workloads, strategies and presets; `--metrics`: the
+ * metric vocabulary and the strategies' roles.
  */
 #include "cli.h"
 #include "../core/core.h"
@@ -8,18 +9,20 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char usage[] = "usage: svabench describe [TARGET] [--json]\n";
+static const char usage[] = "usage: svabench describe [TARGET | --metrics] [--json]\n";
 
 int cmd_describe(int argc, char **argv)
 {
 	const char *name = NULL;
 	const struct target *t;
-	int as_json = 0;
+	int as_json = 0, vocab = 0;
 	json_t *doc;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
 			as_json = 1;
+		} else if (!strcmp(argv[i], "--metrics")) {
+			vocab = 1;
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			return cli_help("describe", usage);
 		} else if (argv[i][0] == '-') {
@@ -35,6 +38,11 @@ int cmd_describe(int argc, char **argv)
 		}
 	}
 
+	if (vocab && name) {
+		cli_error("describe: --metrics or a TARGET, not both");
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
 	t = name ? target_find(name) : NULL;
 	if (name && !t) {
 		char list[256] = "";
@@ -49,13 +57,15 @@ int cmd_describe(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (!as_json) {
-		if (t)
+		if (vocab)
+			describe_vocabulary_text(stdout);
+		else if (t)
 			describe_target_text(stdout, t);
 		else
 			describe_targets_text(stdout);
 		return fflush(stdout) ? EXIT_RUN_FAILED : EXIT_OK;
 	}
-	doc = t ? describe_target_json(t) : describe_targets_json();
+	doc = vocab ? describe_vocabulary_json() : t ? describe_target_json(t) : describe_targets_json();
 	if (!doc) {
 		cli_error("out of memory");
 		return EXIT_RUN_FAILED;

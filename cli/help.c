@@ -20,16 +20,20 @@ struct help {
 
 static const struct help helps[] = {
 	{"describe",
-	 "usage: svabench describe [TARGET] [--json]\n"
+	 "usage: svabench describe [TARGET | --metrics] [--json]\n"
 	 "\n"
 	 "Without TARGET, the targets (sim, qemu, host) and whether each can run\n"
 	 "here. With it, what TARGET offers a spec: parameters (type, range,\n"
 	 "default, unit, source), workloads, strategies, presets; the host and qemu\n"
-	 "targets also say what they detected on this machine.\n"
+	 "targets also say what they detected on this machine. --metrics: the\n"
+	 "metric vocabulary (unit, which direction is better, display scale, the\n"
+	 "views that list each) and the strategies' roles (Fix A, Fix B, the bug,\n"
+	 "the broken variant) with their colours; --json without TARGET has both.\n"
 	 "\n"
 	 "examples:\n"
 	 "  svabench describe\n"
 	 "  svabench describe sim\n"
+	 "  svabench describe --metrics\n"
 	 "  svabench describe host          # which SVA pieces this machine has\n"
 	 "  svabench describe sim --json | jq '.params[] | .name'\n"},
 	{"collectors",

@@ -37,7 +37,7 @@ static const char usage[] =
 	"       svabench help [COMMAND]     what COMMAND does, its options and examples\n"
 	"\n"
 	"commands:\n"
-	"  describe [TARGET] [--json]\n"
+	"  describe [TARGET | --metrics] [--json]\n"
 	"      list the targets, or what TARGET offers: parameters (type, range,\n"
 	"      default, unit), workloads, strategies, presets\n"
 	"  collectors [--json]\n"

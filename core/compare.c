@@ -24,46 +24,22 @@
 #include <string.h>
 
 #define CI_LEVEL 0.95
-#define PARTS_MAX 4
 #define METRICS_MAX 64
 #define CROSSOVER_METRIC "cost.total_ns_per_op"   /* the headline */
 #define CROSSOVER_FALLBACK "cpu.invalidation_ns"   /* documents without cost.* */
 #define POWER_Z 0.8416212335729143                 /* z of 80 % power */
 
-/* A metric compared: a reported name, or a sum of several (derived). */
-struct metric_def {
-	const char *name;
-	const char *parts[PARTS_MAX]; /* summed when derived; NULL-terminated */
-};
-
-static const struct metric_def derived[] = {
-	{"cmd.tlbi_total", {"cmd.tlbi_nh_va", "cmd.tlbi_nh_va_range", "cmd.tlbi_nh_asid", NULL}},
-};
-
-/* The default set: what a maintainer weighs Fix A and Fix B by. */
-static const char *const default_metrics[] = {
-	"cost.total_ns_per_op", "cost.cpu_ns_per_op", "cost.device_ns_per_op", "cost.total_ns",
-	"cost.cpu_ns", "cost.device_ns", "dma.throughput_bps", "dma.latency_ns.p99", "cpu.invalidation_ns", "cmd.tlbi_total",
-	"cmd.atc_inv", "cmd.sync", "cmdq.sync_wait_ns", "fault.permission", "fault.spurious",
-	"dma.livelocked", "oracle.coherence_violations",
-	/* the host target's: latency per timed operation and per page */
-	"op.latency_ns.p50", "op.latency_ns.p99", "op.per_page_ns.p50", NULL,
-};
-
-#define NDEFAULT (sizeof(default_metrics) / sizeof(default_metrics[0]) - 1)
-
-/* Work done: more is better. Everything else is a cost. */
-static const char *const higher_better[] = {
-	"dma.throughput_bps", "dma.transactions", "dma.bytes", NULL,
-};
-
-/* api.md's strategies that are wrong on purpose: never a default baseline. */
-static const char *const incorrect[] = {"none", "pri-inv-no-atc", NULL};
+/*
+ * The metrics compared by default, derived ones (cmd.tlbi_total), which is
+ * better and the strategies that are wrong on purpose come from the one
+ * vocabulary (lib/vocab.c).
+ */
+#define NDEFAULT vocab_view_count(VIEW_COMPARE)
 
 /* A metric as this comparison reads it: the indexes of its parts in r->names. */
 struct sel {
 	const char *name;
-	long idx[PARTS_MAX];   /* -1: never reported */
+	long idx[METRIC_PARTS_MAX];   /* -1: never reported */
 	size_t nparts;
 	int higher;
 };
@@ -107,17 +83,41 @@ struct ctx {
 	const char *unequal_who;
 };
 
-static int in_list(const char *const *list, const char *name)
-{
-	for (int k = 0; list[k]; k++)
-		if (!strcmp(list[k], name))
-			return 1;
-	return 0;
-}
-
 int metric_higher_is_better(const char *name)
 {
-	return in_list(higher_better, name);
+	const struct metric_info *m = vocab_metric(name);
+
+	return m && m->direction == METRIC_HIGHER;
+}
+
+/* The vocabulary's entry of a derived metric (a sum of parts), or NULL. */
+static const struct metric_info *find_derived(const char *name)
+{
+	const struct metric_info *m = vocab_metric(name);
+
+	return m && m->parts[0] ? m : NULL;
+}
+
+static const char *default_metric(size_t k)
+{
+	return vocab_view_at(VIEW_COMPARE, k)->name;
+}
+
+/* "a, b, c" of the default set into buf, cut after the last name that fits. */
+static void join_defaults(char *buf, size_t len)
+{
+	size_t n = NDEFAULT, used = 0;
+
+	buf[0] = '\0';
+	for (size_t k = 0; k < n; k++) {
+		int w = snprintf(buf + used, len - used, "%s%s", k ? ", " : "", default_metric(k));
+
+		if (w < 0 || (size_t)w + 5 >= len - used) {
+			snprintf(buf + used, len - used, "%s", k ? ", ..." : "...");
+			return;
+		}
+		used += (size_t)w;
+	}
 }
 
 static const char *strategy_name(const struct spec *s, size_t k)
@@ -147,25 +147,17 @@ static long name_index(const struct results *r, const char *name)
 	return -1;
 }
 
-static const struct metric_def *find_derived(const char *name)
-{
-	for (size_t k = 0; k < sizeof(derived) / sizeof(derived[0]); k++)
-		if (!strcmp(derived[k].name, name))
-			return &derived[k];
-	return NULL;
-}
-
 /* Fills sel for name; 0 when some run reported it (or a part of it). */
 static int sel_init(const struct results *r, const char *name, struct sel *sel)
 {
-	const struct metric_def *d = find_derived(name);
+	const struct metric_info *d = find_derived(name);
 	int seen = 0;
 
 	memset(sel, 0, sizeof(*sel));
 	sel->name = d ? d->name : name;
 	sel->higher = metric_higher_is_better(name);
-	for (size_t k = 0; k < PARTS_MAX; k++) {
-		const char *part = d ? d->parts[k] : (k ? NULL : name);
+	for (size_t k = 0; k < METRIC_PARTS_MAX; k++) {
+		const char *part = d ? (k < METRIC_PARTS_MAX ? d->parts[k] : NULL) : (k ? NULL : name);
 
 		if (!part)
 			break;
@@ -214,7 +206,7 @@ static int select_metrics(struct ctx *c, char *err, size_t elen)
 		return -1;
 	}
 	for (size_t k = 0; k < n; k++) {
-		const char *name = o->metrics ? o->metrics[k] : default_metrics[k];
+		const char *name = o->metrics ? o->metrics[k] : default_metric(k);
 		struct sel *sel = &c->sel[c->nsel];
 		int dup = 0, reported;
 
@@ -223,11 +215,12 @@ static int select_metrics(struct ctx *c, char *err, size_t elen)
 		if (dup)
 			continue;
 		reported = !sel_init(r, name, sel);
-		if (o->metrics && !reported && !in_list(default_metrics, name) && !find_derived(name)) {
+		if (o->metrics && !reported && !(vocab_metric(name) && (vocab_metric(name)->views & VIEW_COMPARE)) &&
+		    !find_derived(name)) {
 			/* short enough for an API error message (1 KiB) */
 			char defaults[400], names[560];
 
-			join(defaults, sizeof(defaults), default_metrics, NDEFAULT);
+			join_defaults(defaults, sizeof(defaults));
 			if (r->nnames)
 				join(names, sizeof(names), (const char *const *)r->names, r->nnames);
 			else
@@ -268,13 +261,15 @@ static int select_baseline(struct ctx *c, json_t *warnings, char *err, size_t el
 		return -1;
 	}
 	for (size_t k = 0; k < s->nstrategies; k++) {
-		if (!strcmp(strategy_name(s, k), "pri-inv")) {
+		const struct strategy_role *role = vocab_strategy(strategy_name(s, k));
+
+		if (role && role->reference) {
 			c->base = k;
 			return 0;
 		}
 	}
 	for (size_t k = 0; k < s->nstrategies; k++) {
-		if (!in_list(incorrect, strategy_name(s, k))) {
+		if (!vocab_strategy_incorrect(strategy_name(s, k))) {
 			c->base = k;
 			return 0;
 		}
@@ -963,7 +958,7 @@ static json_t *crossover_json(struct ctx *c, int *bad)
 		return json_null();
 	metric = crossover_metric(c);
 	for (size_t k = 0; k < s->nstrategies && other == s->nstrategies; k++)
-		if (k != c->base && !in_list(incorrect, strategy_name(s, k)))
+		if (k != c->base && !vocab_strategy_incorrect(strategy_name(s, k)))
 			other = k;
 	if (sel_init(c->r, metric, &sel) || other == s->nstrategies)
 		return json_null();

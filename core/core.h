@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "../lib/metrics.h"
+#include "../lib/vocab.h"
 #include "../targets/target.h"
 
 #define SVABENCH_VERSION "0.1.0"
@@ -254,19 +255,25 @@ int runner_default_jobs(void);
  * ---- describe.c: what a target offers ----
  */
 
-/* {"targets": [{name, description, available, reason}]}, NULL on OOM. */
+/* {"targets": [{name, description, available, reason}], and the vocabulary:
+ * "metrics", "strategies", "other_colours" (describe_vocabulary_json)}, NULL on OOM. */
 json_t *describe_targets_json(void);
 
 /*
  * One target: name, description, available, reason, capabilities, params
  * (type, min, max, effective default with preset 0 applied, choices, unit,
  * group, help), workloads (with their defaults as a spec writes them),
- * strategies, presets (values with source and confidence). NULL on OOM.
+ * strategies (with their role, fix, label and colour where lib/vocab.c gives
+ * one), presets (values with source and confidence). NULL on OOM.
  */
 json_t *describe_target_json(const struct target *t);
 
 /* The same for a terminal: aligned columns, parameters by group. */
 void describe_targets_text(FILE *f);
+/* The metric vocabulary and the strategies' roles (lib/vocab.c), as
+ * describe serves them: {"metrics", "strategies", "other_colours"}. */
+json_t *describe_vocabulary_json(void);
+void describe_vocabulary_text(FILE *f);
 void describe_target_text(FILE *f, const struct target *t);
 
 /*

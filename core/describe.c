@@ -57,6 +57,100 @@ static void put_availability(const struct target *t, json_t *o, int *bad)
 	json_put(o, "reason", json_string(why), bad);
 }
 
+/* One metric of the vocabulary (lib/vocab.c) as describe serves it. */
+static json_t *metric_json(const struct metric_info *m)
+{
+	json_t *o = json_object(), *views = json_array();
+	int bad = !o || !views;
+
+	if (bad) {
+		json_decref(o);
+		json_decref(views);
+		return NULL;
+	}
+	json_put(o, "name", json_string(m->name), &bad);
+	if (strchr(m->name, '*'))
+		json_put(o, "pattern", json_true(), &bad);
+	json_put(o, "unit", json_string(m->unit), &bad);
+	json_put(o, "direction", json_string(vocab_direction_name(m->direction)), &bad);
+	json_put(o, "scale", json_real(m->scale), &bad);
+	json_put(o, "display_unit", json_string(m->display_unit), &bad);
+	for (unsigned b = 0; b < VIEW_COUNT; b++)
+		if (m->views & (1u << b))
+			push(views, json_string(vocab_view_name(1u << b)), &bad);
+	json_put(o, "views", views, &bad);
+	if (m->column)
+		json_put(o, "column", json_string(m->column), &bad);
+	if (m->short_name)
+		json_put(o, "short", json_string(m->short_name), &bad);
+	if (m->correctness)
+		json_put(o, "correctness", json_true(), &bad);
+	if (m->headline)
+		json_put(o, "headline", json_integer(m->headline), &bad);
+	if (m->parts[0]) {
+		json_t *parts = json_array();
+
+		for (size_t k = 0; parts && k < METRIC_PARTS_MAX && m->parts[k]; k++)
+			push(parts, json_string(m->parts[k]), &bad);
+		json_put(o, "parts", parts, &bad);
+	}
+	if (m->prom)
+		json_put(o, "prom", json_string(m->prom), &bad);
+	json_put(o, "help", json_string(m->help), &bad);
+	return done(o, bad);
+}
+
+/* A strategy's role ("fix", "baseline", "broken variant"), fix, label and colour into o. */
+static void put_role(json_t *o, const struct strategy_role *r, int *bad)
+{
+	json_put(o, "role", json_string(r->role), bad);
+	if (r->fix)
+		json_put(o, "fix", json_string(r->fix), bad);
+	if (r->label)
+		json_put(o, "label", json_string(r->label), bad);
+	json_put(o, "colour", json_string(r->colour), bad);
+	if (r->reference)
+		json_put(o, "reference", json_true(), bad);
+}
+
+/* "metrics": the vocabulary; "strategies": the roles; "other_colours". */
+static void put_vocabulary(json_t *doc, int *bad)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < vocab_metric_count(); i++)
+		push(a, metric_json(vocab_metric_at(i)), bad);
+	json_put(doc, "metrics", a, bad);
+	a = json_array();
+	for (size_t i = 0; a && i < vocab_strategy_count(); i++) {
+		const struct strategy_role *r = vocab_strategy_at(i);
+		json_t *o = json_object();
+
+		if (!o) {
+			*bad = 1;
+			break;
+		}
+		json_put(o, "name", json_string(r->name), bad);
+		put_role(o, r, bad);
+		push(a, o, bad);
+	}
+	json_put(doc, "strategies", a, bad);
+	a = json_array();
+	for (size_t i = 0; a && i < vocab_other_colour_count(); i++)
+		push(a, json_string(vocab_other_colour(i)), bad);
+	json_put(doc, "other_colours", a, bad);
+}
+
+json_t *describe_vocabulary_json(void)
+{
+	json_t *doc = json_object();
+	int bad = !doc;
+
+	if (doc)
+		put_vocabulary(doc, &bad);
+	return done(doc, bad);
+}
+
 json_t *describe_targets_json(void)
 {
 	json_t *doc = json_object(), *list = json_array();
@@ -75,10 +169,12 @@ json_t *describe_targets_json(void)
 		put_availability(t, o, &bad);
 		push(list, o, &bad);
 	}
-	if (doc)
+	if (doc) {
 		json_put(doc, "targets", list, &bad);
-	else
+		put_vocabulary(doc, &bad);
+	} else {
 		json_decref(list);
+	}
 	return done(doc, bad);
 }
 
@@ -162,6 +258,7 @@ static json_t *workload_json(const struct target *t, const struct workload_def *
 
 static json_t *strategy_json(const struct strategy_def *s)
 {
+	const struct strategy_role *r = vocab_strategy(s->name);
 	json_t *o = json_object();
 	int bad = !o;
 
@@ -169,6 +266,8 @@ static json_t *strategy_json(const struct strategy_def *s)
 		return NULL;
 	json_put(o, "name", json_string(s->name), &bad);
 	json_put(o, "help", json_string(s->help), &bad);
+	if (r)
+		put_role(o, r, &bad);
 	return done(o, bad);
 }
 
@@ -442,4 +541,41 @@ void describe_target_text(FILE *f, const struct target *t)
 	if (defs)
 		print_params(f, t, defs);
 	free(defs);
+}
+
+/* The vocabulary as a table: name, unit, better, views; the roles below. */
+void describe_vocabulary_text(FILE *f)
+{
+	int w = 0;
+
+	for (size_t i = 0; i < vocab_metric_count(); i++) {
+		int n = (int)strlen(vocab_metric_at(i)->name);
+
+		w = n > w ? n : w;
+	}
+	fprintf(f, "metrics (api.md's vocabulary; a pattern's * is any text; --json for all fields):\n");
+	fprintf(f, "  %-*s  %-8s  %-6s  %s\n", w, "name", "unit", "better", "listed by");
+	for (size_t i = 0; i < vocab_metric_count(); i++) {
+		const struct metric_info *m = vocab_metric_at(i);
+		char views[128] = "";
+
+		for (unsigned b = 0; b < VIEW_COUNT; b++) {
+			size_t n = strlen(views);
+
+			if (m->views & (1u << b))
+				snprintf(views + n, sizeof(views) - n, "%s%s", n ? ", " : "",
+					 vocab_view_name(1u << b));
+		}
+		fprintf(f, "  %-*s  %-8s  %-6s  %s\n", w, m->name, m->unit,
+			vocab_direction_name(m->direction), views[0] ? views : "-");
+		fprintf(f, "  %*s  ", w, "");
+		wrap(f, m->help, w + 4, w + 4);
+	}
+	fprintf(f, "\nstrategies (their role; plots and the dashboard keep the colour):\n");
+	for (size_t i = 0; i < vocab_strategy_count(); i++) {
+		const struct strategy_role *r = vocab_strategy_at(i);
+
+		fprintf(f, "  %-15s  %-15s  %-8s  %s%s\n", r->name, r->role, r->label ? r->label : "-",
+			r->colour, r->reference ? "  (the default baseline of comparisons)" : "");
+	}
 }

@@ -35,48 +35,46 @@
 #define NAME_W_MAX 22         /* the metric column of the tables */
 #define COL_W 18              /* one strategy's column: median and ratio */
 
-/* What the tables show, in this order, when the comparison has them:
- * correctness first, then costs, then work done. */
-static const char *const table_metrics[] = {
-	"dma.livelocked", "oracle.coherence_violations",
-	"cost.total_ns_per_op", "cost.cpu_ns_per_op", "cost.device_ns_per_op",
-	"cost.total_ns", "cpu.invalidation_ns", "cmdq.sync_wait_ns", "cmd.tlbi_total", "cmd.atc_inv", "cmd.sync",
-	"dma.latency_ns.p99", "dma.throughput_bps",
-	"op.latency_ns.p50", "op.latency_ns.p99", "op.per_page_ns.p50", "perf.faults",
-	NULL,
-};
+/*
+ * What the tables show (the vocabulary's report metrics, lib/vocab.c, in
+ * its order: correctness first, then costs, then work done), the headline
+ * metric (the vocabulary's rank), the fixes' names and the correctness
+ * rows' short names all come from the one vocabulary.
+ */
+static int in_report(const char *name)
+{
+	const struct metric_info *m = vocab_metric(name);
 
-/* The headline metric, first present wins (after the crossover's own). */
-static const char *const headline_pref[] = {
-	"cost.total_ns_per_op", "cost.total_ns", "cpu.invalidation_ns", "op.latency_ns.p50", "dma.latency_ns.p99",
-	"dma.throughput_bps", NULL,
-};
+	return m && (m->views & VIEW_REPORT) && !strcmp(m->name, name);
+}
 
 static int streq(const char *a, const char *b)
 {
 	return a && b && !strcmp(a, b);
 }
 
-/* Which of the seed thread's fixes a strategy is, for the answer. */
-static const char *fix_of(const char *s)
+/* A strategy's name with which of the seed thread's fixes it is, for the
+ * answer: "pri-inv (Fix A)" (the label from lib/vocab.c's roles). */
+struct who {
+	char s[160];
+};
+
+static struct who who(const char *name)
 {
-	if (streq(s, "pri-inv") || streq(s, "pri-inv-sync"))
-		return " (Fix A)";
-	if (streq(s, "notifier") || streq(s, "notifier-seed"))
-		return " (Fix B)";
-	if (streq(s, "none"))
-		return " (the bug)";
-	return "";
+	const struct strategy_role *r = vocab_strategy(name);
+	struct who w;
+
+	if (r && r->label)
+		snprintf(w.s, sizeof(w.s), "%s (%s)", name, r->label);
+	else
+		snprintf(w.s, sizeof(w.s), "%s", name ? name : "");
+	return w;
 }
 
 /* Short names of the correctness rows. */
 static const char *display_name(const char *m)
 {
-	if (!strcmp(m, "dma.livelocked"))
-		return "livelocks";
-	if (!strcmp(m, "oracle.coherence_violations"))
-		return "violations";
-	return m;
+	return vocab_short(m);
 }
 
 static double jnum(const json_t *v)
@@ -93,15 +91,6 @@ static const char *or(const char *s, const char *dflt)
 {
 	return s ? s : dflt;
 }
-
-static int in_list(const char *const *list, const char *s)
-{
-	for (int i = 0; s && list[i]; i++)
-		if (!strcmp(list[i], s))
-			return 1;
-	return 0;
-}
-
 
 /* The comparison's entry for metric name in the metrics list, or NULL. */
 static const json_t *metric_info(const json_t *cmp, const char *name)
@@ -152,11 +141,12 @@ static const char *headline_metric(const json_t *cmp)
 
 	if (x && metric_info(cmp, x))
 		return x;
-	for (int k = 0; headline_pref[k]; k++)
-		if (metric_info(cmp, headline_pref[k]))
-			return headline_pref[k];
+	for (int rank = 1; rank <= 16; rank++)
+		for (size_t k = 0; k < vocab_metric_count(); k++)
+			if (vocab_metric_at(k)->headline == rank && metric_info(cmp, vocab_metric_at(k)->name))
+				return vocab_metric_at(k)->name;
 	json_array_foreach(json_object_get(cmp, "metrics"), i, m)
-		if (!in_list(table_metrics, jstr(m, "name")) || i >= 2)
+		if (!in_report(jstr(m, "name")) || i >= 2)
 			return jstr(m, "name");
 	return NULL;
 }
@@ -180,8 +170,7 @@ static int cell_broken(const json_t *cell, const char *strategy)
 
 		if (streq(jstr(e, "verdict"), "broken"))
 			return 1;
-		if ((!strcmp(key, "dma.livelocked") || !strcmp(key, "oracle.coherence_violations")) &&
-		    worst > 0)
+		if (vocab_is_correctness(key) && worst > 0)
 			return 1;
 	}
 	return 0;
@@ -276,7 +265,7 @@ static void cell_answer(char *b, size_t n, const json_t *cmp, const json_t *cell
 
 		ratio_ci(rc, sizeof(rc), e, base);
 		if (streq(verdict, "better"))
-			snprintf(b, n, "%s%s %s on %s (%s): %s, better", best, fix_of(best), word,
+			snprintf(b, n, "%s %s on %s (%s): %s, better", who(best).s, word,
 				 metric, val, rc);
 		else
 			snprintf(b, n, "no clear winner on %s: %s at %s, %s", metric, best, rc,
@@ -290,8 +279,8 @@ static void cell_answer(char *b, size_t n, const json_t *cmp, const json_t *cell
 
 		ratio_ci(rc, sizeof(rc), e, best);
 		if (streq(verdict, "worse"))
-			snprintf(b, n, "%s%s %s on %s (%s); %s%s at %s, worse", best, fix_of(best),
-				 word, metric, val, runner, fix_of(runner), rc);
+			snprintf(b, n, "%s %s on %s (%s); %s at %s, worse", who(best).s,
+				 word, metric, val, who(runner).s, rc);
 		else
 			snprintf(b, n, "no clear winner on %s: %s at %s, %s", metric, runner, rc,
 				 verdict);
@@ -393,9 +382,9 @@ static void crossover_answer(struct out *o, const json_t *cmp, const char *metri
 		hi = rs[nr - 1];
 	}
 	free(rs);
-	snprintf(line, sizeof(line), "%s%s %s %s at %zu of %zu points, %s%s at %zu, within "
-		 "noise at %zu", na >= nb ? a : bname, fix_of(na >= nb ? a : bname), word, metric,
-		 na >= nb ? na : nb, total, na >= nb ? bname : a, fix_of(na >= nb ? bname : a),
+	snprintf(line, sizeof(line), "%s %s %s at %zu of %zu points, %s at %zu, within "
+		 "noise at %zu", who(na >= nb ? a : bname).s, word, metric,
+		 na >= nb ? na : nb, total, who(na >= nb ? bname : a).s,
 		 na >= nb ? nb : na, neq);
 	out_fact(o, "answer", line);
 	if (!nr)
@@ -713,11 +702,11 @@ static size_t shown_metrics(const json_t *cmp, const char **out, size_t max, con
 {
 	size_t n = 0;
 
-	if (headline && !in_list(table_metrics, headline) && n < max)
+	if (headline && !in_report(headline) && n < max)
 		out[n++] = headline;
-	for (int k = 0; table_metrics[k] && n < max; k++)
-		if (metric_info(cmp, table_metrics[k]))
-			out[n++] = table_metrics[k];
+	for (size_t k = 0; vocab_view_at(VIEW_REPORT, k) && n < max; k++)
+		if (metric_info(cmp, vocab_view_at(VIEW_REPORT, k)->name))
+			out[n++] = vocab_view_at(VIEW_REPORT, k)->name;
 	return n;
 }
 

@@ -20,7 +20,6 @@
 
 #define DEFAULT_METRIC "cost.total_ns_per_op"
 
-static const char *const incorrect[] = {"none", "pri-inv-no-atc", NULL};
 
 struct input {
 	int param;             /* index into target->params */
@@ -60,12 +59,18 @@ static const char *sname(const struct spec *s, size_t k)
 	return s->target->strategies[s->strategies[k]].name;
 }
 
+/* The bug or a broken variant (lib/vocab.c's roles). */
 static int is_incorrect(const char *name)
 {
-	for (int k = 0; incorrect[k]; k++)
-		if (!strcmp(incorrect[k], name))
-			return 1;
-	return 0;
+	return vocab_strategy_incorrect(name);
+}
+
+/* The comparison's default baseline (pri-inv). */
+static int is_reference(const char *name)
+{
+	const struct strategy_role *r = vocab_strategy(name);
+
+	return r && r->reference;
 }
 
 /* a and b as compare's crossover picks them; -1 with a message. */
@@ -76,7 +81,7 @@ static int pick_pair(struct rctx *c, char *err, size_t elen)
 
 	c->a = c->b = n;
 	for (size_t k = 0; k < n; k++) {
-		if (c->o->baseline ? !strcmp(sname(s, k), c->o->baseline) : !strcmp(sname(s, k), "pri-inv"))
+		if (c->o->baseline ? !strcmp(sname(s, k), c->o->baseline) : is_reference(sname(s, k)))
 			c->a = k;
 	}
 	if (c->o->baseline && c->a == n) {

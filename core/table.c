@@ -18,43 +18,36 @@
 #define FAILURES_SHOWN 5
 #define EXAMPLES_SHOWN 2
 
-struct column {
-	const char *head;
-	const char *metrics[4]; /* summed; NULL-terminated */
-	double scale;           /* shown = sum / scale */
-	int keep;               /* the higher, the later it is dropped for width */
+#define COLS_MAX 24               /* columns the vocabulary may give the table */
+#define CELLS_MAX (COLS_MAX + 1)  /* the metric columns and the ratio */
+#define VALS_MAX 4096             /* repetitions kept per strategy and column for the median */
+
+/*
+ * The table's columns: the vocabulary's (lib/vocab.c) table metrics in its
+ * order, correctness first, then cost, then the sim's detail, then the
+ * host's; each with its head, display scale and how long it is kept when
+ * the width is short.
+ */
+struct cols {
+	const struct metric_info *v[COLS_MAX];
+	size_t n;
 };
 
-/* Correctness first, then cost, then the sim's detail, then the host's. */
-static const struct column columns[] = {
-	{"livelock", {"dma.livelocked"}, 1, 9},
-	{"oracle", {"oracle.coherence_violations"}, 1, 9},
-	{"cost us/op", {"cost.total_ns_per_op"}, 1e3, 8},
-	{"inv us", {"cpu.invalidation_ns"}, 1e3, 7},
-	{"p99 us", {"dma.latency_ns.p99"}, 1e3, 5},
-	{"MB/s", {"dma.throughput_bps"}, 1e6, 4},
-	{"faults", {"fault.permission", "fault.translation"}, 1, 3},
-	{"spurious", {"fault.spurious"}, 1, 1},
-	{"TLBI", {"cmd.tlbi_nh_va", "cmd.tlbi_nh_va_range", "cmd.tlbi_nh_asid"}, 1, 2},
-	{"ATC_INV", {"cmd.atc_inv"}, 1, 1},
-	{"SYNC", {"cmd.sync"}, 1, 2},
-	{"ops", {"op.count"}, 1, 3},
-	{"op p50 us", {"op.latency_ns.p50"}, 1e3, 7},
-	{"op p99 us", {"op.latency_ns.p99"}, 1e3, 6},
-	{"page p50 us", {"op.per_page_ns.p50"}, 1e3, 5},
-	{"faults", {"perf.faults"}, 1, 3},
-};
+static void cols_init(struct cols *c)
+{
+	c->n = 0;
+	for (const struct metric_info *m; c->n < COLS_MAX && (m = vocab_view_at(VIEW_TABLE, c->n));)
+		c->v[c->n++] = m;
+}
 
-#define NCOLS (sizeof(columns) / sizeof(columns[0]))
-#define COL_COST 2
-#define COL_INV 3
-#define COL_P99 4
-#define COL_OP50 12
-#define NCELLS (NCOLS + 1) /* the metric columns and the ratio */
-#define VALS_MAX 4096      /* repetitions kept per strategy and column for the median */
-
-/* api.md's strategies that are wrong on purpose: never a baseline. */
-static const char *const incorrect[] = {"none", "pri-inv-no-atc", NULL};
+/* The index of the column of metric name, or -1. */
+static int col_of(const struct cols *c, const char *name)
+{
+	for (size_t j = 0; j < c->n; j++)
+		if (!strcmp(c->v[j]->name, name))
+			return (int)j;
+	return -1;
+}
 
 struct stat {
 	int n;
@@ -65,16 +58,17 @@ struct stat {
 /* One block: a cell's strategies, their statistics and printed text. */
 struct block {
 	size_t ns;
-	struct stat (*st)[NCOLS];
-	char (*mean)[NCELLS][CELL_MAX];
-	char (*lo)[NCELLS][CELL_MAX];
-	char (*hi)[NCELLS][CELL_MAX];
+	const struct cols *cols;
+	struct stat (*st)[COLS_MAX];
+	char (*mean)[CELLS_MAX][CELL_MAX];
+	char (*lo)[CELLS_MAX][CELL_MAX];
+	char (*hi)[CELLS_MAX][CELL_MAX];
 	int *failed;
 	char (*label)[64];     /* strategy, with its failed runs */
-	int width[NCELLS + 1]; /* [0]: strategy names */
+	int width[CELLS_MAX + 1]; /* [0]: strategy names */
 	int split;             /* min and max on rows of their own */
-	size_t shown;          /* columns printed: NCOLS, or NCELLS with a ratio */
-	const int *visible;    /* per column (NCELLS): printed */
+	size_t shown;          /* columns printed: the metrics', and the ratio when there is one */
+	const int *visible;    /* per column and the ratio: printed */
 };
 
 void fmt_short(char *b, size_t n, double v)
@@ -107,17 +101,21 @@ void fmt_short(char *b, size_t n, double v)
 }
 
 /* The column's value for run i: 1 with *v set, 0 when the run has none. */
-static int column_value(const struct results *r, size_t i, const struct column *c,
+static int column_value(const struct results *r, size_t i, const struct metric_info *c,
 			double *v)
 {
 	int have = 0;
 	double sum = 0, x;
 
-	for (int k = 0; c->metrics[k]; k++) {
-		if (results_value(r, i, c->metrics[k], &x) == 1) {
+	for (int k = 0; k < METRIC_PARTS_MAX && (k == 0 || c->parts[k]); k++) {
+		const char *name = c->parts[0] ? c->parts[k] : c->name;
+
+		if (results_value(r, i, name, &x) == 1) {
 			sum += x;
 			have = 1;
 		}
+		if (!c->parts[0])
+			break;
 	}
 	*v = sum / c->scale;
 	return have;
@@ -144,27 +142,23 @@ static double median(const struct stat *s)
 	return s->n && s->v ? stats_median(s->v, (size_t)n) : NAN;
 }
 
-static int is_incorrect(const char *name)
-{
-	for (int k = 0; incorrect[k]; k++)
-		if (!strcmp(incorrect[k], name))
-			return 1;
-	return 0;
-}
-
 static const char *strategy_name(const struct spec *s, size_t k)
 {
 	return s->target->strategies[s->strategies[k]].name;
 }
 
-/* pri-inv when listed, else the first strategy that is not wrong on purpose. */
+/* The reference (pri-inv) when listed, else the first strategy that is not
+ * wrong on purpose (lib/vocab.c's roles). */
 static int baseline(const struct spec *s)
 {
-	for (size_t k = 0; k < s->nstrategies; k++)
-		if (!strcmp(strategy_name(s, k), "pri-inv"))
+	for (size_t k = 0; k < s->nstrategies; k++) {
+		const struct strategy_role *role = vocab_strategy(strategy_name(s, k));
+
+		if (role && role->reference)
 			return (int)k;
+	}
 	for (size_t k = 0; k < s->nstrategies; k++)
-		if (!is_incorrect(strategy_name(s, k)))
+		if (!vocab_strategy_incorrect(strategy_name(s, k)))
 			return (int)k;
 	return -1;
 }
@@ -174,9 +168,10 @@ static size_t run_index(const struct spec *s, size_t cell, int rep, size_t k)
 	return (cell * (size_t)s->repetitions + (size_t)rep) * s->nstrategies + k;
 }
 
-static int block_alloc(struct block *b, size_t ns)
+static int block_alloc(struct block *b, const struct cols *cols, size_t ns)
 {
 	memset(b, 0, sizeof(*b));
+	b->cols = cols;
 	b->ns = ns;
 	b->st = calloc(ns, sizeof(*b->st));
 	b->mean = calloc(ns, sizeof(*b->mean));
@@ -190,7 +185,7 @@ static int block_alloc(struct block *b, size_t ns)
 static void block_free(struct block *b)
 {
 	for (size_t k = 0; b->st && k < b->ns; k++)
-		for (size_t j = 0; j < NCOLS; j++)
+		for (size_t j = 0; j < b->cols->n; j++)
 			free(b->st[k][j].v);
 	free(b->st);
 	free(b->mean);
@@ -208,11 +203,22 @@ static void widen(int *w, const char *s)
 		*w = n;
 }
 
+/* 1 when strategy k livelocked or broke coherence in some repetition. */
+static int block_broken(const struct block *b, size_t k)
+{
+	for (size_t j = 0; j < b->cols->n; j++)
+		if (b->cols->v[j]->correctness && b->st[k][j].n && b->st[k][j].max > 0)
+			return 1;
+	return 0;
+}
+
 /* Fills b for one cell, and the ratio's header ("" when there is none). */
 static void block_fill(struct block *b, const struct results *r, size_t cell,
 		       char *ratio_head, size_t rlen)
 {
 	const struct spec *s = r->spec;
+	const struct cols *cols = b->cols;
+	size_t nc = cols->n;
 	int base = baseline(s), rc = -1;
 	double bm = NAN;
 
@@ -225,35 +231,36 @@ static void block_fill(struct block *b, const struct results *r, size_t cell,
 				b->failed[k] += r->runs[i].status == RUN_FAILED;
 				continue;
 			}
-			for (size_t j = 0; j < NCOLS; j++)
-				if (column_value(r, i, &columns[j], &v))
+			for (size_t j = 0; j < nc; j++)
+				if (column_value(r, i, b->cols->v[j], &v))
 					add(&b->st[k][j], v, s->repetitions);
 		}
 	}
-	/* Cost ratio: the per-operation cost when the runs report it, else CPU
-	 * invalidation time, else the DMA p99, else the host's p50 per operation. */
+	/* Cost ratio: on the vocabulary's headline metrics in their rank (the
+	 * per-operation cost, else CPU invalidation time, else the host's p50 per
+	 * operation, else the DMA p99), the first the baseline has. */
 	ratio_head[0] = '\0';
-	if (base >= 0) {
-		static const int pick[] = {COL_COST, COL_INV, COL_P99, COL_OP50};
-		static const char *const name[] = {"cost", "inv", "p99", "op p50"};
+	for (int rank = 1; base >= 0 && rc < 0 && rank <= 16; rank++) {
+		for (size_t j = 0; j < nc; j++) {
+			char stem[CELL_MAX];
 
-		for (size_t q = 0; q < sizeof(pick) / sizeof(pick[0]); q++) {
-			bm = median(&b->st[base][pick[q]]);
-			rc = pick[q];
-			if (bm > 0) {
-				snprintf(ratio_head, rlen, "%s/%s", name[q],
-					 strategy_name(s, (size_t)base));
-				break;
-			}
-			rc = -1;
+			if (cols->v[j]->headline != rank || cols->v[j]->direction != METRIC_LOWER)
+				continue;
+			bm = median(&b->st[base][j]);
+			if (!(bm > 0))
+				continue;
+			rc = (int)j;
+			vocab_column_stem(cols->v[j], stem, sizeof(stem));
+			snprintf(ratio_head, rlen, "%s/%s", stem, strategy_name(s, (size_t)base));
+			break;
 		}
 	}
-	b->shown = rc >= 0 ? NCELLS : NCOLS;
+	b->shown = rc >= 0 ? nc + 1 : nc;
 
 	widen(&b->width[0], "strategy");
-	for (size_t j = 0; j < NCOLS; j++)
-		widen(&b->width[j + 1], columns[j].head);
-	widen(&b->width[NCOLS + 1], ratio_head);
+	for (size_t j = 0; j < nc; j++)
+		widen(&b->width[j + 1], cols->v[j]->column);
+	widen(&b->width[nc + 1], ratio_head);
 	for (size_t k = 0; k < b->ns; k++) {
 		if (b->failed[k])
 			snprintf(b->label[k], sizeof(b->label[k]), "%s (%d failed)",
@@ -261,7 +268,7 @@ static void block_fill(struct block *b, const struct results *r, size_t cell,
 		else
 			snprintf(b->label[k], sizeof(b->label[k]), "%s", strategy_name(s, k));
 		widen(&b->width[0], b->label[k]);
-		for (size_t j = 0; j < NCOLS; j++) {
+		for (size_t j = 0; j < nc; j++) {
 			const struct stat *st = &b->st[k][j];
 
 			if (!st->n) {
@@ -276,18 +283,18 @@ static void block_fill(struct block *b, const struct results *r, size_t cell,
 			}
 			widen(&b->width[j + 1], b->mean[k][j]);
 		}
-		if ((b->st[k][0].n && b->st[k][0].max > 0) || (b->st[k][1].n && b->st[k][1].max > 0)) {
+		if (block_broken(b, k)) {
 			/* livelocks or violations: no cost ratio (api.md's broken) */
-			snprintf(b->mean[k][NCOLS], CELL_MAX, "broken");
+			snprintf(b->mean[k][nc], CELL_MAX, "broken");
 		} else if (rc >= 0 && b->st[k][rc].n) {
 			double x = median(&b->st[k][rc]) / bm;
 
-			snprintf(b->mean[k][NCOLS], CELL_MAX,
+			snprintf(b->mean[k][nc], CELL_MAX,
 				 x >= 100 ? "%.0fx" : x >= 10 ? "%.1fx" : "%.2fx", x);
 		} else {
-			snprintf(b->mean[k][NCOLS], CELL_MAX, "-");
+			snprintf(b->mean[k][nc], CELL_MAX, "-");
 		}
-		widen(&b->width[NCOLS + 1], b->mean[k][NCOLS]);
+		widen(&b->width[nc + 1], b->mean[k][nc]);
 	}
 }
 
@@ -306,13 +313,13 @@ static int block_total(const struct block *b, const int *w)
  * their own when that would make the table wider than width (0: never). */
 static void block_ranges(struct block *b, int repetitions, int width)
 {
-	int w[NCELLS + 1];
+	int w[CELLS_MAX + 1];
 
 	if (repetitions < 2)
 		return;
 	memcpy(w, b->width, sizeof(w));
 	for (size_t k = 0; k < b->ns; k++) {
-		for (size_t j = 0; j < NCOLS; j++) {
+		for (size_t j = 0; j < b->cols->n; j++) {
 			char both[2 * CELL_MAX + 2] = "";
 
 			if (b->lo[k][j][0])
@@ -326,7 +333,7 @@ static void block_ranges(struct block *b, int repetitions, int width)
 	}
 	b->split = 1;
 	for (size_t k = 0; k < b->ns; k++)
-		for (size_t j = 0; j < NCOLS; j++) {
+		for (size_t j = 0; j < b->cols->n; j++) {
 			widen(&b->width[j + 1], b->lo[k][j]);
 			widen(&b->width[j + 1], b->hi[k][j]);
 		}
@@ -335,7 +342,7 @@ static void block_ranges(struct block *b, int repetitions, int width)
 static void print_row(FILE *f, const struct block *b, const char *label,
 		      char (*cells)[CELL_MAX], const char *const *texts)
 {
-	char line[NCELLS * (2 * CELL_MAX + 4) + 128];
+	char line[CELLS_MAX * (2 * CELL_MAX + 4) + 128];
 	size_t n;
 
 	n = (size_t)snprintf(line, sizeof(line), "%-*s", b->width[0], label);
@@ -356,21 +363,22 @@ static void print_row(FILE *f, const struct block *b, const char *label,
 static void block_print(FILE *f, const struct block *b, const struct spec *s,
 			const char *ratio_head)
 {
-	const char *heads[NCELLS];
-	char ranges[NCOLS][2 * CELL_MAX + 2];
-	const char *rp[NCELLS];
+	const char *heads[CELLS_MAX];
+	char ranges[COLS_MAX][2 * CELL_MAX + 2];
+	const char *rp[CELLS_MAX];
+	size_t nc = b->cols->n;
 	int any;
 
-	for (size_t j = 0; j < NCOLS; j++)
-		heads[j] = columns[j].head;
-	heads[NCOLS] = ratio_head;
+	for (size_t j = 0; j < nc; j++)
+		heads[j] = b->cols->v[j]->column;
+	heads[nc] = ratio_head;
 	print_row(f, b, "strategy", NULL, heads);
 	for (size_t k = 0; k < b->ns; k++) {
 		print_row(f, b, b->label[k], b->mean[k], NULL);
 		if (s->repetitions < 2)
 			continue;
 		any = 0;
-		for (size_t j = 0; j < NCOLS; j++) {
+		for (size_t j = 0; j < nc; j++) {
 			ranges[j][0] = '\0';
 			if (b->lo[k][j][0]) {
 				snprintf(ranges[j], sizeof(ranges[j]), "%s..%s",
@@ -384,7 +392,7 @@ static void block_print(FILE *f, const struct block *b, const struct spec *s,
 			print_row(f, b, "  max", b->hi[k], NULL);
 			continue;
 		}
-		rp[NCOLS] = "";
+		rp[nc] = "";
 		if (any)
 			print_row(f, b, "", NULL, rp);
 	}
@@ -494,21 +502,21 @@ static void put_wrapped(FILE *f, const char *text, int width)
 }
 
 /* 1 when some run of r reported column j's metric. */
-static int column_reported(const struct results *r, size_t j)
+static int column_reported(const struct results *r, const struct cols *cols, size_t j)
 {
 	double v;
 
 	for (size_t i = 0; i < r->spec->nruns; i++)
-		if (r->runs[i].status == RUN_DONE && column_value(r, i, &columns[j], &v))
+		if (r->runs[i].status == RUN_DONE && column_value(r, i, cols->v[j], &v))
 			return 1;
 	return 0;
 }
 
 /* One cell's block, filled and laid out for width; -1 on OOM. */
-static int block_make(struct block *b, const struct results *r, size_t cell, const int *visible,
-		      int width, char *ratio_head, size_t rlen)
+static int block_make(struct block *b, const struct results *r, const struct cols *cols,
+		      size_t cell, const int *visible, int width, char *ratio_head, size_t rlen)
 {
-	if (block_alloc(b, r->spec->nstrategies))
+	if (block_alloc(b, cols, r->spec->nstrategies))
 		return -1;
 	b->visible = visible;
 	block_fill(b, r, cell, ratio_head, rlen);
@@ -521,14 +529,14 @@ static int block_make(struct block *b, const struct results *r, size_t cell, con
  * while some cell's table is wider than width, all but the least
  * important one. How many reported columns were dropped.
  */
-static int fit_columns(const struct results *r, int width, int *visible, char *dropped,
-		       size_t dlen)
+static int fit_columns(const struct results *r, const struct cols *cols, int width, int *visible,
+		       char *dropped, size_t dlen)
 {
 	int ndropped = 0;
 
-	for (size_t j = 0; j < NCOLS; j++)
-		visible[j] = column_reported(r, j);
-	visible[NCOLS] = 1;
+	for (size_t j = 0; j < cols->n; j++)
+		visible[j] = column_reported(r, cols, j);
+	visible[cols->n] = 1;
 	dropped[0] = '\0';
 	for (;;) {
 		int widest = 0, drop = -1;
@@ -537,7 +545,7 @@ static int fit_columns(const struct results *r, int width, int *visible, char *d
 		for (size_t c = 0; width && c < r->spec->ncells; c++) {
 			struct block b;
 
-			if (block_make(&b, r, c, visible, width, head, sizeof(head))) {
+			if (block_make(&b, r, cols, c, visible, width, head, sizeof(head))) {
 				block_free(&b);
 				return ndropped;
 			}
@@ -547,15 +555,23 @@ static int fit_columns(const struct results *r, int width, int *visible, char *d
 		}
 		if (!width || widest <= width)
 			return ndropped;
-		for (size_t j = 0; j < NCOLS; j++)
-			if (visible[j] && (drop < 0 || columns[j].keep <= columns[drop].keep))
+		for (size_t j = 0; j < cols->n; j++)
+			if (visible[j] && (drop < 0 || cols->v[j]->keep <= cols->v[drop]->keep))
 				drop = (int)j;
 		if (drop < 0)
 			return ndropped;
 		visible[drop] = 0;
 		snprintf(dropped + strlen(dropped), dlen - strlen(dropped), "%s%s",
-			 ndropped++ ? ", " : "", columns[drop].head);
+			 ndropped++ ? ", " : "", cols->v[drop]->column);
 	}
+}
+
+/* 1 when the column of metric name is printed. */
+static int shown(const struct cols *cols, const int *visible, const char *name)
+{
+	int j = col_of(cols, name);
+
+	return j >= 0 && visible[j];
 }
 
 void result_print_table(FILE *f, const struct results *r)
@@ -567,8 +583,9 @@ void result_print_table_width(FILE *f, const struct results *r, int width)
 {
 	const struct spec *s = r->spec;
 	const struct target *t = s->target;
-	int visible[NCELLS], ndropped;
+	int visible[CELLS_MAX], ndropped;
 	char dropped[512];
+	struct cols cols;
 
 	fprintf(f, "%s %s: %zu cell%s x %zu strateg%s x %d repetition%s = %zu run%s\n",
 		t->name, t->workloads[s->workload].name, s->ncells, s->ncells == 1 ? "" : "s",
@@ -582,13 +599,14 @@ void result_print_table_width(FILE *f, const struct results *r, int width)
 		put_wrapped(f, s->name, width);
 	if (s->repetitions > 1)
 		fprintf(f, "medians over repetitions, min..max below (blank: all the same)\n");
-	ndropped = fit_columns(r, width, visible, dropped, sizeof(dropped));
+	cols_init(&cols);
+	ndropped = fit_columns(r, &cols, width, visible, dropped, sizeof(dropped));
 
 	for (size_t c = 0; c < s->ncells; c++) {
 		struct block b;
 		char ratio_head[64];
 
-		if (block_make(&b, r, c, visible, width, ratio_head, sizeof(ratio_head))) {
+		if (block_make(&b, r, &cols, c, visible, width, ratio_head, sizeof(ratio_head))) {
 			block_free(&b);
 			fprintf(f, "(out of memory)\n");
 			return;
@@ -599,12 +617,13 @@ void result_print_table_width(FILE *f, const struct results *r, int width)
 	}
 
 	fprintf(f, "\n");
-	if (visible[6] || visible[8] || visible[3] || visible[1])
+	if (shown(&cols, visible, "fault.total") || shown(&cols, visible, "cmd.tlbi_total") ||
+	    shown(&cols, visible, "cpu.invalidation_ns") || shown(&cols, visible, "oracle.coherence_violations"))
 		fprintf(f, "faults = permission + translation; TLBI = tlbi_nh_va + _range + _asid;\n"
 			   "inv us = CPU time spent invalidating; oracle = coherence violations;\n");
-	if (visible[2])
+	if (shown(&cols, visible, "cost.total_ns_per_op"))
 		fprintf(f, "cost us/op = cost.total_ns_per_op (CPU + device time per operation);\n");
-	if (visible[COL_OP50])
+	if (shown(&cols, visible, "op.latency_ns.p50"))
 		fprintf(f, "op p50/p99 us = latency per timed operation; page p50 us = per page;\n");
 	fprintf(f, "X/S = ratio of medians to strategy S's\n");
 	if (ndropped)

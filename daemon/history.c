@@ -42,17 +42,10 @@
 #define HISTORY_MIN_CHANGE_MAX 100.0
 #define CP_MAX 256              /* change points kept per series */
 
-/*
- * The metrics an experiment's end checks for alerts: compare.c's default
- * set (what a maintainer weighs the fixes by) less its derived
- * cmd.tlbi_total, since the store holds reported metrics only.
- */
 #define CONFIG_ID_LEN 16
-static const char *const alert_metrics[] = {
-	"dma.throughput_bps", "dma.latency_ns.p99", "cpu.invalidation_ns", "cmd.atc_inv",
-	"cmd.sync", "cmdq.sync_wait_ns", "fault.permission", "fault.spurious", "dma.livelocked",
-	"oracle.coherence_violations", NULL,
-};
+/* The metrics an experiment's end checks for alerts: the vocabulary's alert
+ * metrics (lib/vocab.c), reported ones only (the store holds no derived). */
+#define ALERT_METRICS_MAX 32
 
 void history_query_defaults(struct history_query *q)
 {
@@ -489,7 +482,9 @@ static int add_changes(struct groups *g, const struct history *h, const struct h
  * metrics, stored as alerts; *added of them new. */
 static int check_config(struct store *st, const char *config, int *added)
 {
-	enum { N = sizeof(alert_metrics) / sizeof(alert_metrics[0]) };
+	enum { N = ALERT_METRICS_MAX + 1 };
+	const char *alert_metrics[N];
+	size_t na = 0;
 	struct history_filter f = {.config = config, .limit = HISTORY_LIMIT_DEFAULT};
 	struct groups g = {0};
 	struct cp_params cp;
@@ -501,6 +496,9 @@ static int check_config(struct store *st, const char *config, int *added)
 	size_t n = 0;
 	int rc;
 
+	for (const struct metric_info *m; na < ALERT_METRICS_MAX && (m = vocab_view_at(VIEW_ALERTS, na));)
+		alert_metrics[na++] = m->name;
+	alert_metrics[na] = NULL;
 	cp_defaults(&cp);
 	cp.tentative = 1;
 	if ((rc = history_metric_ids(st, alert_metrics, ids, found, &n)) || !n)

@@ -13,6 +13,7 @@
  * formatted here and in plot_kinds.c.
  */
 #include "plot.h"
+#include "../lib/vocab.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -401,34 +402,24 @@ int plot_frame_fail(struct plot_frame *f, char *err, size_t elen, const char *fm
 
 /* ---- shared pieces ---- */
 
-/* The linetype of a strategy: the known ones keep their colour in every plot. */
+/* The linetype of a strategy: those with a role (lib/vocab.c) keep their
+ * colour in every plot, the others take the remaining colours in turn. */
 int plot_strategy_lt(const char *name, int fallback)
 {
-	static const char *const known[] = {"none", "pri-inv", "pri-inv-sync", "notifier",
-					    "notifier-seed", "pri-inv-no-atc"};
-
-	for (int i = 0; i < 6; i++)
-		if (!strcmp(name, known[i]))
-			return i + 1;
-	return 7 + fallback % 4;
+	for (size_t i = 0; i < vocab_strategy_count(); i++)
+		if (!strcmp(name, vocab_strategy_at(i)->name))
+			return (int)i + 1;
+	return (int)vocab_strategy_count() + 1 + fallback % (int)vocab_other_colour_count();
 }
-
-static const char linetypes[] =
-	"set linetype 1 lc rgb \"#7f7f7f\" lw 2 pt 7 ps 0.6\n"
-	"set linetype 2 lc rgb \"#1f77b4\" lw 2 pt 7 ps 0.6\n"
-	"set linetype 3 lc rgb \"#17becf\" lw 2 pt 7 ps 0.6\n"
-	"set linetype 4 lc rgb \"#ff7f0e\" lw 2 pt 7 ps 0.6\n"
-	"set linetype 5 lc rgb \"#bcbd22\" lw 2 pt 7 ps 0.6\n"
-	"set linetype 6 lc rgb \"#d62728\" lw 2 pt 7 ps 0.6\n"
-	"set linetype 7 lc rgb \"#2ca02c\" lw 2 pt 7 ps 0.6\n"
-	"set linetype 8 lc rgb \"#9467bd\" lw 2 pt 7 ps 0.6\n"
-	"set linetype 9 lc rgb \"#8c564b\" lw 2 pt 7 ps 0.6\n"
-	"set linetype 10 lc rgb \"#e377c2\" lw 2 pt 7 ps 0.6\n"
-	"set linetype cycle 10\n";
 
 void plot_frame_linetypes(struct plot_frame *f)
 {
-	plot_buf_add(&f->cmds, linetypes, sizeof(linetypes) - 1);
+	size_t nr = vocab_strategy_count(), n = nr + vocab_other_colour_count();
+
+	for (size_t i = 0; i < n; i++)
+		plot_buf_printf(&f->cmds, "set linetype %zu lc rgb \"%s\" lw 2 pt 7 ps 0.6\n", i + 1,
+				i < nr ? vocab_strategy_at(i)->colour : vocab_other_colour(i - nr));
+	plot_buf_printf(&f->cmds, "set linetype cycle %zu\n", n);
 }
 
 /*

@@ -18,59 +18,40 @@
 #include <string.h>
 
 /*
- * The result families /metrics shows: one per quantity, its unit in its
- * name (Prometheus' base units: seconds, bytes), each sample the median
- * over the done runs of one cell and strategy of the newest done
- * experiment of each configuration (history_config.c) - never averaged
- * across cells, and bounded by the configurations kept.
+ * The result families /metrics shows: the vocabulary's prom metrics
+ * (lib/vocab.c), one per quantity, its unit in its name (Prometheus' base
+ * units: seconds, bytes), each sample the median over the done runs of one
+ * cell and strategy of the newest done experiment of each configuration
+ * (history_config.c) - never averaged across cells, and bounded by the
+ * configurations kept.
  */
-static const struct result_family {
-	const char *metric, *family, *help;
-	double scale;
-} families[] = {
-	{"dma.throughput_bps", "svabench_dma_throughput_bytes_per_second",
-	 "Device DMA throughput (dma.throughput_bps).", 1},
-	{"dma.latency_ns.p50", "svabench_dma_latency_p50_seconds",
-	 "Median per-transaction DMA latency (dma.latency_ns.p50).", 1e-9},
-	{"dma.latency_ns.p99", "svabench_dma_latency_p99_seconds",
-	 "99th percentile per-transaction DMA latency (dma.latency_ns.p99).", 1e-9},
-	{"dma.livelocked", "svabench_dma_livelocked_transactions",
-	 "Transactions aborted by livelock detection (dma.livelocked).", 1},
-	{"oracle.coherence_violations", "svabench_oracle_coherence_violations",
-	 "Accesses that disagreed with the CPU page table (oracle.coherence_violations).", 1},
-	{"fault.spurious", "svabench_fault_spurious_faults",
-	 "Device faults on a PTE already writable (fault.spurious).", 1},
-	{"cmd.tlbi_nh_va", "svabench_cmd_tlbi_nh_va_commands",
-	 "CMD_TLBI_NH_VA commands (cmd.tlbi_nh_va).", 1},
-	{"cmd.sync", "svabench_cmd_sync_commands", "CMD_SYNC commands (cmd.sync).", 1},
-	{"cmdq.busy_fraction", "svabench_cmdq_busy_ratio",
-	 "Fraction of time the command queue was busy (cmdq.busy_fraction).", 1},
-	{"cpu.invalidation_ns", "svabench_cpu_invalidation_seconds",
-	 "CPU time the strategy added to invalidations (cpu.invalidation_ns).", 1e-9},
-	{"notifier.calls", "svabench_notifier_calls",
-	 "Secondary-TLB notifier invocations (notifier.calls).", 1},
-	{"cost.total_ns", "svabench_cost_total_seconds",
-	 "End-to-end cost, CPU plus device (cost.total_ns).", 1e-9},
-	{"cost.total_ns_per_op", "svabench_cost_total_per_op_seconds",
-	 "End-to-end cost per operation (cost.total_ns_per_op).", 1e-9},
-	/* the host target's: latency per timed operation and per page, faults */
-	{"op.latency_ns.p50", "svabench_op_latency_p50_seconds",
-	 "Median latency of one timed operation (op.latency_ns.p50).", 1e-9},
-	{"op.latency_ns.p99", "svabench_op_latency_p99_seconds",
-	 "99th percentile latency of one timed operation (op.latency_ns.p99).", 1e-9},
-	{"op.per_page_ns.p50", "svabench_op_per_page_p50_seconds",
-	 "Median latency per page of one timed operation (op.per_page_ns.p50).", 1e-9},
-	{"perf.faults", "svabench_perf_faults", "Page faults counted by perf (perf.faults).", 1},
+#define NKEY_MAX 32
+
+struct families {
+	const struct metric_info *v[NKEY_MAX];
+	size_t n;
 };
 
-#define NKEY (sizeof(families) / sizeof(families[0]))
+static void families_init(struct families *fa)
+{
+	fa->n = 0;
+	for (const struct metric_info *m; fa->n < NKEY_MAX && (m = vocab_view_at(VIEW_PROM, fa->n));)
+		fa->v[fa->n++] = m;
+}
+
+/* To the family's base unit: nanoseconds to seconds, the rest as stored. */
+static double family_scale(const struct metric_info *m)
+{
+	return !strcmp(m->unit, "ns") || !strcmp(m->unit, "ns/op") ? 1e-9 : 1;
+}
+
 #define CONFIGS_MAX 1000 /* configurations shown per scrape */
 
 
 struct prom_entry {
 	int64_t exp;
 	char *info;            /* its svabench_result_info sample */
-	char *lines[NKEY];     /* its samples of each family */
+	char *lines[NKEY_MAX]; /* its samples of each family */
 };
 
 struct prom_cache {
@@ -93,7 +74,7 @@ struct prom_cache *prom_cache_new(void)
 static void entry_clear(struct prom_entry *e)
 {
 	free(e->info);
-	for (size_t k = 0; k < NKEY; k++)
+	for (size_t k = 0; k < NKEY_MAX; k++)
 		free(e->lines[k]);
 	memset(e, 0, sizeof(*e));
 }
@@ -170,8 +151,8 @@ static int cmp_double(const void *a, const void *b)
 struct group {
 	char *cell;
 	const char *strategy;  /* borrowed from the document */
-	double *v[NKEY];
-	size_t n[NKEY];
+	double *v[NKEY_MAX];
+	size_t n[NKEY_MAX];
 };
 
 /* The experiment's labels, up to (not including) the cell. */
@@ -193,8 +174,10 @@ static int entry_fill(struct prom_entry *e, const json_t *doc)
 	size_t nruns = json_array_size(runs), ng = 0, i, len;
 	struct group *g = calloc(nruns + 1, sizeof(*g));
 	int bad = !g;
+	struct families fa;
 	FILE *f;
 
+	families_init(&fa);
 	json_array_foreach(runs, i, run) {
 		const char *strategy = json_string_value(json_object_get(run, "strategy"));
 		const char *status = json_string_value(json_object_get(run, "status"));
@@ -219,8 +202,8 @@ static int entry_fill(struct prom_entry *e, const json_t *doc)
 		} else {
 			free(cell);
 		}
-		for (size_t j = 0; j < NKEY; j++) {
-			const json_t *v = json_object_get(metrics, families[j].metric);
+		for (size_t j = 0; j < fa.n; j++) {
+			const json_t *v = json_object_get(metrics, fa.v[j]->name);
 
 			if (!json_is_number(v) || !isfinite(json_number_value(v)))
 				continue;
@@ -231,7 +214,7 @@ static int entry_fill(struct prom_entry *e, const json_t *doc)
 			g[k].v[j][g[k].n[j]++] = json_number_value(v);
 		}
 	}
-	for (size_t j = 0; !bad && j < NKEY; j++) {
+	for (size_t j = 0; !bad && j < fa.n; j++) {
 		if (!(f = open_memstream(&e->lines[j], &len))) {
 			bad = 1;
 			break;
@@ -244,12 +227,12 @@ static int entry_fill(struct prom_entry *e, const json_t *doc)
 				continue;
 			qsort(v, n, sizeof(*v), cmp_double);
 			med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-			fprintf(f, "%s{", families[j].family);
+			fprintf(f, "%s{", fa.v[j]->prom);
 			exp_labels(f, exp);
 			put_label(f, "cell", g[k].cell, 0);
 			put_label(f, "strategy", g[k].strategy, 0);
 			fputc('}', f);
-			put_value(f, med * families[j].scale);
+			put_value(f, med * family_scale(fa.v[j]));
 		}
 		if (fclose(f))
 			bad = 1;
@@ -268,7 +251,7 @@ static int entry_fill(struct prom_entry *e, const json_t *doc)
 	}
 	for (size_t k = 0; g && k < ng; k++) {
 		free(g[k].cell);
-		for (size_t j = 0; j < NKEY; j++)
+		for (size_t j = 0; j < fa.n; j++)
 			free(g[k].v[j]);
 	}
 	free(g);
@@ -333,6 +316,7 @@ static void latest_results(FILE *f, struct http *h)
 	/* indices, not pointers: entry_of() may move the cache's array */
 	size_t *shown = calloc(CONFIGS_MAX, sizeof(*shown));
 	size_t n = 0, ns = 0;
+	struct families fa;
 
 	if (!ids || !shown || history_latest_per_config(h->ctx.store, ids, CONFIGS_MAX, &n)) {
 		fputs("# the latest results are unavailable: the store failed\n", f);
@@ -353,8 +337,12 @@ static void latest_results(FILE *f, struct http *h)
 	       "experiment of each configuration (target, workload, preset, fixed params).");
 	for (size_t i = 0; i < ns; i++)
 		fputs(h->prom->v[shown[i]].info, f);
-	for (size_t j = 0; j < NKEY; j++) {
-		family(f, families[j].family, "gauge", families[j].help);
+	families_init(&fa);
+	for (size_t j = 0; j < fa.n; j++) {
+		char help[256];
+
+		snprintf(help, sizeof(help), "%s (%s).", fa.v[j]->help, fa.v[j]->name);
+		family(f, fa.v[j]->prom, "gauge", help);
 		for (size_t i = 0; i < ns; i++)
 			fputs(h->prom->v[shown[i]].lines[j], f);
 	}

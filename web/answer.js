@@ -10,19 +10,10 @@
 
 (function (S) {
 	const {el, append, replace, cellText, value} = S;
-	/* the headline metric: the crossover's, else the first of these present */
-	const HEADLINE = ['cost.total_ns_per_op', 'cost.total_ns', 'cpu.invalidation_ns',
-		'op.latency_ns.p50', 'dma.latency_ns.p99', 'dma.throughput_bps'];
-	/* what the page asks the comparison for, headline first (smaller answers) */
-	const PAGE_METRICS = ['cost.total_ns_per_op', 'dma.livelocked', 'oracle.coherence_violations',
-		'cost.cpu_ns_per_op', 'cost.device_ns_per_op', 'cpu.invalidation_ns', 'cmd.tlbi_total',
-		'cmd.sync', 'dma.latency_ns.p99', 'dma.throughput_bps', 'op.latency_ns.p50',
-		'op.latency_ns.p99', 'op.per_page_ns.p50'];
-	const CORRECTNESS = ['dma.livelocked', 'oracle.coherence_violations'];
-	const SHORT = {'dma.livelocked': 'livelocks', 'oracle.coherence_violations': 'violations'};
+	/* The vocabulary (describe's "metrics" and "strategies", S.vocabulary()):
+	 * the headline order, the correctness counts and the fixes' names. */
+	const V = () => S.vocab;
 	const CELLS_PER_PAGE = 8;
-	const FIX = {'pri-inv': 'Fix A', 'pri-inv-sync': 'Fix A', notifier: 'Fix B',
-		'notifier-seed': 'Fix B', none: 'the bug'};
 
 	/* v scaled by SI prefixes of unit: 1234 ns -> "1.23 µs" */
 	function si(v, units) {
@@ -65,22 +56,23 @@
 		.some((c) => Object.values(c.strategies || {}).some((s) => s[m] && typeof s[m].median === 'number')));
 	const better = (cmp, m) => ((cmp.metrics || []).find((x) => x.name === m) || {}).better || 'lower';
 
+	/* the headline metric: the crossover's, else the first of the vocabulary's headline order present */
 	function headline(cmp) {
 		const have = names(cmp);
 		if (cmp.crossover && have.includes(cmp.crossover.metric))
 			return cmp.crossover.metric;
-		return HEADLINE.find((m) => have.includes(m)) ||
-			have.find((m) => !CORRECTNESS.includes(m)) || null;
+		return V().headline.find((m) => have.includes(m)) ||
+			have.find((m) => !V().correctness.includes(m)) || null;
 	}
 
 	/* Livelocked or broke coherence in this cell, or called broken. */
 	function broken(cell, s) {
 		const ms = (cell.strategies || {})[s] || {};
 		return Object.keys(ms).some((m) => ms[m].verdict === 'broken' ||
-			(CORRECTNESS.includes(m) && ((ms[m].max ?? ms[m].median) || 0) > 0));
+			(V().correctness.includes(m) && ((ms[m].max ?? ms[m].median) || 0) > 0));
 	}
 
-	const who = (s) => s + (FIX[s] ? ' (' + FIX[s] + ')' : '');
+	const who = (s) => s + (V().label(s) ? ' (' + V().label(s) + ')' : '');
 
 	/* One cell's sentence: the best correct strategy and the verdict word. */
 	function cellAnswer(cmp, cell, metric, order) {
@@ -213,19 +205,20 @@
 	/* One cell's table: metrics as rows (correctness first), strategies as columns. */
 	function cellTable(cmp, c, order) {
 		const ms = names(cmp).filter((m) => order.some((s) => typeof (((c.strategies || {})[s] || {})[m] || {}).median === 'number'));
-		const rows = CORRECTNESS.filter((m) => ms.includes(m)).concat(ms.filter((m) => !CORRECTNESS.includes(m)));
+		const ok = V().correctness;
+		const rows = ok.filter((m) => ms.includes(m)).concat(ms.filter((m) => !ok.includes(m)));
 		return el('div.table-wrap', {role: 'region', tabindex: 0, 'aria-label': 'cell ' + cellText(c.cell)},
 			el('table.cmp', {'data-cell': cellText(c.cell)},
 				el('caption', {}, cellText(c.cell)),
 				el('thead', {}, el('tr', {}, el('th', {scope: 'col'}, 'metric'),
 					order.map((s) => el('th', {scope: 'col', 'data-strategy': s}, s, s === cmp.baseline ? el('span.hint', {}, ' (baseline)') : null)))),
 				el('tbody', {}, rows.map((m) => el('tr', {},
-					el('th', {scope: 'row'}, el('code', {}, SHORT[m] || m), el('span.better', {}, better(cmp, m) === 'higher' ? ' ↑' : ' ↓')),
+					el('th', {scope: 'row'}, el('code', {}, V().short(m)), el('span.better', {}, better(cmp, m) === 'higher' ? ' ↑' : ' ↓')),
 					order.map((s) => {
 						const e = ((c.strategies || {})[s] || {})[m];
 						if (!e)
 							return el('td.v-no_data', {}, '–');
-						const v = broken(c, s) && !CORRECTNESS.includes(m) ? 'broken' : e.verdict || 'no data';
+						const v = broken(c, s) && !ok.includes(m) ? 'broken' : e.verdict || 'no data';
 						return el('td.v-' + S.safeClass(v), {title: m + ': median ' + e.median + ', n=' + e.n + ', p=' + (e.p ?? '–') + ', ' + v},
 							el('span.median', {}, metricText(m, e.median)),
 							v !== 'baseline' && typeof e.ratio === 'number' ? el('span.ratio', {}, ratioText(e.ratio)) : null,
@@ -262,5 +255,5 @@
 			list, pager);
 	}
 
-	Object.assign(S, {metricText, ratioText, answerBlock, heatMap, cellTables, PAGE_METRICS});
+	Object.assign(S, {metricText, ratioText, answerBlock, heatMap, cellTables});
 }(window.svabench));

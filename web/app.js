@@ -16,12 +16,6 @@
 (function (S) {
 	const {API, main, el, append, replace, link, setStatus, takeFlash, num, pct, when, cellText, value, range,
 		safeClass, section, errorBox, table, api, query, target, plot, current, nextPage, heading} = S;
-	/* metrics offered on the history page (api.md's vocabulary) */
-	const HISTORY_METRICS = ['cpu.invalidation_ns', 'dma.latency_ns.p50', 'dma.latency_ns.p99',
-		'dma.latency_ns.max', 'dma.throughput_bps', 'dma.transactions', 'dma.livelocked',
-		'fault.permission', 'fault.refaults', 'fault.spurious', 'cmd.tlbi_nh_va',
-		'cmd.atc_inv', 'cmd.sync', 'cmdq.sync_wait_ns', 'cmdq.busy_fraction',
-		'notifier.calls', 'oracle.coherence_violations'];
 	const ALERTS_LIMIT = 50;
 
 	/* ---- history and alerts ---- */
@@ -48,6 +42,17 @@
 	async function pageHistory(g, params) {
 		document.title = 'History - svabench';
 		heading('History');
+		/* the metrics offered: the vocabulary's "history" view (describe) */
+		let offered = [];
+		try {
+			offered = (await S.vocabulary()).view('history');
+		} catch (e) {
+			if (current(g))
+				main.appendChild(errorBox(e, 'Cannot load the metric vocabulary'));
+			return;
+		}
+		if (!current(g))
+			return;
 		const q = {workload: params.get('workload') || '', metric: params.get('metric') || '',
 			strategy: params.get('strategy') || '', config: params.get('config') || ''};
 		const wSel = el('select', {id: 'h-workload', name: 'workload', required: true});
@@ -55,11 +60,12 @@
 		const cSel = el('select', {id: 'h-config', name: 'config'},
 			el('option', {value: ''}, 'every configuration'));
 		const mIn = el('input', {id: 'h-metric', name: 'metric', list: 'h-metrics', required: true,
-			value: q.metric || 'cpu.invalidation_ns', autocomplete: 'off', spellcheck: 'false'});
+			value: q.metric || S.vocab.headline.find((m) => offered.includes(m)) || offered[0] || '',
+			autocomplete: 'off', spellcheck: 'false'});
 		const form = el('form.filters', {'aria-label': 'Series'},
 			el('div.field', {}, el('label', {for: 'h-workload'}, 'Workload'), wSel),
 			el('div.field', {}, el('label', {for: 'h-metric'}, 'Metric'), mIn,
-				el('datalist', {id: 'h-metrics'}, HISTORY_METRICS.map((m) => el('option', {value: m})))),
+				el('datalist', {id: 'h-metrics'}, offered.map((m) => el('option', {value: m})))),
 			el('div.field', {}, el('label', {for: 'h-strategy'}, 'Strategy'), sSel),
 			el('div.field', {}, el('label', {for: 'h-config'}, 'Configuration'), cSel),
 			el('div.field.actions', {}, el('button', {type: 'submit'}, 'Show')));

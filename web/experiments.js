@@ -11,9 +11,14 @@
 		current, heading} = S;
 	const LIST_LIMIT = 20;
 	const EXP_STATUSES = ['queued', 'running', 'done', 'failed', 'cancelled'];
-	/* the comparison plots the experiment page shows first, when measured */
-	const KEY_METRICS = ['cost.total_ns_per_op', 'cpu.invalidation_ns', 'op.latency_ns.p50',
-		'dma.latency_ns.p99', 'dma.throughput_bps', 'op.per_page_ns.p50'];
+	/* the comparison plots the experiment page shows first, when measured: the vocabulary's "plots" view */
+	const keyMetrics = () => S.vocab.view('plots');
+	/* what the page asks the comparison for (its "page" view), the headline
+	 * first: the comparison draws the crossover on the first metric asked */
+	function pageMetrics() {
+		const pm = S.vocab.view('page'), first = S.vocab.headline.find((m) => pm.includes(m));
+		return (first ? [first] : []).concat(pm.filter((m) => m !== first));
+	}
 	const LATENCY_CELLS = 4;
 
 	/* ---- experiments list ---- */
@@ -114,7 +119,7 @@
 		const eid = encodeURIComponent(id);
 		let doc;
 		try {
-			doc = await api('/experiments/' + eid + '?runs=false');
+			[doc] = await Promise.all([api('/experiments/' + eid + '?runs=false'), S.vocabulary()]);
 		} catch (e) {
 			heading('Experiment ' + id);
 			main.appendChild(errorBox(e, 'Cannot load experiment ' + id));
@@ -159,7 +164,7 @@
 		let cmp = null;
 		try {
 			cmp = await api('/experiments/' + eid + '/comparison' +
-				query(Object.assign({metrics: S.PAGE_METRICS.join(',')}, opts)));
+				query(Object.assign({metrics: pageMetrics().join(',')}, opts)));
 		} catch (e) {
 			if (current(g)) {
 				replace(ansBody, prog, errorBox(e, 'Comparison unavailable'));
@@ -253,8 +258,8 @@
 		/* the metrics some strategy has a value of somewhere */
 		const hasData = (m) => ((cmp && cmp.cells) || []).some((c) => Object.values(c.strategies || {})
 			.some((s) => s[m] && typeof s[m].median === 'number'));
-		const names = cmp && cmp.metrics ? cmp.metrics.map((m) => m.name).filter(hasData) : KEY_METRICS;
-		let pick = KEY_METRICS.filter((m) => names.includes(m)).slice(0, 3);
+		const names = cmp && cmp.metrics ? cmp.metrics.map((m) => m.name).filter(hasData) : keyMetrics();
+		let pick = keyMetrics().filter((m) => names.includes(m)).slice(0, 3);
 		if (!pick.length)
 			pick = names.slice(0, 3);
 		const params = spec.params || {};
@@ -303,7 +308,7 @@
 			const m = r.metrics || {};
 			return [link('#/runs/' + encodeURIComponent(r.id), r.id), cellText(r.cell), r.strategy,
 				value(r.repetition), el('span.badge.st-' + safeClass(r.status), {}, r.status),
-				num(m['dma.livelocked']), num(m['oracle.coherence_violations']), r.reason || ''];
+				...S.vocab.correctness.map((c) => num(m[c])), r.reason || ''];
 		});
 		const more = (cursor) => async () => {
 			replace(body, el('p.loading', {}, 'Loading runs…'));
@@ -317,7 +322,7 @@
 			const runs = d.runs || [];
 			const ex = examplesList(runs);
 			replace(body, runs.length ? table(runs.length + ' runs', ['Run', 'Cell', 'Strategy', 'Rep',
-				'Status', 'Livelocked', 'Violations', 'Reason'], rowsOf(runs), 'runs.cards')
+				'Status', ...S.vocab.correctness.map((c) => S.vocab.short(c)), 'Reason'], rowsOf(runs), 'runs.cards')
 				: el('p.empty', {}, 'No runs.'), ex,
 			d.next_cursor ? el('button', {type: 'button', onclick: more(d.next_cursor)}, 'Next 50 runs »') : null);
 		};

@@ -212,6 +212,39 @@ window.svabench = (function () {
 		return s ? '?' + s : '';
 	}
 
+	/*
+	 * The metric vocabulary and the strategies' roles, as describe serves
+	 * them (GET /targets: "metrics", "strategies"; lib/vocab.c): which
+	 * metrics each view lists, the headline order, the correctness counts,
+	 * short names, Fix A / Fix B labels and colours. Loaded once; S.vocab
+	 * holds it for the synchronous renderers once a page has awaited it.
+	 */
+	let vocabCache = null;
+
+	function makeVocab(doc) {
+		const metrics = doc.metrics || [], roles = doc.strategies || [];
+		const byName = Object.fromEntries(metrics.map((m) => [m.name, m]));
+		const role = Object.fromEntries(roles.map((r) => [r.name, r]));
+		return {
+			metrics, roles,
+			view: (v) => metrics.filter((m) => (m.views || []).includes(v)).map((m) => m.name),
+			headline: metrics.filter((m) => m.headline).sort((a, b) => a.headline - b.headline).map((m) => m.name),
+			correctness: metrics.filter((m) => m.correctness).map((m) => m.name),
+			short: (m) => (byName[m] && byName[m].short) || m,
+			label: (s) => (role[s] && role[s].label) || null,
+			colour: (s) => (role[s] && role[s].colour) || null,
+		};
+	}
+
+	function vocabulary() {
+		if (!vocabCache)
+			vocabCache = api('/targets').then((doc) => (S.vocab = makeVocab(doc))).catch((e) => {
+				vocabCache = null;
+				throw e;
+			});
+		return vocabCache;
+	}
+
 	let targetCache = null;
 
 	async function target(name) {
@@ -300,8 +333,9 @@ window.svabench = (function () {
 		return h;
 	}
 
-	return {API, POLL_MS, main, el, append, replace, link, setStatus, flash, takeFlash, num, ratio, pct, when,
+	const S = {API, POLL_MS, main, el, append, replace, link, setStatus, flash, takeFlash, num, ratio, pct, when,
 		cellText, value, range, progress, safeClass, busy, section, errorBox, errText, table,
-		ApiError, api, query, target, plot, later, current, nextPage, heading,
-		pages: {}, route: null};
+		ApiError, api, query, target, vocabulary, plot, later, current, nextPage, heading,
+		vocab: null, pages: {}, route: null};
+	return S;
 }());

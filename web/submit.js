@@ -102,9 +102,12 @@
 		const wlHelp = el('span', {});
 		const preset = el('select', {id: 'f-preset', name: 'preset'},
 			(t.presets || []).map((p) => el('option', {value: p.name}, p.name)));
-		const strategies = (t.strategies || []).map((s) => el('input', {type: 'checkbox',
+		/* checked: the first strategy of each fix (describe's roles): pri-inv and notifier */
+		const firstOfFix = (s, i) => s.role === 'fix' &&
+			!(t.strategies || []).slice(0, i).some((o) => o.role === 'fix' && o.fix === s.fix);
+		const strategies = (t.strategies || []).map((s, i) => el('input', {type: 'checkbox',
 			id: 'f-s-' + safeClass(s.name), name: 'strategy', value: s.name,
-			checked: s.name === 'pri-inv' || s.name === 'notifier'}));
+			checked: firstOfFix(s, i)}));
 		const stratBox = el('fieldset.field.strategies', {'data-field': 'strategies',
 			'aria-describedby': 'f-strategies-err'},
 			el('legend', {}, 'Strategies'),

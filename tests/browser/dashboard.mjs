@@ -93,6 +93,18 @@ page.setDefaultTimeout(WAIT);
 // The text of the first element matching selector, or ''.
 const text = (sel) => page.locator(sel).first().textContent({ timeout: WAIT });
 
+// What describe serves (GET /api/v1/targets: the metric vocabulary and the
+// strategies' roles, lib/vocab.c): the pages must list exactly this.
+let vocab = null;
+await step('describe serves the metric vocabulary and the strategy roles', async () => {
+	const r = await page.request.get(url + '/api/v1/targets');
+	assert(r.status() === 200, `GET /api/v1/targets: HTTP ${r.status()}`);
+	vocab = await r.json();
+	assert(Array.isArray(vocab.metrics) && vocab.metrics.length > 50, 'no "metrics" in describe');
+	assert(Array.isArray(vocab.strategies) && vocab.strategies.length >= 6, 'no "strategies" in describe');
+});
+const inView = (v) => (vocab ? vocab.metrics : []).filter((m) => m.views.includes(v)).map((m) => m.name);
+
 await step('the experiments list renders', async () => {
 	await page.goto(url + '/#/');
 	await page.locator('h1', { hasText: 'Experiments' }).waitFor();
@@ -105,6 +117,13 @@ await step('the submit form is built from the target\'s describe', async () => {
 	await page.locator('#f-workload option[value="rw-reuse"]').waitFor({ state: 'attached' });
 	for (const s of ['none', 'pri-inv', 'notifier'])
 		assert(await page.locator(`input[type=checkbox][value="${s}"]`).count() === 1, `no checkbox for ${s}`);
+	// checked: the first strategy of each fix by describe's roles
+	const checked = await page.$$eval('input[type=checkbox][name=strategy]:checked', (b) => b.map((x) => x.value));
+	const want = [];
+	for (const r of vocab ? vocab.strategies : [])
+		if (r.role === 'fix' && !vocab.strategies.some((o) => o.role === 'fix' && o.fix === r.fix && want.includes(o.name)))
+			want.push(r.name);
+	assert(JSON.stringify(checked) === JSON.stringify(want), `checked ${checked}, describe's first of each fix ${want}`);
 	const hint = await text('#f-p-duration_us-hint');
 	assert(/int/.test(hint) && /us/.test(hint), `duration_us has no type/unit hint: '${hint}'`);
 	assert(await page.locator('#f-preset option').count() >= 1, 'no preset to pick');
@@ -162,6 +181,26 @@ if (id) {
 		await shot(page, 'list.png');
 	});
 
+	await step('the experiment page asks the comparison for describe\'s page metrics, headline first', async () => {
+		const asked = [];
+		const seen = (req) => {
+			if (/\/comparison\?/.test(req.url()))
+				asked.push(new URL(req.url()).searchParams.get('metrics'));
+		};
+		page.on('request', seen);
+		await page.goto(url + `/#/experiments/${id}`);
+		await page.locator('#answer, #sec-answer + .section-body .error').first().waitFor();
+		page.off('request', seen);
+		const want = inView('page');
+		const head = vocab.metrics.filter((m) => m.headline && want.includes(m.name))
+			.sort((a, b) => a.headline - b.headline)[0].name;
+		assert(asked.length >= 1, 'no comparison request');
+		const got = asked[0].split(',');
+		assert(got[0] === head, `first metric asked ${got[0]}, describe's headline ${head}`);
+		assert(JSON.stringify([...got].sort()) === JSON.stringify([...want].sort()),
+			`asked ${got}, describe's page view ${want}`);
+	});
+
 	await step('the experiment page shows the comparison table', async () => {
 		await page.goto(url + `/#/experiments/${id}`);
 		await page.locator('#sec-comparison').waitFor();
@@ -214,6 +253,10 @@ if (id) {
 
 	await step('a run page shows its final metrics and time series', async () => {
 		await page.locator('#show-runs').click();
+		await page.locator('table.runs').waitFor();
+		const heads = await page.$$eval('table.runs thead th', (t) => t.map((x) => x.textContent));
+		for (const m of vocab.metrics.filter((x) => x.correctness))
+			assert(heads.includes(m.short || m.name), `the runs table has no column ${m.short || m.name}: ${heads}`);
 		await page.locator('table.runs a').first().click();
 		await page.waitForURL(/#\/runs\//);
 		await page.locator('table.metrics tbody tr').first().waitFor();
@@ -327,6 +370,9 @@ await step('the history page shows the series and the alerts', async () => {
 	await shot(page, 'history.png');
 	const errs = await page.$$eval('main .error', (e) => e.map((x) => x.textContent));
 	assert(!errs.length, errs.join('; '));
+	const offered = await page.$$eval('#h-metrics option', (o) => o.map((x) => x.value));
+	assert(JSON.stringify(offered) === JSON.stringify(inView('history')),
+		`the metric list ${offered} is not describe's history view ${inView('history')}`);
 	if (id)
 		assert(await page.locator(`table.history a[href="#/experiments/${id}"]`).count() === 1,
 			`the series has no point for ${id}`);
