@@ -23,12 +23,18 @@
 
 static int pass_workload(const struct sim *s)
 {
-	return s->workload == WL_RW_REUSE || s->workload == WL_FIRST_TOUCH;
+	return s->pass_wl;
 }
 
 int devices_init(struct sim *s)
 {
 	uint64_t share;
+
+	s->pass_wl = s->workload == WL_RW_REUSE || s->workload == WL_FIRST_TOUCH;
+	s->pattern = (int)s->p[P_PATTERN];
+	s->txn_cursor = s->pass_wl || s->pattern == PAT_SEQUENTIAL || s->pattern == PAT_READ_THEN_WRITE;
+	s->write_fraction = s->p[P_WRITE_FRACTION];
+	s->write_all = s->write_fraction >= 1;
 
 	s->ndevs = (int)s->p[P_DEVICES];
 	s->devs = calloc((size_t)s->ndevs, sizeof(*s->devs));
@@ -107,18 +113,18 @@ static inline void oracle_check(struct sim *s, int d, uint64_t vpn, int write, u
 }
 
 /* Picks the slot's next transaction; 0 when the pass has no more pages. */
-static int next_txn(struct sim *s, struct device *dev, struct slot *sl)
+static inline int next_txn(struct sim *s, struct device *dev, struct slot *sl)
 {
-	int pat = (int)par_u(s, P_PATTERN);
+	int pat = s->pattern;
 	uint64_t n = dev->hi - dev->lo;
 
 	if (sl->rtw_second) {
 		sl->rtw_second = 0;
 		sl->write = 1;
 	} else {
-		if (pass_workload(s) || pat == PAT_SEQUENTIAL || pat == PAT_READ_THEN_WRITE) {
+		if (s->txn_cursor) { /* pass workloads, sequential, read-then-write */
 			if (dev->cursor >= dev->hi) {
-				if (pass_workload(s))
+				if (s->pass_wl)
 					return 0;
 				dev->cursor = dev->lo;
 			}
@@ -134,8 +140,7 @@ static int next_txn(struct sim *s, struct device *dev, struct slot *sl)
 			sl->write = 0;
 			sl->rtw_second = 1;
 		} else {
-			sl->write = s->p[P_WRITE_FRACTION] >= 1 ||
-				    rng_unit(&s->rng) < s->p[P_WRITE_FRACTION];
+			sl->write = s->write_all || rng_unit(&s->rng) < s->write_fraction;
 		}
 	}
 	sl->start = s->now;

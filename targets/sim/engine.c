@@ -9,11 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int ev_before(const struct ev *a, const struct ev *b)
-{
-	return a->t < b->t || (a->t == b->t && a->seq < b->seq);
-}
-
 static int ev_cmp(const void *a, const void *b)
 {
 	return ev_before(a, b) ? -1 : ev_before(b, a);
@@ -31,7 +26,7 @@ static int evq_grow(struct evq *q)
 	return 0;
 }
 
-int evq_push_slow(struct evq *q, uint64_t t, uint32_t type, uint32_t a, uint32_t b)
+int evq_push_slow(struct evq *q, uint64_t t, uint64_t seq, uint32_t type, uint32_t a, uint32_t b)
 {
 	size_t i;
 
@@ -49,7 +44,7 @@ int evq_push_slow(struct evq *q, uint64_t t, uint32_t type, uint32_t a, uint32_t
 			return -1;
 		}
 	}
-	struct ev e = {t, q->seq++, type, a, b};
+	struct ev e = {t, seq, type, a, b};
 
 	if (!q->heap) {
 		for (i = q->head + q->n; i > q->head && ev_before(&e, &q->h[i - 1]); i--)

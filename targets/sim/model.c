@@ -19,6 +19,23 @@ int sim_schedule_failed(struct sim *s)
 	return -1;
 }
 
+/* s->far after a change of qf. */
+static void sim_far_head(struct sim *s)
+{
+	if (s->qf.n)
+		s->far = s->qf.h[s->qf.head];
+	else
+		s->far.t = UINT64_MAX, s->far.seq = UINT64_MAX;
+}
+
+int sim_schedule_far(struct sim *s, uint64_t t, uint32_t type, uint32_t a, uint32_t b)
+{
+	if (evq_push(&s->qf, t, s->seq++, type, a, b))
+		return sim_schedule_failed(s);
+	sim_far_head(s);
+	return 0;
+}
+
 void sim_example(struct sim *s, int oracle, const char *fmt, ...)
 {
 	struct run_result *r = s->res;
@@ -156,33 +173,32 @@ static void report(struct sim *s, struct metrics *m, uint64_t t, int final)
 	}
 }
 
-/* Which CPU context an event runs on: agents, the pass thread, workers, device drivers. */
-static uint32_t ctx_of(const struct sim *s, const struct ev *e)
+/*
+ * Runs one event. s->ctx: the CPU context it runs on (cmdq contention):
+ * agents, the pass thread, workers, device drivers.
+ */
+static inline void dispatch(struct sim *s, const struct ev *e)
 {
 	uint32_t na = (uint32_t)s->nagents;
 
 	switch (e->type) {
-	case EV_CPU: return e->a;
-	case EV_IOPF_RUN: return na + 1 + e->a * 65536 + e->b;
-	case EV_DEV_FAULT: return na + 1 + 4 * 65536 + e->a * 65536 + e->b;
-	default: return na;
-	}
-}
-
-static void dispatch(struct sim *s, const struct ev *e)
-{
-	s->ctx = ctx_of(s, e);
-	switch (e->type) {
-	case EV_DEV_ISSUE: dev_issue(s, (int)e->a, (int)e->b); break;
-	case EV_DEV_DONE: dev_done(s, (int)e->a, (int)e->b); break;
-	case EV_RESUMED: dev_resumed(s, (int)e->a, (int)e->b, 0); break;
-	case EV_PRI_RESP: dev_resumed(s, (int)e->a, (int)e->b, 1); break;
-	case EV_FAULT_IRQ: fault_irq(s, (int)e->a, (int)e->b); break;
-	case EV_IOPF_RUN: iopf_run(s, (int)e->a, (int)e->b); break;
-	case EV_IOPF_DONE: iopf_done(s, (int)e->a, (int)e->b); break;
-	case EV_DEV_FAULT: dev_fault_handled(s, (int)e->a, (int)e->b); break;
-	case EV_CPU: agent_step(s, (int)e->a); break;
+	case EV_DEV_ISSUE: s->ctx = na; dev_issue(s, (int)e->a, (int)e->b); break;
+	case EV_DEV_DONE: s->ctx = na; dev_done(s, (int)e->a, (int)e->b); break;
+	case EV_RESUMED: s->ctx = na; dev_resumed(s, (int)e->a, (int)e->b, 0); break;
+	case EV_PRI_RESP: s->ctx = na; dev_resumed(s, (int)e->a, (int)e->b, 1); break;
+	case EV_FAULT_IRQ: s->ctx = na; fault_irq(s, (int)e->a, (int)e->b); break;
+	case EV_IOPF_RUN:
+		s->ctx = na + 1 + e->a * 65536 + e->b;
+		iopf_run(s, (int)e->a, (int)e->b);
+		break;
+	case EV_IOPF_DONE: s->ctx = na; iopf_done(s, (int)e->a, (int)e->b); break;
+	case EV_DEV_FAULT:
+		s->ctx = na + 1 + 4 * 65536 + e->a * 65536 + e->b;
+		dev_fault_handled(s, (int)e->a, (int)e->b);
+		break;
+	case EV_CPU: s->ctx = e->a; agent_step(s, (int)e->a); break;
 	case EV_PASS_OP:
+		s->ctx = na;
 		if (e->b) {
 			s->pass_pending = 0;
 			devices_resume_pass(s);
@@ -191,6 +207,7 @@ static void dispatch(struct sim *s, const struct ev *e)
 		}
 		break;
 	case EV_SAMPLE:
+		s->ctx = na;
 		if (s->sink && s->sink->sample) {
 			report(s, s->sample_m, s->now, 0);
 			s->sink->sample(s->sink->ctx, s->now, s->sample_m);
@@ -224,6 +241,7 @@ static int setup(struct sim *s, const struct run_req *req)
 	s->end = par_u(s, P_DURATION_US) * 1000;
 	s->max_events = par_u(s, P_MAX_EVENTS);
 	s->fx_next = UINT64_MAX;
+	s->far.t = s->far.seq = UINT64_MAX; /* qf is empty */
 	s->page_bytes = 1ULL << sh;
 	s->xfer_ns = (uint64_t)(p[P_TXN_BYTES] / p[P_DMA_BYTES_PER_NS]);
 	s->level_bits = sh - 3;
@@ -275,8 +293,23 @@ static void teardown(struct sim *s)
 	free(s->agents);
 	free(s->mm);
 	free(s->q.h);
+	free(s->qf.h);
 	free(s->scratch);
 	metrics_free(s->sample_m);
+}
+
+/* The next event of the two queues. */
+static inline int sim_pop(struct sim *s, struct ev *e)
+{
+	struct evq *q = &s->q;
+
+	if (q->n && !ev_before(&s->far, &q->h[q->head]))
+		return evq_pop(q, e);
+	if (!s->qf.n)
+		return evq_pop(q, e);
+	evq_pop(&s->qf, e);
+	sim_far_head(s);
+	return 1;
 }
 
 static uint64_t wall_ns(void)
@@ -308,7 +341,7 @@ int sim_run(const struct run_req *req, const struct run_sink *sink,
 		free(s);
 		return -1;
 	}
-	while (!s->failed && evq_pop(&s->q, &e) && e.t <= s->end) {
+	while (!s->failed && sim_pop(s, &e) && e.t <= s->end) {
 		s->now = e.t;
 		cmdq_catch_up(s, e.t);
 		dispatch(s, &e);

@@ -109,9 +109,13 @@ struct ev {
 struct evq {
 	struct ev *h;
 	size_t head, n, cap; /* events h[head, head + n) (head 0 as a heap) */
-	uint64_t seq;
 	int heap;            /* a 4-ary heap, else a sorted array (engine.c) */
 };
+
+static inline int ev_before(const struct ev *a, const struct ev *b)
+{
+	return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+}
 
 /*
  * Few events are pending in most runs (a handful of slots, agents and the
@@ -126,19 +130,20 @@ struct evq {
 #define EVQ_SORTED_MIN 8
 
 /* The heap, a conversion or a full array (engine.c). */
-int evq_push_slow(struct evq *q, uint64_t t, uint32_t type, uint32_t a, uint32_t b);
+int evq_push_slow(struct evq *q, uint64_t t, uint64_t seq, uint32_t type, uint32_t a, uint32_t b);
 int evq_pop_heap(struct evq *q, struct ev *out);
 
-static inline int evq_push(struct evq *q, uint64_t t, uint32_t type, uint32_t a, uint32_t b)
+/* seq: larger than every seq pushed before (the run's event counter) */
+static inline int evq_push(struct evq *q, uint64_t t, uint64_t seq, uint32_t type, uint32_t a, uint32_t b)
 {
 	size_t i = q->head + q->n;
 
 	if (q->heap || q->n >= EVQ_SORTED_MAX || i == q->cap)
-		return evq_push_slow(q, t, type, a, b);
+		return evq_push_slow(q, t, seq, type, a, b);
 	/* the new event's seq is the largest: it goes after every event at t */
 	for (; i > q->head && t < q->h[i - 1].t; i--)
 		q->h[i] = q->h[i - 1];
-	q->h[i] = (struct ev){t, q->seq++, type, a, b};
+	q->h[i] = (struct ev){t, seq, type, a, b};
 	q->n++;
 	return 0;
 }
@@ -442,7 +447,14 @@ struct sim {
 	uint64_t pu[SIM_NPARAMS]; /* p[] as unsigned integers, converted once (par_u) */
 	int workload, strategy;
 	uint64_t now, end;
-	struct evq q;
+	/*
+	 * Pending events in two queues, one order: (t, seq) over both. Samples
+	 * and CPU agents are scheduled far ahead; kept apart, the near events
+	 * (devices, the fault path) are mostly appended at the back of theirs.
+	 */
+	struct evq q, qf;
+	struct ev far;       /* qf's first event; t UINT64_MAX when qf is empty */
+	uint64_t seq;
 	struct rng rng;
 	struct counters c;
 	struct hist dma_lat, cpu_fault_lat;
@@ -466,6 +478,10 @@ struct sim {
 	int upgrade_broadcast; /* the upgrade flush is a broadcast TLBI (<= v6.18) */
 	int fix_a;           /* a pri-inv* strategy */
 	int fix_applicable;  /* 0: the strategy's fix cannot act on this fault model */
+	int pass_wl;         /* rw-reuse, first-touch: devices work in passes */
+	int pattern, txn_cursor; /* the device pattern; 1: pages taken in order */
+	int write_all;       /* write_fraction >= 1 */
+	double write_fraction;
 
 	/* mm: device buffer [0, pages), CPU region, munmap region */
 	struct pte *mm;
@@ -585,9 +601,13 @@ int sim_cost_values(const struct counters *c, const char **names, double *v, int
 
 /* model.c */
 int sim_schedule_failed(struct sim *s);
-static inline int sim_schedule(struct sim *s, uint64_t t, uint32_t type, uint32_t a, uint32_t b)
+/* Samples and CPU agents: to qf (model.c). */
+int sim_schedule_far(struct sim *s, uint64_t t, uint32_t type, uint32_t a, uint32_t b);
+static inline __attribute__((always_inline)) int sim_schedule(struct sim *s, uint64_t t, uint32_t type, uint32_t a, uint32_t b)
 {
-	return evq_push(&s->q, t, type, a, b) ? sim_schedule_failed(s) : 0;
+	if (type == EV_SAMPLE || type == EV_CPU)
+		return sim_schedule_far(s, t, type, a, b);
+	return evq_push(&s->q, t, s->seq++, type, a, b) ? sim_schedule_failed(s) : 0;
 }
 void sim_example(struct sim *s, int oracle, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
