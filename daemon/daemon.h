@@ -327,6 +327,8 @@ json_t *history_configs_json(struct store *st, const char *target, const char *w
  * point. Logs its own failures; never fails the run.
  */
 void history_on_run_finished(struct store *st, const char *exp_pub);
+/* Calls of history_on_run_finished since the start, on any thread. */
+long long history_analyses(void);
 
 /* The rowids of the newest done experiment of each configuration, newest
  * first, at most max (*n of them): what /metrics shows. 0 or STORE_*. */
@@ -388,11 +390,17 @@ struct scheduler_stats {
 	int64_t ingest_batches;       /* transactions that stored ended runs */
 	int64_t queued, queue_max;    /* runs waiting; the bound */
 	int64_t submissions_refused;  /* 429s: the queue was full */
+	int64_t history_pending;      /* experiments waiting for their alert analysis */
+	int64_t history_analyses;     /* alert analyses done (history thread) */
 	int store_failing;            /* the last write failed (disk full...) */
 	char store_error[256];
 };
 
 void scheduler_stats(struct scheduler *s, struct scheduler_stats *out);
+
+/* Queues an ended or imported experiment's alert analysis
+ * (history_on_run_finished) on the scheduler's history thread. */
+void scheduler_history_later(struct scheduler *s, const char *exp_pub);
 
 /* ---- worker.c ---- */
 

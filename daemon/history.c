@@ -32,6 +32,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -540,6 +541,13 @@ static int check_config(struct store *st, const char *config, int *added)
 	return rc;
 }
 
+static atomic_llong analyses;
+
+long long history_analyses(void)
+{
+	return atomic_load(&analyses);
+}
+
 void history_on_run_finished(struct store *st, const char *exp_pub)
 {
 	int64_t exp = store_parse_exp(exp_pub);
@@ -548,6 +556,7 @@ void history_on_run_finished(struct store *st, const char *exp_pub)
 
 	if (!exp)
 		return;
+	atomic_fetch_add(&analyses, 1);
 	rc = history_ended(st, exp, config, sizeof(config));
 	if (rc == 1)
 		rc = check_config(st, config, &added);

@@ -630,14 +630,22 @@ enum MHD_Result import_post(struct request *r)
 		res = store_failed(r, rc, "experiment", "(import)");
 		goto out;
 	}
-	/* imported experiments raise alerts as finished ones do */
-	history_on_run_finished(ctx->store, id);
+	/*
+	 * Imported experiments raise alerts as finished ones do, on the
+	 * history thread: the analysis walks the configuration's whole history,
+	 * and the answer must not wait on it (it grew with every import).
+	 */
+	if (ctx->sched)
+		scheduler_history_later(ctx->sched, id);
 	snprintf(location, sizeof(location), "/api/v1/experiments/%s", id);
 	exp = store_experiment_doc(ctx->store, id, 0, &rc);
 	if (!exp)
 		exp = json_pack("{s:s}", "id", id);
 	else
 		json_object_set_new(exp, "samples_imported", json_integer((json_int_t)im->nsamples));
+	if (exp)
+		json_object_set_new(exp, "alert_analysis",
+				    json_string(ctx->sched ? "queued" : "not run (no scheduler)"));
 	res = reply_created(r, MHD_HTTP_CREATED, exp, location);
 	goto out;
 refused:

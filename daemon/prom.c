@@ -438,6 +438,17 @@ static void scheduler_health(FILE *f, struct http *h)
 	counter(f, "svabenchd_submissions_refused_total",
 		"Submissions refused with 429 because the queue was full.",
 		(double)s.submissions_refused);
+	/* the history thread's analyses, and on any thread below: equal when
+	 * no HTTP answer waited on one */
+	gauge(f, "svabenchd_history_pending",
+	      "Ended or imported experiments whose alert analysis has not run yet.",
+	      (double)s.history_pending);
+	counter(f, "svabenchd_history_analyses_total",
+		"Alert analyses run on the history thread (one per ended or imported experiment).",
+		(double)s.history_analyses);
+	counter(f, "svabenchd_alert_analyses_total",
+		"Alert analyses run on any thread (the history thread's and any other's).",
+		(double)history_analyses());
 }
 
 char *prom_render(struct http *h, size_t *len)

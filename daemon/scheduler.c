@@ -137,6 +137,7 @@ struct scheduler {
 	char (*hqueue)[32];     /* experiments to look at, under mu */
 	size_t hn, hcap;
 	int hstop;
+	int hbusy;              /* the history thread is on one, under mu */
 	struct run_job ready[READY_MAX]; /* claimed ahead, oldest first */
 	int nready;             /* written under mu (read by cancels) */
 	struct ended *ended;    /* runs ended, not stored yet (oldest first) */
@@ -625,6 +626,11 @@ static void history_later(struct scheduler *s, const char *exp)
 	pthread_mutex_unlock(&s->mu);
 }
 
+void scheduler_history_later(struct scheduler *s, const char *exp_pub)
+{
+	history_later(s, exp_pub);
+}
+
 /* The history thread: takes queued experiments until stopped and drained. */
 static void *history_loop(void *arg)
 {
@@ -640,9 +646,12 @@ static void *history_loop(void *arg)
 		memcpy(exp, s->hqueue[0], sizeof(exp));
 		memmove(s->hqueue, s->hqueue + 1, (s->hn - 1) * sizeof(*s->hqueue));
 		s->hn--;
+		s->hbusy = 1;
 		pthread_mutex_unlock(&s->mu);
 		history_on_run_finished(s->st, exp);
 		pthread_mutex_lock(&s->mu);
+		s->hbusy = 0;
+		s->stats.history_analyses++;
 	}
 	pthread_mutex_unlock(&s->mu);
 	return NULL;
@@ -1306,5 +1315,6 @@ void scheduler_stats(struct scheduler *s, struct scheduler_stats *out)
 	pthread_mutex_lock(&s->mu);
 	*out = s->stats;
 	out->queued = s->queued;
+	out->history_pending = (int64_t)s->hn + s->hbusy;
 	pthread_mutex_unlock(&s->mu);
 }

@@ -172,6 +172,19 @@ check_daemon_clean() {
 # token - the API token the daemon wrote to its --var directory.
 token() { cat "$daemon_var/token"; }
 
+# wait_analysed [SECONDS] - waits until the daemon has run every queued alert
+# analysis (ended and imported experiments: svabenchd_history_pending is 0
+# in /metrics); 1 when it has not within SECONDS (default 60).
+wait_analysed() {
+	local n _
+	for _ in $(seq $((${1:-60} * 20))); do
+		n=$(curl -s "$url/metrics" | awk '$1 == "svabenchd_history_pending" { print $2 }')
+		[ "$n" = 0 ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 # ---- HTTP ----
 
 # req METHOD PATH [CURL ARGS...] - a request to $url: the status in code

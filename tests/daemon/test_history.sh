@@ -96,6 +96,11 @@ import_version() {
 		not_ok "import of $1" "$(head -c 300 "$tmp/err")"
 		return 1
 	fi
+	# alerts are made on the history thread after the import's answer
+	if ! wait_analysed; then
+		not_ok "alert analysis after the import of $1" "svabenchd_history_pending not 0 in 60 s"
+		return 1
+	fi
 	remember "$1" "$id"
 }
 
