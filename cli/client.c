@@ -5,9 +5,11 @@
  * line on stderr with the exit status they mean.
  */
 #include "cli.h"
+#include "../lib/util.h"
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,24 +125,24 @@ const char *client_url(const struct client *c)
 /* Loads the token file once; a failure is remembered for the 401 hint. */
 static const char *token(struct client *c)
 {
-	FILE *f;
+	char *text;
 	size_t n;
 
 	if (c->token_loaded)
 		return c->token_loaded > 0 ? c->token : NULL;
 	c->token_loaded = -1;
-	f = fopen(c->token_path, "r");
-	if (!f) {
+	text = read_file(c->token_path, sizeof(c->token) - 1, &n);
+	if (!text) {
 		snprintf(c->token_why, sizeof(c->token_why), "cannot read %s: %s", c->token_path,
 			 strerror(errno));
 		return NULL;
 	}
-	n = fread(c->token, 1, sizeof(c->token) - 1, f);
-	fclose(f);
+	while (n && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' ' ||
+		     text[n - 1] == '\t'))
+		n--;
+	memcpy(c->token, text, n);
 	c->token[n] = '\0';
-	while (n && (c->token[n - 1] == '\n' || c->token[n - 1] == '\r' ||
-		     c->token[n - 1] == ' ' || c->token[n - 1] == '\t'))
-		c->token[--n] = '\0';
+	free(text);
 	if (!n) {
 		snprintf(c->token_why, sizeof(c->token_why), "%s is empty", c->token_path);
 		return NULL;
@@ -535,50 +537,22 @@ char *client_escape(const char *s)
 
 char *client_read_input(const char *path, const char *what, size_t max, size_t *len)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-	const char *shown = f == stdin ? "standard input" : path;
-	size_t n = 0, cap = 65536;
-	char *buf = NULL, *b;
+	int in = !strcmp(path, "-"), fd = in ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+	const char *shown = in ? "standard input" : path;
+	char *buf;
 
-	if (!f) {
+	if (fd < 0) {
 		cli_error("cannot open '%s': %s", path, strerror(errno));
 		return NULL;
 	}
-	for (;;) {
-		if (n + 1 >= cap || !buf) {
-			if (buf)
-				cap *= 2;
-			if (cap > max + 2)
-				cap = max + 2;
-			b = realloc(buf, cap);
-			if (!b) {
-				cli_error("out of memory reading %s '%s'", what, shown);
-				goto fail;
-			}
-			buf = b;
-		}
-		size_t got = fread(buf + n, 1, cap - 1 - n, f);
-
-		n += got;
-		if (n > max) {
-			cli_error("%s is larger than %zu bytes: '%s'", what, max, shown);
-			goto fail;
-		}
-		if (got == 0)
-			break;
-	}
-	if (ferror(f)) {
+	buf = read_fd(fd, max, len);
+	if (!buf && errno == EFBIG && max % (1024 * 1024) == 0)
+		cli_error("%s is larger than %zu bytes (%zu MiB): '%s'", what, max, max >> 20, shown);
+	else if (!buf && errno == EFBIG)
+		cli_error("%s is larger than %zu bytes: '%s'", what, max, shown);
+	else if (!buf)
 		cli_error("cannot read '%s': %s", shown, strerror(errno));
-		goto fail;
-	}
-	if (f != stdin)
-		fclose(f);
-	buf[n] = '\0';
-	*len = n;
+	if (!in)
+		close(fd);
 	return buf;
-fail:
-	free(buf);
-	if (f != stdin)
-		fclose(f);
-	return NULL;
 }

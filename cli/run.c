@@ -53,42 +53,6 @@ static void show_progress(void *ctx, size_t done, size_t total)
 	p->shown = 1;
 }
 
-/* Reads all of path ("-": stdin), at most SPEC_MAX_BYTES; NULL after an error. */
-static char *read_spec(const char *path, size_t *len)
-{
-	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-	const char *shown = f == stdin ? "standard input" : path;
-	char *buf;
-	size_t n;
-
-	if (!f) {
-		cli_error("cannot open '%s': %s", path, strerror(errno));
-		return NULL;
-	}
-	buf = malloc(SPEC_MAX_BYTES + 1);
-	if (!buf) {
-		cli_error("out of memory");
-		if (f != stdin)
-			fclose(f);
-		return NULL;
-	}
-	n = fread(buf, 1, SPEC_MAX_BYTES + 1, f);
-	if (ferror(f)) {
-		cli_error("cannot read '%s': %s", shown, strerror(errno));
-		n = 0;
-		free(buf);
-		buf = NULL;
-	} else if (n > SPEC_MAX_BYTES) {
-		cli_error("spec is larger than %d bytes (1 MiB): '%s'", SPEC_MAX_BYTES, shown);
-		free(buf);
-		buf = NULL;
-	}
-	if (f != stdin)
-		fclose(f);
-	*len = n;
-	return buf;
-}
-
 static int parse_jobs(const char *arg, int *jobs)
 {
 	char *end;
@@ -266,7 +230,7 @@ int cmd_run(int argc, char **argv)
 	}
 	if (!offline)
 		return run_on_daemon(&co, path, as_json, wide, timeout_s);
-	buf = read_spec(path, &len);
+	buf = client_read_input(path, "spec", SPEC_MAX_BYTES, &len);
 	if (!buf)
 		return EXIT_USAGE;
 	s = spec_parse(buf, len, &err);

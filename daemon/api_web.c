@@ -14,6 +14,7 @@
  */
 #include "http_internal.h"
 #include "../lib/logger.h"
+#include "../lib/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -123,35 +124,6 @@ static int not_modified(struct request *r, const char *etag)
 	return inm && (strstr(inm, etag) || !strcmp(inm, "*"));
 }
 
-/*
- * Reads up to size bytes of fd into *buf (malloc'd). 0, -1 when memory ran
- * out, -2 on a read error (errno set).
- */
-static int read_all(int fd, size_t size, char **buf, size_t *len)
-{
-	size_t got = 0;
-
-	*buf = malloc(size ? size : 1);
-	if (!*buf)
-		return -1;
-	while (got < size) {
-		ssize_t n = read(fd, *buf + got, size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			free(*buf);
-			*buf = NULL;
-			return -2;
-		}
-		if (n == 0)
-			break; /* truncated meanwhile: served as it now is */
-		got += (size_t)n;
-	}
-	*len = got;
-	return 0;
-}
-
 static enum MHD_Result serve_file(struct request *r, const char *name)
 {
 	const char *dir = r->h->ctx.cfg->web_dir, *ctype = web_type(name);
@@ -159,7 +131,7 @@ static enum MHD_Result serve_file(struct request *r, const char *name)
 	struct stat st;
 	size_t len = 0;
 	char *body;
-	int fd, rc, err;
+	int fd, err;
 
 	if (!ctype)
 		return reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL,
@@ -188,13 +160,10 @@ static enum MHD_Result serve_file(struct request *r, const char *name)
 		close(fd);
 		return web_queue(r, MHD_HTTP_NOT_MODIFIED, ctype, NULL, 0, etag);
 	}
-	rc = read_all(fd, (size_t)st.st_size, &body, &len);
+	body = read_fd(fd, WEB_FILE_MAX, &len);
 	err = errno;
 	close(fd);
-	if (rc == -1)
-		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL,
-				   "out of memory");
-	if (rc) {
+	if (!body) {
 		log_error("web: cannot read %s: %s", path, strerror(err));
 		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", NULL,
 				   "cannot read dashboard file '%s'", name);

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -100,11 +101,10 @@ static int create_token(const char *path, char *err, size_t elen)
 /* Reads the token of path into token[len]; -1 with err when unsafe or bad. */
 static int load_token(const char *path, char *token, size_t len, char *err, size_t elen)
 {
-	char buf[TOKEN_FILE_MAX + 1];
 	struct stat st;
-	ssize_t n;
+	char *buf;
 	size_t k;
-	int fd;
+	int fd, rc;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 && errno == ELOOP)
@@ -125,38 +125,31 @@ static int load_token(const char *path, char *token, size_t len, char *err, size
 		return error_into(err, elen, "%s is %s by others (mode %04o); chmod 600 it", path,
 				  st.st_mode & 044 ? "readable" : "writable", (unsigned)(st.st_mode & 07777));
 	}
-	do
-		n = read(fd, buf, TOKEN_FILE_MAX + 1);
-	while (n < 0 && errno == EINTR);
+	buf = read_fd(fd, TOKEN_FILE_MAX, &k);
 	close(fd);
-	if (n < 0)
-		return error_into(err, elen, "cannot read %s: %s", path, strerror(errno));
-	if (n > TOKEN_FILE_MAX)
+	if (!buf && errno == EFBIG)
 		return error_into(err, elen, "%s is larger than %d bytes", path, TOKEN_FILE_MAX);
-	k = (size_t)n;
+	if (!buf)
+		return error_into(err, elen, "cannot read %s: %s", path, strerror(errno));
 	while (k && (buf[k - 1] == '\n' || buf[k - 1] == '\r' || buf[k - 1] == ' ' ||
 		     buf[k - 1] == '\t'))
 		k--;
 	buf[k] = '\0';
-	for (size_t i = 0; i < k; i++) {
-		if (buf[i] <= ' ' || buf[i] > '~') {
-			memset(buf, 0, sizeof(buf));
-			return error_into(err, elen, "%s: the token must be one line of printable ASCII "
-					  "without spaces", path);
-		}
-	}
-	if (k < TOKEN_MIN) {
-		memset(buf, 0, sizeof(buf));
-		return error_into(err, elen, "%s: the token is shorter than %d characters; delete the "
-				  "file to have a new one made", path, TOKEN_MIN);
-	}
-	if (k + 1 > len) {
-		memset(buf, 0, sizeof(buf));
-		return error_into(err, elen, "%s: the token is longer than %zu characters", path, len - 1);
-	}
-	memcpy(token, buf, k + 1);
-	memset(buf, 0, sizeof(buf));
-	return 0;
+	rc = 0;
+	for (size_t i = 0; !rc && i < k; i++)
+		if (buf[i] <= ' ' || buf[i] > '~')
+			rc = error_into(err, elen, "%s: the token must be one line of printable ASCII "
+					"without spaces", path);
+	if (!rc && k < TOKEN_MIN)
+		rc = error_into(err, elen, "%s: the token is shorter than %d characters; delete the "
+				"file to have a new one made", path, TOKEN_MIN);
+	if (!rc && k + 1 > len)
+		rc = error_into(err, elen, "%s: the token is longer than %zu characters", path, len - 1);
+	if (!rc)
+		memcpy(token, buf, k + 1);
+	explicit_bzero(buf, k); /* the secret does not outlive its use */
+	free(buf);
+	return rc;
 }
 
 int auth_init(const char *var, char *token, size_t len, char *err, size_t elen)

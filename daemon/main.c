@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include "daemon.h"
 #include "../lib/logger.h"
+#include "../lib/util.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -19,7 +20,7 @@
 #include <unistd.h>
 
 /* A start-up refusal: on the terminal and in the log, then exit 1. */
-static void die(const char *msg)
+static void refuse_start(const char *msg)
 {
 	log_error("%s", msg);
 	log_stop();
@@ -46,22 +47,13 @@ static void queue_default_suite(struct scheduler *sched, const char *dir)
 	for (int i = 0; i < n; i++) {
 		char path[8400], id[32];
 		struct spec_error e;
-		FILE *f;
-		char *text = NULL;
+		char *text;
 		size_t len = 0;
 
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
-		f = fopen(path, "r");
-		if (f) {
-			text = malloc(SPEC_MAX_BYTES + 1);
-			if (text) {
-				len = fread(text, 1, SPEC_MAX_BYTES, f);
-				text[len] = 0; /* the store keeps the spec as a C string */
-			}
-			fclose(f);
-		}
-		if (!text || len > SPEC_MAX_BYTES) {
-			log_error("default suite: cannot read %s", path);
+		text = read_file(path, SPEC_MAX_BYTES, &len);
+		if (!text) {
+			log_error("default suite: cannot read %s: %s", path, strerror(errno));
 		} else if (scheduler_submit(sched, text, len, id, sizeof(id), &e)) {
 			log_warn("default suite: %s: %s%s%s", path, e.field,
 				 e.field[0] ? ": " : "", e.msg);
@@ -106,26 +98,26 @@ int main(int argc, char **argv)
 
 	if (mkdir(cfg.var, 0700) && errno != EEXIST) {
 		snprintf(err, sizeof(err), "cannot create --var %s: %s", cfg.var, strerror(errno));
-		die(err);
+		refuse_start(err);
 	}
 	if (log_start(cfg.var, err, sizeof(err)))
 		log_warn("%s; logging to stderr only", err);
 	snprintf(path, sizeof(path), "%s/presets", cfg.var), setenv("SVABENCH_PRESETS", path, 1);
 	if (auth_init(cfg.var, token, sizeof(token), err, sizeof(err)))
-		die(err);
+		refuse_start(err);
 	if (lava_callback_init(cfg.var, err, sizeof(err)))
-		die(err);
+		refuse_start(err);
 	snprintf(path, sizeof(path), "%s/svabench.db", cfg.var);
 	st = store_open(path, err, sizeof(err));
 	if (!st)
-		die(err);
+		refuse_start(err);
 	if (store_recover(st, &requeued))
 		log_error("recovering interrupted runs failed: %s", store_error(st));
 	else if (requeued)
 		log_info("%d interrupted run(s) re-queued", requeued);
 	sched = scheduler_start(st, &cfg, err, sizeof(err));
 	if (!sched)
-		die(err);
+		refuse_start(err);
 	if (!cfg.no_default_suite && store_is_empty(st) == 1)
 		queue_default_suite(sched, cfg.suite_dir);
 	ctx = (struct http_ctx){st, sched, &cfg, token};
@@ -133,7 +125,7 @@ int main(int argc, char **argv)
 	if (!http) {
 		scheduler_stop(sched);
 		store_close(st);
-		die(err);
+		refuse_start(err);
 	}
 	/* the URL once, on stdout (scripts read it); the log line says the rest */
 	printf("svabenchd: serving http://%s:%d/\n", cfg.listen_host, cfg.port);

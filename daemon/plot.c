@@ -23,6 +23,7 @@
 #include "plot.h"
 #include "../lib/run_command.h"
 #include "../lib/logger.h"
+#include "../lib/util.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -261,37 +262,15 @@ static void mem_put(struct plotter *p, const char *hash, const char *svg, size_t
 
 /* ---- the cache's files ---- */
 
-/* The whole file at path (malloc'd, *len bytes); NULL when missing or unreadable. */
-static char *read_file(const char *path, size_t *len)
+/* The cached SVG at path (malloc'd, *len bytes); NULL when missing, empty or unreadable. */
+static char *read_svg(const char *path, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	char *buf;
-	size_t got = 0;
+	char *buf = read_file(path, PLOT_SVG_MAX, len);
 
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) || st.st_size <= 0 || (size_t)st.st_size > PLOT_SVG_MAX ||
-	    !(buf = malloc((size_t)st.st_size + 1))) {
-		close(fd);
-		return NULL;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	if (got != (size_t)st.st_size) {
+	if (buf && !*len) {
 		free(buf);
-		return NULL;
+		buf = NULL;
 	}
-	buf[got] = '\0';
-	*len = got;
 	return buf;
 }
 
@@ -526,7 +505,7 @@ int plot_cached(struct plotter *p, const char *hash, struct plot_out *out)
 		return out->svg ? PLOT_OK : PLOT_ERROR;
 	}
 	snprintf(path, sizeof(path), "%s/%s.svg", p->dir, hash);
-	if (!(out->svg = read_file(path, &out->len)))
+	if (!(out->svg = read_svg(path, &out->len)))
 		return PLOT_ERROR;
 	out->cached = 1;
 	utimensat(AT_FDCWD, path, NULL, 0);
@@ -552,7 +531,7 @@ int plot_render(struct plotter *p, const char *script, size_t len, struct plot_o
 			return PLOT_OK;
 		}
 		/* renames are atomic: a file there is whole */
-		if (!p->memory && (out->svg = read_file(path, &out->len))) {
+		if (!p->memory && (out->svg = read_svg(path, &out->len))) {
 			out->cached = 1;
 			utimensat(AT_FDCWD, path, NULL, 0);   /* most recently used */
 			return PLOT_OK;
