@@ -150,8 +150,8 @@ static inline int next_txn(struct sim *s, struct device *dev, struct slot *sl)
 	return 1;
 }
 
-static inline void access(struct sim *s, struct device *dev, struct slot *sl, uint32_t k,
-			  uint64_t lat, uint32_t pfn)
+static inline __attribute__((always_inline)) void access(struct sim *s, struct device *dev, struct slot *sl,
+							  uint32_t k, uint64_t lat, uint32_t pfn)
 {
 	uint64_t start;
 
@@ -291,7 +291,7 @@ static void fault(struct sim *s, struct device *dev, uint32_t k, int perm, uint6
 	queue_fault(s, m, 0, &f, t);
 }
 
-void dev_issue(struct sim *s, int d, int k)
+static inline __attribute__((always_inline)) void issue(struct sim *s, int d, int k)
 {
 	struct device *dev = &s->devs[d];
 	struct slot *sl = &dev->slots[k];
@@ -338,6 +338,11 @@ void dev_issue(struct sim *s, int d, int k)
 	access(s, dev, sl, (uint32_t)k, x.lat, x.pfn);
 }
 
+void dev_issue(struct sim *s, int d, int k)
+{
+	issue(s, d, k);
+}
+
 void dev_done(struct sim *s, int d, int k)
 {
 	struct device *dev = &s->devs[d];
@@ -347,7 +352,7 @@ void dev_done(struct sim *s, int d, int k)
 	s->c.dma_bytes += par_u(s, P_TXN_BYTES);
 	hist_add(&s->dma_lat, s->now - sl->start);
 	sl->state = SLOT_IDLE;
-	dev_issue(s, d, k);
+	issue(s, d, k);
 }
 
 /* CMD_RESUME or CMD_PRI_RESP consumed: retry, or give up on an invalid answer. */

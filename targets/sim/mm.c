@@ -170,6 +170,27 @@ static size_t tlbi_cmds(struct sim *s, uint64_t vpn, uint64_t n, int asid_fallba
 }
 
 /*
+ * The TLBIs of tlbi_cmds() for [vpn, vpn+n) submitted to SMMU m with a
+ * CMD_SYNC, waited for; one TLBI_NH_VA per page is not built (cmdq_submit_pages).
+ */
+static uint64_t submit_tlbi(struct sim *s, struct smmu *m, uint64_t vpn, uint64_t n,
+			    int asid_fallback, uint64_t t)
+{
+	struct cmd *c = NULL;
+	size_t k;
+
+	if (n && !s->p[P_RIL] &&
+	    !(asid_fallback && s->p[P_MAX_TLBI_OPS] && n >= s->max_tlbi_ops))
+		return cmdq_submit_pages(s, m, t, vpn, (size_t)n, 1);
+	k = tlbi_cmds(s, vpn, n, asid_fallback, &c);
+	if (!k) {
+		s->failed = 1;
+		return t;
+	}
+	return cmdq_submit(s, m, t, c, k, 1);
+}
+
+/*
  * One call of the SVA notifier (arm_smmu_mm_arch_invalidate_secondary_tlbs,
  * before v6.6 arm_smmu_mm_invalidate_range) on SMMU m: TLBI + CMD_SYNC, wait;
  * then ATC_INV for the ATS masters of its domain + CMD_SYNC, wait (the ATC
@@ -184,16 +205,8 @@ static uint64_t notifier_call(struct sim *s, struct smmu *m, int dev, uint64_t v
 	s->c.notifier_calls++;
 	if (!s->p[P_RIL] && s->p[P_MAX_TLBI_OPS] && n >= s->max_tlbi_ops)
 		an = 0; /* size = 0: the ATC is invalidated whole too */
-	if (!s->btm_driver) {
-		struct cmd *c = NULL;
-		size_t k = tlbi_cmds(s, vpn, n, 1, &c);
-
-		if (!k) {
-			s->failed = 1;
-			return t;
-		}
-		t = cmdq_submit(s, m, t, c, k, 1);
-	}
+	if (!s->btm_driver)
+		t = submit_tlbi(s, m, vpn, n, 1, t);
 	return atc_inv(s, m, dev, vpn, an, t);
 }
 
@@ -521,14 +534,7 @@ uint64_t mm_dma_unmap(struct sim *s, uint64_t lo, uint64_t n, uint64_t t)
 			change(&s->mm[i], (uint8_t)(s->mm[i].flags & PTE_MAYWRITE));
 	}
 	for (int i = 0; i < s->nsmmus; i++) {
-		struct cmd *c = NULL;
-		size_t k = tlbi_cmds(s, lo, n, 0, &c);
-
-		if (!k) {
-			s->failed = 1;
-			return t;
-		}
-		t = cmdq_submit(s, &s->smmus[i], t, c, k, 1);
+		t = submit_tlbi(s, &s->smmus[i], lo, n, 0, t);
 		t = atc_inv(s, &s->smmus[i], -1, lo, n, t);
 	}
 	mark_pending(s, lo, n, t);

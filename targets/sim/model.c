@@ -57,8 +57,19 @@ void sim_example(struct sim *s, int oracle, const char *fmt, ...)
  * sample's i-th metric by the name's address and updates it in place;
  * anything else falls back to metrics_set().
  */
-static void put(struct metrics *m, const char **names, size_t *i, const char *name,
-		double v, int null)
+static void put_slow(struct metrics *m, const char **names, size_t k, const char *name,
+		     double v, int null)
+{
+	if (null)
+		metrics_set_null(m, name);
+	else
+		metrics_set(m, name, v);
+	if (names && k < 192 && k < m->n && !strcmp(m->v[k].name, name))
+		names[k] = name;
+}
+
+static inline void put(struct metrics *m, const char **names, size_t *i, const char *name,
+		       double v, int null)
 {
 	size_t k = (*i)++;
 
@@ -67,12 +78,7 @@ static void put(struct metrics *m, const char **names, size_t *i, const char *na
 		m->v[k].is_null = null;
 		return;
 	}
-	if (null)
-		metrics_set_null(m, name);
-	else
-		metrics_set(m, name, v);
-	if (names && k < 192 && k < m->n && !strcmp(m->v[k].name, name))
-		names[k] = name;
+	put_slow(m, names, k, name, v, null);
 }
 
 /*

@@ -539,6 +539,9 @@ struct xlate smmu_translate_miss(struct sim *s, struct smmu *m, uint64_t vpn, in
  */
 uint64_t cmdq_submit(struct sim *s, struct smmu *m, uint64_t t,
 		     const struct cmd *cmds, size_t n, int sync);
+/* cmdq_submit of the n commands {TLBI_NH_VA, vpn + k, 1 page}, without building them. */
+uint64_t cmdq_submit_pages(struct sim *s, struct smmu *m, uint64_t t, uint64_t vpn,
+			   size_t n, int sync);
 /* Per-run command costs from the parameters (setup). */
 void cmdq_costs(struct sim *s);
 /* Applies every command effect due by time t (the check inline: most events have none due). */

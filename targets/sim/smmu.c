@@ -515,15 +515,54 @@ static size_t tlbi_stretch(struct sim *s, struct cmdq *q, struct issue *st,
 }
 
 /*
- * One arm_smmu_cmdq_issue_cmdlist() of cmds[0, n) and, when `sync`, a
- * CMD_SYNC: the CPU reserves slots (waiting for space when the queue is
- * full), writes the commands and publishes PROD; the SMMU consumes them in
- * order. Returns when the CPU is done writing; the completion time of the
- * last command goes to *last_done.
+ * The same for the page TLBIs {TLBI_NH_VA, vpn + k, 1 page} of a list
+ * made of nothing else (issue_pages): they always extend the run, so only
+ * the queue is checked.
  */
-static uint64_t issue_cmdlist(struct sim *s, struct smmu *m, uint64_t t,
-			      const struct cmd *cmds, size_t n, int sync, uint64_t contend,
-			      uint64_t *last_done)
+static size_t page_stretch(struct sim *s, struct cmdq *q, struct issue *st,
+			   size_t i, size_t n, uint64_t depth, uint64_t ins)
+{
+	uint64_t cost = s->cmd_ns[CMD_TLBI_NH_VA], t = st->t, prev = st->prev;
+	uint64_t limit = st->kp + 1 < q->nbusy ? q->busy[st->kp + 1].a : UINT64_MAX;
+	uint64_t head = q->head, ncmds = q->ncmds;
+	size_t j = i;
+
+	for (; j < n; j++) {
+		uint64_t arrive = t + ins;
+
+		if ((ncmds >= depth && q->done[head] > arrive) || arrive > prev || prev + cost >= limit)
+			break;
+		t = arrive;
+		prev += cost;
+		q->done[head] = prev;
+		if (++head == depth)
+			head = 0;
+		ncmds++;
+	}
+	if (j == i)
+		return i;
+	st->t = t;
+	st->prev = st->done = st->run_t = prev;
+	q->busy[st->kp].b = prev;
+	q->head = head;
+	q->ncmds = ncmds;
+	st->run.npages += j - i;
+	st->count[CMD_TLBI_NH_VA] += j - i;
+	s->c.cmdq_busy_ns += (j - i) * cost;
+	q->tlbi_unsynced = 1;
+	return j;
+}
+
+/*
+ * One arm_smmu_cmdq_issue_cmdlist() of cmds[0, n) (pages: of the n page
+ * TLBIs from vpn instead) and, when `sync`, a CMD_SYNC: the CPU reserves
+ * slots (waiting for space when the queue is full), writes the commands and
+ * publishes PROD; the SMMU consumes them in order. Returns when the CPU is
+ * done writing; the completion time of the last command goes to *last_done.
+ */
+static inline __attribute__((always_inline)) uint64_t
+issue_list(struct sim *s, struct smmu *m, uint64_t t, const struct cmd *cmds, uint64_t vpn,
+	   size_t n, int sync, uint64_t contend, uint64_t *last_done, const int pages)
 {
 	static const struct cmd cmd_sync = {.op = CMD_SYNC};
 	struct cmdq *q = &m->q;
@@ -535,16 +574,24 @@ static uint64_t issue_cmdlist(struct sim *s, struct smmu *m, uint64_t t,
 	st.t = t + par_u(s, P_CMDQ_ISSUE_NS) + contend;
 	drop_ended(s, q);
 	for (size_t i = 0; i < n;) {
-		if (st.have_run && cmds[i].op <= CMD_TLBI_NH_VA_RANGE && st.kp < q->nbusy &&
+		if (st.have_run && (pages || cmds[i].op <= CMD_TLBI_NH_VA_RANGE) && st.kp < q->nbusy &&
 		    q->busy[st.kp].b == st.prev) {
-			size_t j = tlbi_stretch(s, q, &st, cmds, i, n, depth, ins);
+			size_t j = pages ? page_stretch(s, q, &st, i, n, depth, ins) :
+					   tlbi_stretch(s, q, &st, cmds, i, n, depth, ins);
 
 			if (j > i) {
 				i = j;
 				continue;
 			}
 		}
-		issue_one(s, q, &st, &cmds[i++], depth, ins);
+		if (pages) {
+			struct cmd c = {.op = CMD_TLBI_NH_VA, .vpn = vpn + i, .npages = 1};
+
+			issue_one(s, q, &st, &c, depth, ins);
+		} else {
+			issue_one(s, q, &st, &cmds[i], depth, ins);
+		}
+		i++;
 	}
 	if (sync)
 		issue_one(s, q, &st, &cmd_sync, depth, ins);
@@ -560,6 +607,19 @@ static uint64_t issue_cmdlist(struct sim *s, struct smmu *m, uint64_t t,
 	s->c.cmd_cfgi_cd += st.count[CMD_CFGI_CD];
 	*last_done = st.done;
 	return st.t;
+}
+
+static uint64_t issue_cmdlist(struct sim *s, struct smmu *m, uint64_t t,
+			      const struct cmd *cmds, size_t n, int sync, uint64_t contend,
+			      uint64_t *last_done)
+{
+	return issue_list(s, m, t, cmds, 0, n, sync, contend, last_done, 0);
+}
+
+static uint64_t issue_pages(struct sim *s, struct smmu *m, uint64_t t, uint64_t vpn,
+			    size_t n, int sync, uint64_t contend, uint64_t *last_done)
+{
+	return issue_list(s, m, t, NULL, vpn, n, sync, contend, last_done, 1);
 }
 
 /*
@@ -616,6 +676,25 @@ uint64_t cmdq_submit(struct sim *s, struct smmu *m, uint64_t t,
 	if (n - i || sync)
 		t = issue_cmdlist(s, m, t, cmds + i, n - i, sync, contend, &done);
 	/* arm_smmu_cmdq_batch_submit(): wait for the CMD_SYNC */
+	if (sync && done > t) {
+		s->c.cmdq_sync_wait_ns += done - t;
+		t = done;
+	}
+	producer_until(s, &m->q, s->ctx, t);
+	return t;
+}
+
+uint64_t cmdq_submit_pages(struct sim *s, struct smmu *m, uint64_t t, uint64_t vpn,
+			   size_t n, int sync)
+{
+	size_t i = 0;
+	uint64_t done = t;
+	uint64_t contend = par_u(s, P_CMDQ_CONTEND_NS) * other_producers(&m->q, s->ctx, t);
+
+	for (; n - i > CMDQ_BATCH_ENTRIES; i += CMDQ_BATCH_ENTRIES)
+		t = issue_pages(s, m, t, vpn + i, CMDQ_BATCH_ENTRIES, 0, contend, &done);
+	if (n - i || sync)
+		t = issue_pages(s, m, t, vpn + i, n - i, sync, contend, &done);
 	if (sync && done > t) {
 		s->c.cmdq_sync_wait_ns += done - t;
 		t = done;
