@@ -179,25 +179,21 @@ static void memo_put(const char *key, const char *hash)
 }
 
 /* Renders script (freed here) and answers with the SVG or the error; memo_key may be NULL. */
-static enum MHD_Result render(struct request *r, struct plot_buf *script, const char *memo_key)
+static enum MHD_Result render(struct request *r, struct strbuf *script, const char *memo_key)
 {
 	struct plot_out po;
 	struct plotter *p;
 	char err[256];
 	int rc;
 
-	if (script->oom || !script->s) {
-		plot_buf_free(script);
-		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL, "out of memory");
-	}
 	if (!(p = get_plotter(r, err, sizeof(err)))) {
-		plot_buf_free(script);
+		strbuf_release(script);
 		log_error("plots: %s", err);
 		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL,
 				   "plots are not available: %s", err);
 	}
-	rc = plot_render(p, script->s, script->len, &po);
-	plot_buf_free(script);
+	rc = plot_render(p, script->buf, script->len, &po);
+	strbuf_release(script);
 	switch (rc) {
 	case PLOT_OK:
 		break;
@@ -395,7 +391,7 @@ static enum MHD_Result h_experiment_plot(struct request *r)
 	static const char *const names[] = {"metric", "baseline", "noise", "cell", NULL};
 	const char *kind = r->ids[1], *metric, *one[1];
 	struct query q = {.names = names};
-	struct plot_buf script = {0};
+	struct strbuf script = STRBUF_INIT;
 	enum MHD_Result res;
 	double noise = NAN, cell = 0;
 	int is_latency = !strcmp(kind, "latency.svg");
@@ -458,7 +454,7 @@ static enum MHD_Result h_experiment_plot(struct request *r)
 	}
 	json_decref(cmp);
 	if (rc) {
-		plot_buf_free(&script);
+		strbuf_release(&script);
 		return reply_error(r, MHD_HTTP_CONFLICT, "no_data", NULL, "experiment %s: %s",
 				   r->ids[0], err);
 	}
@@ -594,7 +590,7 @@ static enum MHD_Result h_run_plot(struct request *r)
 {
 	static const char *const names[] = {"metrics", NULL};
 	struct query q = {.names = names};
-	struct plot_buf script = {0};
+	struct strbuf script = STRBUF_INIT;
 	struct loaded *l;
 	char err[512], exp_id[HTTP_ID_MAX + 1], key[400];
 	enum MHD_Result res;
@@ -666,7 +662,7 @@ static enum MHD_Result h_run_plot(struct request *r)
 	loaded_free(l);
 	free(l);
 	if (rc) {
-		plot_buf_free(&script);
+		strbuf_release(&script);
 		return reply_error(r, MHD_HTTP_CONFLICT, "no_data", NULL, "%s", err);
 	}
 	return render(r, &script, key);
@@ -676,7 +672,7 @@ static enum MHD_Result h_run_plot(struct request *r)
 
 static enum MHD_Result h_history_plot(struct request *r)
 {
-	struct plot_buf script = {0};
+	struct strbuf script = STRBUF_INIT;
 	enum MHD_Result res;
 	char err[512];
 	json_t *doc;
@@ -687,7 +683,7 @@ static enum MHD_Result h_history_plot(struct request *r)
 	rc = plot_history(&script, doc, err, sizeof(err));
 	json_decref(doc);
 	if (rc) {
-		plot_buf_free(&script);
+		strbuf_release(&script);
 		return reply_error(r, MHD_HTTP_CONFLICT, "no_data", NULL, "%s", err);
 	}
 	return render(r, &script, NULL);

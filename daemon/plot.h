@@ -13,6 +13,8 @@
 #ifndef SVABENCH_PLOT_H
 #define SVABENCH_PLOT_H
 
+#include "../lib/strbuf.h"
+
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,20 +28,6 @@
 #define PLOT_SVG_MAX (64u << 20)  /* larger gnuplot output is refused */
 #define PLOT_FIELD_MAX 200        /* characters of one text field kept */
 
-/* ---- text: a growing buffer (plot_frame.c) ---- */
-
-/* A script under construction; oom sticks once memory ran out. */
-struct plot_buf {
-	char *s;       /* NUL-terminated; owned */
-	size_t len, cap;
-	int oom;
-};
-
-void plot_buf_free(struct plot_buf *b);
-void plot_buf_add(struct plot_buf *b, const char *s, size_t n);
-void plot_buf_printf(struct plot_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
 /* ---- datablocks (plot_frame.c) ---- */
 
 /*
@@ -49,7 +37,7 @@ void plot_buf_printf(struct plot_buf *b, const char *fmt, ...)
  * second row, or be anything but a string to gnuplot.
  */
 struct plot_block {
-	struct plot_buf rows;
+	struct strbuf rows;
 	int fields;    /* in the current row */
 };
 
@@ -63,7 +51,7 @@ void plot_block_row(struct plot_block *b);
  * are fixed, the same for the same rows (so the script stays a cache key),
  * and checked to start no row. Frees the block's rows.
  */
-void plot_block_emit(struct plot_buf *script, const char *name, struct plot_block *b);
+void plot_block_emit(struct strbuf *script, const char *name, struct plot_block *b);
 
 /*
  * s made safe as one double-quoted datablock field, into out (always
@@ -97,7 +85,7 @@ void plot_block_text(struct plot_block *b, const char *s, size_t max);
  * what the frame owns.
  */
 struct plot_frame {
-	struct plot_buf blocks, cmds;
+	struct strbuf blocks, cmds;
 	int nblocks;
 	struct plot_block title, text, vtext;   /* the overlay's words */
 };
@@ -132,7 +120,7 @@ void plot_frame_linetypes(struct plot_frame *f);
  * Appends the whole script to out: settings, datablocks, panels, then the
  * overlay. Frees the frame; 0, or -1 with "out of memory" in err.
  */
-int plot_frame_finish(struct plot_frame *f, struct plot_buf *out, char *err, size_t elen);
+int plot_frame_finish(struct plot_frame *f, struct strbuf *out, char *err, size_t elen);
 /* Fails a builder: frees the frame, sets the message, returns -1. */
 int plot_frame_fail(struct plot_frame *f, char *err, size_t elen, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -194,7 +182,7 @@ struct plot_samples {
  * longer than PLOT_TS_BUCKETS buckets keep each bucket's min and max.
  */
 #define PLOT_TS_BUCKETS 2000
-int plot_timeseries(struct plot_buf *out, const char *run_id, const struct plot_samples *s,
+int plot_timeseries(struct strbuf *out, const char *run_id, const struct plot_samples *s,
 		    char *err, size_t elen);
 
 /*
@@ -203,7 +191,7 @@ int plot_timeseries(struct plot_buf *out, const char *run_id, const struct plot_
  * ratio scaled to the baseline's median (ratio CI x baseline median), or
  * p25..p75 where there is no CI.
  */
-int plot_comparison(struct plot_buf *out, const json_t *cmp, const char *metric,
+int plot_comparison(struct strbuf *out, const json_t *cmp, const char *metric,
 		    const char *context, char *err, size_t elen);
 
 /*
@@ -211,15 +199,15 @@ int plot_comparison(struct plot_buf *out, const json_t *cmp, const char *metric,
  * the medians of dma.latency_ns.p50/.p90/.p99/.p999/.max as a step curve,
  * x latency (log), y the quantile.
  */
-int plot_latency(struct plot_buf *out, const json_t *cmp, size_t cell, const char *context,
+int plot_latency(struct strbuf *out, const json_t *cmp, size_t cell, const char *context,
 		 char *err, size_t elen);
 
 /* The crossover grid of cmp ("crossover"): the cheaper strategy per cell. */
-int plot_crossover(struct plot_buf *out, const json_t *cmp, const char *context, char *err,
+int plot_crossover(struct strbuf *out, const json_t *cmp, const char *context, char *err,
 		   size_t elen);
 
 /* history_json's document: medians by label per series, change points marked. */
-int plot_history(struct plot_buf *out, const json_t *hist, char *err, size_t elen);
+int plot_history(struct strbuf *out, const json_t *hist, char *err, size_t elen);
 
 /* ---- the runner and its cache (plot.c) ---- */
 

@@ -22,64 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- text buffer ---- */
-
-void plot_buf_free(struct plot_buf *b)
-{
-	free(b->s);
-	memset(b, 0, sizeof(*b));
-}
-
-void plot_buf_add(struct plot_buf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		char *t;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if (!(t = realloc(b->s, cap))) {
-			b->oom = 1;
-			return;
-		}
-		b->s = t;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-void plot_buf_printf(struct plot_buf *b, const char *fmt, ...)
-{
-	char small[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		b->oom = 1;
-	} else if ((size_t)n < sizeof(small)) {
-		plot_buf_add(b, small, (size_t)n);
-	} else {
-		char *big = malloc((size_t)n + 1);
-
-		if (!big) {
-			b->oom = 1;
-			return;
-		}
-		va_start(ap, fmt);
-		vsnprintf(big, (size_t)n + 1, fmt, ap);
-		va_end(ap);
-		plot_buf_add(b, big, (size_t)n);
-		free(big);
-	}
-}
-
 /* ---- datablocks ---- */
 
 /* Length of the UTF-8 sequence at s and its code point; 0 when not UTF-8. */
@@ -167,20 +109,20 @@ void plot_block_str(struct plot_block *b, const char *s)
 	char f[PLOT_FIELD_MAX * 4 + 8];
 
 	plot_field(s, f, sizeof(f));
-	plot_buf_printf(&b->rows, "%s\"%s\"", b->fields++ ? " " : "", f);
+	strbuf_addf(&b->rows, "%s\"%s\"", b->fields++ ? " " : "", f);
 }
 
 void plot_block_num(struct plot_block *b, double v)
 {
 	if (isfinite(v))
-		plot_buf_printf(&b->rows, "%s%.10g", b->fields++ ? " " : "", v);
+		strbuf_addf(&b->rows, "%s%.10g", b->fields++ ? " " : "", v);
 	else
-		plot_buf_printf(&b->rows, "%sNaN", b->fields++ ? " " : "");
+		strbuf_addf(&b->rows, "%sNaN", b->fields++ ? " " : "");
 }
 
 void plot_block_row(struct plot_block *b)
 {
-	plot_buf_add(&b->rows, "\n", 1);
+	strbuf_add(&b->rows, "\n", 1);
 	b->fields = 0;
 }
 
@@ -195,14 +137,12 @@ static int ends_early(const char *rows, const char *term)
 	return 0;
 }
 
-void plot_block_emit(struct plot_buf *script, const char *name, struct plot_block *b)
+void plot_block_emit(struct strbuf *script, const char *name, struct plot_block *b)
 {
-	const char *rows = b->rows.s ? b->rows.s : "";
+	const char *rows = b->rows.len ? b->rows.buf : "";
 	char hex[65], term[40];
 	unsigned salt = 0;
 
-	if (b->rows.oom)
-		script->oom = 1;
 	plot_sha256_hex(rows, strlen(rows), hex);
 	snprintf(term, sizeof(term), "EOD_%.32s", hex);
 	/* rows start with a digit, '-', 'N' or '"': never "EOD_"; kept as a check */
@@ -213,10 +153,10 @@ void plot_block_emit(struct plot_buf *script, const char *name, struct plot_bloc
 		plot_sha256_hex(seeded, strlen(seeded), hex);
 		snprintf(term, sizeof(term), "EOD_%.32s", hex);
 	}
-	plot_buf_printf(script, "$%s << %s\n", name, term);
-	plot_buf_add(script, rows, strlen(rows));
-	plot_buf_printf(script, "%s\n", term);
-	plot_buf_free(&b->rows);
+	strbuf_addf(script, "$%s << %s\n", name, term);
+	strbuf_add(script, rows, strlen(rows));
+	strbuf_addf(script, "%s\n", term);
+	strbuf_release(&b->rows);
 	b->fields = 0;
 }
 
@@ -256,14 +196,14 @@ void plot_block_text(struct plot_block *b, const char *s, size_t max)
 void plot_frame_init(struct plot_frame *f, const char *kind)
 {
 	memset(f, 0, sizeof(*f));
-	plot_buf_printf(&f->blocks,
-			"# svabench plot v1: %s\n"
-			"set encoding utf8\n"
-			"set terminal svg size 900,480 fixed noenhanced font \"sans-serif,11\" "
-			"background rgb \"#ffffff\"\n"
-			"set datafile commentschars \"\"\n"
-			"set datafile separator whitespace\n",
-			kind);
+	strbuf_addf(&f->blocks,
+		    "# svabench plot v1: %s\n"
+		    "set encoding utf8\n"
+		    "set terminal svg size 900,480 fixed noenhanced font \"sans-serif,11\" "
+		    "background rgb \"#ffffff\"\n"
+		    "set datafile commentschars \"\"\n"
+		    "set datafile separator whitespace\n",
+		    kind);
 }
 
 /* Emits b as the next datablock; name receives "$dN". */
@@ -311,14 +251,14 @@ void plot_frame_axes(struct plot_frame *f, const char *xtitle, const char *ytitl
 /* Settings of a panel at b..t: margins, grid, key on the right. */
 void plot_frame_panel(struct plot_frame *f, double b, double t)
 {
-	plot_buf_printf(&f->cmds,
-			"set lmargin at screen %.4f\nset rmargin at screen %.4f\n"
-			"set bmargin at screen %.4f\nset tmargin at screen %.4f\n"
-			"set border 3 lc rgb \"#555555\"\nset tics nomirror out\n"
-			"set grid ytics lc rgb \"#dddddd\" lw 1 dt 1\n"
-			"set key at screen %.4f, screen %.4f left top Left reverse noautotitle "
-			"samplen 2 spacing 1.1\n",
-			PLOT_AREA_L, PLOT_AREA_R, b, t, PLOT_AREA_R + 0.015, t);
+	strbuf_addf(&f->cmds,
+		    "set lmargin at screen %.4f\nset rmargin at screen %.4f\n"
+		    "set bmargin at screen %.4f\nset tmargin at screen %.4f\n"
+		    "set border 3 lc rgb \"#555555\"\nset tics nomirror out\n"
+		    "set grid ytics lc rgb \"#dddddd\" lw 1 dt 1\n"
+		    "set key at screen %.4f, screen %.4f left top Left reverse noautotitle "
+		    "samplen 2 spacing 1.1\n",
+		    PLOT_AREA_L, PLOT_AREA_R, b, t, PLOT_AREA_R + 0.015, t);
 }
 
 /* A panel's ranges; equal ends are widened, so gnuplot never adjusts them itself. */
@@ -335,56 +275,46 @@ void plot_frame_range(struct plot_frame *f, const char *axis, double lo, double 
 		hi = logscale ? lo * 10 : lo + d;
 		lo = logscale ? lo / 10 : lo - d;
 	}
-	plot_buf_printf(&f->cmds, "set %srange [%.10g:%.10g]\n", axis, lo, hi);
+	strbuf_addf(&f->cmds, "set %srange [%.10g:%.10g]\n", axis, lo, hi);
 }
 
 static void frame_free(struct plot_frame *f)
 {
-	plot_buf_free(&f->blocks);
-	plot_buf_free(&f->cmds);
-	plot_buf_free(&f->title.rows);
-	plot_buf_free(&f->text.rows);
-	plot_buf_free(&f->vtext.rows);
+	strbuf_release(&f->blocks);
+	strbuf_release(&f->cmds);
+	strbuf_release(&f->title.rows);
+	strbuf_release(&f->text.rows);
+	strbuf_release(&f->vtext.rows);
 }
 
 /* The whole script: settings, datablocks, panels, then the overlay. */
-int plot_frame_finish(struct plot_frame *f, struct plot_buf *out, char *err, size_t elen)
+int plot_frame_finish(struct plot_frame *f, struct strbuf *out, char *err, size_t elen)
 {
 	char title[16] = "", text[16] = "", vtext[16] = "";
-	int have_text = f->text.rows.len > 0, have_vtext = f->vtext.rows.len > 0, oom;
+	int have_text = f->text.rows.len > 0, have_vtext = f->vtext.rows.len > 0;
 
 	plot_frame_block(f, &f->title, title);
 	if (have_text)
 		plot_frame_block(f, &f->text, text);
 	if (have_vtext)
 		plot_frame_block(f, &f->vtext, vtext);
-	oom = f->blocks.oom || f->cmds.oom || !f->blocks.s || !f->cmds.s;
-	if (oom) {
-		frame_free(f);
-		snprintf(err, elen, "out of memory");
-		return -1;
-	}
-	plot_buf_add(out, f->blocks.s, f->blocks.len);
-	plot_buf_add(out, "set multiplot\n", 14);
-	plot_buf_add(out, f->cmds.s, f->cmds.len);
-	plot_buf_printf(out,
-			"set lmargin at screen 0\nset rmargin at screen 1\n"
-			"set bmargin at screen 0\nset tmargin at screen 1\n"
-			"unset border\nunset tics\nunset key\nunset grid\nunset logscale\n"
-			"unset xlabel\nunset ylabel\n"
-			"set xrange [0:1]\nset yrange [0:1]\n"
-			"plot %s using 1:2:3 with labels font \",14\" tc rgb \"#222222\"", title);
+	strbuf_add(out, f->blocks.buf, f->blocks.len);
+	strbuf_add(out, "set multiplot\n", 14);
+	strbuf_add(out, f->cmds.buf, f->cmds.len);
+	strbuf_addf(out,
+		    "set lmargin at screen 0\nset rmargin at screen 1\n"
+		    "set bmargin at screen 0\nset tmargin at screen 1\n"
+		    "unset border\nunset tics\nunset key\nunset grid\nunset logscale\n"
+		    "unset xlabel\nunset ylabel\n"
+		    "set xrange [0:1]\nset yrange [0:1]\n"
+		    "plot %s using 1:2:3 with labels font \",14\" tc rgb \"#222222\"", title);
 	if (have_text)
-		plot_buf_printf(out, ", %s using 1:2:3 with labels tc rgb \"#333333\"", text);
+		strbuf_addf(out, ", %s using 1:2:3 with labels tc rgb \"#333333\"", text);
 	if (have_vtext)
-		plot_buf_printf(out, ", %s using 1:2:3 with labels rotate by 90 tc rgb \"#333333\"",
-				vtext);
-	plot_buf_add(out, "\nunset multiplot\n", 17);
+		strbuf_addf(out, ", %s using 1:2:3 with labels rotate by 90 tc rgb \"#333333\"",
+			    vtext);
+	strbuf_add(out, "\nunset multiplot\n", 17);
 	frame_free(f);
-	if (out->oom) {
-		snprintf(err, elen, "out of memory");
-		return -1;
-	}
 	return 0;
 }
 
@@ -417,9 +347,9 @@ void plot_frame_linetypes(struct plot_frame *f)
 	size_t nr = vocab_strategy_count(), n = nr + vocab_other_colour_count();
 
 	for (size_t i = 0; i < n; i++)
-		plot_buf_printf(&f->cmds, "set linetype %zu lc rgb \"%s\" lw 2 pt 7 ps 0.6\n", i + 1,
-				i < nr ? vocab_strategy_at(i)->colour : vocab_other_colour(i - nr));
-	plot_buf_printf(&f->cmds, "set linetype cycle %zu\n", n);
+		strbuf_addf(&f->cmds, "set linetype %zu lc rgb \"%s\" lw 2 pt 7 ps 0.6\n", i + 1,
+			    i < nr ? vocab_strategy_at(i)->colour : vocab_other_colour(i - nr));
+	strbuf_addf(&f->cmds, "set linetype cycle %zu\n", n);
 }
 
 /*
@@ -501,6 +431,6 @@ void plot_range_add(struct plot_range *r, double v)
 /* Tick labels along x from a block of "x label" rows, drawn by an invisible point each. */
 void plot_xtick_clause(struct plot_frame *f, const char *block, double y)
 {
-	plot_buf_printf(&f->cmds, ", %s using 1:(%.10g):xticlabels(2) with points ps 0 notitle",
-			block, y);
+	strbuf_addf(&f->cmds, ", %s using 1:(%.10g):xticlabels(2) with points ps 0 notitle",
+		    block, y);
 }

@@ -106,7 +106,7 @@ static void series_rates(const struct plot_samples *in, double *v)
 	}
 }
 
-int plot_timeseries(struct plot_buf *out, const char *run_id, const struct plot_samples *in,
+int plot_timeseries(struct strbuf *out, const char *run_id, const struct plot_samples *in,
 		    char *err, size_t elen)
 {
 	size_t ns = in->n, nm = in->nm;
@@ -162,8 +162,8 @@ int plot_timeseries(struct plot_buf *out, const char *run_id, const struct plot_
 		plot_frame_panel(&f, b, top);
 		plot_frame_range(&f, "x", xr.lo, xr.hi, 0);
 		plot_frame_range(&f, "y", yr.lo, yr.hi, 0);
-		plot_buf_printf(&f.cmds, "set format x \"%s\"\nset format y \"%%.1s%%c\"\n",
-				g == 0 && count[1] ? "" : "% g");
+		strbuf_addf(&f.cmds, "set format x \"%s\"\nset format y \"%%.1s%%c\"\n",
+			    g == 0 && count[1] ? "" : "% g");
 		/* livelocks and violations as red events; counts that are mostly
 		 * zero as events (impulses); the rest as lines */
 		for (size_t m = 0, k = 0; m < nm && (int)k < n; m++) {
@@ -182,16 +182,16 @@ int plot_timeseries(struct plot_buf *out, const char *run_id, const struct plot_
 			alarm = !strcmp(mn, "dma.livelocked") || !strcmp(mn, "oracle.coherence_violations");
 			sparse = g == 0 && nf && nz * 5 < nf;
 			if (alarm)
-				plot_buf_printf(&f.cmds, "%s%s using 1:%zu with impulses lw 2.5 "
-						"lc rgb \"#d62728\" title columnheader(%zu)",
-						k ? ", " : "plot ", name, k + 2, k + 2);
+				strbuf_addf(&f.cmds, "%s%s using 1:%zu with impulses lw 2.5 "
+					    "lc rgb \"#d62728\" title columnheader(%zu)",
+					    k ? ", " : "plot ", name, k + 2, k + 2);
 			else
-				plot_buf_printf(&f.cmds, "%s%s using 1:%zu with %s lt %zu "
-						"title columnheader(%zu)", k ? ", " : "plot ", name, k + 2,
-						sparse ? "impulses lw 1.5" : "lines", k + 1, k + 2);
+				strbuf_addf(&f.cmds, "%s%s using 1:%zu with %s lt %zu "
+					    "title columnheader(%zu)", k ? ", " : "plot ", name, k + 2,
+					    sparse ? "impulses lw 1.5" : "lines", k + 1, k + 2);
 			k++;
 		}
-		plot_buf_add(&f.cmds, "\n", 1);
+		strbuf_add(&f.cmds, "\n", 1);
 		plot_frame_axes(&f, g == 1 || !count[1] ? xt : NULL,
 				g == 0 ? "rate (per s)" : "value", b, top);
 	}
@@ -377,19 +377,19 @@ static int comparison_lines(struct plot_frame *f, const json_t *cmp, const char 
 	plot_frame_linetypes(f);
 	plot_frame_panel(f, PLOT_AREA_B + 0.04, PLOT_AREA_T);
 	if (logx) {
-		plot_buf_printf(&f->cmds, "set logscale x 10\n");
+		strbuf_addf(&f->cmds, "set logscale x 10\n");
 		plot_frame_range(f, "x", xs[0] / 1.3, xs[nx - 1] * 1.3, 1);
 	} else {
 		plot_frame_range(f, "x", xs[0], nx > 1 ? xs[nx - 1] : xs[0] + 1, 0);
 	}
 	if (logy) {
-		plot_buf_printf(&f->cmds, "set logscale y 10\n");
+		strbuf_addf(&f->cmds, "set logscale y 10\n");
 		plot_frame_range(f, "y", ymin * k / 2, ymax * k * 2, 1);
 	} else {
 		plot_frame_range(f, "y", 0, ymax > 0 ? ymax * k * 1.15 : 1, 0);
 	}
-	plot_buf_printf(&f->cmds, "set format x \"%%.0s%%c\"\nset format y \"%s\"\n"
-				  "set key top left\n", yformat);
+	strbuf_addf(&f->cmds, "set format x \"%%.0s%%c\"\nset format y \"%s\"\n"
+			      "set key top left\n", yformat);
 	for (size_t s = 0; s < ns; s++) {
 		for (size_t g = 0; g < (nkeys > 1 ? nchosen : 1); g++) {
 			struct plot_block b = {0};
@@ -427,23 +427,23 @@ static int comparison_lines(struct plot_frame *f, const json_t *cmp, const char 
 				}
 			}
 			if (!rows) {
-				plot_buf_free(&b.rows);
+				strbuf_release(&b.rows);
 				continue;
 			}
 			plot_frame_block(f, &b, name);
-			plot_buf_printf(&f->cmds, "%s%s using 1:2 with linespoints lt %d dt %zu pt 7 ps 0.6 "
-					"title columnheader(2)", drawn++ ? ", " : "plot ", name,
-					plot_strategy_lt(names[s], (int)s), g + 1);
+			strbuf_addf(&f->cmds, "%s%s using 1:2 with linespoints lt %d dt %zu pt 7 ps 0.6 "
+				    "title columnheader(2)", drawn++ ? ", " : "plot ", name,
+				    plot_strategy_lt(names[s], (int)s), g + 1);
 			/* whiskers where there is a CI: not for the baseline */
 			if (s)
-				plot_buf_printf(&f->cmds, ", %s every ::1 using 1:2:3:4 with yerrorbars "
-						"lt %d pt 7 ps 0 notitle", name,
-						plot_strategy_lt(names[s], (int)s));
+				strbuf_addf(&f->cmds, ", %s every ::1 using 1:2:3:4 with yerrorbars "
+					    "lt %d pt 7 ps 0 notitle", name,
+					    plot_strategy_lt(names[s], (int)s));
 		}
 	}
 	free(xs);
 	free(gs);
-	plot_buf_add(&f->cmds, "\n", 1);
+	strbuf_add(&f->cmds, "\n", 1);
 	if (!drawn)
 		return 0;
 	snprintf(ytitle, sizeof(ytitle), "%s, median (%s%s)", metric, ytitle_unit,
@@ -459,7 +459,7 @@ static int comparison_lines(struct plot_frame *f, const json_t *cmp, const char 
 	return 1;
 }
 
-int plot_comparison(struct plot_buf *out, const json_t *cmp, const char *metric,
+int plot_comparison(struct strbuf *out, const json_t *cmp, const char *metric,
 		    const char *context, char *err, size_t elen)
 {
 	const json_t *cells = json_object_get(cmp, "cells"), *c;
@@ -505,15 +505,15 @@ int plot_comparison(struct plot_buf *out, const json_t *cmp, const char *metric,
 	plot_frame_panel(&f, PLOT_AREA_B + 0.04, PLOT_AREA_T);
 	plot_frame_range(&f, "x", -0.6, (double)nc - 0.4, 0);
 	if (logy) {
-		plot_buf_printf(&f.cmds, "set logscale y 10\n");
+		strbuf_addf(&f.cmds, "set logscale y 10\n");
 		plot_frame_range(&f, "y", ymin * k / 2, ymax * k * 2, 1);
 	} else {
 		plot_frame_range(&f, "y", 0, ymax > 0 ? ymax * k * 1.15 : 1, 0);
 	}
-	plot_buf_printf(&f.cmds, "set style fill solid 0.85 %s\nset xtics scale 0%s\n"
-				 "set format y \"%s\"\n",
-			nc * ns <= BAR_LABELS_MAX ? "border -1" : "noborder",
-			nc > 6 ? " rotate by 30 right" : "", yformat);
+	strbuf_addf(&f.cmds, "set style fill solid 0.85 %s\nset xtics scale 0%s\n"
+			     "set format y \"%s\"\n",
+		    nc * ns <= BAR_LABELS_MAX ? "border -1" : "noborder",
+		    nc > 6 ? " rotate by 30 right" : "", yformat);
 	/* a block per strategy: a header row "x" "<name>", then x median lo hi "label" label-y per cell */
 	for (size_t s = 0; s < ns; s++) {
 		struct plot_block b = {0};
@@ -538,19 +538,19 @@ int plot_comparison(struct plot_buf *out, const json_t *cmp, const char *metric,
 			rows++;
 		}
 		if (!rows) {
-			plot_buf_free(&b.rows);
+			strbuf_release(&b.rows);
 			continue;
 		}
 		plot_frame_block(&f, &b, name);
-		plot_buf_printf(&f.cmds,
-				"%s%s using 1:2:(%.6g) with boxes lt %d title columnheader(2), "
-				"%s every ::1 using 1:3:(0):(column(4) - column(3)) with vectors heads "
-				"size screen 0.006,90 lc rgb \"#222222\" lw 1 notitle",
-				drawn++ ? ", " : "plot ", name, w * 0.92,
-				plot_strategy_lt(names[s], (int)s), name);
+		strbuf_addf(&f.cmds,
+			    "%s%s using 1:2:(%.6g) with boxes lt %d title columnheader(2), "
+			    "%s every ::1 using 1:3:(0):(column(4) - column(3)) with vectors heads "
+			    "size screen 0.006,90 lc rgb \"#222222\" lw 1 notitle",
+			    drawn++ ? ", " : "plot ", name, w * 0.92,
+			    plot_strategy_lt(names[s], (int)s), name);
 		if (nc * ns <= BAR_LABELS_MAX)
-			plot_buf_printf(&f.cmds, ", %s every ::1 using 1:6:5 with labels offset 0,0.7 "
-					"font \",9\" notitle", name);
+			strbuf_addf(&f.cmds, ", %s every ::1 using 1:6:5 with labels offset 0,0.7 "
+				    "font \",9\" notitle", name);
 	}
 	if (!drawn)
 		return plot_frame_fail(&f, err, elen, "no strategy has a value of %s", metric);
@@ -566,7 +566,7 @@ int plot_comparison(struct plot_buf *out, const json_t *cmp, const char *metric,
 	}
 	plot_frame_block(&f, &ticks, tickname);
 	plot_xtick_clause(&f, tickname, 0);
-	plot_buf_add(&f.cmds, "\n", 1);
+	strbuf_add(&f.cmds, "\n", 1);
 	snprintf(ytitle, sizeof(ytitle), "%s, median (%s%s)", metric, unit, logy ? ", log scale" : "");
 	plot_frame_axes(&f, values_only ? keys : NULL, ytitle, PLOT_AREA_B + 0.04, PLOT_AREA_T);
 	/* a title that fits the plot's width: the context cut to a few words */
@@ -591,7 +591,7 @@ static const char *const latency_metrics[] = {"dma.latency_ns.p50", "dma.latency
 /* Where each quantile sits on the y axis: -log10(1 - q), "max" one step past p99.9. */
 static const double latency_y[] = {0.30103, 1, 2, 3, 4};
 
-int plot_latency(struct plot_buf *out, const json_t *cmp, size_t cell, const char *context,
+int plot_latency(struct strbuf *out, const json_t *cmp, size_t cell, const char *context,
 		 char *err, size_t elen)
 {
 	const json_t *c = json_array_get(json_object_get(cmp, "cells"), cell);
@@ -619,18 +619,18 @@ int plot_latency(struct plot_buf *out, const json_t *cmp, size_t cell, const cha
 				       latency_metrics[0]);
 	plot_frame_linetypes(&f);
 	plot_frame_panel(&f, PLOT_AREA_B, PLOT_AREA_T);
-	plot_buf_printf(&f.cmds, "set logscale x 10\nset format x \"%%.0s%%c\"\n"
-				 "set grid xtics ytics lc rgb \"#dddddd\"\n"
-				 "set ytics (\"p50\" 0.30103, \"p90\" 1, \"p99\" 2, \"p99.9\" 3, \"max\" 4)\n");
+	strbuf_addf(&f.cmds, "set logscale x 10\nset format x \"%%.0s%%c\"\n"
+			     "set grid xtics ytics lc rgb \"#dddddd\"\n"
+			     "set ytics (\"p50\" 0.30103, \"p90\" 1, \"p99\" 2, \"p99.9\" 3, \"max\" 4)\n");
 	plot_frame_range(&f, "x", xr.lo / 1.5, xr.hi * 1.5, 1);
 	plot_frame_range(&f, "y", 0, 4.3, 0);
 	/* 1, 2 and 5 of each decade: a narrow range still gets a few labels */
-	plot_buf_add(&f.cmds, "set xtics add (1", 16);
+	strbuf_add(&f.cmds, "set xtics add (1", 16);
 	for (double d = pow(10, floor(log10(xr.lo / 1.5))); d <= xr.hi * 1.5; d *= 10)
 		for (int m = 1; m <= 5; m += m == 1 ? 1 : 3)
 			if (d * m >= xr.lo / 1.5 && d * m <= xr.hi * 1.5)
-				plot_buf_printf(&f.cmds, ", %.10g", d * m);
-	plot_buf_add(&f.cmds, ")\n", 2);
+				strbuf_addf(&f.cmds, ", %.10g", d * m);
+	strbuf_add(&f.cmds, ")\n", 2);
 	/* a block per strategy: "x" "<name>", then latency and quantile position */
 	for (size_t s = 0; s < ns; s++) {
 		struct plot_block b = {0};
@@ -652,17 +652,17 @@ int plot_latency(struct plot_buf *out, const json_t *cmp, size_t cell, const cha
 			rows++;
 		}
 		if (!rows) {
-			plot_buf_free(&b.rows);
+			strbuf_release(&b.rows);
 			continue;
 		}
 		plot_frame_block(&f, &b, name);
-		plot_buf_printf(&f.cmds,
-				"%s%s using 1:2 with steps lt %d title columnheader(2), "
-				"%s every ::1 using 1:2 with points lt %d pt 7 ps 0.7 notitle",
-				drawn++ ? ", " : "plot ", name, plot_strategy_lt(names[s], (int)s),
-				name, plot_strategy_lt(names[s], (int)s));
+		strbuf_addf(&f.cmds,
+			    "%s%s using 1:2 with steps lt %d title columnheader(2), "
+			    "%s every ::1 using 1:2 with points lt %d pt 7 ps 0.7 notitle",
+			    drawn++ ? ", " : "plot ", name, plot_strategy_lt(names[s], (int)s),
+			    name, plot_strategy_lt(names[s], (int)s));
 	}
-	plot_buf_add(&f.cmds, "\n", 1);
+	strbuf_add(&f.cmds, "\n", 1);
 	plot_frame_axes(&f, "DMA transaction latency (ns, log scale)", "quantile", PLOT_AREA_B,
 			PLOT_AREA_T);
 	plot_cell_text(json_object_get(c, "cell"), 0, text, sizeof(text));
@@ -703,10 +703,10 @@ static void tick_labels(struct plot_frame *f, struct plot_block *b, const json_t
 		plot_block_row(b);
 	}
 	plot_frame_block(f, b, name);
-	plot_buf_printf(&f->cmds, ", %s using %s with points ps 0 notitle", name, using);
+	strbuf_addf(&f->cmds, ", %s using %s with points ps 0 notitle", name, using);
 }
 
-int plot_crossover(struct plot_buf *out, const json_t *cmp, const char *context, char *err,
+int plot_crossover(struct strbuf *out, const json_t *cmp, const char *context, char *err,
 		   size_t elen)
 {
 	const json_t *co = json_object_get(cmp, "crossover");
@@ -731,8 +731,8 @@ int plot_crossover(struct plot_buf *out, const json_t *cmp, const char *context,
 	plot_frame_panel(&f, PLOT_AREA_B + 0.02, PLOT_AREA_T);
 	plot_frame_range(&f, "x", -0.5, (double)nx - 0.5, 0);
 	plot_frame_range(&f, "y", -0.5, (double)ny - 0.5, 0);
-	plot_buf_printf(&f.cmds, "unset grid\nset border 15\nset tics scale 0\n"
-				 "set style fill solid 1 noborder\n");
+	strbuf_addf(&f.cmds, "unset grid\nset border 15\nset tics scale 0\n"
+			     "set style fill solid 1 noborder\n");
 	/*
 	 * A heat map: each point coloured by the ratio b / a on a sequential
 	 * scale (log-spaced from the smallest to the largest ratio, the colour
@@ -758,13 +758,13 @@ int plot_crossover(struct plot_buf *out, const json_t *cmp, const char *context,
 			lo /= 1.05;
 			hi *= 1.05;
 		}
-		plot_buf_printf(&f.cmds, "set palette defined (0 \"#fff7ec\", 1 \"#fdd49e\", "
-					 "2 \"#fc8d59\", 3 \"#d7301f\", 4 \"#7f0000\")\n"
-					 "set logscale cb 10\nset cbrange [%.10g:%.10g]\n"
-					 "set cbtics scale 0.5 (\"%.2fx\" %.10g, \"%.2fx\" %.10g, \"%.2fx\" %.10g)\n"
-					 "set colorbox vertical user origin screen 0.86, screen 0.2 "
-					 "size screen 0.02, screen 0.55\n", lo, hi, lo, lo, sqrt(lo * hi),
-				sqrt(lo * hi), hi, hi);
+		strbuf_addf(&f.cmds, "set palette defined (0 \"#fff7ec\", 1 \"#fdd49e\", "
+				     "2 \"#fc8d59\", 3 \"#d7301f\", 4 \"#7f0000\")\n"
+				     "set logscale cb 10\nset cbrange [%.10g:%.10g]\n"
+				     "set cbtics scale 0.5 (\"%.2fx\" %.10g, \"%.2fx\" %.10g, \"%.2fx\" %.10g)\n"
+				     "set colorbox vertical user origin screen 0.86, screen 0.2 "
+				     "size screen 0.02, screen 0.55\n", lo, hi, lo, lo, sqrt(lo * hi),
+			    sqrt(lo * hi), hi, hi);
 		plot_block_str(&b, "x");
 		plot_block_str(&b, "y");
 		plot_block_str(&b, "ratio");
@@ -787,15 +787,15 @@ int plot_crossover(struct plot_buf *out, const json_t *cmp, const char *context,
 				drawn++;
 			}
 		plot_frame_block(&f, &b, name);
-		plot_buf_printf(&f.cmds, "plot %s every ::1 using 1:2:(0.5):(0.5):3 with boxxyerror "
-				"fc palette notitle, %s every ::1 using 1:2:4 with labels font \",9\" "
-				"notitle", name, name);
+		strbuf_addf(&f.cmds, "plot %s every ::1 using 1:2:(0.5):(0.5):3 with boxxyerror "
+			    "fc palette notitle, %s every ::1 using 1:2:4 with labels font \",9\" "
+			    "notitle", name, name);
 	}
 	(void)marks;
 	(void)labels;
 	tick_labels(&f, &xt, xs, name, "1:(-0.5):xticlabels(2)");
 	tick_labels(&f, &yt, ys, name, "(-0.5):1:yticlabels(2)");
-	plot_buf_printf(&f.cmds, "\n");
+	strbuf_addf(&f.cmds, "\n");
 	plot_frame_axes(&f, json_string_value(json_object_get(co, "x")),
 			json_string_value(json_object_get(co, "y")), PLOT_AREA_B + 0.02,
 			PLOT_AREA_T);
@@ -876,7 +876,7 @@ static long point_x(const struct xaxis *x, const json_t *pts, size_t i)
 	return id ? xaxis_find(x, id) : -1;
 }
 
-int plot_history(struct plot_buf *out, const json_t *hist, char *err, size_t elen)
+int plot_history(struct strbuf *out, const json_t *hist, char *err, size_t elen)
 {
 	const json_t *series = json_object_get(hist, "series"), *sr, *p, *v;
 	size_t nseries = json_array_size(series), i, j, every;
@@ -915,7 +915,7 @@ int plot_history(struct plot_buf *out, const json_t *hist, char *err, size_t ele
 	plot_frame_panel(&f, PLOT_AREA_B + 0.08, PLOT_AREA_T);
 	plot_frame_range(&f, "x", -0.5, (double)x->n - 0.5, 0);
 	plot_frame_range(&f, "y", yr.lo, yr.hi, 0);
-	plot_buf_printf(&f.cmds, "set xtics rotate by 30 right scale 0\nset format y \"%%.1s%%c\"\n");
+	strbuf_addf(&f.cmds, "set xtics rotate by 30 right scale 0\nset format y \"%%.1s%%c\"\n");
 	json_array_foreach(series, i, sr) {
 		const json_t *pts = json_object_get(sr, "points");
 		struct plot_block med = {0}, vals = {0};
@@ -946,19 +946,19 @@ int plot_history(struct plot_buf *out, const json_t *hist, char *err, size_t ele
 			rows++;
 		}
 		if (!rows) {
-			plot_buf_free(&med.rows);
-			plot_buf_free(&vals.rows);
+			strbuf_release(&med.rows);
+			strbuf_release(&vals.rows);
 			continue;
 		}
 		plot_frame_block(&f, &med, name);
-		plot_buf_printf(&f.cmds, "%s%s using 1:2 with linespoints lt %zu title columnheader(2)",
-				drawn++ ? ", " : "plot ", name, i + 2);
+		strbuf_addf(&f.cmds, "%s%s using 1:2 with linespoints lt %zu title columnheader(2)",
+			    drawn++ ? ", " : "plot ", name, i + 2);
 		if (vals.rows.len) {
 			plot_frame_block(&f, &vals, vname);
-			plot_buf_printf(&f.cmds, ", %s using 1:2 with points lt %zu pt 6 ps 0.4 notitle",
-					vname, i + 2);
+			strbuf_addf(&f.cmds, ", %s using 1:2 with points lt %zu pt 6 ps 0.4 notitle",
+				    vname, i + 2);
 		} else {
-			plot_buf_free(&vals.rows);
+			strbuf_release(&vals.rows);
 		}
 		/* change points: a dashed line between the last point before and the first after */
 		json_array_foreach(json_object_get(sr, "change_points"), j, p) {
@@ -982,17 +982,17 @@ int plot_history(struct plot_buf *out, const json_t *hist, char *err, size_t ele
 		}
 	}
 	if (!drawn) {
-		plot_buf_free(&cps.rows);
+		strbuf_release(&cps.rows);
 		free(x);
 		return plot_frame_fail(&f, err, elen,
 				       "no experiment has a value of this metric yet");
 	}
 	if (ncp) {
 		plot_frame_block(&f, &cps, name);
-		plot_buf_printf(&f.cmds, ", %s using 1:2:(0):3 with vectors nohead dt 2 lw 1.5 "
-				"lc rgb \"#d62728\" notitle, %s using 1:(%.10g):4 with labels left "
-				"offset 0.3,-0.8 font \",9\" tc rgb \"#d62728\" notitle",
-				name, name, yr.hi);
+		strbuf_addf(&f.cmds, ", %s using 1:2:(0):3 with vectors nohead dt 2 lw 1.5 "
+			    "lc rgb \"#d62728\" notitle, %s using 1:(%.10g):4 with labels left "
+			    "offset 0.3,-0.8 font \",9\" tc rgb \"#d62728\" notitle",
+			    name, name, yr.hi);
 	}
 	every = (x->n + HISTORY_TICKS - 1) / HISTORY_TICKS;
 	for (i = 0; i < x->n; i += every) {
@@ -1004,7 +1004,7 @@ int plot_history(struct plot_buf *out, const json_t *hist, char *err, size_t ele
 	}
 	plot_frame_block(&f, &ticks, name);
 	plot_xtick_clause(&f, name, yr.lo);
-	plot_buf_add(&f.cmds, "\n", 1);
+	strbuf_add(&f.cmds, "\n", 1);
 	plot_frame_axes(&f, NULL, "median (dots: repetitions)", PLOT_AREA_B + 0.08, PLOT_AREA_T);
 	snprintf(title, sizeof(title), "%s: %s, %s", jstr(hist, "metric"), jstr(hist, "workload"),
 		 jstr(hist, "strategy"));

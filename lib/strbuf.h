@@ -7,6 +7,9 @@
  *	strbuf_addf(&sb, "%d runs", n);
  *	... sb.buf ...
  *	strbuf_release(&sb);
+ *
+ * A zeroed struct strbuf (a member of a calloc'd struct) is empty too, but
+ * its buf is NULL until the first append; STRBUF_INIT's reads as "".
  */
 #ifndef SVABENCH_STRBUF_H
 #define SVABENCH_STRBUF_H

@@ -49,12 +49,12 @@ static struct plot_samples samples(double **t, double **v)
 }
 
 /* The same points straight into one datablock: gnuplot draws all of them. */
-static void raw_script(struct plot_buf *s)
+static void raw_script(struct strbuf *s)
 {
 	struct plot_block b = {0};
 
-	plot_buf_printf(s, "set terminal svg size 900,480 noenhanced\n"
-			   "set datafile commentschars \"\"\n");
+	strbuf_addf(s, "set terminal svg size 900,480 noenhanced\n"
+		       "set datafile commentschars \"\"\n");
 	for (size_t i = 0; i < POINTS; i++) {
 		plot_block_num(&b, (double)(i + 1) * 0.05);
 		plot_block_num(&b, (double)(i % 7) + (i % 5000 < 200 ? 50 : 0));
@@ -62,31 +62,31 @@ static void raw_script(struct plot_buf *s)
 		plot_block_row(&b);
 	}
 	plot_block_emit(s, "d0", &b);
-	plot_buf_printf(s, "set xrange [0:%d]\nset yrange [0:3100]\n"
-			   "plot $d0 using 1:2 with lines notitle, $d0 using 1:3 with lines notitle\n",
-			POINTS / 20 + 1);
+	strbuf_addf(s, "set xrange [0:%d]\nset yrange [0:3100]\n"
+		       "plot $d0 using 1:2 with lines notitle, $d0 using 1:3 with lines notitle\n",
+		    POINTS / 20 + 1);
 }
 
 /*
  * Renders one script as the API does (built by build, then plot_render):
  * the cold time with an empty cache, the best cached time of ROUNDS.
  */
-static int measure(struct plotter *p, int (*build)(struct plot_buf *, void *), void *arg,
+static int measure(struct plotter *p, int (*build)(struct strbuf *, void *), void *arg,
 		   double *cold, double *cached, size_t *bytes)
 {
 	for (int round = 0; round <= ROUNDS; round++) {
-		struct plot_buf s = {0};
+		struct strbuf s = STRBUF_INIT;
 		struct plot_out po;
 		double t0 = now_ms(), t;
 		int rc;
 
 		if (build(&s, arg)) {
-			plot_buf_free(&s);
+			strbuf_release(&s);
 			return -1;
 		}
-		rc = plot_render(p, s.s, s.len, &po);
+		rc = plot_render(p, s.buf, s.len, &po);
 		t = now_ms() - t0;
-		plot_buf_free(&s);
+		strbuf_release(&s);
 		if (rc != PLOT_OK || po.cached != (round > 0)) {
 			fprintf(stderr, "bench_plot: render %d: rc %d cached %d: %s\n", round, rc,
 				po.cached, po.msg);
@@ -103,7 +103,7 @@ static int measure(struct plotter *p, int (*build)(struct plot_buf *, void *), v
 	return 0;
 }
 
-static int build_api(struct plot_buf *s, void *arg)
+static int build_api(struct strbuf *s, void *arg)
 {
 	char err[256];
 
@@ -114,11 +114,11 @@ static int build_api(struct plot_buf *s, void *arg)
 	return 0;
 }
 
-static int build_raw(struct plot_buf *s, void *arg)
+static int build_raw(struct strbuf *s, void *arg)
 {
 	(void)arg;
 	raw_script(s);
-	return s->oom ? -1 : 0;
+	return 0;
 }
 
 int main(void)

@@ -167,7 +167,7 @@ static char *outside_blocks(const char *script, int *blocks, size_t *rows, int *
 static void test_block(void)
 {
 	struct plot_block b = {0}, b2 = {0};
-	struct plot_buf s = {0}, s2 = {0};
+	struct strbuf s = STRBUF_INIT, s2 = STRBUF_INIT;
 	int blocks, bad;
 	size_t rows;
 	char *out, t1[80], t2[80];
@@ -179,12 +179,12 @@ static void test_block(void)
 	plot_block_num(&b, NAN);
 	plot_block_row(&b);
 	plot_block_emit(&s, "d0", &b);
-	out = outside_blocks(s.s, &blocks, &rows, &bad);
+	out = outside_blocks(s.buf, &blocks, &rows, &bad);
 	test_result(blocks == 1 && rows == 2 && !bad && !out[0],
 		    "a datablock holds its rows whatever they say",
 		    "%d blocks, %zu rows, bad terminator %d, outside: '%s'", blocks, rows, bad, out);
-	test_result(strstr(s.s, " NaN\n") != NULL, "NaN is written as gnuplot's missing value",
-		    "script: %s", s.s);
+	test_result(strstr(s.buf, " NaN\n") != NULL, "NaN is written as gnuplot's missing value",
+		    "script: %s", s.buf);
 	free(out);
 
 	/* the terminator depends on the rows: the same rows, the same script (cache key) */
@@ -195,17 +195,17 @@ static void test_block(void)
 	plot_block_num(&b2, NAN);
 	plot_block_row(&b2);
 	plot_block_emit(&s2, "d0", &b2);
-	test_result(s.s && s2.s && !strcmp(s.s, s2.s), "the same rows give the same datablock text",
+	test_result(s.buf && s2.buf && !strcmp(s.buf, s2.buf), "the same rows give the same datablock text",
 		    " ");
-	sscanf(s.s, "$d0 << %79s", t1);
-	plot_buf_free(&s2);
+	sscanf(s.buf, "$d0 << %79s", t1);
+	strbuf_release(&s2);
 	plot_block_str(&b2, "other");
 	plot_block_row(&b2);
 	plot_block_emit(&s2, "d0", &b2);
-	sscanf(s2.s, "$d0 << %79s", t2);
+	sscanf(s2.buf, "$d0 << %79s", t2);
 	test_result(strcmp(t1, t2) != 0, "other rows give another terminator", "%s and %s", t1, t2);
-	plot_buf_free(&s);
-	plot_buf_free(&s2);
+	strbuf_release(&s);
+	strbuf_release(&s2);
 }
 
 /* ---- the builders, fed hostile text ---- */
@@ -312,7 +312,7 @@ static json_t *hostile_history(void)
 }
 
 /* No INJECT, backquote or system( outside the datablocks, and every block well ended. */
-static void check_script(const char *what, const struct plot_buf *s)
+static void check_script(const char *what, const struct strbuf *s)
 {
 	char name[128];
 	int blocks, bad;
@@ -320,11 +320,11 @@ static void check_script(const char *what, const struct plot_buf *s)
 	char *out;
 
 	snprintf(name, sizeof(name), "%s: user text only inside datablocks", what);
-	if (!s->s) {
+	if (!s->buf) {
 		test_result(0, name, "no script");
 		return;
 	}
-	out = outside_blocks(s->s, &blocks, &rows, &bad);
+	out = outside_blocks(s->buf, &blocks, &rows, &bad);
 	test_result(blocks > 0 && !bad && !strstr(out, "INJECT") && !strchr(out, '`') &&
 		    !strstr(out, "system") && !strstr(out, "MARKER"), name,
 		    "%d blocks, bad terminator %d; outside:\n%s", blocks, bad, out);
@@ -335,18 +335,18 @@ static void check_script(const char *what, const struct plot_buf *s)
 
 static struct plotter *plotter;
 
-static void check_render(const char *what, const struct plot_buf *s, int has_text)
+static void check_render(const char *what, const struct strbuf *s, int has_text)
 {
 	struct plot_out po;
 	char name[128];
 	int rc;
 
 	snprintf(name, sizeof(name), "%s: gnuplot draws it, runs nothing", what);
-	if (!plotter || !s->s) {
+	if (!plotter || !s->buf) {
 		test_skip(name, "no plotter or no script");
 		return;
 	}
-	rc = plot_render(plotter, s->s, s->len, &po);
+	rc = plot_render(plotter, s->buf, s->len, &po);
 	test_result(rc == PLOT_OK && po.svg && !strncmp(po.svg, "<?xml", 5) &&
 		    strstr(po.svg, "</svg>") && (!has_text || strstr(po.svg, "INJECT")) && !exists(marker),
 		    name, "rc %d: %s (marker %s)", rc, po.msg, exists(marker) ? "exists" : "absent");
@@ -361,7 +361,7 @@ static void test_builders(void)
 	struct plot_samples samples = samples_of(50, hm, &t1, &v1);
 	struct plot_samples big = samples_of(9000, metrics, &t2, &v2);
 	json_t *cmp = hostile_comparison(), *hist = hostile_history();
-	struct plot_buf s = {0};
+	struct strbuf s = STRBUF_INIT;
 	char err[512];
 	int rc;
 
@@ -369,50 +369,50 @@ static void test_builders(void)
 	test_result(rc == 0, "comparison script builds", "%s", err);
 	check_script("comparison", &s);
 	check_render("comparison", &s, 1);
-	plot_buf_free(&s);
+	strbuf_release(&s);
 
 	rc = plot_latency(&s, cmp, 1, NULL, err, sizeof(err));
 	test_result(rc == 0, "latency script builds", "%s", err);
 	check_script("latency", &s);
 	check_render("latency", &s, 1);
-	plot_buf_free(&s);
+	strbuf_release(&s);
 
 	rc = plot_crossover(&s, cmp, hostile, err, sizeof(err));
 	test_result(rc == 0, "crossover script builds", "%s", err);
 	check_script("crossover", &s);
 	check_render("crossover", &s, 1);
-	plot_buf_free(&s);
+	strbuf_release(&s);
 
 	rc = plot_timeseries(&s, "e1-r1", &samples, err, sizeof(err));
 	test_result(rc == 0, "time-series script builds with a hostile metric name", "%s", err);
 	check_script("time series", &s);
 	check_render("time series", &s, 1);
-	plot_buf_free(&s);
+	strbuf_release(&s);
 
 	rc = plot_timeseries(&s, "e1-r1", &big, err, sizeof(err));
-	test_result(rc == 0 && s.s && s.len < 9000 * 40,
+	test_result(rc == 0 && s.buf && s.len < 9000 * 40,
 		    "a long time series keeps min and max per bucket", "%zu bytes: %s", s.len, err);
 	check_render("bucketed time series", &s, 0);
-	plot_buf_free(&s);
+	strbuf_release(&s);
 
 	rc = plot_history(&s, hist, err, sizeof(err));
 	test_result(rc == 0, "history script builds", "%s", err);
 	check_script("history", &s);
 	check_render("history", &s, 1);
-	test_result(s.s && strstr(s.s, "\"+30.0%\""), "the change point is marked with its change",
+	test_result(s.buf && strstr(s.buf, "\"+30.0%\""), "the change point is marked with its change",
 		    " ");
-	plot_buf_free(&s);
+	strbuf_release(&s);
 
 	/* nothing to draw: an error for the API's 409, no script */
 	json_object_set_new(cmp, "crossover", json_null());
 	rc = plot_crossover(&s, cmp, hostile, err, sizeof(err));
 	test_result(rc == -1 && strstr(err, "no crossover"), "no crossover is an error, not a plot",
 		    "rc %d: %s", rc, err);
-	plot_buf_free(&s);
+	strbuf_release(&s);
 	rc = plot_comparison(&s, cmp, "no.such_metric", NULL, err, sizeof(err));
 	test_result(rc == -1 && strstr(err, "no.such_metric"), "a metric without values is an error",
 		    "rc %d: %s", rc, err);
-	plot_buf_free(&s);
+	strbuf_release(&s);
 	json_decref(cmp);
 	free(t1);
 	free(v1);
@@ -469,18 +469,18 @@ static void test_runner(void)
 
 	/* gnuplot stops at the error and stops reading: the rest of the script must not kill us */
 	{
-		struct plot_buf big = {0};
+		struct strbuf big = STRBUF_INIT;
 
-		plot_buf_printf(&big, "set terminal svg\nno_such_command\n$d << EOD_x\n");
+		strbuf_addf(&big, "set terminal svg\nno_such_command\n$d << EOD_x\n");
 		for (int i = 0; i < 100000; i++)  /* ~1.2 MB: far past any pipe buffer */
-			plot_buf_printf(&big, "%d %d\n", i, i * 7);
-		plot_buf_printf(&big, "EOD_x\nplot $d notitle\n");
-		rc = plot_render(plotter, big.s, big.len, &po);
+			strbuf_addf(&big, "%d %d\n", i, i * 7);
+		strbuf_addf(&big, "EOD_x\nplot $d notitle\n");
+		rc = plot_render(plotter, big.buf, big.len, &po);
 		test_result(rc == PLOT_FAILED && strstr(po.msg, "invalid command, at 'no_such_command'"),
 			    "a script gnuplot gives up on early fails without a SIGPIPE", "rc %d: '%s'",
 			    rc, po.msg);
 		free(po.svg);
-		plot_buf_free(&big);
+		strbuf_release(&big);
 	}
 
 	rc = plot_render(plotter, "set terminal svg\n", 17, &po);
