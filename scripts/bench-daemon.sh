@@ -9,7 +9,9 @@
 #      throughput (goal: the daemon >= 0.5x offline --jobs 2), the default
 #      suite's wall time (goal: within 1.5x of offline and under 10 s),
 #      submit-to-done latency of a one-run experiment (p50, p99), and reads'
-#      p99 while 50 clients submit past --queue-max (admission engaged).
+#      p99 while 50 clients submit past --queue-max (admission engaged);
+#      tiny runs and the suite also in CPU seconds, offline beside the
+#      daemon and its workers (less at the mercy of a shared machine's load).
 # Prints figures; the goals are for reading, not asserted.
 set -euo pipefail
 
@@ -107,22 +109,39 @@ one='{"workload": "rw-reuse", "strategies": ["pri-inv"], "repetitions": 1,
 echo "$tiny" >"$tmp/tiny.json"
 echo "$one" >"$tmp/one.json"
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
-secs() { # COMMAND... -> wall seconds
+# The same work in CPU seconds (user + system), which a shared machine's
+# load changes less than wall time: offline, the runner and its children;
+# through the daemon, svabenchd and its workers (live, or reaped).
+timed() { # COMMAND... -> "WALL CPU" seconds
 	local t0 t1
 	t0=$(date +%s.%N)
-	"$@" >/dev/null 2>&1
+	/usr/bin/time -f '%U %S' -o "$tmp/time" "$@" >/dev/null 2>&1
 	t1=$(date +%s.%N)
-	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
+	awk -v a="$t0" -v b="$t1" '{ printf "%.3f %.2f\n", b - a, $1 + $2 }' "$tmp/time"
 }
-off1=$(secs "$root/build/svabench" run --offline "$tmp/tiny.json" --jobs 1)
-off2=$(secs "$root/build/svabench" run --offline "$tmp/tiny.json" --jobs 2)
+proc_cpu() { # PID -> CPU seconds of PID and its children so far
+	local t=0 p
+	for p in "$1" $(pgrep -P "$1"); do
+		t=$((t + $(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
+	done
+	awk -v t="$t" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }'
+}
+cpu_line() { # OFFLINE_CPU DAEMON_CPU -> a line with both and their ratio
+	awk -v o="$1" -v d="$2" 'BEGIN { printf "  CPU seconds: offline %.2f, svabenchd and its workers %.2f (%.1fx)\n",
+		o, d, (o > 0 ? d / o : 0) }'
+}
+read -r off1 _ < <(timed "$root/build/svabench" run --offline "$tmp/tiny.json" --jobs 1)
+read -r off2 off2c < <(timed "$root/build/svabench" run --offline "$tmp/tiny.json" --jobs 2)
 start_daemon "$tmp/runs" || { echo "svabenchd did not start: $(daemon_tail)" >&2; exit 1; }
+c0=$(proc_cpu "$pid")
 read -r dn dsec < <(python3 "$runs_py" "$url" "$(token)" throughput "$tmp/tiny.json")
+c1=$(proc_cpu "$pid")
 echo "tiny runs ($ntiny x one-page rw-reuse, 100 us simulated):"
 echo "  offline --jobs 1: $(rate "$ntiny" "$off1") runs/s; offline --jobs 2: $(rate "$ntiny" "$off2") runs/s"
 echo "  svabenchd (2 workers, samples stored): $(rate "$dn" "$dsec") runs/s ($dn runs in $dsec s)"
 awk -v a="$(rate "$dn" "$dsec")" -v b="$(rate "$ntiny" "$off2")" \
 	'BEGIN { printf "  daemon / offline --jobs 2: %.2fx (goal >= 0.5x)\n", a / b }'
+cpu_line "$off2c" "$(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }')"
 curl -s "$url/metrics" | awk '/^svabenchd_(workers_started|ingest_batches|runs_finished)_total / {
 	printf "  %s %s\n", $1, $2 }'
 read -r p50 p99 < <(python3 "$runs_py" "$url" "$(token)" latency 200 "$tmp/one.json")
@@ -130,8 +149,9 @@ echo "submit-to-done of a one-run experiment (200 in turn): p50 $p50 ms, p99 $p9
 stop_daemon
 
 # the default suite: offline (one spec after another, --jobs 2) and through the daemon
-offs=$(secs scripts/offline-suite.sh --jobs 2)
+read -r offs offsc < <(timed scripts/offline-suite.sh --jobs 2)
 start_daemon "$tmp/suite" || { echo "svabenchd did not start: $(daemon_tail)" >&2; exit 1; }
+c0=$(proc_cpu "$pid")
 t0=$(date +%s.%N)
 for f in suites/default/*.json; do
 	curl -s -o /dev/null -X POST -H "Authorization: Bearer $(token)" \
@@ -139,10 +159,12 @@ for f in suites/default/*.json; do
 done
 read -r nexp nruns < <(python3 "$runs_py" "$url" "$(token)" suite)
 t1=$(date +%s.%N)
+c1=$(proc_cpu "$pid")
 dsuite=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
 echo "default suite: offline (scripts/offline-suite.sh --jobs 2) $offs s; svabenchd ($nexp experiments, $nruns runs) $dsuite s"
 awk -v d="$dsuite" -v o="$offs" \
 	'BEGIN { printf "  daemon / offline: %.2fx (goal <= 1.5x and under 10 s)\n", d / o }'
+cpu_line "$offsc" "$(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }')"
 stop_daemon
 
 # reads while 50 clients submit past --queue-max
