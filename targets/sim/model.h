@@ -466,6 +466,7 @@ struct sim {
 	/* derived parameters */
 	double jitter_sigma; /* host_jitter as a log-normal sigma */
 	uint64_t cmd_ns[CMD_CFGI_CD + 1]; /* consumption per opcode (CMD_SYNC: completion) */
+	uint64_t *cmd_count[CMD_CFGI_CD + 1]; /* the cmd.* counter of each opcode */
 	uint64_t sync_busy_ns;            /* CMD_SYNC occupancy, at most its completion */
 	uint64_t page_bytes, max_tlbi_ops, xfer_ns;
 	int levels, level_bits, ats, pri;

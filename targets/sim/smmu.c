@@ -239,8 +239,21 @@ void cmdq_costs(struct sim *s)
 		[CMD_CFGI_CD] = P_CMD_CFGI_CD_NS,
 	};
 
-	for (int op = 0; op <= CMD_CFGI_CD; op++)
+	uint64_t *const count[] = {
+		[CMD_TLBI_NH_VA] = &s->c.cmd_tlbi_nh_va,
+		[CMD_TLBI_NH_VA_RANGE] = &s->c.cmd_tlbi_nh_va_range,
+		[CMD_TLBI_NH_ASID] = &s->c.cmd_tlbi_nh_asid,
+		[CMD_ATC_INV] = &s->c.cmd_atc_inv,
+		[CMD_SYNC] = &s->c.cmd_sync,
+		[CMD_RESUME] = &s->c.cmd_resume,
+		[CMD_PRI_RESP] = &s->c.cmd_pri_resp,
+		[CMD_CFGI_CD] = &s->c.cmd_cfgi_cd,
+	};
+
+	for (int op = 0; op <= CMD_CFGI_CD; op++) {
 		s->cmd_ns[op] = par_u(s, param[op]);
+		s->cmd_count[op] = count[op];
+	}
 	s->sync_busy_ns = par_u(s, P_CMD_SYNC_BUSY_NS);
 	if (s->sync_busy_ns > s->cmd_ns[CMD_SYNC])
 		s->sync_busy_ns = s->cmd_ns[CMD_SYNC];
@@ -354,7 +367,8 @@ static uint64_t place(struct sim *s, struct cmdq *q, uint64_t arrive, uint64_t c
 		q->busy = b;
 		q->busy_cap = cap;
 	}
-	memmove(q->busy + k + 1, q->busy + k, (q->nbusy - k) * sizeof(*q->busy));
+	if (k < q->nbusy)
+		memmove(q->busy + k + 1, q->busy + k, (q->nbusy - k) * sizeof(*q->busy));
 	q->busy[k] = (struct span){start, start + cost};
 	q->nbusy++;
 	*kp = k;
@@ -370,7 +384,6 @@ struct issue {
 	int have_run;
 	struct cmd run;    /* consecutive TLBIs of one list, as one effect */
 	uint64_t run_t;
-	uint64_t count[CMD_CFGI_CD + 1];
 };
 
 static void effect(struct sim *s, struct cmdq *q, uint64_t t, const struct cmd *c)
@@ -417,7 +430,7 @@ static inline __attribute__((always_inline)) void issue_one(struct sim *s, struc
 	if (++q->head == depth)
 		q->head = 0;
 	s->c.cmdq_busy_ns += cost;
-	st->count[op]++;
+	(*s->cmd_count[op])++;
 	/* the ordering rule of 353e3cf8590c, checked on every stream */
 	if (op == CMD_SYNC)
 		q->tlbi_unsynced = 0;
@@ -508,7 +521,7 @@ static size_t tlbi_stretch(struct sim *s, struct cmdq *q, struct issue *st,
 	q->head = head;
 	q->ncmds = ncmds;
 	st->run.npages = vend - st->run.vpn;
-	st->count[op] += j - i;
+	*s->cmd_count[op] += j - i;
 	s->c.cmdq_busy_ns += (j - i) * cost;
 	q->tlbi_unsynced = 1;
 	return j;
@@ -547,7 +560,7 @@ static size_t page_stretch(struct sim *s, struct cmdq *q, struct issue *st,
 	q->head = head;
 	q->ncmds = ncmds;
 	st->run.npages += j - i;
-	st->count[CMD_TLBI_NH_VA] += j - i;
+	s->c.cmd_tlbi_nh_va += j - i;
 	s->c.cmdq_busy_ns += (j - i) * cost;
 	q->tlbi_unsynced = 1;
 	return j;
@@ -567,12 +580,16 @@ issue_list(struct sim *s, struct smmu *m, uint64_t t, const struct cmd *cmds, ui
 	static const struct cmd cmd_sync = {.op = CMD_SYNC};
 	struct cmdq *q = &m->q;
 	uint64_t depth = par_u(s, P_CMDQ_DEPTH), ins = par_u(s, P_CMDQ_INSERT_NS);
-	struct issue st = {.kp = NO_SPAN};
+	struct issue st;
 
+	st.t = t + par_u(s, P_CMDQ_ISSUE_NS) + contend;
+	st.prev = st.done = 0;
+	st.kp = NO_SPAN;
+	st.have_run = 0;
 	s->c.cmdq_submissions++;
 	s->c.cmdq_contention_ns += contend;
-	st.t = t + par_u(s, P_CMDQ_ISSUE_NS) + contend;
-	drop_ended(s, q);
+	if (q->nbusy && q->busy[0].b <= s->now)
+		drop_ended(s, q);
 	for (size_t i = 0; i < n;) {
 		if (st.have_run && (pages || cmds[i].op <= CMD_TLBI_NH_VA_RANGE) && st.kp < q->nbusy &&
 		    q->busy[st.kp].b == st.prev) {
@@ -597,14 +614,6 @@ issue_list(struct sim *s, struct smmu *m, uint64_t t, const struct cmd *cmds, ui
 		issue_one(s, q, &st, &cmd_sync, depth, ins);
 	if (st.have_run && fx_push(q, st.run_t, &st.run))
 		s->failed = 1;
-	s->c.cmd_tlbi_nh_va += st.count[CMD_TLBI_NH_VA];
-	s->c.cmd_tlbi_nh_va_range += st.count[CMD_TLBI_NH_VA_RANGE];
-	s->c.cmd_tlbi_nh_asid += st.count[CMD_TLBI_NH_ASID];
-	s->c.cmd_atc_inv += st.count[CMD_ATC_INV];
-	s->c.cmd_sync += st.count[CMD_SYNC];
-	s->c.cmd_resume += st.count[CMD_RESUME];
-	s->c.cmd_pri_resp += st.count[CMD_PRI_RESP];
-	s->c.cmd_cfgi_cd += st.count[CMD_CFGI_CD];
 	*last_done = st.done;
 	return st.t;
 }
