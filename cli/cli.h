@@ -7,6 +7,7 @@
 #define SVABENCH_CLI_H
 
 #include "../core/core.h"
+#include "../lib/strbuf.h"
 
 /* Exit statuses (api.md). */
 #define EXIT_OK 0
@@ -220,6 +221,18 @@ int client_add_query(char **path, const char *name, const char *value);
 
 /* s percent-encoded for a URL path or query (malloc'd), NULL on OOM. */
 char *client_escape(const char *s);
+
+/*
+ * A curl write callback's target: the answer so far in sb, refused (over
+ * set, the transfer stopped) past max bytes.
+ */
+struct client_sink {
+	struct strbuf sb;
+	size_t max;
+	int over;
+};
+/* CURLOPT_WRITEFUNCTION for a struct client_sink (CURLOPT_WRITEDATA). */
+size_t client_sink_write(char *p, size_t size, size_t nmemb, void *sink);
 
 /*
  * Reads all of path ("-": standard input), at most max bytes, NUL-terminated.

@@ -28,13 +28,6 @@ struct client {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
-/* The body being received. */
-struct sink {
-	char *buf;
-	size_t len, cap;
-	int too_big;
-};
-
 int client_option(struct client_opts *o, int argc, char **argv, int *i)
 {
 	int rc = cli_option_value("--server", argc, argv, i, &o->server);
@@ -151,33 +144,18 @@ static const char *token(struct client *c)
 	return c->token;
 }
 
-static size_t on_data(char *p, size_t size, size_t nmemb, void *ctx)
+size_t client_sink_write(char *p, size_t size, size_t nmemb, void *sink)
 {
-	struct sink *s = ctx;
+	struct client_sink *s = sink;
 	size_t n = size * nmemb;
 
-	if (s->len + n + 1 > s->cap) {
-		size_t cap = s->cap ? s->cap : 16384;
-		char *b;
-
-		while (cap < s->len + n + 1)
-			cap *= 2;
-		if (cap > (size_t)CLIENT_BODY_MAX + 1) {
-			s->too_big = 1;
-			return 0;
-		}
-		b = realloc(s->buf, cap);
-		if (!b)
-			return 0;
-		s->buf = b;
-		s->cap = cap;
+	if (n > s->max - s->sb.len) {
+		s->over = 1;
+		return 0; /* curl stops with CURLE_WRITE_ERROR */
 	}
-	memcpy(s->buf + s->len, p, n);
-	s->len += n;
-	s->buf[s->len] = '\0';
+	strbuf_add(&s->sb, p, n);
 	return n;
 }
-
 /* Keeps the Location header, the new resource of a 202. */
 static size_t on_header(char *p, size_t size, size_t nmemb, void *ctx)
 {
@@ -204,7 +182,7 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ctx)
 	return n;
 }
 
-static void transport_error(const struct client *c, CURLcode rc, const struct sink *s)
+static void transport_error(const struct client *c, CURLcode rc, const struct client_sink *s)
 {
 	const char *detail = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
 
@@ -216,12 +194,7 @@ static void transport_error(const struct client *c, CURLcode rc, const struct si
 		cli_error("svabenchd at %s did not answer in time: %s", c->url, detail);
 		break;
 	case CURLE_WRITE_ERROR:
-		if (s->too_big) {
-			cli_error("the answer of %s is larger than %ld MiB", c->url,
-				  CLIENT_BODY_MAX >> 20);
-			break;
-		}
-		cli_error("out of memory reading the answer of %s", c->url);
+		cli_error("the answer of %s is larger than %ld MiB", c->url, CLIENT_BODY_MAX >> 20);
 		break;
 	default:
 		cli_error("cannot reach svabenchd at %s: %s", c->url, detail);
@@ -234,7 +207,7 @@ static int request_once(struct client *c, const char *method, const char *path,
 {
 	int post = !strcmp(method, "POST");
 	struct curl_slist *hdr = NULL, *h;
-	struct sink s = {0};
+	struct client_sink s = {.sb = STRBUF_INIT, .max = CLIENT_BODY_MAX};
 	char auth[TOKEN_MAX + 32];
 	const char *tok;
 	char *url;
@@ -242,11 +215,7 @@ static int request_once(struct client *c, const char *method, const char *path,
 	int bad = 0;
 
 	memset(r, 0, sizeof(*r));
-	url = malloc(strlen(c->url) + strlen(path) + 1);
-	if (!url) {
-		cli_error("out of memory");
-		return -1;
-	}
+	url = xmalloc(strlen(c->url) + strlen(path) + 1);
 	strcpy(url, c->url);
 	strcat(url, path);
 
@@ -282,7 +251,7 @@ static int request_once(struct client *c, const char *method, const char *path,
 	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
 	/* The daemon is usually on loopback: never send that through a proxy. */
 	curl_easy_setopt(c->curl, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1");
-	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, client_sink_write);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &s);
 	curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, r);
@@ -297,19 +266,11 @@ static int request_once(struct client *c, const char *method, const char *path,
 	free(url);
 	if (rc != CURLE_OK) {
 		transport_error(c, rc, &s);
-		free(s.buf);
+		strbuf_release(&s.sb);
 		return -1;
 	}
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &r->status);
-	if (!s.buf) {
-		s.buf = calloc(1, 1);
-		if (!s.buf) {
-			cli_error("out of memory");
-			return -1;
-		}
-	}
-	r->body = s.buf;
-	r->len = s.len;
+	r->body = strbuf_detach(&s.sb, &r->len);
 	return 0;
 }
 

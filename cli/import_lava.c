@@ -75,39 +75,13 @@ static int import_lava_option(void *ctx, int argc, char **argv, int *i)
 
 /* ---- the REST API of a LAVA server ---- */
 
-struct fetched {
-	char *p;
-	size_t len;
-	int over;
-};
-
-static size_t on_data(char *data, size_t size, size_t n, void *ctx)
-{
-	struct fetched *f = ctx;
-	size_t add = size * n;
-	char *q;
-
-	if (f->len + add > CLIENT_BODY_MAX) {
-		f->over = 1;
-		return 0;
-	}
-	q = realloc(f->p, f->len + add + 1);
-	if (!q)
-		return 0;
-	f->p = q;
-	memcpy(f->p + f->len, data, add);
-	f->len += add;
-	f->p[f->len] = '\0';
-	return add;
-}
-
 /* GET base/api/v0.2/jobs/JOB/suffix: the body (malloc'd), or NULL after a message. */
 static char *lava_get(const char *base, const char *job, const char *suffix, const char *token,
 		      size_t *len)
 {
-	struct fetched f = {0};
+	struct client_sink f = {.sb = STRBUF_INIT, .max = CLIENT_BODY_MAX};
 	struct curl_slist *hdr = NULL;
-	char *url = NULL, *auth = NULL, *ejob = NULL;
+	char *url = NULL, *auth = NULL, *ejob = NULL, *body;
 	long status = 0;
 	CURLcode cc;
 	CURL *c;
@@ -130,7 +104,7 @@ static char *lava_get(const char *base, const char *job, const char *suffix, con
 	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, client_sink_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &f);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)CLIENT_CONNECT_TIMEOUT_S);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)CLIENT_TIMEOUT_S);
@@ -150,18 +124,17 @@ static char *lava_get(const char *base, const char *job, const char *suffix, con
 			cli_error("import-lava: GET %s: HTTP %ld%s", url, status,
 				  status == 401 || status == 403 ? " (--lava-token or $LAVA_TOKEN)" :
 				  status == 404 ? " (no such job)" : "");
-		free(f.p);
-		f.p = NULL;
-	} else if (!f.p) {
-		f.p = strdup("");
+		strbuf_release(&f.sb);
+		body = NULL;
+	} else {
+		body = strbuf_detach(&f.sb, len);
 	}
-	*len = f.len;
 	curl_slist_free_all(hdr);
 	curl_easy_cleanup(c);
 	free(url);
 	free(auth);
 	free(ejob);
-	return f.p;
+	return body;
 oom:
 	cli_error("out of memory");
 	if (c)

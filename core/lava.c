@@ -4,6 +4,7 @@
  * document; and the headline metrics the board reports as test cases.
  */
 #include "lava.h"
+#include "../lib/strbuf.h"
 #include "../lib/util.h"
 
 #include <ctype.h>
@@ -97,39 +98,13 @@ static void copy(char *dst, size_t n, const char *src)
 		snprintf(dst, n, "%s", src);
 }
 
-/* A growing text buffer. */
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-static int buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 4096;
-		char *q;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		q = realloc(b->p, cap);
-		if (!q)
-			return -1;
-		b->p = q;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-	return 0;
-}
-
 /* One document being collected between its markers. */
 struct pending {
 	char name[128];
 	unsigned long long bytes;
 	unsigned long cksum;
 	size_t line;        /* the line of its BEGIN marker */
-	struct buf b64;
+	struct strbuf b64;
 	int open;
 };
 
@@ -181,7 +156,7 @@ static int finish_document(struct scan *s, size_t line)
 	json_error_t jerr;
 	json_t *env, *doc, *exp, *host, *lava;
 	const char *what = p->name;
-	int rc = lava_base64_decode(p->b64.p ? p->b64.p : "", p->b64.len, &raw, &rawlen);
+	int rc = lava_base64_decode(p->b64.len ? p->b64.buf : "", p->b64.len, &raw, &rawlen);
 	uint32_t sum;
 
 	if (rc == -2)
@@ -266,7 +241,7 @@ static int console_line(struct scan *s, const char *text, size_t line)
 					  "limit of %u", p->name, line, p->bytes, LAVA_DOC_MAX);
 		p->cksum = strtoul(v, NULL, 10);
 		p->line = line;
-		p->b64.len = 0;
+		strbuf_reset(&p->b64);
 		p->open = 1;
 		return 0;
 	}
@@ -279,7 +254,8 @@ static int console_line(struct scan *s, const char *text, size_t line)
 	if (p->b64.len + strlen(text) > (size_t)LAVA_DOC_MAX / 3 * 4 + 4096)
 		return error_into(s->err, s->elen, "document %s (line %zu): more base64 than its bytes=%llu",
 				  p->name, p->line, p->bytes);
-	return buf_add(&p->b64, text, strlen(text)) ? error_into(s->err, s->elen, "out of memory") : 0;
+	strbuf_addstr(&p->b64, text);
+	return 0;
 }
 
 /* A "results" entry of the log: LAVA's own verdict on the job. */
@@ -474,7 +450,7 @@ json_t *lava_extract(const char *text, size_t len, const char *server, struct la
 		}
 	}
 	free(copybuf);
-	free(s.cur.b64.p);
+	strbuf_release(&s.cur.b64);
 	json_decref(cb);
 	if (rc) {
 		json_decref(s.docs);

@@ -20,6 +20,7 @@
  */
 #include "core.h"
 #include "report_out.h"
+#include "../lib/util.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -922,16 +923,14 @@ static void reproduce(struct out *o, const json_t *exp)
 	for (k = 0; keys[k]; k++) {
 		const json_t *v = json_object_get(spec, keys[k]);
 		char *text;
-		struct out tmp = {.width = o->width};
+		struct out tmp = {.sb = STRBUF_INIT, .width = o->width};
 
 		if (!v)
 			continue;
 		/* indent 0 puts ", " and ": " between tokens, one line */
 		text = json_dumps(v, JSON_ENCODE_ANY | JSON_PRESERVE_ORDER | JSON_INDENT(0));
-		if (!text) {
-			o->oom = 1;
-			return;
-		}
+		if (!text)
+			die("out of memory writing the report's spec");
 		for (char *p = text; *p; p++)
 			if (*p == '\n')
 				*p = ' ';
@@ -941,38 +940,34 @@ static void reproduce(struct out *o, const json_t *exp)
 		out_add(&tmp, --nkeys ? "," : "}", 1);
 		free(text);
 		/* break only after ", " outside strings */
-		if (tmp.buf) {
-			size_t used = 3, start = 0, last = 0;
-			int instr = 0, esc = 0;
+		size_t used = 3, start = 0, last = 0;
+		int instr = 0, esc = 0;
 
-			for (size_t i = 0; i < tmp.len; i++) {
-				char ch = tmp.buf[i];
+		for (size_t i = 0; i < tmp.sb.len; i++) {
+			char ch = tmp.sb.buf[i];
 
-				if (instr) {
-					if (esc)
-						esc = 0;
-					else if (ch == '\\')
-						esc = 1;
-					else if (ch == '"')
-						instr = 0;
-				} else if (ch == '"') {
-					instr = 1;
-				} else if (ch == ' ' && i && tmp.buf[i - 1] == ',') {
-					last = i;
-				}
-				used++;
-				if (used > (size_t)o->width && last > start) {
-					out_add(o, tmp.buf + start, last - start);
-					out_add(o, "\n    ", 5);
-					used = 4 + (i - last);
-					start = last + 1;
-				}
+			if (instr) {
+				if (esc)
+					esc = 0;
+				else if (ch == '\\')
+					esc = 1;
+				else if (ch == '"')
+					instr = 0;
+			} else if (ch == '"') {
+				instr = 1;
+			} else if (ch == ' ' && i && tmp.sb.buf[i - 1] == ',') {
+				last = i;
 			}
-			out_add(o, tmp.buf + start, tmp.len - start);
+			used++;
+			if (used > (size_t)o->width && last > start) {
+				out_add(o, tmp.sb.buf + start, last - start);
+				out_add(o, "\n    ", 5);
+				used = 4 + (i - last);
+				start = last + 1;
+			}
 		}
-		free(tmp.buf);
-		if (tmp.oom)
-			o->oom = 1;
+		out_add(o, tmp.sb.buf + start, tmp.sb.len - start);
+		strbuf_release(&tmp.sb);
 		out_add(o, nkeys ? "\n   " : "\n", nkeys ? 4 : 1);
 	}
 	out_wrap(o, "  ", "  ", "EOF");
@@ -985,7 +980,7 @@ char *report_render(const json_t *doc, const json_t *cmp, int width, int full)
 	const char *target = jstr(exp, "target"), *name = jstr(exp, "name");
 	const char *label = jstr(exp, "label");
 	const struct target *t = target ? target_find(target) : NULL;
-	struct out o = {.width = width >= WIDTH_MIN && width <= WIDTH_MAX ? width : 80};
+	struct out o = {.sb = STRBUF_INIT, .width = width >= WIDTH_MIN && width <= WIDTH_MAX ? width : 80};
 	char line[1024];
 	char *text;
 	size_t title;
@@ -1012,12 +1007,8 @@ char *report_render(const json_t *doc, const json_t *cmp, int width, int full)
 	reproduce(&o, exp);
 	out_add(&o, "\n", 1);
 	out_wrap(&o, "", "", t && t->figures ? t->figures : "measured on the host above.");
-	if (o.oom) {
-		free(o.buf);
-		return NULL;
-	}
 	text = out_fit(&o);
-	free(o.buf);
+	strbuf_release(&o.sb);
 	return text;
 }
 

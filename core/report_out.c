@@ -5,6 +5,7 @@
  */
 #include "core.h"
 #include "report_out.h"
+#include "../lib/util.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -16,57 +17,26 @@
 
 void out_add(struct out *o, const char *s, size_t n)
 {
-	if (o->oom)
-		return;
-	if (o->len + n + 1 > o->cap) {
-		size_t cap = o->cap ? o->cap : 4096;
-		char *b;
-
-		while (cap < o->len + n + 1)
-			cap *= 2;
-		if (!(b = realloc(o->buf, cap))) {
-			o->oom = 1;
-			return;
-		}
-		o->buf = b;
-		o->cap = cap;
-	}
-	memcpy(o->buf + o->len, s, n);
-	o->len += n;
-	o->buf[o->len] = '\0';
+	strbuf_add(&o->sb, s, n);
 }
 
 void out_emit(struct out *o, const char *fmt, ...)
 {
-	char small[512], *big = NULL;
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
+	strbuf_vaddf(&o->sb, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n < sizeof(small)) {
-		out_add(o, small, (size_t)n);
-		return;
-	}
-	if (!(big = malloc((size_t)n + 1))) {
-		o->oom = 1;
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	out_add(o, big, (size_t)n);
-	free(big);
 }
 
 void out_eol(struct out *o)
 {
-	while (o->len && o->buf[o->len - 1] == ' ')
-		o->buf[--o->len] = '\0';
-	out_add(o, "\n", 1);
+	size_t n = o->sb.len;
+
+	while (n && o->sb.buf[n - 1] == ' ')
+		n--;
+	strbuf_setlen(&o->sb, n);
+	strbuf_addch(&o->sb, '\n');
 }
 
 size_t out_cols(const char *s, size_t n)
@@ -97,14 +67,10 @@ static size_t bytes_for(const char *s, size_t n, size_t want)
 void out_wrap(struct out *o, const char *first, const char *indent, const char *text)
 {
 	const char *lead = first;
-	char *t = strdup(text ? text : ""), *p;
+	char *t = xstrdup(text ? text : ""), *p;
 	size_t room, used;
 	int started = 0;
 
-	if (!t) {
-		o->oom = 1;
-		return;
-	}
 	for (p = t; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = ' ';
@@ -162,8 +128,8 @@ void out_fact(struct out *o, const char *key, const char *value)
 
 char *out_fit(struct out *o)
 {
-	struct out f = {.width = o->width};
-	const char *p = o->buf;
+	struct out f = {.sb = STRBUF_INIT, .width = o->width};
+	const char *p = o->sb.buf;
 
 	while (p && *p) {
 		size_t n = strcspn(p, "\n");
@@ -182,11 +148,7 @@ char *out_fit(struct out *o)
 		out_add(&f, "\n", 1);
 		p += n + (p[n] == '\n');
 	}
-	if (f.oom || !f.buf) {
-		free(f.buf);
-		return NULL;
-	}
-	return f.buf;
+	return strbuf_detach(&f.sb, NULL);
 }
 
 /* ---- numbers ---- */
@@ -276,7 +238,7 @@ void fmt_value(char *b, size_t n, const json_t *v)
 
 char *fmt_pairs(const json_t *obj)
 {
-	struct out o = {.width = 0};
+	struct out o = {.sb = STRBUF_INIT, .width = 0};
 	const char *key;
 	json_t *v;
 	int first = 1;
@@ -288,7 +250,5 @@ char *fmt_pairs(const json_t *obj)
 		out_emit(&o, "%s%s=%s", first ? "" : ", ", key, val);
 		first = 0;
 	}
-	if (!o.buf && !o.oom)
-		return strdup("");
-	return o.oom ? (free(o.buf), NULL) : o.buf;
+	return strbuf_detach(&o.sb, NULL);
 }

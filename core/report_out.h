@@ -6,13 +6,13 @@
 #ifndef SVABENCH_REPORT_OUT_H
 #define SVABENCH_REPORT_OUT_H
 
+#include "../lib/strbuf.h"
+
 #include <jansson.h>
 #include <stddef.h>
 
 struct out {
-	char *buf;
-	size_t len, cap;
-	int oom;
+	struct strbuf sb;  /* the text so far */
 	int width;
 };
 
@@ -30,7 +30,7 @@ size_t out_cols(const char *s, size_t n);
 void out_wrap(struct out *o, const char *first, const char *indent, const char *text);
 /* "key         value..." with value wrapped under its column (12). */
 void out_fact(struct out *o, const char *key, const char *value);
-/* The text with any line still wider than the width broken (malloc'd; NULL on OOM). */
+/* The text with any line still wider than the width broken (malloc'd). */
 char *out_fit(struct out *o);
 
 /* A short number (fmt_short), "-" when it is not finite. */
