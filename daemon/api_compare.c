@@ -41,58 +41,90 @@ struct cached {
 	unsigned long used;
 };
 
-static struct cached cache[CACHE_SLOTS];
-static unsigned long cache_clock;
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Owned by struct svabenchd (compare_cache_new at start, _free at the end). */
+struct compare_cache {
+	pthread_mutex_t lock;
+	struct cached slot[CACHE_SLOTS];
+	unsigned long clock;
+};
 
-/* A copy of the cached answer for key (malloc'd), or NULL. */
-static char *cache_get(const char *key, size_t *len)
+struct compare_cache *compare_cache_new(void)
+{
+	struct compare_cache *c = calloc(1, sizeof(*c));
+
+	if (c && pthread_mutex_init(&c->lock, NULL)) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void compare_cache_free(struct compare_cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < CACHE_SLOTS; i++) {
+		free(c->slot[i].key);
+		free(c->slot[i].text);
+	}
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+/* A copy of the cached answer for key (malloc'd), or NULL (also without a cache). */
+static char *cache_get(struct compare_cache *c, const char *key, size_t *len)
 {
 	char *copy = NULL;
 
-	pthread_mutex_lock(&cache_lock);
+	if (!c)
+		return NULL;
+	pthread_mutex_lock(&c->lock);
 	for (size_t i = 0; i < CACHE_SLOTS; i++) {
-		if (!cache[i].key || strcmp(cache[i].key, key))
+		if (!c->slot[i].key || strcmp(c->slot[i].key, key))
 			continue;
-		copy = malloc(cache[i].len + 1);
+		copy = malloc(c->slot[i].len + 1);
 		if (copy) {
-			memcpy(copy, cache[i].text, cache[i].len + 1);
-			*len = cache[i].len;
-			cache[i].used = ++cache_clock;
+			memcpy(copy, c->slot[i].text, c->slot[i].len + 1);
+			*len = c->slot[i].len;
+			c->slot[i].used = ++c->clock;
 		}
 		break;
 	}
-	pthread_mutex_unlock(&cache_lock);
+	pthread_mutex_unlock(&c->lock);
 	return copy;
 }
 
-/* Keeps a copy of text under key; nothing when memory is short. */
-static void cache_put(const char *key, const char *text, size_t len)
+/* Keeps a copy of text under key; nothing when memory is short or there is no cache. */
+static void cache_put(struct compare_cache *c, const char *key, const char *text, size_t len)
 {
-	char *k = strdup(key), *t = malloc(len + 1);
+	char *k, *t;
 	size_t victim = 0;
 
+	if (!c)
+		return;
+	k = strdup(key);
+	t = malloc(len + 1);
 	if (!k || !t) {
 		free(k);
 		free(t);
 		return;
 	}
 	memcpy(t, text, len + 1);
-	pthread_mutex_lock(&cache_lock);
+	pthread_mutex_lock(&c->lock);
 	for (size_t i = 0; i < CACHE_SLOTS; i++) {
-		if (cache[i].key && !strcmp(cache[i].key, key)) {
+		if (c->slot[i].key && !strcmp(c->slot[i].key, key)) {
 			victim = i;
 			break;
 		}
-		if (!cache[i].key || cache[i].used < cache[victim].used)
+		if (!c->slot[i].key || c->slot[i].used < c->slot[victim].used)
 			victim = i;
-		if (!cache[i].key)
+		if (!c->slot[i].key)
 			break;
 	}
-	free(cache[victim].key);
-	free(cache[victim].text);
-	cache[victim] = (struct cached){k, t, len, ++cache_clock};
-	pthread_mutex_unlock(&cache_lock);
+	free(c->slot[victim].key);
+	free(c->slot[victim].text);
+	c->slot[victim] = (struct cached){k, t, len, ++c->clock};
+	pthread_mutex_unlock(&c->lock);
 }
 
 /* "ID|done|failed|status|baseline|noise|alpha|metrics" (malloc'd), NULL on OOM. */
@@ -317,7 +349,7 @@ static enum MHD_Result h_comparison(struct request *r)
 	}
 	key = cache_key(id, exp, &q);
 	json_decref(exp);
-	text = key ? cache_get(key, &len) : NULL;
+	text = key ? cache_get(r->h->ctx.compare, key, &len) : NULL;
 	free(key);
 	if (text) {
 		free(metrics);
@@ -339,7 +371,7 @@ static enum MHD_Result h_comparison(struct request *r)
 		return res;
 	}
 	if (key)
-		cache_put(key, text, len);
+		cache_put(r->h->ctx.compare, key, text, len);
 	free(key);
 	return reply_json_etag(r, text, len);
 }

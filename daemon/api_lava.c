@@ -28,11 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LAVA_TOKEN_MAX 256
-
-static char lava_token[LAVA_TOKEN_MAX + 1];
-
-int lava_callback_init(const char *var, char *err, size_t elen)
+int lava_callback_init(const char *var, char *token, size_t len, char *err, size_t elen)
 {
 	char dir[4200];
 
@@ -40,15 +36,15 @@ int lava_callback_init(const char *var, char *err, size_t elen)
 		snprintf(err, elen, "--var: path too long: %s", var);
 		return -1;
 	}
-	return auth_init(dir, lava_token, sizeof(lava_token), err, elen);
+	return auth_init(dir, token, len, err, elen);
 }
 
 /* 1 when header is the LAVA token, raw or "Bearer TOKEN" (constant time in the token). */
-static int lava_auth(const char *header)
+static int lava_auth(const char *lava_token, const char *header)
 {
 	char bearer[LAVA_TOKEN_MAX + 16];
 
-	if (!lava_token[0] || !header)
+	if (!lava_token || !lava_token[0] || !header)
 		return 0;
 	if (!strncmp(header, "Bearer ", 7))
 		return auth_check(lava_token, header);
@@ -70,7 +66,7 @@ static enum MHD_Result lava_callback(struct request *r)
 	size_t n;
 	int rc;
 
-	if (!lava_auth(auth))
+	if (!lava_auth(ctx->lava_token, auth))
 		return reply_error(r, MHD_HTTP_UNAUTHORIZED, "unauthorized", NULL,
 				   "LAVA's callback needs the token of the daemon's var/lava/token "
 				   "(the callback's token: header; not the API token)");

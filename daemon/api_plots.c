@@ -41,22 +41,60 @@
 #define NAME_MAX_LEN 191
 
 /*
- * One plotter for the daemon, made on first use, caching in memory: a GET
- * renders (a child process, bounded) but writes nothing under --var.
+ * What the plots keep between requests, owned by struct svabenchd
+ * (plot_cache_new at start, _free at the end): one plotter, made on first
+ * use (gnuplot may be missing: the request says why), caching SVGs in
+ * memory - a GET renders (a child process, bounded) but writes nothing
+ * under --var - and the memo of which script each experiment plot drew
+ * last (below).
  */
-static struct plotter *plotter;
-static pthread_mutex_t plotter_lock = PTHREAD_MUTEX_INITIALIZER;
+#define MEMO_SLOTS 64
+
+struct plot_cache {
+	pthread_mutex_t lock;
+	struct plotter *plotter;
+	struct {
+		char key[400];
+		char hash[65];
+		unsigned long used;
+	} memo[MEMO_SLOTS];
+	unsigned long clock;
+};
+
+struct plot_cache *plot_cache_new(void)
+{
+	struct plot_cache *c = calloc(1, sizeof(*c));
+
+	if (c && pthread_mutex_init(&c->lock, NULL)) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void plot_cache_free(struct plot_cache *c)
+{
+	if (!c)
+		return;
+	plotter_free(c->plotter);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
 
 static struct plotter *get_plotter(struct request *r, char *err, size_t elen)
 {
+	struct plot_cache *c = r->h->ctx.plots;
 	struct plotter *p;
 
-	pthread_mutex_lock(&plotter_lock);
-	(void)r;
-	if (!plotter)
-		plotter = plotter_new(NULL, NULL, err, elen);
-	p = plotter;
-	pthread_mutex_unlock(&plotter_lock);
+	if (!c) {
+		snprintf(err, elen, "this server keeps no plot state");
+		return NULL;
+	}
+	pthread_mutex_lock(&c->lock);
+	if (!c->plotter)
+		c->plotter = plotter_new(NULL, NULL, err, elen);
+	p = c->plotter;
+	pthread_mutex_unlock(&c->lock);
 	return p;
 }
 
@@ -131,51 +169,43 @@ static enum MHD_Result answer_svg(struct request *r, struct plot_out *po)
  * experiment's progress: a finished experiment's plots are then served
  * without redoing the comparison (its bootstrap) to rebuild the script.
  */
-#define MEMO_SLOTS 64
-
-static struct {
-	char key[400];
-	char hash[65];
-	unsigned long used;
-} memo[MEMO_SLOTS];
-static unsigned long memo_clock;
-static pthread_mutex_t memo_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int memo_get(const char *key, char hash[65])
+static int memo_get(struct plot_cache *c, const char *key, char hash[65])
 {
 	int found = 0;
 
-	pthread_mutex_lock(&memo_lock);
+	if (!c)
+		return 0;
+	pthread_mutex_lock(&c->lock);
 	for (size_t i = 0; i < MEMO_SLOTS && !found; i++) {
-		if (memo[i].key[0] && !strcmp(memo[i].key, key)) {
-			memcpy(hash, memo[i].hash, 65);
-			memo[i].used = ++memo_clock;
+		if (c->memo[i].key[0] && !strcmp(c->memo[i].key, key)) {
+			memcpy(hash, c->memo[i].hash, 65);
+			c->memo[i].used = ++c->clock;
 			found = 1;
 		}
 	}
-	pthread_mutex_unlock(&memo_lock);
+	pthread_mutex_unlock(&c->lock);
 	return found;
 }
 
-static void memo_put(const char *key, const char *hash)
+static void memo_put(struct plot_cache *c, const char *key, const char *hash)
 {
 	size_t victim = 0;
 
-	if (!key || !key[0] || strlen(key) >= sizeof(memo[0].key))
+	if (!c || !key || !key[0] || strlen(key) >= sizeof(c->memo[0].key))
 		return;
-	pthread_mutex_lock(&memo_lock);
+	pthread_mutex_lock(&c->lock);
 	for (size_t i = 0; i < MEMO_SLOTS; i++) {
-		if (!strcmp(memo[i].key, key) || !memo[i].key[0]) {
+		if (!strcmp(c->memo[i].key, key) || !c->memo[i].key[0]) {
 			victim = i;
 			break;
 		}
-		if (memo[i].used < memo[victim].used)
+		if (c->memo[i].used < c->memo[victim].used)
 			victim = i;
 	}
-	snprintf(memo[victim].key, sizeof(memo[victim].key), "%s", key);
-	snprintf(memo[victim].hash, sizeof(memo[victim].hash), "%s", hash);
-	memo[victim].used = ++memo_clock;
-	pthread_mutex_unlock(&memo_lock);
+	snprintf(c->memo[victim].key, sizeof(c->memo[victim].key), "%s", key);
+	snprintf(c->memo[victim].hash, sizeof(c->memo[victim].hash), "%s", hash);
+	c->memo[victim].used = ++c->clock;
+	pthread_mutex_unlock(&c->lock);
 }
 
 /* Renders script (freed here) and answers with the SVG or the error; memo_key may be NULL. */
@@ -205,7 +235,7 @@ static enum MHD_Result render(struct request *r, struct strbuf *script, const ch
 	default:
 		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL, "%s", po.msg);
 	}
-	memo_put(memo_key, po.hash);
+	memo_put(r->h->ctx.plots, memo_key, po.hash);
 	return answer_svg(r, &po);
 }
 
@@ -375,7 +405,7 @@ static int memo_lookup(struct request *r, const char *exp_id, int final,
 		key[0] = '\0';   /* too long to remember */
 		return 0;
 	}
-	if (!memo_get(key, hash) || !(p = get_plotter(r, err, sizeof(err))) ||
+	if (!memo_get(r->h->ctx.plots, key, hash) || !(p = get_plotter(r, err, sizeof(err))) ||
 	    plot_cached(p, hash, &po))
 		return 0;
 	*res = answer_svg(r, &po);

@@ -437,23 +437,72 @@ int auth_init(const char *var, char *token, size_t len, char *err, size_t elen);
 /* 1 when the Authorization header carries the token (constant-time compare). */
 int auth_check(const char *token, const char *authorization_header);
 
-/* api_lava.c: creates var/lava/token (as auth_init) and loads it for LAVA's callback. */
-int lava_callback_init(const char *var, char *err, size_t elen);
+/* api_lava.c: creates var/lava/token (as auth_init) and loads it into token
+ * (LAVA_TOKEN_MAX + 1 bytes) for LAVA's callback. */
+#define LAVA_TOKEN_MAX 256
+int lava_callback_init(const char *var, char *token, size_t len, char *err, size_t elen);
+
+/* ---- api_compare.c, api_plots.c: what the API keeps between requests ---- */
+
+/* The last comparisons answered, by experiment, progress and query. */
+struct compare_cache;
+struct compare_cache *compare_cache_new(void);
+void compare_cache_free(struct compare_cache *c);
+/* The plotter (made on first use) and which script each plot drew last. */
+struct plot_cache;
+struct plot_cache *plot_cache_new(void);
+void plot_cache_free(struct plot_cache *c);
 
 /* ---- http.c ---- */
 
 struct http;
 
+/* What the request handlers see of the daemon (struct svabenchd's parts);
+ * compare, plots and lava_token may be NULL / "" (no cache, no LAVA). */
 struct http_ctx {
 	struct store *store;
 	struct scheduler *sched;
 	const struct config *cfg;
 	const char *token;
+	struct compare_cache *compare;
+	struct plot_cache *plots;
+	const char *lava_token;
 };
 
 /* Starts the libmicrohttpd daemon; NULL with a message on failure. */
 struct http *http_start(const struct http_ctx *ctx, char *err, size_t len);
 void http_stop(struct http *h);
+
+/* ---- svabenchd.c: the daemon's state, one owner ---- */
+
+/*
+ * Everything the daemon keeps for its lifetime, set up by svabenchd_open in
+ * order and torn down by svabenchd_close in reverse (after redis's struct
+ * redisServer): the configuration, the API and LAVA tokens, the local
+ * presets' directory (given to the sim and to every worker), the store,
+ * the scheduler, the API's caches and the HTTP server. The logger
+ * (lib/logger.c) is process-wide; calibration keeps its own state
+ * (calibrate.c) until it becomes a worker job.
+ */
+struct svabenchd {
+	struct config cfg;
+	char token[128];
+	char lava_token[LAVA_TOKEN_MAX + 1];
+	char presets_dir[4200];
+	struct store *store;
+	struct scheduler *sched;
+	struct compare_cache *compare;
+	struct plot_cache *plots;
+	struct http *http;
+};
+
+/* <var>/presets into buf: where calibration writes and the sim reads local presets. */
+void svabenchd_presets_dir(const struct config *cfg, char *buf, size_t len);
+/* Opens everything of d for d->cfg (filled by the caller) and starts
+ * serving; -1 with a message, everything opened closed again. */
+int svabenchd_open(struct svabenchd *d, char *err, size_t len);
+/* Stops serving and closes what svabenchd_open opened, re-queueing running runs. */
+void svabenchd_close(struct svabenchd *d);
 
 /* ---- calibrate.c: POST and GET /api/v1/calibrate (routes in api.c) ---- */
 

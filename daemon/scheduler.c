@@ -204,7 +204,9 @@ static void stat_add(struct scheduler *s, int64_t *field, int64_t n)
  */
 static int worker_start(struct scheduler *s, struct wslot *w, char *err, size_t elen)
 {
-	static const char *const argv[] = {"svabenchd", "--worker", NULL};
+	/* --var: the worker reads the daemon's local presets (<var>/presets);
+	 * argv is read by child_start only */
+	const char *const argv[] = {"svabenchd", "--worker", "--var", s->cfg->var, NULL};
 	struct child *c = &w->proc;
 
 	child_init(c, argv);

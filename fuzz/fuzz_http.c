@@ -67,7 +67,8 @@ static void start(void)
 		fprintf(stderr, "fuzz_http: %s\n", err);
 		abort();
 	}
-	ctx = (struct http_ctx){st, NULL, &cfg, token};
+	ctx = (struct http_ctx){.store = st, .cfg = &cfg, .token = token,
+				.compare = compare_cache_new(), .plots = plot_cache_new()};
 	server = http_start(&ctx, err, sizeof(err));
 	if (!server) {
 		fprintf(stderr, "fuzz_http: %s\n", err);

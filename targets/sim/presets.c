@@ -6,8 +6,9 @@
  *
  * Local presets (calibration.md's confidence `local`, e.g. what `svabench
  * calibrate` writes) are read from a directory at first use and again on
- * sim_presets_reload(): $SVABENCH_PRESETS if set, else ./var/presets (the
- * daemon sets it to <var>/presets). Every *.json there, in name order, in
+ * sim_presets_reload(): the directory sim_presets_set_dir() gave (the daemon
+ * and its workers give <var>/presets), else $SVABENCH_PRESETS if set, else
+ * ./var/presets. Every *.json there, in name order, in
  * the same format; a file that does not parse or fit is skipped with a
  * warning naming it, and a name that is embedded (or already taken by an
  * earlier file) is refused with a warning. Local presets follow the
@@ -220,11 +221,24 @@ static int json_name(const struct dirent *d)
 	return n > 5 && !strcmp(d->d_name + n - 5, ".json") && d->d_name[0] != '.';
 }
 
-static const char *presets_dir(void)
+static char set_dir[4096];      /* sim_presets_set_dir's; "" when none (under mu) */
+
+void sim_presets_set_dir(const char *dir)
+{
+	pthread_mutex_lock(&mu);
+	snprintf(set_dir, sizeof(set_dir), "%s", dir ? dir : "");
+	pthread_mutex_unlock(&mu);
+}
+
+/* The local presets' directory, into buf. */
+static const char *presets_dir(char *buf, size_t len)
 {
 	const char *d = getenv("SVABENCH_PRESETS");
 
-	return d && *d ? d : "./var/presets";
+	pthread_mutex_lock(&mu);
+	snprintf(buf, len, "%s", set_dir[0] ? set_dir : d && *d ? d : "./var/presets");
+	pthread_mutex_unlock(&mu);
+	return buf;
 }
 
 /* Reads one file into a new preset, or NULL after a warning naming it. */
@@ -292,7 +306,8 @@ static void push(struct preset ***list, size_t *n, struct preset *p)
 
 static void load_local(void)
 {
-	const char *dir = presets_dir();
+	char buf[4096];
+	const char *dir = presets_dir(buf, sizeof(buf));
 	struct scan s = {NULL, 0};
 	struct dirent **names;
 	int n = scandir(dir, &names, json_name, alphasort);
