@@ -225,6 +225,8 @@ static const struct metric_info metrics[] = {
 	{NS("sim.duration_ns", METRIC_NONE), .help = "Simulated time"},
 	{NS("qemu.wall_ns", METRIC_NONE), .help = "Wall time of the QEMU run (not a result)"},
 	{NS("guest.boot_ns", METRIC_NONE), .help = "Wall time the guest took to boot"},
+	{NS("guest.map_ns.p50", METRIC_NONE), .help = "Median time of the guest's emulated DMA map (QEMU's, not the hardware's)"},
+	{NS("guest.unmap_ns.p50", METRIC_NONE), .help = "Median time of the guest's emulated DMA unmap (QEMU's, not the hardware's)"},
 	PLAIN("qemu.events", "count", METRIC_NONE, "QEMU trace events read"),
 	PLAIN("qemu.iotlb_hit", "count", METRIC_NONE, "QEMU's IOTLB hits"),
 	PLAIN("qemu.config_cache_hit", "count", METRIC_NONE, "QEMU's configuration cache hits"),

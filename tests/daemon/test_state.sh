@@ -83,7 +83,8 @@ fi
 #   calibrate.c   calibration, until it runs as a worker job
 #   api_robustness.c  the robustness analysis, until it runs in the workers
 #   plot.c:seq    a counter that keeps temporary file names unique
-allowed='log.c:log_fd log.c:term_fd log.c:pipe_rd log.c:tee_thread log.c:tee_running log.c:dropped_lines log.c:dropped_term log.c:unreported log.c:file_mid_line log.c:buf worker.c:out_mu worker.c:sent calibrate.c:mu calibrate.c:state calibrate.c:preset_path calibrate.c:cal_iterations api_robustness.c:mu api_robustness.c:job plot.c:seq'
+#   history.c:analyses  a diagnostic counter of alert analyses on any thread (/metrics)
+allowed='history.c:analyses log.c:log_fd log.c:term_fd log.c:pipe_rd log.c:tee_thread log.c:tee_running log.c:dropped_lines log.c:dropped_term log.c:unreported log.c:file_mid_line log.c:buf worker.c:out_mu worker.c:sent calibrate.c:mu calibrate.c:state calibrate.c:preset_path calibrate.c:cal_iterations api_robustness.c:mu api_robustness.c:job plot.c:seq'
 python3 - "$root/daemon" "$allowed" >"$tmp/statics" 2>&1 <<'PY'
 import os, re, sys
 d, allowed = sys.argv[1], set(sys.argv[2].split())
