@@ -483,6 +483,13 @@ char *report_text(const json_t *doc, const json_t *comparison, int width);
  * says how to get the tables (report.c).
  */
 char *report_render(const json_t *doc, const json_t *comparison, int width, int full);
+/*
+ * report_render with the experiment's stored robustness analysis (the
+ * "result" of var/robustness/ID.json; NULL: none), shown right after the
+ * answer: does the verdict survive every assumed input, which flips it, where.
+ */
+char *report_render_robust(const json_t *doc, const json_t *comparison, const json_t *robust,
+			   int width, int full);
 
 /*
  * ---- calibrate.c: a `local` sim preset from this machine's host target ----

@@ -976,6 +976,12 @@ static void reproduce(struct out *o, const json_t *exp)
 
 char *report_render(const json_t *doc, const json_t *cmp, int width, int full)
 {
+	return report_render_robust(doc, cmp, NULL, width, full);
+}
+
+char *report_render_robust(const json_t *doc, const json_t *cmp, const json_t *robust, int width,
+			   int full)
+{
 	const json_t *exp = json_object_get(doc, "experiment"), *runs = json_object_get(doc, "runs");
 	const char *target = jstr(exp, "target"), *name = jstr(exp, "name");
 	const char *label = jstr(exp, "label");
@@ -996,6 +1002,8 @@ char *report_render(const json_t *doc, const json_t *cmp, int width, int full)
 		out_add(&o, "=", 1);
 	out_add(&o, "\n\n", 2);
 	answer(&o, exp, runs, cmp);
+	if (json_is_object(robust))
+		report_robustness(&o, robust, jstr(exp, "id"));
 	what_ran(&o, exp, runs, cmp, t);
 	if (usable(cmp)) {
 		crossover_map(&o, cmp);

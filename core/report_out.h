@@ -45,4 +45,7 @@ void fmt_value(char *b, size_t n, const json_t *v);
 /* "k=v, k=v" of an object (malloc'd; NULL on OOM). */
 char *fmt_pairs(const json_t *obj);
 
+/* The report's "robust" fact of a stored robustness analysis (report_robust.c). */
+void report_robustness(struct out *o, const json_t *result, const char *id);
+
 #endif

@@ -466,8 +466,7 @@ json_t *robustness_json(const struct spec *s, const char *id, const struct robus
 		if (!cj || json_array_append_new(cells, cj))
 			goto oom;
 	}
-	higher = !strcmp(c.metric, "dma.throughput_bps") || !strcmp(c.metric, "dma.transactions") ||
-		 !strcmp(c.metric, "dma.bytes");
+	higher = metric_higher_is_better(c.metric);
 	doc = json_pack("{s:o, s:s, s:s, s:s, s:s, s:s, s:f, s:I, s:I, s:I, s:b, s:o, s:o}",
 			"experiment", id ? json_string(id) : json_null(), "metric", c.metric, "better",
 			higher ? "higher" : "lower", "a", sname(s, c.a), "b", sname(s, c.b), "range",

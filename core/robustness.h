@@ -61,6 +61,19 @@ json_t *robustness_json(const struct spec *s, const char *id, const struct robus
 			char *err, size_t elen);
 
 /*
+ * A robustness_json result answer first (report_robust.c):
+ * {"robust": true when no input flips any cell's verdict and the analysis
+ *  is complete, "cells", "cells_changed", "inputs" (how many were moved),
+ *  "metric", "range", "a", "b", "complete", "runs_used", "runs_planned",
+ *  "flips": [{"input", "cells" (where it flips the verdict),
+ *    "break_even_min", "break_even_max", "where": [{"cell", "cell_text",
+ *    "statement": "pri-inv wins unless irq_ns > 2.636e+04 (then within
+ *    noise)"}] (the first 3 such cells)}] most cells first}.
+ * NULL on OOM.
+ */
+json_t *robustness_summary(const json_t *result);
+
+/*
  * One evaluation as the analysis makes it: cell's runs of a and b with
  * param at x (same seeds), *ratio = b's median / a's on o->metric (NAN
  * when undefined). 0, or -1 with a message. For direct sweeps (tests).

@@ -301,7 +301,7 @@ static enum MHD_Result h_report(struct request *r)
 	long long full = 0;
 	struct results *res = NULL;
 	struct spec *sp = NULL;
-	json_t *doc, *cmp = NULL;
+	json_t *doc, *cmp = NULL, *robust;
 	enum MHD_Result ans;
 	char err[512] = "";
 	char *text;
@@ -333,7 +333,9 @@ static enum MHD_Result h_report(struct request *r)
 	/* Without a comparison (nothing to compare yet) the report says why. */
 	if (!cmp && err[0])
 		cmp = json_pack("{s:s}", "error", err);
-	text = report_render(doc, cmp, 80, (int)full);
+	robust = robustness_stored(r->h->ctx.cfg, r->ids[0]);
+	text = report_render_robust(doc, cmp, json_object_get(robust, "result"), 80, (int)full);
+	json_decref(robust);
 	json_decref(cmp);
 	results_free(res);
 	spec_free(sp);

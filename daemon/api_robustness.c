@@ -194,13 +194,18 @@ bad:
 	return NULL;
 }
 
-/* The stored analysis of id ({"options", "result"}), or NULL. */
-static json_t *stored(const struct request *r, const char *id)
+json_t *robustness_stored(const struct config *cfg, const char *id)
 {
 	char path[4400];
 
-	snprintf(path, sizeof(path), "%.4096s/robustness/%s.json", r->h->ctx.cfg->var, id);
+	snprintf(path, sizeof(path), "%.4096s/robustness/%s.json", cfg->var, id);
 	return json_load_file(path, 0, NULL);
+}
+
+/* The stored analysis of id ({"options", "result"}), or NULL. */
+static json_t *stored(const struct request *r, const char *id)
+{
+	return robustness_stored(r->h->ctx.cfg, id);
 }
 
 static json_t *status_json(const char *id, json_t *file)
@@ -240,6 +245,9 @@ static enum MHD_Result h_robustness_get(struct request *r)
 	v = status_json(id, file);
 	if (v && file && !json_object_get(v, "result"))
 		json_object_set(v, "result", json_object_get(file, "result"));
+	/* the answer first, as the report prints it (core/report_robust.c) */
+	if (v && json_is_object(json_object_get(v, "result")))
+		json_object_set_new(v, "summary", robustness_summary(json_object_get(v, "result")));
 	json_decref(file);
 	if (!v)
 		return reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL,

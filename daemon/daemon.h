@@ -453,6 +453,10 @@ struct plot_cache;
 struct plot_cache *plot_cache_new(void);
 void plot_cache_free(struct plot_cache *c);
 
+/* api_robustness.c: the stored robustness analysis of experiment id
+ * (<var>/robustness/ID.json: {"options", "result"}), or NULL when none. */
+json_t *robustness_stored(const struct config *cfg, const char *id);
+
 /* ---- http.c ---- */
 
 struct http;

@@ -151,6 +151,42 @@
 	}
 
 	/*
+	 * The stored robustness analysis, answer first (the API's "summary",
+	 * core/report_robust.c, the report's same sentences): does the verdict
+	 * survive every input moved ×1/4..×4, and if not which inputs flip it,
+	 * where and to what. A running analysis shows its progress.
+	 */
+	function robustBlock(rb, id) {
+		const box = el('div.robust', {id: 'robust'});
+		if (rb.status === 'running' || rb.status === 'failed' || !rb.summary) {
+			append(box, [el('p', {}, el('strong', {}, 'Robustness: '), rb.status === 'failed'
+				? 'the analysis failed: ' + (rb.error || 'no reason given')
+				: 'an analysis is running (' + (rb.runs_used || 0) + ' of ' + (rb.runs_planned || '?') + ' runs).')]);
+			return box;
+		}
+		const s = rb.summary, flips = s.flips || [];
+		const on = [' (on ', el('code', {}, s.metric || '?'), ').'];
+		if (!s.cells_changed)
+			append(box, [el('p.v-better', {}, el('strong', {}, 'Robust: ' + (s.robust ? 'yes' : 'so far') + ' – '),
+				'the verdict holds in ' + (s.cells > 1 ? 'all ' : '') + s.cells + ' cell' + (s.cells === 1 ? '' : 's') +
+				' with each of ' + s.inputs + ' inputs moved ×1/4..×4', ...on)]);
+		else
+			append(box, [el('p.v-worse', {}, el('strong', {}, 'Robust: no – '),
+				flips.length + ' input' + (flips.length === 1 ? '' : 's') + ' flip' + (flips.length === 1 ? 's' : '') +
+				' the verdict in ' + s.cells_changed + ' of ' + s.cells + ' cell' + (s.cells === 1 ? '' : 's') +
+				' within ×1/4..×4', ...on),
+			el('ul.flips', {}, flips.slice(0, 3).map((f) => el('li', {}, el('code', {}, f.input),
+				' in ' + f.cells + ' cell' + (f.cells === 1 ? '' : 's') + ': ',
+				(f.where || []).slice(0, 2).map((w, i) => [i ? '; ' : '', w.cell_text ? el('span.cell', {}, 'at ' + w.cell_text + ', ') : null,
+					w.statement]).flat(), f.cells > 2 ? ' …' : ''))),
+			flips.length > 3 ? el('p.hint', {}, 'and ' + (flips.length - 3) + ' more input' + (flips.length - 3 === 1 ? '' : 's') +
+				' (svabench robustness ' + id + ').') : null]);
+		if (!s.complete)
+			append(box, [el('p.hint', {}, 'Incomplete: the budget stopped the analysis after ' + s.runs_used + ' runs.')]);
+		return box;
+	}
+
+	/*
 	 * The crossover as a heat map: the ratio b ÷ a per point on a
 	 * sequential scale (light: small, dark: large, log-spaced between the
 	 * smallest and the largest), the winner's letter in each cell, a legend.
@@ -255,5 +291,5 @@
 			list, pager);
 	}
 
-	Object.assign(S, {metricText, ratioText, answerBlock, heatMap, cellTables});
+	Object.assign(S, {metricText, ratioText, answerBlock, robustBlock, heatMap, cellTables});
 }(window.svabench));

@@ -177,6 +177,12 @@
 		if (cmp) {
 			replace(ansBody, busy(exp) ? prog : null, S.answerBlock(cmp, spec),
 				cmp.crossover ? S.heatMap(cmp.crossover) : null);
+			/* the stored robustness analysis, when there is one (404: none) */
+			api('/experiments/' + eid + '/robustness').then((rb) => {
+				const at = ansBody.querySelector('#answer');
+				if (current(g) && at)
+					at.after(S.robustBlock(rb, id));
+			}).catch(() => {});
 			renderComparison(cmpBody, cmp, id, spec);
 		}
 		renderPlots(plotBody, id, spec, cmp, opts);

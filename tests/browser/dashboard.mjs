@@ -273,6 +273,43 @@ if (id) {
 	});
 }
 
+// A stored robustness analysis shows on the experiment page right after
+// the answer, as the API's summary says it (the report's same sentences).
+if (id) {
+	await step('the experiment page shows the stored robustness analysis after the answer', async () => {
+		const path = url + `/api/v1/experiments/${id}/robustness`;
+		const r = await page.request.post(path, {
+			headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' },
+			data: JSON.stringify({ budget: 3000 }) });
+		assert(r.status() === 202, `POST robustness: HTTP ${r.status()} ${(await r.text()).slice(0, 200)}`);
+		let rb;
+		for (const t0 = Date.now(); ; await new Promise((res) => setTimeout(res, 300))) {
+			rb = await (await page.request.get(path)).json();
+			if (rb.status !== 'running')
+				break;
+			assert(Date.now() - t0 < 60000, 'the analysis still runs after 60 s');
+		}
+		assert(rb.status === 'done' && rb.summary, `robustness ${rb.status}: ${JSON.stringify(rb).slice(0, 200)}`);
+		await page.goto(url + `/#/experiments/${id}`);
+		await page.locator('#robust').waitFor();
+		const m = await page.evaluate(() => ({
+			order: document.querySelector('#answer').compareDocumentPosition(document.querySelector('#robust')) & Node.DOCUMENT_POSITION_FOLLOWING,
+			text: document.querySelector('#robust').textContent,
+			flips: [...document.querySelectorAll('#robust ul.flips li code')].map((c) => c.textContent) }));
+		assert(m.order, 'the robustness block is not after the answer');
+		const s = rb.summary;
+		if (s.cells_changed) {
+			assert(/Robust: no/.test(m.text), `text: ${m.text.slice(0, 200)}`);
+			assert(JSON.stringify(m.flips) === JSON.stringify(s.flips.slice(0, 3).map((f) => f.input)),
+				`inputs shown ${m.flips}, the summary's ${s.flips.slice(0, 3).map((f) => f.input)}`);
+			assert(m.text.includes(s.flips[0].where[0].statement), `no statement: ${m.text.slice(0, 300)}`);
+		} else {
+			assert(/Robust: (yes|so far)/.test(m.text), `text: ${m.text.slice(0, 200)}`);
+		}
+		await shot(page, 'robustness.png');
+	});
+}
+
 // The crossover (a 4 x 4 sweep of the default suite's mixed crossover, short
 // runs) and a host experiment, submitted through the API.
 async function submitSpec(spec) {

@@ -78,6 +78,9 @@ rc=0
 id=$(cat "$tmp/out")
 [ "$rc" -eq 0 ] && ok "the planted spec runs in svabenchd ($id)" ||
 	not_ok "the planted spec runs in svabenchd" "exit $rc ($(first_err))"
+sv report "$id" --var "$var"
+[ "$rc" -eq 0 ] && ! grep -q "^robust " "$tmp/out" && ok "the report before any analysis has no robust line" ||
+	not_ok "the report before any analysis has no robust line" "exit $rc $(grep "^robust" "$tmp/out")"
 path=/api/v1/experiments/$id/robustness
 req GET "$path"
 [ "$code" = 404 ] && ok "GET robustness before any analysis: 404" || not_ok "GET robustness before any analysis: 404" "$code $(snippet)"
@@ -110,6 +113,34 @@ off = load(sys.argv[2])
 assert d["result"]["cells"] == off["cells"] and d["result"]["experiment"] == sys.argv[3], "differs"
 assert d["runs_used"] == off["runs_used"] and d["options"]["budget"] == 2000, d["options"]
 ' "$tmp/online.json" "$tmp/a.json" "$id"
+py "GET robustness: the summary, answer first: cmd_sync_ns flips the verdict, where and to what" '
+s = load(sys.argv[1])["summary"]
+assert s["robust"] is False and s["cells"] == 1 and s["cells_changed"] == 1, s
+f = {x["input"]: x for x in s["flips"]}["cmd_sync_ns"]
+assert f["cells"] == 1 and 95 <= f["break_even_min"] <= 115, f
+assert "unless cmd_sync_ns > " in f["where"][0]["statement"] and "(then pri-inv)" in f["where"][0]["statement"], f
+' "$tmp/online.json"
+sv report "$id" --var "$var"
+cp "$tmp/out" "$tmp/report.txt"
+py "the report shows the stored analysis right after the answer: not robust, the inputs that flip it, where" '
+s = load(sys.argv[1])["summary"]
+lines = open(sys.argv[2]).read().split("\n")
+i = next(k for k, l in enumerate(lines) if l.startswith("robust "))
+assert i < next(k for k, l in enumerate(lines) if l.startswith("experiment ")), "not before what ran"
+block = []
+for l in lines[i:]:
+    if block and not l.startswith("            "):
+        break
+    block.append(l[12:])
+text = " ".join(block)
+n = len(s["flips"])
+assert text.startswith("no: %d inputs flip the verdict in 1 of 1 cell" % n), text
+for f in s["flips"][:3]:
+    assert f["input"] + " in 1 cell: " + f["where"][0]["statement"].split(" unless ")[0] in text, (f["input"], text)
+if n > 3:
+    assert "and %d more input" % (n - 3) in text, text
+assert all(len(l) <= 80 for l in lines), "a line over 80 columns"
+' "$tmp/online.json" "$tmp/report.txt"
 [ -s "$var/robustness/$id.json" ] && ok "the analysis is stored under var/robustness" ||
 	not_ok "the analysis is stored under var/robustness" "no $var/robustness/$id.json"
 sv robustness "$id" --var "$var" --input cmd_sync_ns --budget 2000

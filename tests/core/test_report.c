@@ -386,6 +386,69 @@ out:
 	free(spec_text_x);
 }
 
+/*
+ * A stored robustness analysis of the 4 cells (robustness_json's shape):
+ * irq_ns flips cells 1 and 3 (break-evens 4088 and 7330), cmd_sync_ns holds
+ * everywhere; robust: nothing flips.
+ */
+static json_t *robust_result(const json_t *doc, int robust)
+{
+	json_t *cells = json_array(), *runs = json_object_get(doc, "runs");
+
+	for (int c = 0; c < 4; c++) {
+		const json_t *cell = json_object_get(json_array_get(runs, (size_t)c * 9), "cell");
+		int flips = !robust && (c == 1 || c == 3);
+		json_t *irq = json_pack("{s:i, s:i, s:b, s:o}", "lo", 500, "hi", 8000, "holds", !flips,
+					"break_even_above", flips ? json_pack("{s:i, s:s, s:n}", "value",
+					c == 1 ? 4088 : 7330, "side", "above", "winner_beyond") : json_null());
+		json_t *sync = json_pack("{s:i, s:i, s:b, s:n, s:n}", "lo", 150, "hi", 2400, "holds", 1,
+					 "break_even_above", "break_even_below");
+
+		json_array_append_new(cells, json_pack("{s:O, s:{s:s, s:s}, s:b, s:{s:o, s:o}}", "cell", cell,
+						       "nominal", "winner", "pri-inv", "verdict", "better",
+						       "robust", !flips, "inputs", "irq_ns", irq,
+						       "cmd_sync_ns", sync));
+	}
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:i, s:i, s:[{s:s, s:i}, {s:s, s:i}], s:o}",
+			 "experiment", "e7", "metric", "cpu.invalidation_ns", "a", "pri-inv", "b", "notifier",
+			 "range", "x1/4..x4", "complete", 1, "runs_used", 300, "runs_planned", 300,
+			 "inputs", "name", "irq_ns", "value", 2000, "name", "cmd_sync_ns", "value", 600, "cells", cells);
+}
+
+/* The report's robust fact: right after the answer, yes or which input flips it where. */
+static void check_robust(const json_t *doc, const json_t *cmp)
+{
+	json_t *no = robust_result(doc, 0), *yes = robust_result(doc, 1);
+	char *a = report_render_robust(doc, cmp, no, 80, 0), *b = report_render_robust(doc, cmp, yes, 80, 0);
+	char first[200];
+	const char *r = a ? strstr(a, "\nrobust      ") : NULL, *e = a ? strstr(a, "\nexperiment  ") : NULL;
+
+	if (getenv("REPORT_PRINT") && a)
+		fputs(a, stderr);
+	test_result(r && e && r < e && strstr(a, "correct     pri-inv, notifier") < r,
+		    "report: the stored robustness analysis comes right after the answer",
+		    "%.300s", a ? a : "(null)");
+	test_result(r && strstr(r, "robust      no: 1 input flips the verdict in 2 of 4 cells within x1/4..x4 (on\n"
+				   "            cpu.invalidation_ns)\n"
+				   "            irq_ns in 2 cells: at device_fault_rate_hz=10000,\n"
+				   "            cpu_upgrade_rate_hz=100000, pri-inv wins unless irq_ns > 4088 (then\n"
+				   "            within noise); at device_fault_rate_hz=100000,\n"
+				   "            cpu_upgrade_rate_hz=100000, pri-inv wins unless irq_ns > 7330 (then\n"
+				   "            within noise)\n\n") == r + 1,
+		    "report: not robust names the input that flips it, where, and what wins beyond",
+		    "%.600s", r ? r + 1 : "(no robust line)");
+	test_result(b && strstr(b, "\nrobust      yes: the verdict holds in all 4 cells with each of 2 inputs moved\n"
+				   "            x1/4..x4 (on cpu.invalidation_ns)\n\n"),
+		    "report: robust says yes with the cells and inputs",
+		    "%.300s", b && strstr(b, "\nrobust") ? strstr(b, "\nrobust") + 1 : "(no robust line)");
+	test_result(a && !long_lines(a, 80, first, sizeof(first)), "report with robustness: within 80 columns",
+		    "%s", first);
+	free(a);
+	free(b);
+	json_decref(no);
+	json_decref(yes);
+}
+
 int main(void)
 {
 	struct spec_error e;
@@ -414,6 +477,7 @@ int main(void)
 		    "differs");
 	free(again);
 	free(text);
+	check_robust(doc, cmp);
 	check_real_comparison(r, doc);
 	check_hostile(doc);
 	check_crossover();
