@@ -1104,6 +1104,7 @@ json_t *compare_json(const struct results *r, const char *id, const struct compa
 	const struct spec *s = r->spec;
 	json_t *doc = NULL, *warnings = json_array(), *cells = json_array();
 	int bad = !warnings || !cells;
+	const char *refused = NULL;
 
 	if (bad)
 		goto oom;
@@ -1113,14 +1114,21 @@ json_t *compare_json(const struct results *r, const char *id, const struct compa
 			   "min_events >= 0");
 		goto fail;
 	}
-	if (select_baseline(&c, warnings, err, elen) || select_metrics(&c, err, elen))
+	if (select_baseline(&c, warnings, err, elen)) {
+		refused = "baseline";
 		goto fail;
+	}
+	if (select_metrics(&c, err, elen)) {
+		refused = "metrics";
+		goto fail;
+	}
 	if (o->crossover_metric && r->ndone) {
 		struct sel probe;
 
 		if (sel_init(r, o->crossover_metric, &probe)) {
 			error_into(err, elen, "unknown metric '%.60s' for the crossover: no run reported it",
 				   o->crossover_metric);
+			refused = "metric";
 			goto fail;
 		}
 	}
@@ -1169,6 +1177,8 @@ json_t *compare_json(const struct results *r, const char *id, const struct compa
 oom:
 	error_into(err, elen, "out of memory");
 fail:
+	if (o->refused)
+		*o->refused = refused;
 	json_decref(doc);
 	json_decref(warnings);
 	json_decref(cells);

@@ -349,6 +349,8 @@ struct compare_opts {
 	size_t nmetrics;
 	int min_events;         /* COMPARE_MIN_EVENTS */
 	const char *crossover_metric; /* NULL: the first of metrics, else cost.total_ns_per_op */
+	const char **refused;   /* non-NULL: compare_json sets *refused to the option it refused
+				 * ("baseline", "metrics" or "metric"), NULL when it refused none */
 };
 
 /*

@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LIMIT_MAX 1000
 #define LIMIT_DEFAULT 50
 #define LIMIT_DEFAULT_RUNS 1000
 
@@ -56,117 +55,6 @@ enum MHD_Result store_failed(struct request *r, int rc, const char *what, const 
 		return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", NULL,
 				   "the store failed: %s", msg);
 	}
-}
-
-/* ---- query strings ---- */
-
-static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-				 const char *value)
-{
-	struct query *q = cls;
-
-	(void)kind;
-	if (!utf8_valid(key) || (value && !utf8_valid(value))) {
-		q->bad = key;
-		q->not_utf8 = 1;
-		return MHD_NO;
-	}
-	for (int i = 0; q->names[i]; i++) {
-		if (strcmp(key, q->names[i]))
-			continue;
-		if (q->values[i]) {
-			q->bad = q->names[i];
-			q->repeated = 1;
-			return MHD_NO;
-		}
-		q->values[i] = value ? value : "";
-		return MHD_YES;
-	}
-	q->bad = key;
-	return MHD_NO;
-}
-
-/* Collects the query; 1 when it was refused (answered in *res). */
-int read_query(struct request *r, struct query *q, enum MHD_Result *res)
-{
-	char allowed[256] = "";
-
-	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_arg, q);
-	if (!q->bad)
-		return 0;
-	for (int i = 0; q->names[i]; i++) {
-		size_t n = strlen(allowed);
-
-		snprintf(allowed + n, sizeof(allowed) - n, "%s%s", i ? ", " : "", q->names[i]);
-	}
-	if (q->not_utf8)
-		*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", q->bad,
-				   "query parameter '%s' is not valid UTF-8 (in its name or value)",
-				   q->bad);
-	else if (q->repeated)
-		*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", q->bad,
-				   "query parameter '%s' is given more than once", q->bad);
-	else if (!allowed[0])
-		*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", q->bad,
-				   "unknown query parameter '%s'; this resource takes none", q->bad);
-	else
-		*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", q->bad,
-				   "unknown query parameter '%s'; allowed: %s", q->bad, allowed);
-	return 1;
-}
-
-/* Refuses any query parameter; 1 when answered. */
-int no_query(struct request *r, enum MHD_Result *res)
-{
-	static const char *const none[] = {NULL};
-	struct query q = {.names = none};
-
-	return read_query(r, &q, res);
-}
-
-/* A decimal integer lo..hi, the whole string; 0 or -1. */
-int parse_int(const char *s, long long lo, long long hi, long long *out)
-{
-	char *end;
-	long long v;
-
-	if (!s || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || *end || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* limit (lo 1, hi LIMIT_MAX, default dflt) and cursor from values; 1 when refused. */
-static int page_args(struct request *r, const char *limit, const char *cursor, int dflt,
-		     int *lim, int64_t *cur, enum MHD_Result *res)
-{
-	long long v;
-
-	*lim = dflt;
-	*cur = 0;
-	if (limit) {
-		if (parse_int(limit, 1, LIMIT_MAX, &v)) {
-			*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", "limit",
-					   "limit must be an integer 1..%d, got '%.40s'", LIMIT_MAX,
-					   limit);
-			return 1;
-		}
-		*lim = (int)v;
-	}
-	if (cursor && *cursor) {
-		if (parse_int(cursor, 0, INT64_MAX, &v)) {
-			*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", "cursor",
-					   "cursor must be a next_cursor of a previous page, got '%.40s'",
-					   cursor);
-			return 1;
-		}
-		*cur = v;
-	}
-	return 0;
 }
 
 /* ---- handlers ---- */
@@ -278,11 +166,20 @@ static enum MHD_Result h_submit(struct request *r)
 	return reply_created(r, MHD_HTTP_ACCEPTED, body, location);
 }
 
+enum { LQ_LABEL, LQ_TARGET, LQ_WORKLOAD, LQ_STATUS, LQ_LIMIT, LQ_CURSOR, LQ_N };
+
+static const struct query_arg list_args[LQ_N + 1] = {
+	[LQ_LABEL] = {.name = "label", .type = QUERY_TEXT},
+	[LQ_TARGET] = {.name = "target", .type = QUERY_TEXT},
+	[LQ_WORKLOAD] = {.name = "workload", .type = QUERY_TEXT},
+	[LQ_STATUS] = {.name = "status", .type = QUERY_TEXT},
+	[LQ_LIMIT] = PAGE_LIMIT_ARG,
+	[LQ_CURSOR] = PAGE_CURSOR_ARG,
+};
+
 static enum MHD_Result h_list(struct request *r)
 {
-	static const char *const names[] = {"label", "target", "workload", "status",
-					    "limit", "cursor", NULL};
-	struct query q = {.names = names};
+	struct query q = {.args = list_args};
 	struct list_query lq = {0};
 	enum MHD_Result res;
 	json_t *doc;
@@ -290,12 +187,12 @@ static enum MHD_Result h_list(struct request *r)
 
 	if (read_query(r, &q, &res))
 		return res;
-	if (page_args(r, q.values[4], q.values[5], LIMIT_DEFAULT, &lq.limit, &lq.cursor, &res))
-		return res;
-	lq.label = q.values[0];
-	lq.target = q.values[1];
-	lq.workload = q.values[2];
-	lq.status = q.values[3];
+	lq.limit = q.values[LQ_LIMIT] ? (int)q.ints[LQ_LIMIT] : LIMIT_DEFAULT;
+	lq.cursor = q.values[LQ_CURSOR] ? q.ints[LQ_CURSOR] : 0;
+	lq.label = q.values[LQ_LABEL];
+	lq.target = q.values[LQ_TARGET];
+	lq.workload = q.values[LQ_WORKLOAD];
+	lq.status = q.values[LQ_STATUS];
 	if (lq.status) {
 		char allowed[128] = "";
 
@@ -323,19 +220,16 @@ static enum MHD_Result h_experiment(struct request *r)
 	char *text;
 	int rc = STORE_OK;
 
-	static const char *const names[] = {"runs", NULL};
-	struct query q = {.names = names};
-	int with_runs = 1;
+	static const struct query_arg args[] = {
+		{.name = "runs", .type = QUERY_BOOL, .want = "true or false"},
+		{0},
+	};
+	struct query q = {.args = args};
+	int with_runs;
 
 	if (read_query(r, &q, &res))
 		return res;
-	if (q.values[0]) {
-		if (!strcmp(q.values[0], "false") || !strcmp(q.values[0], "0"))
-			with_runs = 0;
-		else if (strcmp(q.values[0], "true") && strcmp(q.values[0], "1"))
-			return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", "runs",
-					   "runs must be true or false, got '%s'", q.values[0]);
-	}
+	with_runs = q.values[0] ? (int)q.ints[0] : 1;
 	text = store_experiment_doc_text(r->h->ctx.store, r->ids[0], with_runs, &rc, &len);
 	if (!text)
 		return store_failed(r, rc, "experiment", r->ids[0]);
@@ -359,16 +253,17 @@ static enum MHD_Result h_experiment(struct request *r)
 static enum MHD_Result h_paged(struct request *r, const char *owner,
 			       json_t *(*fetch)(struct store *, const char *, int, int64_t, int *))
 {
-	static const char *const names[] = {"limit", "cursor", NULL};
-	struct query q = {.names = names};
+	static const struct query_arg args[] = {PAGE_LIMIT_ARG, PAGE_CURSOR_ARG, {0}};
+	struct query q = {.args = args};
 	enum MHD_Result res;
 	int64_t cursor;
 	json_t *doc;
 	int limit, rc = STORE_OK;
 
-	if (read_query(r, &q, &res) ||
-	    page_args(r, q.values[0], q.values[1], LIMIT_DEFAULT_RUNS, &limit, &cursor, &res))
+	if (read_query(r, &q, &res))
 		return res;
+	limit = q.values[0] ? (int)q.ints[0] : LIMIT_DEFAULT_RUNS;
+	cursor = q.values[1] ? q.ints[1] : 0;
 	doc = fetch(r->h->ctx.store, r->ids[0], limit, cursor, &rc);
 	if (!doc)
 		return store_failed(r, rc, owner, r->ids[0]);

@@ -12,6 +12,7 @@
  */
 #include "http_internal.h"
 #include "../lib/logger.h"
+#include "../lib/util.h"
 
 #include <errno.h>
 #include <math.h>
@@ -24,12 +25,16 @@
 
 enum { Q_BASELINE, Q_NOISE, Q_ALPHA, Q_METRICS, Q_METRIC, Q_N };
 
-static const char *const query_names[Q_N + 1] = {"baseline", "noise", "alpha", "metrics", "metric", NULL};
-
-struct cmp_query {
-	const char *values[Q_N];
-	const char *bad;       /* the first unknown or repeated parameter */
-	int repeated;
+static const struct query_arg cmp_args[Q_N + 1] = {
+	[Q_BASELINE] = {.name = "baseline", .type = QUERY_TEXT, .nonempty = 1,
+			.want = "one of the experiment's strategies"},
+	[Q_NOISE] = {.name = "noise", .type = QUERY_REAL, .lo = 0, .hi = 1,
+		     .want = "a relative change 0..1 (0.05 is 5 %)"},
+	[Q_ALPHA] = {.name = "alpha", .type = QUERY_REAL, .lo = 0, .hi = 0.5, .lo_open = 1,
+		     .want = "a significance level above 0, at most 0.5 (e.g. 0.05)"},
+	[Q_METRICS] = {.name = "metrics", .type = QUERY_TEXT},
+	[Q_METRIC] = {.name = "metric", .type = QUERY_TEXT, .nonempty = 1,
+		      .want = "a metric for the crossover, e.g. cost.total_ns_per_op"},
 };
 
 /* ---- the cache: the last answers, least recently used replaced ---- */
@@ -128,7 +133,7 @@ static void cache_put(struct compare_cache *c, const char *key, const char *text
 }
 
 /* "ID|done|failed|status|baseline|noise|alpha|metrics" (malloc'd), NULL on OOM. */
-static char *cache_key(const char *id, const json_t *exp, const struct cmp_query *q)
+static char *cache_key(const char *id, const json_t *exp, const struct query *q)
 {
 	const char *status = json_string_value(json_object_get(exp, "status"));
 	size_t n = strlen(id) + 128;
@@ -148,45 +153,6 @@ static char *cache_key(const char *id, const json_t *exp, const struct cmp_query
 		 q->values[Q_METRICS] ? q->values[Q_METRICS] : "",
 		 q->values[Q_METRIC] ? q->values[Q_METRIC] : "");
 	return key;
-}
-
-/* ---- the query ---- */
-
-static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-				 const char *value)
-{
-	struct cmp_query *q = cls;
-
-	(void)kind;
-	for (int i = 0; i < Q_N; i++) {
-		if (strcmp(key, query_names[i]))
-			continue;
-		if (q->values[i]) {
-			q->bad = query_names[i];
-			q->repeated = 1;
-			return MHD_NO;
-		}
-		q->values[i] = value ? value : "";
-		return MHD_YES;
-	}
-	q->bad = key;
-	return MHD_NO;
-}
-
-/* A number lo..hi, the whole string; -1 when it is not. */
-static int parse_fraction(const char *s, double lo, double hi, int lo_open, double *out)
-{
-	char *end;
-	double v;
-
-	if (!s || !*s)
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || *end || !isfinite(v) || v < lo || v > hi || (lo_open && v == lo))
-		return -1;
-	*out = v;
-	return 0;
 }
 
 /*
@@ -241,6 +207,8 @@ static char *compute(struct request *r, const json_t *doc, const struct compare_
 	struct results *results;
 	struct spec *s;
 	char err[2048] = "";
+	struct compare_opts opts;
+	const char *refused = NULL;
 	json_t *cmp;
 	char *text, *more;
 
@@ -250,21 +218,17 @@ static char *compute(struct request *r, const json_t *doc, const struct compare_
 				   "experiment %s: %s", id, err);
 		return NULL;
 	}
-	cmp = compare_json(results, id, o, err, sizeof(err));
+	opts = *o;
+	opts.refused = &refused;
+	cmp = compare_json(results, id, &opts, err, sizeof(err));
 	results_free(results);
 	spec_free(s);
 	if (!cmp) {
-		if (!strncmp(err, "unknown baseline", 16))
-			*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", "baseline", "%s", err);
-		else if (!strcmp(err, "out of memory") || !err[0])
-			*res = reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL,
-					   "out of memory");
-		else if (strstr(err, "for the crossover"))
-			*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", "metric", "%s", err);
-		else if (strstr(err, "metric"))
-			*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", "metrics", "%s", err);
+		if (refused)
+			*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", refused, "%s", err);
 		else
-			*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", NULL, "%s", err);
+			*res = reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", NULL,
+					   "experiment %s: %s", id, err[0] ? err : "no comparison");
 		return NULL;
 	}
 	text = json_dumps(cmp, JSON_COMPACT | JSON_REAL_PRECISION(15));
@@ -286,54 +250,25 @@ static enum MHD_Result h_comparison(struct request *r)
 {
 	struct store *st = r->h->ctx.store;
 	const char *id = r->ids[0], *names[QUERY_METRICS_MAX];
-	struct cmp_query q = {0};
+	struct query q = {.args = cmp_args};
 	struct compare_opts o;
-	char allowed[128] = "", err[256], *metrics = NULL, *key = NULL, *text;
+	char err[256], *metrics = NULL, *key = NULL, *text;
 	enum MHD_Result res;
 	json_t *exp, *doc;
 	size_t len = 0;
 	int rc = STORE_OK;
 
-	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_arg, &q);
-	if (q.bad) {
-		for (int i = 0; i < Q_N; i++) {
-			size_t n = strlen(allowed);
-
-			snprintf(allowed + n, sizeof(allowed) - n, "%s%s", i ? ", " : "", query_names[i]);
-		}
-		if (q.repeated)
-			return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", q.bad,
-					   "query parameter '%s' is given more than once", q.bad);
-		return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", q.bad,
-				   "unknown query parameter '%.60s'; allowed: %s", q.bad, allowed);
-	}
+	if (read_query(r, &q, &res))
+		return res;
 	compare_defaults(&o);
-	if (q.values[Q_NOISE] && parse_fraction(q.values[Q_NOISE], 0, 1, 0, &o.noise))
-		return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", "noise",
-				   "noise must be a relative change 0..1 (0.05 is 5 %%), got '%.40s'",
-				   q.values[Q_NOISE]);
-	if (q.values[Q_ALPHA] && parse_fraction(q.values[Q_ALPHA], 0, 0.5, 1, &o.alpha))
-		return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", "alpha",
-				   "alpha must be a significance level above 0, at most 0.5 (e.g. 0.05), "
-				   "got '%.40s'", q.values[Q_ALPHA]);
-	if (q.values[Q_BASELINE]) {
-		if (!*q.values[Q_BASELINE])
-			return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", "baseline",
-					   "baseline must name one of the experiment's strategies");
-		o.baseline = q.values[Q_BASELINE];
-	}
-	if (q.values[Q_METRIC]) {
-		if (!*q.values[Q_METRIC])
-			return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", "metric",
-					   "metric must name a metric for the crossover, e.g. "
-					   "metric=cost.total_ns_per_op");
-		o.crossover_metric = q.values[Q_METRIC];
-	}
+	if (q.values[Q_NOISE])
+		o.noise = q.reals[Q_NOISE];
+	if (q.values[Q_ALPHA])
+		o.alpha = q.reals[Q_ALPHA];
+	o.baseline = q.values[Q_BASELINE];
+	o.crossover_metric = q.values[Q_METRIC];
 	if (q.values[Q_METRICS]) {
-		metrics = strdup(q.values[Q_METRICS]);
-		if (!metrics)
-			return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL,
-					   "out of memory");
+		metrics = xstrdup(q.values[Q_METRICS]);
 		if (split_metrics(metrics, names, &o.nmetrics, err, sizeof(err))) {
 			free(metrics);
 			return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", "metrics", "%s", err);

@@ -17,46 +17,35 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LIMIT_MAX 1000
 #define ALERTS_LIMIT_DEFAULT 50
-
-/* A finite decimal number, the whole string; 0 or -1. */
-static int parse_real(const char *s, double *out)
-{
-	char *end;
-	double v;
-
-	if (!s || !*s || (*s != '.' && *s != '-' && (*s < '0' || *s > '9')))
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || *end || !isfinite(v))
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static enum MHD_Result bad_value(struct request *r, const char *field, const char *want,
-				 const char *got)
-{
-	return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", field,
-			   "%s must be %s, got '%.40s'", field, want, got);
-}
 
 /* ---- GET /api/v1/history ---- */
 
 enum { HQ_WORKLOAD, HQ_METRIC, HQ_STRATEGY, HQ_CELL, HQ_TARGET, HQ_LIMIT, HQ_MIN_CHANGE,
-       HQ_ALPHA, HQ_WINDOW, HQ_CONFIG };
+       HQ_ALPHA, HQ_WINDOW, HQ_CONFIG, HQ_N };
+
+static const struct query_arg history_args[HQ_N + 1] = {
+	[HQ_WORKLOAD] = {.name = "workload", .type = QUERY_TEXT},
+	[HQ_METRIC] = {.name = "metric", .type = QUERY_TEXT},
+	[HQ_STRATEGY] = {.name = "strategy", .type = QUERY_TEXT},
+	[HQ_CELL] = {.name = "cell", .type = QUERY_TEXT},
+	[HQ_TARGET] = {.name = "target", .type = QUERY_TEXT},
+	[HQ_LIMIT] = PAGE_LIMIT_ARG,
+	[HQ_MIN_CHANGE] = {.name = "min_change", .type = QUERY_REAL, .lo = -HUGE_VAL, .hi = HUGE_VAL,
+			   .want = "a relative change such as 0.05"},
+	[HQ_ALPHA] = {.name = "alpha", .type = QUERY_REAL, .lo = -HUGE_VAL, .hi = HUGE_VAL,
+		      .want = "a significance level such as 0.01"},
+	[HQ_WINDOW] = {.name = "window", .type = QUERY_INT, .ilo = 1, .ihi = 100,
+		       .want = "an integer 1..100"},
+	[HQ_CONFIG] = {.name = "config", .type = QUERY_TEXT},
+};
 
 int history_from_query(struct request *r, json_t **doc, enum MHD_Result *res)
 {
-	static const char *const names[] = {"workload", "metric", "strategy", "cell", "target",
-					    "limit", "min_change", "alpha", "window", "config", NULL};
-	struct query q = {.names = names};
+	struct query q = {.args = history_args};
 	struct history_query hq;
 	char err[512] = "", field[32];
 	const char *colon;
-	long long v;
 	int rc = STORE_OK;
 
 	*doc = NULL;
@@ -70,29 +59,14 @@ int history_from_query(struct request *r, json_t **doc, enum MHD_Result *res)
 	hq.config = q.values[HQ_CONFIG];
 	if (q.values[HQ_TARGET])
 		hq.target = q.values[HQ_TARGET];
-	if (q.values[HQ_LIMIT]) {
-		if (parse_int(q.values[HQ_LIMIT], 1, LIMIT_MAX, &v)) {
-			*res = bad_value(r, "limit", "an integer 1..1000", q.values[HQ_LIMIT]);
-			return -1;
-		}
-		hq.limit = (int)v;
-	}
-	if (q.values[HQ_MIN_CHANGE] && parse_real(q.values[HQ_MIN_CHANGE], &hq.min_change)) {
-		*res = bad_value(r, "min_change", "a relative change such as 0.05",
-				 q.values[HQ_MIN_CHANGE]);
-		return -1;
-	}
-	if (q.values[HQ_ALPHA] && parse_real(q.values[HQ_ALPHA], &hq.alpha)) {
-		*res = bad_value(r, "alpha", "a significance level such as 0.01", q.values[HQ_ALPHA]);
-		return -1;
-	}
-	if (q.values[HQ_WINDOW]) {
-		if (parse_int(q.values[HQ_WINDOW], 1, 100, &v)) {
-			*res = bad_value(r, "window", "an integer 1..100", q.values[HQ_WINDOW]);
-			return -1;
-		}
-		hq.window = (int)v;
-	}
+	if (q.values[HQ_LIMIT])
+		hq.limit = (int)q.ints[HQ_LIMIT];
+	if (q.values[HQ_MIN_CHANGE])
+		hq.min_change = q.reals[HQ_MIN_CHANGE];
+	if (q.values[HQ_ALPHA])
+		hq.alpha = q.reals[HQ_ALPHA];
+	if (q.values[HQ_WINDOW])
+		hq.window = (int)q.ints[HQ_WINDOW];
 	*doc = history_json(r->h->ctx.store, &hq, &rc, err, sizeof(err));
 	if (*doc)
 		return 0;
@@ -122,30 +96,33 @@ static enum MHD_Result h_history(struct request *r)
 
 static enum MHD_Result h_configs(struct request *r)
 {
-	static const char *const names[] = {"workload", "target", "limit", NULL};
-	struct query q = {.names = names};
+	enum { C_WORKLOAD, C_TARGET, C_LIMIT, C_N };
+	static const struct query_arg args[C_N + 1] = {
+		[C_WORKLOAD] = {.name = "workload", .type = QUERY_TEXT},
+		[C_TARGET] = {.name = "target", .type = QUERY_TEXT},
+		[C_LIMIT] = PAGE_LIMIT_ARG,
+	};
+	struct query q = {.args = args};
 	const struct target *t;
 	enum MHD_Result res;
-	long long v = 1000;
 	json_t *doc;
 	int rc = STORE_OK;
 
 	if (read_query(r, &q, &res))
 		return res;
-	if (!q.values[0] || !*q.values[0])
+	if (!q.values[C_WORKLOAD] || !*q.values[C_WORKLOAD])
 		return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", "workload",
 				   "workload: missing: the workload whose configurations to list");
-	t = target_find(q.values[1] ? q.values[1] : "sim");
+	t = target_find(q.values[C_TARGET] ? q.values[C_TARGET] : "sim");
 	if (!t)
-		return bad_value(r, "target", "a target's name (GET /api/v1/targets)",
-				 q.values[1]);
-	if (target_workload_index(t, q.values[0]) < 0)
-		return bad_value(r, "workload", "a workload of the target", q.values[0]);
-	if (q.values[2] && parse_int(q.values[2], 1, LIMIT_MAX, &v))
-		return bad_value(r, "limit", "an integer 1..1000", q.values[2]);
-	doc = history_configs_json(r->h->ctx.store, t->name, q.values[0], (int)v, &rc);
+		return bad_query_value(r, "target", "a target's name (GET /api/v1/targets)",
+				       q.values[C_TARGET]);
+	if (target_workload_index(t, q.values[C_WORKLOAD]) < 0)
+		return bad_query_value(r, "workload", "a workload of the target", q.values[C_WORKLOAD]);
+	doc = history_configs_json(r->h->ctx.store, t->name, q.values[C_WORKLOAD],
+				   q.values[C_LIMIT] ? (int)q.ints[C_LIMIT] : QUERY_LIMIT_MAX, &rc);
 	if (!doc)
-		return store_failed(r, rc, "configurations of", q.values[0]);
+		return store_failed(r, rc, "configurations of", q.values[C_WORKLOAD]);
 	return reply_json(r, MHD_HTTP_OK, doc);
 }
 
@@ -163,11 +140,22 @@ static int one_of(const char *v, const char *const *list)
 
 static enum MHD_Result h_alerts(struct request *r)
 {
-	static const char *const names[] = {"target", "workload", "metric", "strategy", "status",
-					    "direction", "config", "experiment", "limit", "cursor",
-					    NULL};
+	enum { A_TARGET, A_WORKLOAD, A_METRIC, A_STRATEGY, A_STATUS, A_DIRECTION, A_CONFIG,
+	       A_EXPERIMENT, A_LIMIT, A_CURSOR, A_N };
+	static const struct query_arg args[A_N + 1] = {
+		[A_TARGET] = {.name = "target", .type = QUERY_TEXT},
+		[A_WORKLOAD] = {.name = "workload", .type = QUERY_TEXT},
+		[A_METRIC] = {.name = "metric", .type = QUERY_TEXT},
+		[A_STRATEGY] = {.name = "strategy", .type = QUERY_TEXT},
+		[A_STATUS] = {.name = "status", .type = QUERY_TEXT},
+		[A_DIRECTION] = {.name = "direction", .type = QUERY_TEXT},
+		[A_CONFIG] = {.name = "config", .type = QUERY_TEXT},
+		[A_EXPERIMENT] = {.name = "experiment", .type = QUERY_TEXT},
+		[A_LIMIT] = PAGE_LIMIT_ARG,
+		[A_CURSOR] = PAGE_CURSOR_ARG,
+	};
 	static const char *const directions[] = {"regression", "improvement", NULL};
-	struct query q = {.names = names};
+	struct query q = {.args = args};
 	struct alert_query aq = {0};
 	enum MHD_Result res;
 	long long v;
@@ -176,33 +164,25 @@ static enum MHD_Result h_alerts(struct request *r)
 
 	if (read_query(r, &q, &res))
 		return res;
-	aq.target = q.values[0];
-	aq.workload = q.values[1];
-	aq.metric = q.values[2];
-	aq.strategy = q.values[3];
-	aq.status = q.values[4];
-	aq.direction = q.values[5];
-	aq.config = q.values[6];
-	aq.limit = ALERTS_LIMIT_DEFAULT;
+	aq.target = q.values[A_TARGET];
+	aq.workload = q.values[A_WORKLOAD];
+	aq.metric = q.values[A_METRIC];
+	aq.strategy = q.values[A_STRATEGY];
+	aq.status = q.values[A_STATUS];
+	aq.direction = q.values[A_DIRECTION];
+	aq.config = q.values[A_CONFIG];
+	aq.limit = q.values[A_LIMIT] ? (int)q.ints[A_LIMIT] : ALERTS_LIMIT_DEFAULT;
+	aq.cursor = q.values[A_CURSOR] ? q.ints[A_CURSOR] : 0;
 	if (aq.status && !one_of(aq.status, alert_statuses))
-		return bad_value(r, "status", "new, acknowledged, invalid or fixed", aq.status);
+		return bad_query_value(r, "status", "new, acknowledged, invalid or fixed", aq.status);
 	if (aq.direction && !one_of(aq.direction, directions))
-		return bad_value(r, "direction", "regression or improvement", aq.direction);
-	if (q.values[7]) {
-		if (q.values[7][0] != 'e' || parse_int(q.values[7] + 1, 1, INT64_MAX, &v))
-			return bad_value(r, "experiment", "an experiment id such as e12",
-					 q.values[7]);
+		return bad_query_value(r, "direction", "regression or improvement", aq.direction);
+	if (q.values[A_EXPERIMENT]) {
+		if (q.values[A_EXPERIMENT][0] != 'e' ||
+		    parse_int(q.values[A_EXPERIMENT] + 1, 1, INT64_MAX, &v))
+			return bad_query_value(r, "experiment", "an experiment id such as e12",
+					       q.values[A_EXPERIMENT]);
 		aq.experiment = v;
-	}
-	if (q.values[8]) {
-		if (parse_int(q.values[8], 1, LIMIT_MAX, &v))
-			return bad_value(r, "limit", "an integer 1..1000", q.values[8]);
-		aq.limit = (int)v;
-	}
-	if (q.values[9] && *q.values[9]) {
-		if (parse_int(q.values[9], 0, INT64_MAX, &v))
-			return bad_value(r, "cursor", "a next_cursor of a previous page", q.values[9]);
-		aq.cursor = v;
 	}
 	doc = store_list_alerts(r->h->ctx.store, &aq, &rc);
 	if (!doc)
@@ -295,10 +275,15 @@ static enum MHD_Result h_triage(struct request *r)
 
 static enum MHD_Result h_report(struct request *r)
 {
-	static const char *const names[] = {"baseline", "full", NULL};
-	struct query q = {.names = names};
+	enum { R_BASELINE, R_FULL, R_N };
+	static const struct query_arg args[R_N + 1] = {
+		[R_BASELINE] = {.name = "baseline", .type = QUERY_TEXT},
+		[R_FULL] = {.name = "full", .type = QUERY_INT, .ilo = 0, .ihi = 1,
+			    .want = "0 or 1 (1: a table for every cell)"},
+	};
+	struct query q = {.args = args};
 	struct compare_opts o;
-	long long full = 0;
+	long long full;
 	struct results *res = NULL;
 	struct spec *sp = NULL;
 	json_t *doc, *cmp = NULL, *robust;
@@ -309,9 +294,7 @@ static enum MHD_Result h_report(struct request *r)
 
 	if (read_query(r, &q, &ans))
 		return ans;
-	if (q.values[1] && parse_int(q.values[1], 0, 1, &full))
-		return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", "full",
-				   "full must be 0 or 1 (1: a table for every cell)");
+	full = q.values[R_FULL] ? q.ints[R_FULL] : 0;
 	doc = store_experiment_doc(r->h->ctx.store, r->ids[0], 1, &rc);
 	if (!doc)
 		return store_failed(r, rc, "experiment", r->ids[0]);
@@ -322,9 +305,9 @@ static enum MHD_Result h_report(struct request *r)
 				   "the stored experiment does not rebuild: %s", err);
 	}
 	compare_defaults(&o);
-	o.baseline = q.values[0];
+	o.baseline = q.values[R_BASELINE];
 	cmp = compare_json(res, r->ids[0], &o, err, sizeof(err));
-	if (!cmp && q.values[0]) {
+	if (!cmp && q.values[R_BASELINE]) {
 		results_free(res);
 		spec_free(sp);
 		json_decref(doc);

@@ -254,32 +254,6 @@ static int name_ok(const char *s, size_t len)
 	return 1;
 }
 
-static enum MHD_Result bad_value(struct request *r, const char *field, const char *want,
-				 const char *got)
-{
-	char shown[48];
-
-	plot_field(got, shown, sizeof(shown));   /* the message echoes it: keep it printable */
-	return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", field,
-			   "%s must be %s, got '%.40s'", field, want, shown);
-}
-
-/* A number lo..hi, the whole string; 0 or -1. */
-static int parse_num(const char *s, double lo, double hi, double *out)
-{
-	char *end;
-	double v;
-
-	if (!s || !*s || (*s != '.' && *s != '-' && (*s < '0' || *s > '9')))
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || *end || !isfinite(v) || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* ---- experiment plots: from the comparison ---- */
 
 /* "e1 “name” (label)": which experiment a plot is of; name and label are the user's. */
@@ -308,6 +282,7 @@ static json_t *comparison(struct request *r, const char *baseline, double noise,
 	struct results *rs;
 	struct spec *sp;
 	json_t *doc, *cmp;
+	const char *refused = NULL;
 	char err[512] = "";
 	int rc = STORE_OK;
 
@@ -330,6 +305,7 @@ static json_t *comparison(struct request *r, const char *baseline, double noise,
 		o.noise = noise;
 	o.metrics = metrics;
 	o.nmetrics = nmetrics;
+	o.refused = &refused;
 	cmp = compare_json(rs, r->ids[0], &o, err, sizeof(err));
 	results_free(rs);
 	spec_free(sp);
@@ -338,9 +314,9 @@ static json_t *comparison(struct request *r, const char *baseline, double noise,
 	if (!err[0])
 		*res = reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL,
 				   "out of memory");
-	else if (baseline && strstr(err, "baseline"))
+	else if (refused && !strcmp(refused, "baseline"))
 		*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", "baseline", "%s", err);
-	else if (metric_asked)
+	else if (refused && metric_asked)
 		*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", "metric", "%s", err);
 	else
 		*res = reply_error(r, MHD_HTTP_CONFLICT, "no_data", NULL, "experiment %s: %s",
@@ -362,7 +338,16 @@ static int has_metric(const json_t *cmp, const char *metric)
 	return 0;
 }
 
-enum { EQ_METRIC, EQ_BASELINE, EQ_NOISE, EQ_CELL };
+enum { EQ_METRIC, EQ_BASELINE, EQ_NOISE, EQ_CELL, EQ_N };
+
+static const struct query_arg experiment_plot_args[EQ_N + 1] = {
+	[EQ_METRIC] = {.name = "metric", .type = QUERY_TEXT},
+	[EQ_BASELINE] = {.name = "baseline", .type = QUERY_TEXT},
+	[EQ_NOISE] = {.name = "noise", .type = QUERY_REAL, .lo = 0, .hi = 1,
+		      .want = "a relative change 0..1 such as 0.05"},
+	[EQ_CELL] = {.name = "cell", .type = QUERY_INT, .ilo = 0, .ihi = SPEC_MAX_RUNS,
+		     .want = "a cell index 0, 1, ..."},
+};
 
 /*
  * Fills key with the plot (path ids), its query values and the progress of
@@ -418,12 +403,12 @@ static enum MHD_Result h_experiment_plot(struct request *r)
 	static const char *const latency[] = {"dma.latency_ns.p50", "dma.latency_ns.p90",
 					      "dma.latency_ns.p99", "dma.latency_ns.p999",
 					      "dma.latency_ns.max"};
-	static const char *const names[] = {"metric", "baseline", "noise", "cell", NULL};
 	const char *kind = r->ids[1], *metric, *one[1];
-	struct query q = {.names = names};
+	struct query q = {.args = experiment_plot_args};
 	struct strbuf script = STRBUF_INIT;
 	enum MHD_Result res;
-	double noise = NAN, cell = 0;
+	double noise;
+	size_t cell;
 	int is_latency = !strcmp(kind, "latency.svg");
 	char err[512], context[300] = "", key[400] = "";
 	json_t *cmp;
@@ -435,21 +420,18 @@ static enum MHD_Result h_experiment_plot(struct request *r)
 	if (read_query(r, &q, &res))
 		return res;
 	/* latency.svg takes cell and baseline; the others metric, baseline and noise */
-	for (int i = 0; names[i]; i++)
+	for (int i = 0; i < EQ_N; i++)
 		if (q.values[i] && (is_latency ? i == EQ_METRIC || i == EQ_NOISE : i == EQ_CELL))
-			return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", names[i],
-					   "%s does not take '%s'; allowed: %s", kind, names[i],
+			return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", q.args[i].name,
+					   "%s does not take '%s'; allowed: %s", kind, q.args[i].name,
 					   is_latency ? "cell, baseline" : "metric, baseline, noise");
 	metric = one[0] = q.values[EQ_METRIC];
 	if (metric && !name_ok(metric, strlen(metric)))
-		return bad_value(r, "metric", "a metric name such as cpu.invalidation_ns", metric);
+		return bad_query_value(r, "metric", "a metric name such as cpu.invalidation_ns", metric);
 	if (q.values[EQ_BASELINE] && !name_ok(q.values[EQ_BASELINE], strlen(q.values[EQ_BASELINE])))
-		return bad_value(r, "baseline", "a strategy name such as pri-inv", q.values[EQ_BASELINE]);
-	if (q.values[EQ_NOISE] && parse_num(q.values[EQ_NOISE], 0, 1, &noise))
-		return bad_value(r, "noise", "a relative change 0..1 such as 0.05", q.values[EQ_NOISE]);
-	if (q.values[EQ_CELL] && (parse_num(q.values[EQ_CELL], 0, SPEC_MAX_RUNS, &cell) ||
-				  cell != floor(cell)))
-		return bad_value(r, "cell", "a cell index 0, 1, ...", q.values[EQ_CELL]);
+		return bad_query_value(r, "baseline", "a strategy name such as pri-inv", q.values[EQ_BASELINE]);
+	noise = q.values[EQ_NOISE] ? q.reals[EQ_NOISE] : NAN;
+	cell = q.values[EQ_CELL] ? (size_t)q.ints[EQ_CELL] : 0;
 
 	/* the same request on an unchanged experiment: the script drawn last time */
 	if (memo_lookup(r, r->ids[0], 0, q.values, EQ_CELL + 1, key, sizeof(key), &res))
@@ -463,7 +445,7 @@ static enum MHD_Result h_experiment_plot(struct request *r)
 	if (!cmp)
 		return res;
 	if (is_latency) {
-		rc = plot_latency(&script, cmp, (size_t)cell, context, err, sizeof(err));
+		rc = plot_latency(&script, cmp, cell, context, err, sizeof(err));
 	} else if (!strcmp(kind, "crossover.svg")) {
 		rc = plot_crossover(&script, cmp, context, err, sizeof(err));
 	} else {
@@ -618,8 +600,8 @@ static int load_samples(struct request *r, struct loaded *l, enum MHD_Result *re
 
 static enum MHD_Result h_run_plot(struct request *r)
 {
-	static const char *const names[] = {"metrics", NULL};
-	struct query q = {.names = names};
+	static const struct query_arg args[] = {{.name = "metrics", .type = QUERY_TEXT}, {0}};
+	struct query q = {.args = args};
 	struct strbuf script = STRBUF_INIT;
 	struct loaded *l;
 	char err[512], exp_id[HTTP_ID_MAX + 1], key[400];
@@ -644,7 +626,7 @@ static enum MHD_Result h_run_plot(struct request *r)
 
 		if (!name_ok(s, n) || l->nm == TS_METRICS_MAX) {
 			free(l);
-			return bad_value(r, "metrics", "1..16 comma-separated metric names such as "
+			return bad_query_value(r, "metrics", "1..16 comma-separated metric names such as "
 					 "fault.permission,cmd.tlbi_nh_va", q.values[0]);
 		}
 		memcpy(l->names[l->nm], s, n);

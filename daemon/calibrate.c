@@ -65,8 +65,12 @@ static json_t *status_json(void)
 
 enum MHD_Result calibrate_post(struct request *r)
 {
-	static const char *const names[] = {"iterations", NULL};
-	struct query q = {.names = names};
+	static const struct query_arg args[] = {
+		{.name = "iterations", .type = QUERY_INT, .ilo = 1, .ihi = CAL_ITERATIONS_MAX,
+		 .want = "a number of iterations 1..100000"},
+		{0},
+	};
+	struct query q = {.args = args};
 	enum MHD_Result res;
 	pthread_attr_t attr;
 	pthread_t t;
@@ -75,16 +79,8 @@ enum MHD_Result calibrate_post(struct request *r)
 
 	if (read_query(r, &q, &res))
 		return res;
-	if (q.values[0]) {
-		char *end;
-
-		errno = 0;
-		n = strtol(q.values[0], &end, 10);
-		if (errno || end == q.values[0] || *end || n < 1 || n > CAL_ITERATIONS_MAX)
-			return reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_query", "iterations",
-					   "expected a number of iterations 1..%d",
-					   CAL_ITERATIONS_MAX);
-	}
+	if (q.values[0])
+		n = (long)q.ints[0];
 	pthread_mutex_lock(&mu);
 	if (state == CAL_RUNNING) {
 		pthread_mutex_unlock(&mu);

@@ -41,7 +41,7 @@ struct route {
 };
 
 /*
- * Route tables, each ended by a {NULL} entry: api.c (targets, experiments,
+ * Route tables, each ended by a {0} entry: api.c (targets, experiments,
  * runs, import, collectors, /metrics), api_compare.c (comparison),
  * api_history.c (history, alerts, report), api_plots.c (plots), api_web.c
  * (the dashboard's files). route_tables lists them, NULL-terminated, in
@@ -114,11 +114,44 @@ struct request {
 /* ---- shared by the route modules (api.c) ---- */
 
 #define QUERY_MAX 12
+#define QUERY_LIMIT_MAX 1000         /* the largest page any list route serves */
 
-/* A request's query string against the parameters a route allows. */
+/*
+ * One query parameter a route takes (api_query.c): a route's parameters are
+ * a table indexed by the route's own enum, [Q_LIMIT] = {"limit", ...}, ended
+ * by {0}; read_query checks every value against it in one place.
+ */
+enum query_type {
+	QUERY_TEXT,     /* any UTF-8 text */
+	QUERY_INT,      /* a decimal integer ilo..ihi -> ints[] */
+	QUERY_REAL,     /* a finite decimal number lo..hi -> reals[] */
+	QUERY_BOOL,     /* true/1 or false/0 -> ints[] */
+};
+
+struct query_arg {
+	const char *name;
+	enum query_type type;
+	const char *want;            /* the refusal: "NAME must be WANT, got 'VALUE'" */
+	long long ilo, ihi;          /* QUERY_INT's range, inclusive */
+	double lo, hi;               /* QUERY_REAL's range, inclusive */
+	int lo_open;                 /* QUERY_REAL: lo itself is refused */
+	int nonempty;                /* an empty value is refused */
+	int empty_absent;            /* an empty value counts as not given */
+};
+
+/* The rows of a paged route's limit and cursor (INT64_MAX: <stdint.h>). */
+#define PAGE_LIMIT_ARG {.name = "limit", .type = QUERY_INT, .want = "an integer 1..1000", \
+			.ilo = 1, .ihi = QUERY_LIMIT_MAX}
+#define PAGE_CURSOR_ARG {.name = "cursor", .type = QUERY_INT, \
+			 .want = "a next_cursor of a previous page", .ilo = 0, .ihi = INT64_MAX, \
+			 .empty_absent = 1}
+
+/* A request's query string read against its route's table. */
 struct query {
-	const char *const *names;    /* allowed, NULL-terminated (at most QUERY_MAX) */
-	const char *values[QUERY_MAX];
+	const struct query_arg *args; /* the route's table (at most QUERY_MAX rows) */
+	const char *values[QUERY_MAX]; /* by the table's index; NULL when not given */
+	long long ints[QUERY_MAX];   /* QUERY_INT and QUERY_BOOL values */
+	double reals[QUERY_MAX];     /* QUERY_REAL values */
 	const char *bad;             /* the first unknown or repeated parameter */
 	int repeated;
 	int not_utf8;                /* bad's name or value is not valid UTF-8 */
@@ -129,8 +162,16 @@ int utf8_valid(const char *s);
 /* 1 when a Host header value names this daemon (see http.c); NULL is allowed. */
 int host_allowed(const struct config *cfg, const char *host);
 
-/* Collects the query; 1 when it was refused with a 400 naming the parameter (answered in *res). */
+/*
+ * Reads the query against q->args: unknown, repeated or not-UTF-8
+ * parameters and values that are not what their row wants are refused with
+ * a 400 invalid_query naming the parameter (answered in *res, returns 1).
+ * 0 with q->values (and ints, reals) filled.
+ */
 int read_query(struct request *r, struct query *q, enum MHD_Result *res);
+/* The 400 for a parameter whose value is not what the route wants. */
+enum MHD_Result bad_query_value(struct request *r, const char *name, const char *want,
+				const char *got);
 
 /* A decimal integer lo..hi, the whole string; 0, or -1 when it is not one. */
 int parse_int(const char *s, long long lo, long long hi, long long *out);

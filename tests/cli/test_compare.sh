@@ -110,11 +110,12 @@ assert st == 400 and e["code"] == "invalid_query" and e["field"] == "baseline", 
 assert "bogus" in e["message"] and "pri-inv, notifier" in e["message"], e["message"]
 ' "$id"
 
-py "GET comparison: bad noise, alpha, metrics and unknown parameters are 400 naming them" '
+py "GET comparison: bad noise, alpha, metrics, baseline, non-UTF-8 and unknown parameters are 400 naming them" '
 base = "/api/v1/experiments/" + sys.argv[1] + "/comparison?"
 for q, field in (("noise=2", "noise"), ("noise=x", "noise"), ("alpha=0", "alpha"),
                  ("alpha=0.9", "alpha"), ("metrics=dma.nope", "metrics"), ("metrics=a,,b", "metrics"),
-                 ("bogus=1", "bogus"), ("noise=0.1&noise=0.2", "noise")):
+                 ("bogus=1", "bogus"), ("noise=0.1&noise=0.2", "noise"), ("baseline=", "baseline"),
+                 ("metric=%ff", "metric"), ("noise=%20.1", "noise")):
     st, d = get(base + q)
     assert st == 400 and d["error"]["field"] == field, (q, st, d)
     assert d["error"]["code"] == "invalid_query", (q, d)
