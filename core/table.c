@@ -31,6 +31,10 @@
 struct cols {
 	const struct metric_info *v[COLS_MAX];
 	size_t n;
+	/* compare's verdicts (compare_json) on the column vcol, the headline
+	 * the runs report; NULL / -1 when there is none */
+	json_t *cmp;
+	int vcol;
 };
 
 static void cols_init(struct cols *c)
@@ -39,6 +43,10 @@ static void cols_init(struct cols *c)
 	for (const struct metric_info *m; c->n < COLS_MAX && (m = vocab_view_at(VIEW_TABLE, c->n));)
 		c->v[c->n++] = m;
 }
+
+/* The comparison (defaults, one metric) of r on the first headline column
+ * some run reported, into c->cmp and c->vcol. */
+static void cols_compare(struct cols *c, const struct results *r);
 
 /* The index of the column of metric name, or -1. */
 static int col_of(const struct cols *c, const char *name)
@@ -147,22 +155,6 @@ static const char *strategy_name(const struct spec *s, size_t k)
 	return s->target->strategies[s->strategies[k]].name;
 }
 
-/* The reference (pri-inv) when listed, else the first strategy that is not
- * wrong on purpose (lib/vocab.c's roles). */
-static int baseline(const struct spec *s)
-{
-	for (size_t k = 0; k < s->nstrategies; k++) {
-		const struct strategy_role *role = vocab_strategy(strategy_name(s, k));
-
-		if (role && role->reference)
-			return (int)k;
-	}
-	for (size_t k = 0; k < s->nstrategies; k++)
-		if (!vocab_strategy_incorrect(strategy_name(s, k)))
-			return (int)k;
-	return -1;
-}
-
 static size_t run_index(const struct spec *s, size_t cell, int rep, size_t k)
 {
 	return (cell * (size_t)s->repetitions + (size_t)rep) * s->nstrategies + k;
@@ -212,6 +204,35 @@ static int block_broken(const struct block *b, size_t k)
 	return 0;
 }
 
+/*
+ * A strategy's entry of the comparison as the table shows it: the ratio to
+ * the baseline with the verdict, "1.24x worse", "0.81x better", "1.02x ~"
+ * (within noise), "1.30x ?" (insufficient data); "1.00x" for the baseline;
+ * "broken", "not a fix"; "-" without data.
+ */
+static void verdict_text(char *b, size_t n, const json_t *e)
+{
+	const char *v = json_string_value(json_object_get(e, "verdict"));
+	const json_t *jr = json_object_get(e, "ratio");
+	double x = json_is_number(jr) ? json_number_value(jr) : NAN;
+	const char *word;
+	char ratio[32] = "";
+
+	if (!v || !strcmp(v, "no data")) {
+		snprintf(b, n, "-");
+		return;
+	}
+	if (!strcmp(v, "broken") || !strcmp(v, "not a fix")) {
+		snprintf(b, n, "%s", v);
+		return;
+	}
+	if (isfinite(x))
+		snprintf(ratio, sizeof(ratio), x >= 100 ? "%.0fx" : x >= 10 ? "%.1fx" : "%.2fx", x);
+	word = !strcmp(v, "baseline") ? "" : !strcmp(v, "within noise") ? "~" :
+	       !strcmp(v, "insufficient data") ? "?" : v;
+	snprintf(b, n, "%s%s%s", ratio, ratio[0] && word[0] ? " " : "", word);
+}
+
 /* Fills b for one cell, and the ratio's header ("" when there is none). */
 static void block_fill(struct block *b, const struct results *r, size_t cell,
 		       char *ratio_head, size_t rlen)
@@ -219,8 +240,8 @@ static void block_fill(struct block *b, const struct results *r, size_t cell,
 	const struct spec *s = r->spec;
 	const struct cols *cols = b->cols;
 	size_t nc = cols->n;
-	int base = baseline(s), rc = -1;
-	double bm = NAN;
+	const json_t *cc = json_array_get(json_object_get(cols->cmp, "cells"), cell);
+	const char *base = json_string_value(json_object_get(cols->cmp, "baseline"));
 
 	for (size_t k = 0; k < b->ns; k++) {
 		for (int rep = 0; rep < s->repetitions; rep++) {
@@ -236,26 +257,17 @@ static void block_fill(struct block *b, const struct results *r, size_t cell,
 					add(&b->st[k][j], v, s->repetitions);
 		}
 	}
-	/* Cost ratio: on the vocabulary's headline metrics in their rank (the
-	 * per-operation cost, else CPU invalidation time, else the host's p50 per
-	 * operation, else the DMA p99), the first the baseline has. */
+	/* The comparison's ratio and verdict on the headline (compare.c): the
+	 * per-operation cost, else CPU invalidation time, else the host's p50
+	 * per operation, else the DMA p99 - the first the runs report. */
 	ratio_head[0] = '\0';
-	for (int rank = 1; base >= 0 && rc < 0 && rank <= 16; rank++) {
-		for (size_t j = 0; j < nc; j++) {
-			char stem[CELL_MAX];
+	if (cc && base && cols->vcol >= 0) {
+		char stem[CELL_MAX];
 
-			if (cols->v[j]->headline != rank || cols->v[j]->direction != METRIC_LOWER)
-				continue;
-			bm = median(&b->st[base][j]);
-			if (!(bm > 0))
-				continue;
-			rc = (int)j;
-			vocab_column_stem(cols->v[j], stem, sizeof(stem));
-			snprintf(ratio_head, rlen, "%s/%s", stem, strategy_name(s, (size_t)base));
-			break;
-		}
+		vocab_column_stem(cols->v[cols->vcol], stem, sizeof(stem));
+		snprintf(ratio_head, rlen, "%s/%s", stem, base);
 	}
-	b->shown = rc >= 0 ? nc + 1 : nc;
+	b->shown = ratio_head[0] ? nc + 1 : nc;
 
 	widen(&b->width[0], "strategy");
 	for (size_t j = 0; j < nc; j++)
@@ -283,17 +295,16 @@ static void block_fill(struct block *b, const struct results *r, size_t cell,
 			}
 			widen(&b->width[j + 1], b->mean[k][j]);
 		}
-		if (block_broken(b, k)) {
-			/* livelocks or violations: no cost ratio (api.md's broken) */
+		if (ratio_head[0])
+			verdict_text(b->mean[k][nc], CELL_MAX,
+				     json_object_get(json_object_get(json_object_get(cc, "strategies"),
+								     strategy_name(s, k)),
+						     cols->v[cols->vcol]->name));
+		else if (block_broken(b, k))
+			/* livelocks or violations (api.md's broken) */
 			snprintf(b->mean[k][nc], CELL_MAX, "broken");
-		} else if (rc >= 0 && b->st[k][rc].n) {
-			double x = median(&b->st[k][rc]) / bm;
-
-			snprintf(b->mean[k][nc], CELL_MAX,
-				 x >= 100 ? "%.0fx" : x >= 10 ? "%.1fx" : "%.2fx", x);
-		} else {
+		else
 			snprintf(b->mean[k][nc], CELL_MAX, "-");
-		}
 		widen(&b->width[nc + 1], b->mean[k][nc]);
 	}
 }
@@ -566,6 +577,28 @@ static int fit_columns(const struct results *r, const struct cols *cols, int wid
 	}
 }
 
+static void cols_compare(struct cols *c, const struct results *r)
+{
+	struct compare_opts o;
+	const char *metric[1];
+	char err[256];
+
+	c->cmp = NULL;
+	c->vcol = -1;
+	for (int rank = 1; rank <= 16 && c->vcol < 0; rank++)
+		for (size_t j = 0; j < c->n && c->vcol < 0; j++)
+			if (c->v[j]->headline == rank && c->v[j]->direction == METRIC_LOWER &&
+			    !c->v[j]->parts[0] && column_reported(r, c, j))
+				c->vcol = (int)j;
+	if (c->vcol < 0 || r->spec->nstrategies < 2)
+		return;
+	compare_defaults(&o);
+	metric[0] = c->v[c->vcol]->name;
+	o.metrics = metric;
+	o.nmetrics = 1;
+	c->cmp = compare_json(r, NULL, &o, err, sizeof(err));
+}
+
 /* 1 when the column of metric name is printed. */
 static int shown(const struct cols *cols, const int *visible, const char *name)
 {
@@ -600,6 +633,7 @@ void result_print_table_width(FILE *f, const struct results *r, int width)
 	if (s->repetitions > 1)
 		fprintf(f, "medians over repetitions, min..max below (blank: all the same)\n");
 	cols_init(&cols);
+	cols_compare(&cols, r);
 	ndropped = fit_columns(r, &cols, width, visible, dropped, sizeof(dropped));
 
 	for (size_t c = 0; c < s->ncells; c++) {
@@ -608,6 +642,7 @@ void result_print_table_width(FILE *f, const struct results *r, int width)
 
 		if (block_make(&b, r, &cols, c, visible, width, ratio_head, sizeof(ratio_head))) {
 			block_free(&b);
+			json_decref(cols.cmp);
 			fprintf(f, "(out of memory)\n");
 			return;
 		}
@@ -625,7 +660,10 @@ void result_print_table_width(FILE *f, const struct results *r, int width)
 		fprintf(f, "cost us/op = cost.total_ns_per_op (CPU + device time per operation);\n");
 	if (shown(&cols, visible, "op.latency_ns.p50"))
 		fprintf(f, "op p50/p99 us = latency per timed operation; page p50 us = per page;\n");
-	fprintf(f, "X/S = ratio of medians to strategy S's\n");
+	if (cols.cmp)
+		fprintf(f, "X/S = ratio of medians to strategy S's with the comparison's verdict\n"
+			   "(~ within noise, ? insufficient data; svabench compare ID for CIs);\n");
+	json_decref(cols.cmp);
 	if (ndropped)
 		fprintf(f, "hidden to fit %d columns: %s (--wide)\n", width, dropped);
 	fprintf(f, "preset %s.", s->preset ? s->preset->name : "(none)");

@@ -160,6 +160,29 @@ if [ "$rc" -eq 0 ] && grep -q "^submitted to svabenchd at $url as " "$tmp/err" &
 else
 	not_ok "run SPEC through the daemon" "exit $rc: $(first_err)"
 fi
+# show's table: the last column is the comparison's ratio and verdict, not a ratio of its own
+sv show "$cross" --wide --var "$var"
+cp "$tmp/out" "$tmp/show.txt"
+sv compare "$cross" --json --metrics cost.total_ns_per_op --var "$var"
+py "show's table gives the comparison's verdict per cell and strategy (ratio and word)" '
+import re
+text, cmp = open(sys.argv[1]).read(), load(sys.argv[2])
+word = {"better": "better", "worse": "worse", "within noise": "~", "insufficient data": "?"}
+blocks = re.split(r"^cell \d+/\d+: .*$", text, flags=re.M)[1:]
+assert len(blocks) == len(cmp["cells"]) == 4, (len(blocks), len(cmp["cells"]))
+assert "cost/" + cmp["baseline"] in blocks[0], blocks[0][:300]
+for b, c in zip(blocks, cmp["cells"]):
+    for s, ms in c["strategies"].items():
+        e = ms["cost.total_ns_per_op"]
+        row = next(l for l in b.split("\n") if l.split() and l.split()[0] == s)
+        if e["verdict"] == "baseline":
+            want = "1.00x"
+        else:
+            x = e["ratio"]
+            want = ("%.0fx" if x >= 100 else "%.1fx" if x >= 10 else "%.2fx") % x + " " + word[e["verdict"]]
+        assert row.rstrip().endswith(want), (s, row, want)
+assert "the comparison" in text and "verdict" in text, "no legend"
+' "$tmp/show.txt" "$tmp/out"
 sv wait "$cross" --var "$var"
 if [ "$rc" -eq 0 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] &&
 	grep -q "^$cross: done, 40 of 40 runs, 0 failed, waited " "$tmp/err"; then
