@@ -4,6 +4,7 @@
  * --help.
  */
 #include "daemon.h"
+#include "../lib/util.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -18,53 +19,46 @@ struct opt {
 	enum opt_kind kind;
 	long long min, max;
 	size_t off;
-	const char *arg, *help;
+	const char *dflt;       /* the value before argv, applied as if given; NULL: none */
+	const char *arg, *help; /* --help shows "(default DFLT)" after help */
 };
 
 #define OFF(f) offsetof(struct config, f)
 
 static const struct opt opts[] = {
-	{"listen", OPT_LISTEN, 1, 65535, 0, "HOST:PORT", "address to serve on (default 127.0.0.1:8470; loopback only unless you mean it)"},
-	{"var", OPT_PATH, 0, 0, OFF(var), "DIR", "state: SQLite file, token, log (default ./var)"},
-	{"no-default-suite", OPT_FLAG, 0, 1, OFF(no_default_suite), NULL, "do not queue the default suite on an empty store"},
-	{"suite", OPT_PATH, 0, 0, OFF(suite_dir), "DIR", "the default suite's specs (default suites/default)"},
-	{"web", OPT_PATH, 0, 0, OFF(web_dir), "DIR", "the dashboard's files (default web)"},
-	{"workers", OPT_INT, 1, 256, OFF(workers), "N", "worker processes running at once (default: online CPUs)"},
-	{"run-timeout", OPT_INT, 1, 86400, OFF(run_timeout_s), "S", "kill a run's worker after S seconds (default 600)"},
-	{"queue-max", OPT_INT, 1, 10000000, OFF(queue_max), "N", "runs waiting at most; submissions past it get 429 (default 50000)"},
-	{"http-threads", OPT_INT, 1, 64, OFF(http_threads), "N", "HTTP thread pool size (default 4)"},
-	{"conn-limit", OPT_INT, 1, 100000, OFF(conn_limit), "N", "open connections at most (default 4096); when full, a new one replaces the one waiting longest for its request"},
-	{"per-ip-limit", OPT_INT, 1, 100000, OFF(per_ip_limit), "N", "open connections per client address (default 2048), the same way"},
-	{"conn-timeout", OPT_INT, 1, 3600, OFF(conn_timeout_s), "S", "idle connection timeout (default 30)"},
-	{"request-timeout", OPT_INT, 1, 3600, OFF(request_timeout_s), "S", "a request must arrive whole within S seconds of its connection opening or the previous answer, however it trickles (default 30)"},
-	{"conn-memory", OPT_SIZE, 8192, 16 << 20, OFF(conn_memory), "BYTES", "memory per connection (default 65536)"},
-	{"body-max", OPT_SIZE, 1024, 64 << 20, OFF(body_max), "BYTES", "largest request body (default 1048576)"},
-	{"import-max", OPT_SIZE, 1024, 64LL << 30, OFF(import_max), "BYTES", "largest result document POST /api/v1/import takes, as sent and unpacked (default 1073741824; streamed to a file in --var, never held whole)"},
-	{"allow-host", OPT_PATH, 0, 0, OFF(allow_hosts), "NAMES", "Host header names answered besides localhost, 127.0.0.1, [::1] and --listen's host (comma-separated; '*' answers any, e.g. behind a proxy)"},
-	{"worker", OPT_FLAG, 0, 1, OFF(worker_mode), NULL, NULL}, /* internal */
+	{"listen", OPT_LISTEN, 1, 65535, 0, "127.0.0.1:8470", "HOST:PORT", "address to serve on; loopback only unless you mean it"},
+	{"var", OPT_PATH, 0, 0, OFF(var), "./var", "DIR", "state: SQLite file, token, log"},
+	{"no-default-suite", OPT_FLAG, 0, 1, OFF(no_default_suite), NULL, NULL, "do not queue the default suite on an empty store"},
+	{"suite", OPT_PATH, 0, 0, OFF(suite_dir), "suites/default", "DIR", "the default suite's specs"},
+	{"web", OPT_PATH, 0, 0, OFF(web_dir), "web", "DIR", "the dashboard's files"},
+	{"workers", OPT_INT, 1, 256, OFF(workers), NULL, "N", "worker processes running at once (default: online CPUs)"},
+	{"run-timeout", OPT_INT, 1, 86400, OFF(run_timeout_s), "600", "S", "kill a run's worker after S seconds"},
+	{"queue-max", OPT_INT, 1, 10000000, OFF(queue_max), "50000", "N", "runs waiting at most; submissions past it get 429"},
+	{"http-threads", OPT_INT, 1, 64, OFF(http_threads), "4", "N", "HTTP thread pool size"},
+	{"conn-limit", OPT_INT, 1, 100000, OFF(conn_limit), "4096", "N", "open connections at most; when full, a new one replaces the one waiting longest for its request"},
+	{"per-ip-limit", OPT_INT, 1, 100000, OFF(per_ip_limit), "2048", "N", "open connections per client address, the same way"},
+	{"conn-timeout", OPT_INT, 1, 3600, OFF(conn_timeout_s), "30", "S", "idle connection timeout"},
+	{"request-timeout", OPT_INT, 1, 3600, OFF(request_timeout_s), "30", "S", "a request must arrive whole within S seconds of its connection opening or the previous answer, however it trickles"},
+	{"conn-memory", OPT_SIZE, 8192, 16 << 20, OFF(conn_memory), "65536", "BYTES", "memory per connection"},
+	{"body-max", OPT_SIZE, 1024, 64 << 20, OFF(body_max), "1048576", "BYTES", "largest request body"},
+	{"import-max", OPT_SIZE, 1024, 64LL << 30, OFF(import_max), "1073741824", "BYTES", "largest result document POST /api/v1/import takes, as sent and unpacked; streamed to a file in --var, never held whole"},
+	{"allow-host", OPT_PATH, 0, 0, OFF(allow_hosts), NULL, "NAMES", "Host header names answered besides localhost, 127.0.0.1, [::1] and --listen's host (comma-separated; '*' answers any, e.g. behind a proxy)"},
+	{"worker", OPT_FLAG, 0, 1, OFF(worker_mode), NULL, NULL, NULL}, /* internal */
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
+static int apply(struct config *c, const struct opt *o, const char *v, char *err, size_t len);
+
+/* Every option's default from the table, as if given on the command line. */
 static void defaults(struct config *c)
 {
+	char err[160];
+
 	memset(c, 0, sizeof(*c));
-	snprintf(c->listen_host, sizeof(c->listen_host), "127.0.0.1");
-	c->port = 8470;
-	snprintf(c->var, sizeof(c->var), "./var");
-	snprintf(c->suite_dir, sizeof(c->suite_dir), "suites/default");
-	snprintf(c->web_dir, sizeof(c->web_dir), "web");
-	c->workers = 0;
-	c->run_timeout_s = 600;
-	c->queue_max = 50000;
-	c->http_threads = 4;
-	c->conn_limit = 4096;
-	c->per_ip_limit = 2048;
-	c->conn_timeout_s = 30;
-	c->request_timeout_s = 30;
-	c->conn_memory = 65536;
-	c->body_max = 1 << 20;
-	c->import_max = (size_t)1 << 30;
+	for (size_t i = 0; i < NOPTS; i++)
+		if (opts[i].dflt && apply(c, &opts[i], opts[i].dflt, err, sizeof(err)))
+			BUG("svabenchd's default for --%s: %s", opts[i].name, err);
 }
 
 void config_usage(FILE *f)
@@ -77,7 +71,10 @@ void config_usage(FILE *f)
 			continue;
 		snprintf(left, sizeof(left), "--%s%s%s", opts[i].name, opts[i].arg ? " " : "",
 			 opts[i].arg ? opts[i].arg : "");
-		fprintf(f, "  %-26s %s\n", left, opts[i].help);
+		if (opts[i].dflt)
+			fprintf(f, "  %-26s %s (default %s)\n", left, opts[i].help, opts[i].dflt);
+		else
+			fprintf(f, "  %-26s %s\n", left, opts[i].help);
 	}
 }
 

@@ -21,9 +21,10 @@
 /* ---- config.c ---- */
 
 struct config {
-	char listen_host[64];   /* 127.0.0.1 */
-	int port;               /* 8470 */
-	char var[4096];         /* ./var */
+	/* each field's default is in config.c's table, the one place */
+	char listen_host[64];
+	int port;
+	char var[4096];         /* state: database, token, log */
 	int no_default_suite;
 	int workers;            /* concurrent worker processes; 0 = online CPUs */
 	int run_timeout_s;      /* a worker running longer is killed, its run failed */

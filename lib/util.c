@@ -25,6 +25,18 @@ void die(const char *fmt, ...)
 	exit(128);
 }
 
+void BUG(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	dprintf(2, "BUG: %s\n", msg);
+	abort();
+}
+
 static void oom(size_t n)
 {
 	die("out of memory, allocating %zu bytes failed", n);

@@ -19,6 +19,9 @@
 /* Prints "fatal: MESSAGE" to stderr and exits with 128. For the top of a program and OOM. */
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
+/* Prints "BUG: MESSAGE" and aborts: for states the code makes impossible (git's BUG()). */
+void BUG(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
 void *xmalloc(size_t n);
 void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *p, size_t n);
