@@ -6,7 +6,12 @@
  * examples. Two builds that print the same lines gave byte-identical
  * results and samples for those specs: the check a speed change of the
  * simulator must pass (docs/model.md, "Speed"). Specs of other targets
- * are skipped. Usage: bench_sim_digest SPEC...
+ * are skipped (a target unavailable here is named on stderr).
+ * Usage: bench_sim_digest SPEC... The set used so far, run with the build
+ * before and after a change and the outputs compared with cmp: every
+ * .json of suites/default and of tests/sim/bench_sim_digest (every kernel,
+ * fault model, folio, granule, pattern, queue depth and strategy; the
+ * bench's workloads at 20 ms), and the fuzz corpus's suite and sweep specs.
  */
 #include "../../core/core.h"
 #include "../../lib/metrics.h"
