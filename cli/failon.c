@@ -54,8 +54,7 @@ static int entry_broken(const char *m, const json_t *e)
 
 	if (v && !strcmp(v, "broken"))
 		return 1;
-	return (!strcmp(m, "dma.livelocked") || !strcmp(m, "oracle.coherence_violations")) &&
-	       worst > 0;
+	return vocab_is_correctness(m) && worst > 0;
 }
 
 int cli_fail_on_check(const json_t *cmp, int flags)

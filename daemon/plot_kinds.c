@@ -179,7 +179,7 @@ int plot_timeseries(struct strbuf *out, const char *run_id, const struct plot_sa
 				nf += isfinite(y);
 				nz += isfinite(y) && y != 0;
 			}
-			alarm = !strcmp(mn, "dma.livelocked") || !strcmp(mn, "oracle.coherence_violations");
+			alarm = vocab_is_correctness(mn);
 			sparse = g == 0 && nf && nz * 5 < nf;
 			if (alarm)
 				strbuf_addf(&f.cmds, "%s%s using 1:%zu with impulses lw 2.5 "
