@@ -26,4 +26,10 @@ store_schema_004:
 	.incbin "schema/004_packed_samples.sql"
 store_schema_004_end:
 	.byte 0
+	.global store_schema_005
+	.global store_schema_005_end
+store_schema_005:
+	.incbin "schema/005_packed_metrics.sql"
+store_schema_005_end:
+	.byte 0
 	.section .note.GNU-stack,"",%progbits

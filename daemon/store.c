@@ -17,6 +17,7 @@ extern const char store_schema_001[], store_schema_001_end[];
 extern const char store_schema_002[], store_schema_002_end[];
 extern const char store_schema_003[], store_schema_003_end[];
 extern const char store_schema_004[], store_schema_004_end[];
+extern const char store_schema_005[], store_schema_005_end[];
 
 /* after: what the SQL alone cannot do, run right after it (NULL: nothing). */
 static const struct migration {
@@ -28,6 +29,7 @@ static const struct migration {
 	{2, store_schema_002, NULL},
 	{3, store_schema_003, NULL},
 	{4, store_schema_004, store_samples_migrate},
+	{5, store_schema_005, store_metrics_migrate},
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -278,6 +280,10 @@ struct store *store_open(const char *path, char *err, size_t len)
 	}
 	if (configure(st->w, err, len))
 		goto fail;
+	if (store_sql_functions(st->w) != SQLITE_OK) {
+		snprintf(err, len, "%s: %s", path, sqlite3_errmsg(st->w));
+		goto fail;
+	}
 	/* A filesystem without shared memory support would refuse WAL quietly. */
 	rc = sqlite3_prepare_v2(st->w, "PRAGMA journal_mode", -1, &s, NULL);
 	wal = rc == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW &&

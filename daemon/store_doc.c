@@ -10,6 +10,7 @@
 #include "store_impl.h"
 #include "../lib/util.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,17 +76,24 @@ static int load_runs(struct store *st, struct store_tls *t, int64_t exp, struct 
 		f->started = sqlite3_column_type(s, 4) == SQLITE_NULL ? 0 : sqlite3_column_int64(s, 4);
 		f->finished = sqlite3_column_type(s, 5) == SQLITE_NULL ? 0 : sqlite3_column_int64(s, 5);
 		metrics_clear(res.metrics);
-		for (; mrow == 1 && sqlite3_column_int64(m, 0) == run; mrow = store_rrow(st, t, m, "metrics")) {
-			const char *name = store_metric_name(st, t, sqlite3_column_int64(m, 1), &rc);
+		/* one packed row per run (schema/005_packed_metrics.sql) */
+		if (mrow == 1 && sqlite3_column_int64(m, 0) == run) {
+			const unsigned char *set = sqlite3_column_blob(m, 1);
+			const unsigned char *vals = sqlite3_column_blob(m, 2);
+			size_t n = (size_t)sqlite3_column_bytes(m, 1) / 4;
+			size_t nv = (size_t)sqlite3_column_bytes(m, 2) / 8;
 
-			if (!name)
-				break;
-			if (sqlite3_column_type(m, 2) == SQLITE_NULL)
-				rc = metrics_set_null(res.metrics, name);
-			else
-				rc = metrics_set(res.metrics, name, sqlite3_column_double(m, 2));
-			if (rc)
-				break;
+			for (size_t k = 0; !rc && k < n && k < nv; k++) {
+				const char *name = store_metric_name(st, t, store_sample_metric(set, k), &rc);
+				double v = store_sample_value(vals, k);
+
+				if (!name)
+					break;
+				rc = isfinite(v) ? metrics_set(res.metrics, name, v)
+				     : metrics_set_null(res.metrics, name);
+			}
+			if (!rc)
+				mrow = store_rrow(st, t, m, "metrics");
 		}
 		if (rc || mrow < 0) {
 			rc = rc ? rc : mrow;

@@ -287,13 +287,16 @@ static int add_value(struct hseries *s, size_t rank, size_t seq, double v)
 }
 
 /* "+r.status": by the experiments' runs, never by the index of every done
- * run (which grows with the store, and made each check walk it). */
+ * run (which grows with the store, and made each check walk it). ?2: the
+ * metric ids wanted, "1, 2, 3"; a run's final metrics are one packed row
+ * (schema/005_packed_metrics.sql). */
 static const char rows_sql[] =
-	"SELECT r.experiment, r.cell, r.strategy, m.metric, m.value FROM runs r"
-	" CROSS JOIN metrics m ON m.run = r.id WHERE r.experiment IN (%s)"
-	" AND +r.status = 'done' AND (?1 IS NULL OR r.strategy = ?1)"
-	" AND m.value IS NOT NULL AND m.metric IN (%s)"
-	" ORDER BY r.cell, r.strategy, m.metric, r.experiment, r.idx";
+	"SELECT r.experiment, r.cell, r.strategy, w.value AS metric,"
+	" svabench_metric(q.metrics, m.vals, w.value) AS v FROM runs r"
+	" CROSS JOIN run_metrics m ON m.run = r.id CROSS JOIN sample_sets q ON q.id = m.sset"
+	" CROSS JOIN json_each('[' || ?2 || ']') w WHERE r.experiment IN (%s)"
+	" AND +r.status = 'done' AND (?1 IS NULL OR r.strategy = ?1) AND v IS NOT NULL"
+	" ORDER BY r.cell, r.strategy, metric, r.experiment, r.idx";
 
 /* "1, 2, 3" of n numbers (malloc'd). */
 static char *id_list(const int64_t *v, size_t n, size_t stride)
@@ -331,13 +334,14 @@ static int load_values(struct store *st, struct store_tls *t, const struct histo
 		rc = store_fail(st, STORE_ERR, "out of memory");
 		goto out;
 	}
-	snprintf(sql, len, rows_sql, exps, metrics);
+	snprintf(sql, len, rows_sql, exps);
 	if ((code = sqlite3_prepare_v2(t->db, sql, -1, &s, NULL)) != SQLITE_OK) {
 		rc = store_sql_fail(st, t->db, code, 0, "prepare history");
 		goto out;
 	}
 	if (f->strategy)
 		sqlite3_bind_text(s, 1, f->strategy, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, metrics, -1, SQLITE_STATIC);
 	while ((row = store_rrow(st, t, s, "history values")) == 1) {
 		const char *c = (const char *)sqlite3_column_text(s, 1);
 		const char *strat = (const char *)sqlite3_column_text(s, 2);

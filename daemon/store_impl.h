@@ -116,8 +116,7 @@ enum wstmt {
 	WS_NAME_GET, WS_NAME_ADD,
 	WS_CLAIM_SELECT, WS_CLAIM_RUN, WS_CLAIM_EXP,
 	WS_POINT_ADD, WS_SSET_GET, WS_SSET_ADD, WS_RUN_SAMPLES,
-	WS_RUN_GET, WS_METRICS_DEL, WS_METRIC_ADD, WS_METRIC_ADD8, WS_METRIC_ADD32,
-	WS_RUN_FINISH, WS_EXP_COUNT,
+	WS_RUN_GET, WS_METRICS_DEL, WS_METRICS_PUT, WS_RUN_FINISH, WS_EXP_COUNT,
 	WS_RECOVER_SELECT, WS_SAMPLES_DEL, WS_RUN_REQUEUE, WS_RUN_CANCEL,
 	WS_EXP_STATUS, WS_CANCEL_QUEUED, WS_RUNNING_OF, WS_COUNT_QUEUED,
 	WS_COUNT
@@ -157,9 +156,12 @@ int store_samples_add_blocks(struct store *st, int64_t run_id, const struct samp
 			     size_t nb);
 void store_ssets_clear(struct store *st);
 int store_samples_migrate(sqlite3 *db, char *err, size_t len);
+int store_metrics_migrate(sqlite3 *db, char *err, size_t len);
+/* Registers svabench_metric(set, vals, id) on db (schema/005_packed_metrics.sql). */
+int store_sql_functions(sqlite3 *db);
 uint32_t store_sample_metric(const unsigned char *set, size_t k);
 double store_sample_value(const unsigned char *vals, size_t k);
-/* Replaces a run's final metrics with m (NULL: none). */
+/* Replaces a run's final metrics with m (NULL: none); store_samples.c. */
 int store_insert_metrics(struct store *st, int64_t run, const struct metrics *m);
 
 /* Prepares every writer statement (a mistake shows at open, and the error

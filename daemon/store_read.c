@@ -20,9 +20,11 @@ static const char *const rsql[RS_LIST] = {
 		" WHERE experiment = ?1 ORDER BY idx",
 	/* Same order as RS_RUNS_OF, so the two merge in one pass. */
 	[RS_METRICS_OF] =
-		"SELECT m.run, m.metric, m.value FROM runs r CROSS JOIN metrics m ON m.run = r.id"
-		" WHERE r.experiment = ?1 ORDER BY r.idx, m.pos",
-	[RS_METRICS_RUN] = "SELECT metric, value FROM metrics WHERE run = ?1 ORDER BY pos",
+		"SELECT m.run, q.metrics, m.vals FROM runs r CROSS JOIN run_metrics m ON m.run = r.id"
+		" CROSS JOIN sample_sets q ON q.id = m.sset WHERE r.experiment = ?1 ORDER BY r.idx",
+	[RS_METRICS_RUN] =
+		"SELECT q.metrics, m.vals FROM run_metrics m CROSS JOIN sample_sets q ON q.id = m.sset"
+		" WHERE m.run = ?1",
 	[RS_NAMES] = "SELECT id, name FROM metric_names WHERE id >= ?1 ORDER BY id",
 	[RS_RUNS_PAGE] =
 		"SELECT id, idx, status, reason, started_at, finished_at, examples, cell, strategy,"
@@ -71,6 +73,12 @@ struct store_tls *store_reader(struct store *st, int *rc)
 	}
 	sqlite3_extended_result_codes(t->db, 1);
 	sqlite3_busy_timeout(t->db, 5000);
+	if ((r = store_sql_functions(t->db)) != SQLITE_OK) {
+		store_sql_fail(st, t->db, r, 0, "register functions");
+		sqlite3_close(t->db);
+		t->db = NULL;
+		return NULL;
+	}
 	return t;
 }
 
@@ -326,21 +334,29 @@ static json_t *run_metrics(struct store *st, struct store_tls *t, int64_t run, i
 		return NULL;
 	}
 	sqlite3_bind_int64(s, 1, run);
-	while ((row = store_rrow(st, t, s, "metrics")) == 1) {
-		const char *name = store_metric_name(st, t, sqlite3_column_int64(s, 0), rc);
-		json_t *v = sqlite3_column_type(s, 1) == SQLITE_NULL ? json_null()
-			    : store_number_json(sqlite3_column_double(s, 1));
+	if ((row = store_rrow(st, t, s, "metrics")) == 1) {
+		const unsigned char *set = sqlite3_column_blob(s, 0);
+		size_t n = (size_t)sqlite3_column_bytes(s, 0) / 4;
+		const unsigned char *vals = sqlite3_column_blob(s, 1);
+		size_t nv = (size_t)sqlite3_column_bytes(s, 1) / 8;
 
-		if (!name || json_object_set_new(o, name, v)) {
-			if (name)
-				*rc = store_fail(st, STORE_ERR, "out of memory");
-			sqlite3_reset(s);
-			json_decref(o);
-			return NULL;
+		for (size_t k = 0; k < n && k < nv; k++) {
+			const char *name = store_metric_name(st, t, store_sample_metric(set, k), rc);
+			double v = store_sample_value(vals, k);
+
+			if (!name || json_object_set_new(o, name, isfinite(v) ? store_number_json(v)
+							 : json_null())) {
+				if (name)
+					*rc = store_fail(st, STORE_ERR, "out of memory");
+				row = -1;
+				break;
+			}
 		}
+		sqlite3_reset(s);
 	}
 	if (row < 0) {
-		*rc = row;
+		if (!*rc)
+			*rc = row;
 		json_decref(o);
 		return NULL;
 	}

@@ -1,9 +1,11 @@
 /*
- * store_samples.c - a run's time series in the store: one row per time
- * point (schema/004_packed_samples.sql), its values packed in a blob and
- * the metric names once per distinct set (sample_sets). The writes (inside
- * the writer's open transaction), the decoding the reads share, and the
- * move of 001's one-row-per-value table at migration.
+ * store_samples.c - metric values packed in rows: a run's time series, one
+ * row per time point (schema/004_packed_samples.sql), and its final
+ * metrics, one row per run (schema/005_packed_metrics.sql); the values in
+ * a blob, the metric names once per distinct set (sample_sets). The writes
+ * (inside the writer's open transaction), the decoding the reads share,
+ * the SQL function svabench_metric, and the moves of 001's
+ * one-row-per-value tables at migration.
  */
 #include "store_impl.h"
 
@@ -242,7 +244,78 @@ int store_samples_add(struct store *st, int64_t run_id, const struct sample *smp
 	return rc;
 }
 
-/* ---- migration 4: 001's rows, one per value, become one per time point ---- */
+int store_insert_metrics(struct store *st, int64_t run, const struct metrics *m)
+{
+	const char **names = NULL;
+	unsigned char *blob = NULL, *vals = NULL;
+	size_t n = m ? m->n : 0;
+	sqlite3_stmt *s;
+	int64_t set = 0;
+	int rc = 0;
+
+	if (!m) {
+		if ((s = store_wstmt(st, WS_METRICS_DEL)))
+			sqlite3_bind_int64(s, 1, run);
+		return store_wrun(st, s, "delete metrics");
+	}
+	if (n > SAMPLE_METRICS_MAX)
+		return store_fail(st, STORE_ERR, "%zu final metrics (at most %d)", n,
+				  SAMPLE_METRICS_MAX);
+	if (!(names = malloc(n * sizeof(*names) + 1)) || !(blob = malloc(4 * n + 1)) ||
+	    !(vals = malloc(8 * n + 1)))
+		rc = store_fail(st, STORE_ERR, "out of memory");
+	for (size_t k = 0; !rc && k < n; k++) {
+		names[k] = m->v[k].name;
+		put_f64(vals + 8 * k, m->v[k].is_null ? NAN : m->v[k].value);
+	}
+	if (!rc && (set = names_set(st, names, n, blob)) < 0)
+		rc = (int)set;
+	if (!rc && (s = store_wstmt(st, WS_METRICS_PUT))) {
+		sqlite3_bind_int64(s, 1, run);
+		sqlite3_bind_int64(s, 2, set);
+		sqlite3_bind_blob(s, 3, vals, (int)(8 * n), SQLITE_STATIC);
+		rc = store_wrun(st, s, "insert metrics");
+	} else if (!rc) {
+		rc = STORE_ERR;
+	}
+	free(names);
+	free(blob);
+	free(vals);
+	return rc;
+}
+
+/* ---- svabench_metric(set, vals, id): one value of a packed row, for SQL ---- */
+
+static void sql_metric(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *set = sqlite3_value_blob(argv[0]);
+	size_t nset = (size_t)sqlite3_value_bytes(argv[0]) / 4;
+	const unsigned char *vals = sqlite3_value_blob(argv[1]);
+	size_t nvals = (size_t)sqlite3_value_bytes(argv[1]) / 8;
+	sqlite3_int64 id = sqlite3_value_int64(argv[2]);
+
+	/* the last of equal names, as 001's rows kept it */
+	for (size_t k = nset < nvals ? nset : nvals; set && vals && k-- > 0;)
+		if (store_sample_metric(set, k) == (uint64_t)id) {
+			double v = store_sample_value(vals, k);
+
+			if (isfinite(v))
+				sqlite3_result_double(ctx, v);
+			else
+				sqlite3_result_null(ctx);
+			return;
+		}
+	sqlite3_result_null(ctx);
+}
+
+int store_sql_functions(sqlite3 *db)
+{
+	return sqlite3_create_function(db, "svabench_metric", 3,
+				       SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+				       sql_metric, NULL, NULL);
+}
+
+/* ---- migrations 4 and 5: 001's rows, one per value, become one per time point or run ---- */
 
 struct conv {
 	sqlite3 *db;
@@ -250,6 +323,7 @@ struct conv {
 	unsigned char *ids, *vals;
 	size_t n, cap;
 	int64_t run, t_ns;
+	int timed;      /* a time point (sample_points) rather than a run (run_metrics) */
 };
 
 static int conv_flush(struct conv *c)
@@ -272,23 +346,30 @@ static int conv_flush(struct conv *c)
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return rc;
 	sqlite3_bind_int64(c->point, 1, c->run);
-	sqlite3_bind_int64(c->point, 2, c->t_ns);
-	sqlite3_bind_int64(c->point, 3, set);
-	sqlite3_bind_blob(c->point, 4, c->vals, (int)(8 * c->n), SQLITE_STATIC);
+	if (c->timed)
+		sqlite3_bind_int64(c->point, 2, c->t_ns);
+	sqlite3_bind_int64(c->point, 2 + c->timed, set);
+	sqlite3_bind_blob(c->point, 3 + c->timed, c->vals, (int)(8 * c->n), SQLITE_STATIC);
 	rc = sqlite3_step(c->point);
 	sqlite3_reset(c->point);
 	c->n = 0;
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-int store_samples_migrate(sqlite3 *db, char *err, size_t len)
+/*
+ * Moves the rows of select (run, t_ns, metric, value; t_ns only when
+ * timed), ordered by run (and time), into one packed row each per run
+ * (or time point) with insert, then drops table old.
+ */
+static int move_rows(sqlite3 *db, const char *select, const char *insert, int timed,
+		     const char *old, char *err, size_t len)
 {
-	struct conv c = {.db = db};
+	struct conv c = {.db = db, .timed = timed};
 	sqlite3_stmt *s = NULL;
+	char drop[64];
 	int rc;
 
-	rc = sqlite3_prepare_v2(db, "SELECT run, t_ns, metric, value FROM samples"
-				" ORDER BY run, t_ns, metric", -1, &s, NULL);
+	rc = sqlite3_prepare_v2(db, select, -1, &s, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(db, "SELECT id FROM sample_sets WHERE metrics = ?1", -1,
 					&c.set_get, NULL);
@@ -296,11 +377,10 @@ int store_samples_migrate(sqlite3 *db, char *err, size_t len)
 		rc = sqlite3_prepare_v2(db, "INSERT INTO sample_sets (metrics) VALUES (?1)", -1,
 					&c.set_add, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, "INSERT INTO sample_points (run, t_ns, sset, vals)"
-					" VALUES (?1, ?2, ?3, ?4)", -1, &c.point, NULL);
+		rc = sqlite3_prepare_v2(db, insert, -1, &c.point, NULL);
 	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t run = sqlite3_column_int64(s, 0), t_ns = sqlite3_column_int64(s, 1);
-		int64_t metric = sqlite3_column_int64(s, 2);
+		int64_t run = sqlite3_column_int64(s, 0), t_ns = timed ? sqlite3_column_int64(s, 1) : 0;
+		int64_t metric = sqlite3_column_int64(s, 1 + timed);
 
 		rc = SQLITE_OK;
 		if ((run != c.run || t_ns != c.t_ns) && (rc = conv_flush(&c)))
@@ -321,16 +401,17 @@ int store_samples_migrate(sqlite3 *db, char *err, size_t len)
 			c.cap = cap;
 		}
 		put_u32(c.ids + 4 * c.n, (uint32_t)metric);
-		put_f64(c.vals + 8 * c.n, sqlite3_column_type(s, 3) == SQLITE_NULL
-			? NAN : sqlite3_column_double(s, 3));
+		put_f64(c.vals + 8 * c.n, sqlite3_column_type(s, 2 + timed) == SQLITE_NULL
+			? NAN : sqlite3_column_double(s, 2 + timed));
 		c.n++;
 	}
 	if (rc == SQLITE_DONE)
 		rc = conv_flush(&c);
+	snprintf(drop, sizeof(drop), "DROP TABLE %s", old);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, "DROP TABLE samples", NULL, NULL, NULL);
+		rc = sqlite3_exec(db, drop, NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
-		snprintf(err, len, "moving samples to one row per time point: %s",
+		snprintf(err, len, "moving %s to packed rows: %s", old,
 			 rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(db));
 	sqlite3_finalize(s);
 	sqlite3_finalize(c.set_get);
@@ -339,4 +420,18 @@ int store_samples_migrate(sqlite3 *db, char *err, size_t len)
 	free(c.ids);
 	free(c.vals);
 	return rc == SQLITE_OK ? 0 : -1;
+}
+
+int store_samples_migrate(sqlite3 *db, char *err, size_t len)
+{
+	return move_rows(db, "SELECT run, t_ns, metric, value FROM samples ORDER BY run, t_ns, metric",
+			 "INSERT INTO sample_points (run, t_ns, sset, vals) VALUES (?1, ?2, ?3, ?4)",
+			 1, "samples", err, len);
+}
+
+int store_metrics_migrate(sqlite3 *db, char *err, size_t len)
+{
+	return move_rows(db, "SELECT run, metric, value FROM metrics ORDER BY run, pos",
+			 "INSERT INTO run_metrics (run, sset, vals) VALUES (?1, ?2, ?3)",
+			 0, "metrics", err, len);
 }

@@ -8,7 +8,6 @@
  */
 #include "store_impl.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,9 +51,8 @@ static const char *const wsql[WS_COUNT] = {
 	[WS_SSET_ADD] = "INSERT INTO sample_sets (metrics) VALUES (?1)",
 	[WS_RUN_SAMPLES] = "UPDATE runs SET samples = samples + ?2 WHERE id = ?1",
 	[WS_RUN_GET] = "SELECT status, experiment FROM runs WHERE id = ?1",
-	[WS_METRICS_DEL] = "DELETE FROM metrics WHERE run = ?1",
-	[WS_METRIC_ADD] = "INSERT INTO metrics (run, pos, metric, value) VALUES (?1, ?2, ?3, ?4)",
-	/* WS_METRIC_ADD8, WS_METRIC_ADD32: 8 and 32 rows a statement, by rows_sql() */
+	[WS_METRICS_DEL] = "DELETE FROM run_metrics WHERE run = ?1",
+	[WS_METRICS_PUT] = "INSERT OR REPLACE INTO run_metrics (run, sset, vals) VALUES (?1, ?2, ?3)",
 	[WS_RUN_FINISH] =
 		"UPDATE runs SET status = ?2, reason = ?3, examples = ?4, finished_at = ?5,"
 		" started_at = coalesce(?6, started_at) WHERE id = ?1",
@@ -90,42 +88,13 @@ static const char *const wsql[WS_COUNT] = {
 
 /* ---- the writer's statements and transactions ---- */
 
-/*
- * A run's final metrics go in up to 32 rows a statement: one statement per
- * row was a third of the daemon's CPU for tiny runs (perf; 86 metrics each).
- * "INSERT ... VALUES (?1, ?2, ?3, ?4), (?1, ?5, ?6, ?7), ..." of n rows.
- */
-static char *metric_rows_sql(int n)
-{
-	static const char head[] = "INSERT INTO metrics (run, pos, metric, value) VALUES ";
-	size_t len = sizeof(head) + (size_t)n * 40;
-	char *sql = malloc(len);
-	int used;
-
-	if (!sql)
-		return NULL;
-	used = snprintf(sql, len, "%s", head);
-	for (int j = 0; j < n; j++)
-		used += snprintf(sql + used, len - (size_t)used, "%s(?1, ?%d, ?%d, ?%d)", j ? ", " : "",
-				 2 + 3 * j, 3 + 3 * j, 4 + 3 * j);
-	return sql;
-}
-
 sqlite3_stmt *store_wstmt(struct store *st, enum wstmt k)
 {
-	char *built = NULL;
 	int rc;
 
 	if (st->ws[k])
 		return st->ws[k];
-	if ((k == WS_METRIC_ADD8 || k == WS_METRIC_ADD32) &&
-	    !(built = metric_rows_sql(k == WS_METRIC_ADD8 ? 8 : 32))) {
-		store_fail(st, STORE_ERR, "out of memory");
-		return NULL;
-	}
-	rc = sqlite3_prepare_v3(st->w, built ? built : wsql[k], -1, SQLITE_PREPARE_PERSISTENT,
-				&st->ws[k], NULL);
-	free(built);
+	rc = sqlite3_prepare_v3(st->w, wsql[k], -1, SQLITE_PREPARE_PERSISTENT, &st->ws[k], NULL);
 	if (rc != SQLITE_OK) {
 		store_sql_fail(st, st->w, rc, 0, "prepare");
 		st->ws[k] = NULL;
@@ -327,45 +296,6 @@ static void bind_text(sqlite3_stmt *s, int i, const char *v)
 		sqlite3_bind_null(s, i);
 }
 
-int store_insert_metrics(struct store *st, int64_t run, const struct metrics *m)
-{
-	sqlite3_stmt *s;
-	size_t k = 0;
-	int rc;
-
-	if (!(s = store_wstmt(st, WS_METRICS_DEL)))
-		return STORE_ERR;
-	sqlite3_bind_int64(s, 1, run);
-	if ((rc = store_wrun(st, s, "delete metrics")) || !m)
-		return rc;
-	while (k < m->n) {
-		size_t left = m->n - k, rows = left >= 32 ? 32 : left >= 8 ? 8 : 1;
-
-		if (!(s = store_wstmt(st, rows == 32 ? WS_METRIC_ADD32 : rows == 8 ? WS_METRIC_ADD8
-				       : WS_METRIC_ADD)))
-			return STORE_ERR;
-		sqlite3_bind_int64(s, 1, run);
-		for (size_t j = 0; j < rows; j++, k++) {
-			const struct metric *e = &m->v[k];
-			int64_t id = store_metric_id(st, e->name);
-			int at = 2 + 3 * (int)j;
-
-			if (id < 0) {
-				sqlite3_reset(s);
-				return (int)id;
-			}
-			sqlite3_bind_int64(s, at, (sqlite3_int64)k);
-			sqlite3_bind_int64(s, at + 1, id);
-			if (e->is_null || !isfinite(e->value))
-				sqlite3_bind_null(s, at + 2);
-			else
-				sqlite3_bind_double(s, at + 2, e->value);
-		}
-		if ((rc = store_wrun(st, s, "insert metric")))
-			return rc;
-	}
-	return 0;
-}
 
 /* Adds runs newly done/failed/cancelled to an experiment and settles its
  * status (cancel != 0: it becomes cancelled). */

@@ -175,7 +175,9 @@ if start_daemon "$var"; then
 			(SELECT count(DISTINCT t_ns) FROM sample_points s WHERE s.run = r.id)
 			OR EXISTS (SELECT 1 FROM sample_points p JOIN sample_sets q ON q.id = p.sset
 				WHERE p.run = r.id AND length(p.vals) <> 2 * length(q.metrics))
-			OR (SELECT count(*) FROM metrics m WHERE m.run = r.id) = 0;")
+			OR NOT EXISTS (SELECT 1 FROM run_metrics m JOIN sample_sets q ON q.id = m.sset
+				WHERE m.run = r.id AND length(m.vals) = 2 * length(q.metrics)
+				AND length(m.vals) > 0);")
 		integ=$(sqlite3 "$db" "PRAGMA integrity_check;")
 		batches=$(metric svabenchd_ingest_batches_total)
 		requeued=$(grep -c "interrupted run(s) re-queued" "$daemon_err")

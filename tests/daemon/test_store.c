@@ -289,12 +289,13 @@ static void test_migrations(void)
 	test_result(st != NULL, "a new file opens", "%s", err);
 	if (!st)
 		return;
-	/* 4 or later: other migrations may follow schema/004_packed_samples.sql */
-	test_result(sql_int(db, "PRAGMA user_version") >= 4 &&
+	/* 5 or later: other migrations may follow schema/005_packed_metrics.sql */
+	test_result(sql_int(db, "PRAGMA user_version") >= 5 &&
 		    sql_int(db, "SELECT COUNT(*) FROM sqlite_master WHERE name IN"
-			    " ('experiments', 'runs', 'metric_names', 'metrics', 'sample_points',"
+			    " ('experiments', 'runs', 'metric_names', 'run_metrics', 'sample_points',"
 			    " 'sample_sets', 'alerts', 'alert_changes')") == 8 &&
-		    sql_int(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'samples'") == 0,
+		    sql_int(db, "SELECT COUNT(*) FROM sqlite_master WHERE name IN"
+			    " ('samples', 'metrics')") == 0,
 		    "migrations create the tables and set user_version",
 		    "user_version %lld", (long long)sql_int(db, "PRAGMA user_version"));
 	version = sql_int(db, "PRAGMA user_version");
@@ -983,6 +984,8 @@ static int make_old(const char *path, char *err, size_t len)
 		" (1, 1000, 1, 10), (1, 1000, 2, 2.5), (1, 1000, 3, NULL),"
 		" (1, 2000, 1, 11), (1, 2000, 2, 3.25), (1, 2000, 4, 123456789),"
 		" (1, 3000, 2, -0.5);"
+		"INSERT INTO metrics (run, pos, metric, value) VALUES (1, 0, 2, 7.5), (1, 1, 1, 3),"
+		" (1, 2, 3, NULL), (2, 0, 1, 4);"
 		"WITH RECURSIVE i(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM i WHERE n < 2500)"
 		" INSERT INTO samples (run, t_ns, metric, value)"
 		" SELECT 2, n * 50000, m, n * 10 + m FROM i, (SELECT 1 AS m UNION ALL SELECT 2"
@@ -1041,10 +1044,13 @@ static void test_migrate_v3(void)
 		    "a schema-3 store opens and is migrated", "%s", err);
 	if (!st)
 		goto out;
-	test_result(sql_int(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'samples'") == 0 &&
+	test_result(sql_int(db, "SELECT COUNT(*) FROM sqlite_master WHERE name IN"
+			    " ('samples', 'metrics')") == 0 &&
+		    sql_int(db, "SELECT COUNT(*) FROM run_metrics") == 2 &&
 		    sql_int(db, "SELECT COUNT(*) FROM sample_points") == 3 + 2500 &&
-		    sql_int(db, "SELECT COUNT(*) FROM sample_sets") == 3,
-		    "its samples are one row per time point and set; the old table is dropped",
+		    sql_int(db, "SELECT COUNT(*) FROM sample_sets") == 3 + 2,
+		    "its samples are one row per time point and set, final metrics one per run;"
+		    " the old tables are dropped",
 		    "points %lld sets %lld", (long long)sql_int(db, "SELECT COUNT(*) FROM sample_points"),
 		    (long long)sql_int(db, "SELECT COUNT(*) FROM sample_sets"));
 	page = store_run_samples(st, "e1-r1", 0, 0, &rc);
@@ -1057,6 +1063,21 @@ static void test_migrate_v3(void)
 	test_result(page && want && json_equal(page, want),
 		    "the samples read back as before: times, names, numbers, nulls", "rc %d: %s", rc,
 		    dumped(page));
+	json_decref(page);
+	page = store_list_runs(st, "e1", 10, 0, &rc);
+	json_decref(want);
+	want = json_loads("[{\"dma.throughput_bps\": 7.5, \"dma.transactions\": 3,"
+			  " \"pmcg.cycles\": null}, {\"dma.transactions\": 4}]", 0, NULL);
+	{
+		json_t *runs = json_object_get(page, "runs"), *got = json_array();
+
+		for (size_t i = 0; i < json_array_size(runs); i++)
+			json_array_append(got, json_object_get(json_array_get(runs, i), "metrics"));
+		test_result(want && json_equal(got, want),
+			    "final metrics read back as before: names, numbers, nulls, per run",
+			    "rc %d: %s", rc, dumped(got));
+		json_decref(got);
+	}
 	json_decref(page);
 	/* A second set at the same time: stored apart, served as one point. */
 	{
