@@ -15,6 +15,7 @@
 #include "../daemon/http_internal.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -144,8 +145,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (;;) {
 		ssize_t r = recv(fd, resp + got, sizeof(resp) - 1 - got, 0);
 
+		/* libFuzzer's SIGALRM (-timeout) interrupts a recv with a
+		 * timeout even under SA_RESTART: a signal, not the server (a
+		 * real hang still ends at -timeout) */
+		if (r < 0 && errno == EINTR)
+			continue;
 		if (r < 0) {
-			fprintf(stderr, "fuzz_http: no answer within 60 s to %.200s\n", req);
+			fprintf(stderr, "fuzz_http: no answer to %.200s: %s\n", req,
+				errno == EAGAIN || errno == EWOULDBLOCK ? "none within 60 s" : strerror(errno));
 			__builtin_trap();
 		}
 		if (r == 0 || got + (size_t)r >= sizeof(resp) - 1)
