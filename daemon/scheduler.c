@@ -34,6 +34,7 @@
 #include "daemon.h"
 #include "../lib/run_command.h"
 #include "../lib/logger.h"
+#include "../lib/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -400,20 +401,12 @@ static void names_frame(struct wslot *w, const char *p, size_t len)
 		n += p[i] == 0;
 	if (w->nblocks == w->capblocks) {
 		size_t cap = w->capblocks ? w->capblocks * 2 : 4;
-		struct sblock *v = realloc(w->blocks, cap * sizeof(*v));
-
-		if (!v)
-			return;
-		w->blocks = v;
+		w->blocks = xreallocarray(w->blocks, cap, sizeof(*w->blocks));
 		w->capblocks = cap;
 	}
-	if (!(b.names = calloc(n ? n : 1, sizeof(*b.names))))
-		return;
+	b.names = xcalloc(n ? n : 1, sizeof(*b.names));
 	for (size_t i = 1; i < len; i += strlen(p + i) + 1)
-		if (!(b.names[b.nnames++] = strdup(p + i))) {
-			block_free(&b);
-			return;
-		}
+		b.names[b.nnames++] = xstrdup(p + i);
 	w->cur[stream] = (int)w->nblocks;
 	w->blocks[w->nblocks++] = b;
 }
@@ -431,15 +424,9 @@ static void sample_frame(struct wslot *w, const char *p, size_t len)
 		return;
 	if (b->n == b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 16;
-		uint64_t *t = realloc(b->t, cap * sizeof(*t));
-		double *v;
 
-		if (!t)
-			return;
-		b->t = t;
-		if (!(v = realloc(b->v, cap * (b->nnames ? b->nnames : 1) * sizeof(*v))))
-			return;
-		b->v = v;
+		b->t = xreallocarray(b->t, cap, sizeof(*b->t));
+		b->v = xreallocarray(b->v, cap * (b->nnames ? b->nnames : 1), sizeof(*b->v));
 		b->cap = cap;
 	}
 	memcpy(&b->t[b->n], p + 1, sizeof(uint64_t));
@@ -505,11 +492,8 @@ static void drain(struct scheduler *s, struct wslot *w, int *eof)
 
 		if (w->cap - w->len < 65536) {
 			size_t cap = w->cap ? w->cap * 2 : 131072;
-			char *b = realloc(w->buf, cap);
 
-			if (!b)
-				break; /* retried at the next poll */
-			w->buf = b;
+			w->buf = xrealloc(w->buf, cap);
 			w->cap = cap;
 		}
 		r = read(w->proc.from_child, w->buf + w->len, w->cap - w->len);
@@ -613,17 +597,12 @@ static void history_later(struct scheduler *s, const char *exp)
 	if (!s->hn || strcmp(s->hqueue[s->hn - 1], exp)) {
 		if (s->hn == s->hcap) {
 			size_t cap = s->hcap ? s->hcap * 2 : 64;
-			void *v = realloc(s->hqueue, cap * sizeof(*s->hqueue));
 
-			if (v) {
-				s->hqueue = v;
-				s->hcap = cap;
-			}
+			s->hqueue = xreallocarray(s->hqueue, cap, sizeof(*s->hqueue));
+			s->hcap = cap;
 		}
-		if (s->hn < s->hcap) {
-			snprintf(s->hqueue[s->hn++], sizeof(*s->hqueue), "%s", exp);
-			pthread_cond_signal(&s->hcv);
-		}
+		snprintf(s->hqueue[s->hn++], sizeof(*s->hqueue), "%s", exp);
+		pthread_cond_signal(&s->hcv);
 	}
 	pthread_mutex_unlock(&s->mu);
 }

@@ -18,6 +18,7 @@
  */
 #include "sim.h"
 #include "presets.h"
+#include "../../lib/util.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -68,21 +69,13 @@ static void add_value(struct preset *p, const char *param, double v,
 			free(p->values[i].source);
 			free(p->values[i].confidence);
 			p->values[i].value = v;
-			p->values[i].source = strdup(src);
-			p->values[i].confidence = strdup(conf);
-			if (!p->values[i].source || !p->values[i].confidence)
-				abort();
+			p->values[i].source = xstrdup(src);
+			p->values[i].confidence = xstrdup(conf);
 			return;
 		}
 	}
-	p->values = realloc(p->values, (p->nvalues + 1) * sizeof(*p->values));
-	if (!p->values)
-		abort();
-	p->values[p->nvalues++] = (struct preset_value){
-		strdup(param), v, strdup(src), strdup(conf)};
-	if (!p->values[p->nvalues - 1].param || !p->values[p->nvalues - 1].source ||
-	    !p->values[p->nvalues - 1].confidence)
-		abort();
+	p->values = xreallocarray(p->values, p->nvalues + 1, sizeof(*p->values));
+	p->values[p->nvalues++] = (struct preset_value){xstrdup(param), v, xstrdup(src), xstrdup(conf)};
 }
 
 static void preset_clear(struct preset *p)
@@ -136,10 +129,8 @@ static int parse_preset(const json_t *doc, struct preset *p,
 		return refuse(why, wlen, "\"description\": expected a string");
 	if (!json_is_object(vals))
 		return refuse(why, wlen, "\"values\": expected an object {param: {value, source, confidence}}");
-	p->name = strdup(name);
-	p->description = strdup(desc ? desc : "");
-	if (!p->name || !p->description)
-		abort();
+	p->name = xstrdup(name);
+	p->description = xstrdup(desc ? desc : "");
 	if (ext) {
 		const struct preset *base;
 
@@ -180,8 +171,7 @@ static int parse_preset(const json_t *doc, struct preset *p,
 /* A broken embedded preset is a build defect, not a user error. */
 static void bug(size_t i, const char *what)
 {
-	fprintf(stderr, "BUG: embedded sim preset %zu: %s\n", i, what);
-	abort();
+	BUG("embedded sim preset %zu: %s", i, what);
 }
 
 static const struct preset *find_embedded(const char *name, void *ctx)
@@ -266,9 +256,7 @@ static struct preset *read_local(const char *path, struct scan *s)
 			"line %d, column %d: %s\n", path, err.line, err.column, err.text);
 		return NULL;
 	}
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		abort();
+	p = xcalloc(1, sizeof(*p));
 	if (parse_preset(doc, p, find_scanned, s, why, sizeof(why))) {
 		fprintf(stderr, "svabench: warning: local preset %s skipped: %s\n", path, why);
 		goto bad;
@@ -296,12 +284,8 @@ bad:
 
 static void push(struct preset ***list, size_t *n, struct preset *p)
 {
-	struct preset **l = realloc(*list, (*n + 1) * sizeof(**list));
-
-	if (!l)
-		abort();
-	l[(*n)++] = p;
-	*list = l;
+	*list = xreallocarray(*list, *n + 1, sizeof(**list));
+	(*list)[(*n)++] = p;
 }
 
 static void load_local(void)
@@ -320,11 +304,9 @@ static void load_local(void)
 	}
 	for (int i = 0; i < n; i++) {
 		size_t len = strlen(dir) + strlen(names[i]->d_name) + 2;
-		char *path = malloc(len);
+		char *path = xmalloc(len);
 		struct preset *p;
 
-		if (!path)
-			abort();
 		snprintf(path, len, "%s/%s", dir, names[i]->d_name);
 		p = read_local(path, &s);
 		if (p)
