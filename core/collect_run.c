@@ -214,12 +214,17 @@ int run_collected(const struct spec *sp, const struct run_req *req, const struct
 
 json_t *collectors_probe_json(const struct spec *sp)
 {
+	if (!sp->ncollect)
+		return NULL;
+	return collectors_probe_names_json((const char *const *)sp->collect, sp->ncollect);
+}
+
+json_t *collectors_probe_names_json(const char *const *names, size_t n)
+{
 	struct collector_set *cs;
 	json_t *a;
 
-	if (!sp->ncollect)
-		return NULL;
-	cs = collector_open(sp->collect, sp->ncollect, 0, "", "");
+	cs = collector_open(names, n, 0, "", "");
 	a = json_array();
 	for (size_t i = 0; cs && a && i < collector_count(cs); i++) {
 		const struct collector_event *e = collector_event(cs, i);

@@ -130,6 +130,8 @@ int run_collected(const struct spec *sp, const struct run_req *req, const struct
  * this machine, as the experiment's host.collectors; NULL without "collect".
  */
 json_t *collectors_probe_json(const struct spec *sp);
+/* The same for a list of event names (opened together, as a run opens them). */
+json_t *collectors_probe_names_json(const char *const *names, size_t n);
 /*
  * {"collectors": [{"name", "source", "available", "reason"}]}: every event
  * this machine knows, probed now (GET /api/v1/collectors, svabench collectors).
@@ -167,6 +169,9 @@ struct results {
 	size_t ndone, nfailed;
 	char **names;                /* metric names in first-reported order */
 	size_t nnames, capnames;
+	/* the experiment's host object as stored (the daemon's documents), or
+	 * NULL: probed now, collectors included (offline) */
+	const json_t *host;
 };
 
 /* Empty results (every run pending) for s, or NULL on OOM. */

@@ -240,15 +240,18 @@ json_t *preset_json(const struct target *t, const struct preset *p)
 	return o;
 }
 
-static json_t *host_json(const struct spec *s)
+static json_t *host_json(const struct results *r)
 {
-	json_t *probe = collectors_probe_json(s);
-
+	const struct spec *s = r->spec;
+	json_t *probe;
 	struct utsname u;
-	json_t *o = json_object();
+	json_t *o;
 	int bad = 0;
 
-	if (!o) {
+	if (r->host) /* as stored: no probe (a daemon thread must not open counters) */
+		return json_deep_copy(r->host);
+	probe = collectors_probe_json(s);
+	if (!(o = json_object())) {
 		json_decref(probe);
 		return NULL;
 	}
@@ -293,7 +296,7 @@ json_t *result_experiment_json(const struct results *r, const char *id)
 	json_put(o, "runs_done", json_integer((json_int_t)r->ndone), &bad);
 	json_put(o, "runs_failed", json_integer((json_int_t)r->nfailed), &bad);
 	json_put(o, "preset", preset_json(t, s->preset), &bad);
-	json_put(o, "host", host_json(s), &bad);
+	json_put(o, "host", host_json(r), &bad);
 	json_put(o, "target", json_string(t->name), &bad);
 	json_put(o, "workload", json_string(t->workloads[s->workload].name), &bad);
 	json_put(o, "label", string_or_null(s->label), &bad);

@@ -108,10 +108,16 @@ static enum MHD_Result h_target(struct request *r)
 static enum MHD_Result h_collectors(struct request *r)
 {
 	enum MHD_Result res;
+	json_t *v;
+	char err[512];
 
 	if (no_query(r, &res))
 		return res;
-	return reply_json(r, MHD_HTTP_OK, collectors_list_json());
+	/* probed in a worker process at start; this thread only reads the result */
+	if (!(v = scheduler_collectors(r->h->ctx.sched, err, sizeof(err))))
+		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL,
+				   "probing this machine's collectors failed: %s", err);
+	return reply_json(r, MHD_HTTP_OK, v);
 }
 
 /* The code of a refused spec: by where the spec went wrong. */

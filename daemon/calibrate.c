@@ -1,6 +1,7 @@
 /*
  * calibrate.c - POST /api/v1/calibrate and GET /api/v1/calibrate: one
- * calibration at a time (core/calibrate.c) on a detached thread, writing
+ * calibration at a time (core/calibrate.c) in a worker process (task.c,
+ * killed at --run-timeout) that a detached thread waits for, writing
  * <var>/presets/local.json, where the daemon's sim (SVABENCH_PRESETS, set by
  * main.c) and its workers find it. POST answers 202 {"status": "running"}
  * (409 while one runs; ?iterations=N, 1..100000, default 500); GET answers
@@ -9,6 +10,7 @@
  */
 #include "http_internal.h"
 #include "../lib/logger.h"
+#include "task.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -26,19 +28,30 @@ static enum cal_state state = CAL_IDLE;
 static char preset_path[4200], error_text[1024];
 static int cal_iterations;
 
+/* The calibration runs in a worker process (task.c), never on this thread:
+ * its host workloads fork and mprotect, and it may hang. */
 static void *cal_thread(void *arg)
 {
-	struct calibrate_opts o = {.out = preset_path, .name = "local"};
 	char err[1024] = "";
-	int rc;
+	json_t *job, *ans = NULL;
+	struct task_env *env = arg; /* the scheduler's */
+	int iterations, rc;
 
-	(void)arg;
 	pthread_mutex_lock(&mu);
-	o.iterations = cal_iterations;
+	iterations = cal_iterations;
+	job = json_pack("{s:s,s:s,s:s,s:i}", "kind", "calibrate", "out", preset_path, "name",
+			"local", "iterations", iterations);
 	pthread_mutex_unlock(&mu);
-	log_info("calibrating (%d iterations per workload) into %s",
-		 o.iterations, preset_path);
-	rc = calibrate_run(&o, err, sizeof(err));
+	log_info("calibrating (%d iterations per workload) into %s", iterations, preset_path);
+	rc = job ? task_run(env, job, NULL, NULL, NULL, &ans, err, sizeof(err)) : -1;
+	if (!rc && json_string_value(json_object_get(ans, "error"))) {
+		snprintf(err, sizeof(err), "%s", json_string_value(json_object_get(ans, "error")));
+		rc = -1;
+	} else if (rc && !err[0]) {
+		snprintf(err, sizeof(err), "out of memory");
+	}
+	json_decref(job);
+	json_decref(ans);
 	pthread_mutex_lock(&mu);
 	state = rc ? CAL_FAILED : CAL_DONE;
 	snprintf(error_text, sizeof(error_text), "%s", rc ? err : "");
@@ -94,7 +107,7 @@ enum MHD_Result calibrate_post(struct request *r)
 	rc = pthread_attr_init(&attr);
 	if (!rc) {
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		rc = pthread_create(&t, &attr, cal_thread, NULL);
+		rc = pthread_create(&t, &attr, cal_thread, scheduler_tasks(r->h->ctx.sched));
 		pthread_attr_destroy(&attr);
 	}
 	if (rc) {

@@ -363,6 +363,7 @@ int store_triage_alert(struct store *st, int64_t id, const char *status, const c
 /* ---- scheduler.c ---- */
 
 struct scheduler;
+struct task_env;
 
 struct scheduler *scheduler_start(struct store *st, const struct config *c, char *err, size_t len);
 /* Stops starting runs, kills running workers (their runs stay `running`, so
@@ -402,6 +403,15 @@ void scheduler_stats(struct scheduler *s, struct scheduler_stats *out);
 /* Queues an ended or imported experiment's alert analysis
  * (history_on_run_finished) on the scheduler's history thread. */
 void scheduler_history_later(struct scheduler *s, const char *exp_pub);
+
+/*
+ * {"collectors": [...]} of this machine (GET /api/v1/collectors): probed
+ * once per daemon start in a worker process (task.h), waited for at most
+ * --run-timeout; NULL with why in err when that probe failed.
+ */
+json_t *scheduler_collectors(struct scheduler *s, char *err, size_t elen);
+/* The scheduler's worker tasks (task.h): for calibration and robustness, and /metrics. */
+struct task_env *scheduler_tasks(struct scheduler *s);
 
 /* ---- worker.c ---- */
 

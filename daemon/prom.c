@@ -11,8 +11,10 @@
  * format says (backslash, quote, newline), so any label text is safe.
  */
 #include "http_internal.h"
+#include "task.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -429,6 +431,24 @@ static void scheduler_health(FILE *f, struct http *h)
 	counter(f, "svabenchd_worker_libpfm_inits_total",
 		"Workers that initialised libpfm4 (only specs with collect do).",
 		(double)s.libpfm_inits);
+	{
+		struct task_env *te = scheduler_tasks(h->ctx.sched);
+		int64_t done[TASK_KINDS], failed[TASK_KINDS];
+
+		for (int k = 0; k < TASK_KINDS; k++) {
+			done[k] = atomic_load(&te->done[k]);
+			failed[k] = atomic_load(&te->failed[k]);
+		}
+		family(f, "svabenchd_worker_tasks_total", "counter",
+		       "Collector probes, calibrations and robustness analyses run in worker "
+		       "processes, by kind and outcome.");
+		for (int k = 0; k < TASK_KINDS; k++)
+			for (int o = 0; o < 2; o++) {
+				fprintf(f, "svabenchd_worker_tasks_total{kind=\"%s\",outcome=\"%s\"}",
+					task_kind_names[k], o ? "failed" : "done");
+				put_value(f, (double)(o ? failed[k] : done[k]));
+			}
+	}
 	counter(f, "svabenchd_ingest_batches_total",
 		"Transactions that stored ended runs (several runs each under load).",
 		(double)s.ingest_batches);

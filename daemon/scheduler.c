@@ -35,6 +35,7 @@
 #include "../lib/run_command.h"
 #include "../lib/logger.h"
 #include "../lib/util.h"
+#include "task.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -143,6 +144,18 @@ struct scheduler {
 	int nready;             /* written under mu (read by cancels) */
 	struct ended *ended;    /* runs ended, not stored yet (oldest first) */
 	size_t nended, capended, held; /* held: their samples */
+	struct task_env tasks;      /* worker tasks: where from, how many (task.h) */
+	/* collector probes, run in worker processes (task.c) by a thread of
+	 * their own and cached per daemon start: HTTP threads only read them */
+	pthread_t probe_thread;
+	pthread_cond_t probe_cv;    /* under mu: a probe ended, or one is wanted */
+	_Atomic int probe_stop;
+	int probe_list_done;        /* under mu: the start-up list probe ended */
+	json_t *probe_list;         /* under mu: {"collectors": [...]}, NULL when it failed */
+	char probe_list_error[512];
+	json_t *probes;             /* under mu: event names joined by '\n' -> host.collectors */
+	json_t *probe_wanted;       /* under mu: such keys to probe -> [names] */
+	json_t *probe_failed;       /* under mu: such keys whose last probe failed -> why */
 };
 
 static int64_t wall_ms(void)
@@ -1097,6 +1110,191 @@ static void *loop(void *arg)
 	return NULL;
 }
 
+/* ---- collector probes (worker tasks) ---- */
+
+/* The probe thread: the machine's list once, then each event list asked for. */
+static void *probe_loop(void *arg)
+{
+	struct scheduler *s = arg;
+	json_t *job = json_pack("{s:s}", "kind", "collectors"), *ans = NULL;
+	char err[512] = "";
+	int rc = job ? task_run(&s->tasks, job, &s->probe_stop, NULL, NULL, &ans, err, sizeof(err))
+		     : -1;
+
+	json_decref(job);
+	if (!rc && !json_is_array(json_object_get(ans, "collectors"))) {
+		snprintf(err, sizeof(err), "the worker's answer has no collectors");
+		rc = -1;
+	}
+	pthread_mutex_lock(&s->mu);
+	s->probe_list = rc ? NULL : ans;
+	if (rc) {
+		json_decref(ans);
+		snprintf(s->probe_list_error, sizeof(s->probe_list_error), "%s", err);
+		log_error("probing collectors failed: %s", err);
+	}
+	s->probe_list_done = 1;
+	pthread_cond_broadcast(&s->probe_cv);
+	for (;;) {
+		void *it;
+		char *key;
+		json_t *names;
+
+		while (!s->probe_stop && !json_object_size(s->probe_wanted))
+			pthread_cond_wait(&s->probe_cv, &s->mu);
+		if (s->probe_stop)
+			break;
+		it = json_object_iter(s->probe_wanted);
+		key = strdup(json_object_iter_key(it));
+		names = json_incref(json_object_iter_value(it));
+		pthread_mutex_unlock(&s->mu);
+		ans = NULL;
+		err[0] = 0;
+		job = json_pack("{s:s,s:O}", "kind", "probe", "events", names);
+		rc = job && key ? task_run(&s->tasks, job, &s->probe_stop, NULL, NULL, &ans, err,
+					   sizeof(err))
+				: -1;
+		json_decref(job);
+		json_decref(names);
+		if (!rc && !json_is_array(json_object_get(ans, "probe"))) {
+			snprintf(err, sizeof(err), "%s",
+				 json_string_value(json_object_get(ans, "error")) ?
+				 json_string_value(json_object_get(ans, "error")) : "no probe in the answer");
+			rc = -1;
+		}
+		pthread_mutex_lock(&s->mu);
+		if (key) {
+			json_object_del(s->probe_wanted, key);
+			if (rc)
+				json_object_set_new(s->probe_failed, key, json_string(err[0] ? err : "out of memory"));
+			else
+				json_object_set(s->probes, key, json_object_get(ans, "probe"));
+		} else {
+			json_object_clear(s->probe_wanted); /* out of memory: every waiter gives up */
+		}
+		if (rc)
+			log_error("probing collectors %s failed: %s", key ? key : "", err);
+		pthread_cond_broadcast(&s->probe_cv);
+		json_decref(ans);
+		free(key);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* Waits on probe_cv (under mu) until deadline (CLOCK_REALTIME); 0 at the deadline. */
+static int probe_wait(struct scheduler *s, const struct timespec *deadline)
+{
+	return pthread_cond_timedwait(&s->probe_cv, &s->mu, deadline) != ETIMEDOUT;
+}
+
+static void probe_deadline(const struct scheduler *s, struct timespec *ts)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += s->cfg->run_timeout_s + 5;
+}
+
+struct task_env *scheduler_tasks(struct scheduler *s)
+{
+	return &s->tasks;
+}
+
+json_t *scheduler_collectors(struct scheduler *s, char *err, size_t elen)
+{
+	struct timespec dl;
+	json_t *v = NULL;
+
+	probe_deadline(s, &dl);
+	pthread_mutex_lock(&s->mu);
+	while (!s->probe_list_done && probe_wait(s, &dl))
+		;
+	if (s->probe_list)
+		v = json_incref(s->probe_list);
+	else
+		snprintf(err, elen, "%s", s->probe_list_done ? s->probe_list_error
+							     : "the probe has not ended yet");
+	pthread_mutex_unlock(&s->mu);
+	return v;
+}
+
+/*
+ * host.collectors for sp's "collect" events: the cached probe of this
+ * event list, else one made by the probe thread in a worker (waiting at
+ * most --run-timeout); when that fails, each event unavailable with why.
+ */
+static json_t *probe_for_spec(struct scheduler *s, const struct spec *sp)
+{
+	json_t *names = json_array(), *v = NULL;
+	struct timespec dl;
+	size_t len = 1;
+	char *key;
+	const char *why = NULL;
+
+	for (size_t i = 0; i < sp->ncollect; i++) {
+		json_array_append_new(names, json_string(sp->collect[i]));
+		len += strlen(sp->collect[i]) + 1;
+	}
+	if (!names || !(key = calloc(1, len))) {
+		json_decref(names);
+		return NULL;
+	}
+	for (size_t i = 0; i < sp->ncollect; i++)
+		strcat(strcat(key, i ? "\n" : ""), sp->collect[i]);
+	probe_deadline(s, &dl);
+	pthread_mutex_lock(&s->mu);
+	if (!json_object_get(s->probes, key) && !json_object_get(s->probe_wanted, key)) {
+		json_object_del(s->probe_failed, key);
+		json_object_set(s->probe_wanted, key, names);
+		pthread_cond_broadcast(&s->probe_cv);
+	}
+	for (;;) {
+		if ((v = json_object_get(s->probes, key))) {
+			v = json_deep_copy(v);
+			break;
+		}
+		if ((why = json_string_value(json_object_get(s->probe_failed, key))))
+			break;
+		if (!json_object_get(s->probe_wanted, key)) {
+			why = "out of memory";
+			break;
+		}
+		if (!probe_wait(s, &dl)) {
+			why = "the probe has not ended yet";
+			break;
+		}
+	}
+	if (!v) {
+		char reason[600];
+
+		snprintf(reason, sizeof(reason), "not probed: %s", why ? why : "out of memory");
+		v = json_array();
+		for (size_t i = 0; i < sp->ncollect; i++)
+			json_array_append_new(v, json_pack("{s:s,s:s,s:b,s:s}", "name", sp->collect[i],
+							   "source", "unknown", "available", 0,
+							   "reason", reason));
+	}
+	pthread_mutex_unlock(&s->mu);
+	json_decref(names);
+	free(key);
+	return v;
+}
+
+/* Stops the probe thread (a probe running is killed) and frees the cache. */
+static void probe_thread_stop(struct scheduler *s)
+{
+	pthread_mutex_lock(&s->mu);
+	s->probe_stop = 1;
+	pthread_cond_broadcast(&s->probe_cv);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->probe_thread, NULL);
+	json_decref(s->probe_list);
+	json_decref(s->probes);
+	json_decref(s->probe_wanted);
+	json_decref(s->probe_failed);
+	s->probe_list = s->probes = s->probe_wanted = s->probe_failed = NULL;
+	pthread_cond_destroy(&s->probe_cv);
+}
+
 struct scheduler *scheduler_start(struct store *st, const struct config *c, char *err, size_t len)
 {
 	struct scheduler *s = calloc(1, sizeof(*s));
@@ -1109,6 +1307,7 @@ struct scheduler *scheduler_start(struct store *st, const struct config *c, char
 	}
 	s->st = st;
 	s->cfg = c;
+	s->tasks.cfg = c;
 	s->nslots = c->workers;
 	s->slots = calloc((size_t)s->nslots, sizeof(*s->slots));
 	n = readlink("/proc/self/exe", s->exe, sizeof(s->exe) - 1);
@@ -1131,7 +1330,24 @@ struct scheduler *scheduler_start(struct store *st, const struct config *c, char
 	s->rate_t0 = now_s();
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->hcv, NULL);
+	pthread_cond_init(&s->probe_cv, NULL);
+	s->probes = json_object();
+	s->probe_wanted = json_object();
+	s->probe_failed = json_object();
+	if (!s->probes || !s->probe_wanted || !s->probe_failed ||
+	    pthread_create(&s->probe_thread, NULL, probe_loop, s)) {
+		snprintf(err, len, "scheduler: cannot start its probe thread");
+		json_decref(s->probes);
+		json_decref(s->probe_wanted);
+		json_decref(s->probe_failed);
+		close(s->wake[0]);
+		close(s->wake[1]);
+		free(s->slots);
+		free(s);
+		return NULL;
+	}
 	if (pthread_create(&s->hthread, NULL, history_loop, s)) {
+		probe_thread_stop(s);
 		snprintf(err, len, "scheduler: cannot start its history thread");
 		close(s->wake[0]);
 		close(s->wake[1]);
@@ -1145,6 +1361,7 @@ struct scheduler *scheduler_start(struct store *st, const struct config *c, char
 		pthread_cond_signal(&s->hcv);
 		pthread_mutex_unlock(&s->mu);
 		pthread_join(s->hthread, NULL);
+		probe_thread_stop(s);
 		snprintf(err, len, "scheduler: cannot start its thread");
 		close(s->wake[0]);
 		close(s->wake[1]);
@@ -1169,6 +1386,7 @@ void scheduler_stop(struct scheduler *s)
 	pthread_cond_signal(&s->hcv);
 	pthread_mutex_unlock(&s->mu);
 	pthread_join(s->hthread, NULL); /* after what was queued */
+	probe_thread_stop(s);
 	pthread_cond_destroy(&s->hcv);
 	free(s->hqueue);
 	close(s->wake[0]);
@@ -1230,7 +1448,7 @@ int scheduler_submit(struct scheduler *s, const char *text, size_t len, char *id
 	host = json_pack("{s:s,s:s,s:s,s:s}", "kernel", u.release, "machine", u.machine,
 			 "svabench_version", SVABENCH_VERSION, "svabench_commit", svabench_commit());
 	if (host && sp->ncollect)
-		json_object_set_new(host, "collectors", collectors_probe_json(sp));
+		json_object_set_new(host, "collectors", probe_for_spec(s, sp));
 	{
 		char *copy = strndup(text, len); /* the store keeps a C string */
 

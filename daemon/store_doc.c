@@ -194,6 +194,7 @@ static json_t *build_doc(struct store *st, struct store_tls *t, int64_t exp, int
 		facts[i].status = -1;
 	if ((*rc = load_runs(st, t, exp, r, facts)))
 		goto out;
+	r->host = json_object_get(o, "host"); /* the stored one: nothing is probed here */
 	doc = result_document(r, json_string_value(json_object_get(o, "id")));
 	if (!doc || json_object_set(doc, "experiment", o) ||
 	    overlay_runs(json_object_get(doc, "runs"), facts, exp)) {

@@ -17,6 +17,7 @@
  */
 #include "daemon.h"
 #include "../collectors/collectors.h"
+#include "task.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -48,7 +49,7 @@ static void frame_head(uint32_t len, char type)
 	fputc(type, stdout);
 }
 
-static void emit(json_t *line)
+void worker_emit(json_t *line)
 {
 	char *text = line ? json_dumps(line, JSON_COMPACT) : NULL;
 
@@ -131,7 +132,7 @@ static void on_counters(void *ctx, uint64_t wall_ns, const struct metrics *m)
 static void result(json_int_t run, const char *status, const char *reason, json_t *metrics,
 		   json_t *examples, int runs)
 {
-	emit(json_pack("{s:{s:I,s:s,s:s?,s:o,s:o},s:{s:b,s:i}}", "result", "run", run, "status",
+	worker_emit(json_pack("{s:{s:I,s:s,s:s?,s:o,s:o},s:{s:b,s:i}}", "result", "run", run, "status",
 		       status, "reason", reason, "metrics", metrics ? metrics : json_object(),
 		       "examples", examples ? examples : json_array(), "worker", "libpfm",
 		       collectors_pfm_initialized(), "runs", runs));
@@ -214,7 +215,10 @@ int worker_main(void)
 			continue;
 		}
 		job = json_loadb(line, (size_t)n, 0, NULL);
-		run_job(job, &h, ++runs);
+		if (json_is_string(json_object_get(job, "kind")))
+			worker_task(job); /* probing, calibration, robustness (task.c) */
+		else
+			run_job(job, &h, ++runs);
 		json_decref(job);
 	}
 	free(line);

@@ -287,8 +287,9 @@ static void lines_add(struct lines *l, const struct run_io *io, const char *p, s
 	}
 }
 
-/* Reads what fd has now; 1 at its end (or an error), else 0. */
-static int read_some(int fd, struct run_io *io, struct sink *s, struct lines *l)
+/* Reads what fd has now (to l's lines, else to io->data when out, else to
+ * s); 1 at its end (or an error), else 0. */
+static int read_some(int fd, struct run_io *io, struct sink *s, struct lines *l, int out)
 {
 	char buf[16384];
 
@@ -301,8 +302,10 @@ static int read_some(int fd, struct run_io *io, struct sink *s, struct lines *l)
 			return 0;
 		if (n <= 0)
 			return 1;
-		if (l)
+		if (out && l)
 			lines_add(l, io, buf, (size_t)n);
+		else if (out && io->data)
+			io->data(io->ctx, buf, (size_t)n);
 		else
 			sink_add(s, buf, (size_t)n);
 	}
@@ -346,8 +349,14 @@ int run_command(struct child *c, struct run_io *io)
 		fcntl(c->from_child_err, F_SETFL, O_NONBLOCK);
 	while (!exited) {
 		struct pollfd pf[4];
-		int np = 0, r, wait_ms = 1000;
+		int np = 0, r, wait_ms = io->cancel ? 200 : 1000;
 
+		if (io->cancel && *io->cancel) {
+			io->timed_out = 1;
+			snprintf(io->error, sizeof(io->error), "cancelled");
+			child_kill(c);
+			break;
+		}
 		if (io->timeout_ms > 0) {
 			double left = deadline - now_s();
 
@@ -385,9 +394,9 @@ int run_command(struct child *c, struct run_io *io)
 				if ((n < 0 && errno != EAGAIN && errno != EINTR) || sent == io->in_len)
 					close_fd(&c->to_child); /* done, or it stopped reading */
 			} else if (pf[i].fd == c->from_child) {
-				if (read_some(c->from_child, io, &out, lines))
+				if (read_some(c->from_child, io, &out, lines, 1))
 					close_fd(&c->from_child);
-			} else if (read_some(c->from_child_err, io, &err, NULL)) {
+			} else if (read_some(c->from_child_err, io, &err, NULL, 0)) {
 				close_fd(&c->from_child_err);
 			}
 		}
@@ -396,9 +405,9 @@ int run_command(struct child *c, struct run_io *io)
 	kill(-c->pid, SIGKILL);
 	close_fd(&c->to_child);
 	if (c->from_child >= 0)
-		read_some(c->from_child, io, &out, lines);
+		read_some(c->from_child, io, &out, lines, 1);
 	if (c->from_child_err >= 0)
-		read_some(c->from_child_err, io, &err, NULL);
+		read_some(c->from_child_err, io, &err, NULL, 0);
 	if (lines && lines->used)
 		io->line(io->ctx, lines->buf);
 	free(lines);

@@ -71,9 +71,12 @@ struct run_io {
 	 * without its '\n' (a line longer than 8191 bytes comes in pieces);
 	 * else kept in out, at most out_max bytes (out_over when more came) */
 	void (*line)(void *ctx, char *line);
+	/* or, when data is set, every chunk of stdout as it comes */
+	void (*data)(void *ctx, const char *p, size_t n);
 	void *ctx;
 	size_t out_max, err_max;   /* stderr (c->err CHILD_PIPE) kept at most */
 	int timeout_ms;            /* wall time from start; 0: none */
+	const _Atomic int *cancel; /* when set and non-zero: killed as at the timeout (seen within 0.2 s) */
 
 	/* results */
 	int started;               /* 0: it never ran (error says why) */

@@ -125,6 +125,9 @@ for _ in $(seq 600); do
 done
 [ "$st" = done ] && [ -s "$var/presets/local.json" ] && ok "the daemon's calibration ends done" ||
 	not_ok "the daemon's calibration ends done" "status $st: $(curl -s "$url/api/v1/calibrate")"
+n=$(curl -s "$url/metrics" | awk '$1 == "svabenchd_worker_tasks_total{kind=\"calibrate\",outcome=\"done\"}" { print $2 }')
+[ "$n" = 1 ] && ok "the calibration ran in a worker process (/metrics)" ||
+	not_ok "the calibration ran in a worker process (/metrics)" "calibrate tasks done: '$n'"
 id=$(submit_spec '{"workload": "rw-reuse", "preset": "local", "params": {"duration_us": 200}}')
 if [ -n "$id" ] && wait_experiment "$id" 60 && [ "$status" = done ]; then
 	name=$(curl -s "$url/api/v1/experiments/$id?runs=false" | json_value - 'd["experiment"]["preset"]["name"]')
