@@ -427,21 +427,13 @@ static void groups_free(struct groups *g)
 	free(g->v);
 }
 
-/* The group of experiment exp (added when new); NULL when memory ran out. */
+/* The group of experiment exp (added when new). */
 static struct alert_group *group_of(struct groups *g, int64_t exp, int64_t prev)
 {
 	for (size_t i = 0; i < g->n; i++)
 		if (g->v[i].experiment == exp)
 			return &g->v[i];
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 8;
-		struct alert_group *v = realloc(g->v, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		g->v = v;
-		g->cap = cap;
-	}
+	g->v = xgrow(g->v, &g->cap, g->n, sizeof(*g->v));
 	g->v[g->n] = (struct alert_group){.experiment = exp, .previous = prev, .tentative = 1};
 	return &g->v[g->n++];
 }
@@ -457,17 +449,7 @@ static int add_changes(struct groups *g, const struct history *h, const struct h
 		struct alert_group *a = group_of(g, e->id, prev->id);
 		int regression = is_regression(metric, c->change);
 
-		if (!a)
-			return -1;
-		if (a->n == a->cap) {
-			size_t cap = a->cap ? a->cap * 2 : 8;
-			struct alert_change *v = realloc(a->c, cap * sizeof(*v));
-
-			if (!v)
-				return -1;
-			a->c = v;
-			a->cap = cap;
-		}
+		a->c = xgrow(a->c, &a->cap, a->n, sizeof(*a->c));
 		a->c[a->n++] = (struct alert_change){
 			.cell = sr->cell, .strategy = sr->strategy, .metric = metric,
 			.regression = regression, .before = c->before, .after = c->after,

@@ -249,41 +249,21 @@ static struct hseries *new_series(struct history *h, const char *config, const c
 {
 	struct hseries *s;
 
-	if (h->nseries == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 16;
-		struct hseries *v = realloc(h->series, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		h->series = v;
-		h->cap = cap;
-	}
+	h->series = xgrow(h->series, &h->cap, h->nseries, sizeof(*h->series));
 	s = &h->series[h->nseries];
 	memset(s, 0, sizeof(*s));
 	s->metric = metric;
 	s->config_id = config;
-	if (!(s->cell = strdup(cell)) || !(s->strategy = strdup(strategy))) {
-		free(s->cell);
-		free(s->strategy);
-		return NULL;
-	}
+	s->cell = xstrdup(cell);
+	s->strategy = xstrdup(strategy);
 	h->nseries++;
 	return s;
 }
 
-static int add_value(struct hseries *s, size_t rank, size_t seq, double v)
+static void add_value(struct hseries *s, size_t rank, size_t seq, double v)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		struct hval *n = realloc(s->v, cap * sizeof(*n));
-
-		if (!n)
-			return -1;
-		s->v = n;
-		s->cap = cap;
-	}
+	s->v = xgrow(s->v, &s->cap, s->n, sizeof(*s->v));
 	s->v[s->n++] = (struct hval){rank, seq, v};
-	return 0;
 }
 
 /* "+r.status": by the experiments' runs, never by the index of every done
@@ -366,10 +346,7 @@ static int load_values(struct store *st, struct store_tls *t, const struct histo
 		if (!cur || cur->metric != metric || strcmp(cur->strategy, strat) ||
 		    strcmp(cur->config_id, e->config_id))
 			cur = new_series(h, e->config_id, canon, strat, metric);
-		if (!cur || add_value(cur, e->rank, seq++, sqlite3_column_double(s, 4))) {
-			rc = store_fail(st, STORE_ERR, "out of memory");
-			break;
-		}
+		add_value(cur, e->rank, seq++, sqlite3_column_double(s, 4));
 	}
 	if (!rc && row < 0)
 		rc = row;
@@ -422,8 +399,7 @@ static int settle(struct history *h)
 			struct hseries *d = &h->series[out - 1];
 
 			for (size_t k = 0; k < s->n; k++)
-				if (add_value(d, s->v[k].rank, s->v[k].seq, s->v[k].v))
-					return -1;
+				add_value(d, s->v[k].rank, s->v[k].seq, s->v[k].v);
 			free(s->cell);
 			free(s->strategy);
 			free(s->v);

@@ -1,5 +1,6 @@
 /* metrics.c - the flat name -> number set every target reports into. */
 #include "metrics.h"
+#include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -36,15 +37,7 @@ static struct metric *slot(struct metrics *m, const char *name)
 
 	if (e)
 		return e;
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 64;
-		struct metric *v = realloc(m->v, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		m->v = v;
-		m->cap = cap;
-	}
+	m->v = xgrow(m->v, &m->cap, m->n, sizeof(*m->v));
 	e = &m->v[m->n++];
 	memset(e, 0, sizeof(*e));
 	strncpy(e->name, name, METRIC_NAME_MAX - 1);

@@ -12,28 +12,32 @@
 #include <string.h>
 #include <unistd.h>
 
-void die(const char *fmt, ...)
+/* "PREFIX: MESSAGE\n" on stderr in one write: no stdio buffer, no allocation (we may be out of memory). */
+static void report(const char *prefix, const char *fmt, va_list ap)
 {
 	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	dprintf(2, "%s: %s\n", prefix, msg);
+}
+
+void die(const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	report("fatal", fmt, ap);
 	va_end(ap);
-	/* one write: no stdio buffer, no allocation (we may be out of memory) */
-	dprintf(2, "fatal: %s\n", msg);
 	exit(128);
 }
 
 void BUG(const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	report("BUG", fmt, ap);
 	va_end(ap);
-	dprintf(2, "BUG: %s\n", msg);
 	abort();
 }
 
@@ -74,6 +78,14 @@ void *xreallocarray(void *p, size_t nmemb, size_t size)
 	if (size && nmemb > SIZE_MAX / size)
 		die("out of memory, %zu elements of %zu bytes overflow", nmemb, size);
 	return xrealloc(p, nmemb * size);
+}
+
+void *xgrow(void *v, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return v;
+	*cap = *cap ? *cap * 2 : 8;
+	return xreallocarray(v, *cap, size);
 }
 
 char *xstrdup(const char *s)

@@ -27,6 +27,12 @@ void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *p, size_t n);
 /* xrealloc of nmemb * size, dying on overflow as on OOM. */
 void *xreallocarray(void *p, size_t nmemb, size_t size);
+/*
+ * The array v (of *cap elements of size bytes, n in use) with room for one
+ * more: doubled (first to 8) when n == *cap, else v as it is. git's
+ * ALLOC_GROW as a function: v = xgrow(v, &cap, n, sizeof(*v)).
+ */
+void *xgrow(void *v, size_t *cap, size_t n, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 

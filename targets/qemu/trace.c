@@ -8,6 +8,7 @@
  */
 #include "qemu.h"
 #include "../../lib/metrics.h"
+#include "../../lib/util.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -101,15 +102,7 @@ static void settle_va(struct parser *ps, int range)
 
 static int new_phase(struct parser *ps, uint32_t marker)
 {
-	if (ps->n == ps->cap) {
-		size_t cap = ps->cap ? ps->cap * 2 : 16;
-		struct qemu_phase *ph = realloc(ps->ph, cap * sizeof(*ph));
-
-		if (!ph)
-			return -1;
-		ps->ph = ph;
-		ps->cap = cap;
-	}
+	ps->ph = xgrow(ps->ph, &ps->cap, ps->n, sizeof(*ps->ph));
 	memset(&ps->ph[ps->n], 0, sizeof(ps->ph[ps->n]));
 	ps->ph[ps->n++].marker = marker;
 	return 0;

@@ -102,6 +102,26 @@ static void test_read_file(void)
 	rmdir(dir);
 }
 
+static void test_xgrow(void)
+{
+	int *v = NULL;
+	size_t n = 0, cap = 0, grew = 0;
+	int ok = 1;
+
+	for (int i = 0; i < 1000; i++) {
+		size_t before = cap;
+
+		v = xgrow(v, &cap, n, sizeof(*v));
+		grew += cap != before;
+		v[n++] = i;
+	}
+	for (size_t i = 0; i < n; i++)
+		ok &= v[i] == (int)i;
+	test_result(ok && cap >= 1000 && grew == 8, "xgrow: 1000 appends keep every element, 8 doublings",
+		    "cap %zu, grew %zu times", cap, grew);
+	free(v);
+}
+
 static void test_error_into(void)
 {
 	char err[8] = "";
@@ -190,6 +210,7 @@ int main(void)
 {
 	test_strbuf();
 	test_read_file();
+	test_xgrow();
 	test_error_into();
 	test_parse_double();
 	test_json_put();
