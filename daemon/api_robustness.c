@@ -4,8 +4,9 @@
  *
  *   POST /api/v1/experiments/ID/robustness   (token; body {"budget",
  *        "inputs": [names], "metric", "baseline", "tol"}, all optional)
- *        202 {"status": "running", ...} and the analysis starts on a
- *        thread of the daemon (one at a time); 200 with the stored
+ *        202 {"status": "running", ...} and the analysis starts in a
+ *        worker process (task.c; killed at --run-timeout; one at a time)
+ *        that a daemon thread waits for; 200 with the stored
  *        analysis when one with the same options exists; 409 while another
  *        runs; 400 naming a bad field; 404 unknown experiment.
  *   GET  /api/v1/experiments/ID/robustness
@@ -19,6 +20,7 @@
 #include "http_internal.h"
 #include "../core/robustness.h"
 #include "../lib/logger.h"
+#include "task.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -41,11 +43,11 @@ static struct {
 	char path[4400];       /* where the result goes */
 } job;
 
+/* What the worker gets: the spec's text and the normalized options. */
 struct rb_task {
-	struct spec *spec;
-	struct robust_opts o;
+	char *text;
 	json_t *options;
-	const char **inputs;
+	struct task_env *env;  /* the scheduler's: --var, --run-timeout */
 };
 
 static void progress(void *ctx, long done, long planned)
@@ -80,19 +82,28 @@ static int store_file(const char *path, const json_t *doc, char *err, size_t ele
 	return 0;
 }
 
+/* Waits for the analysis, run in a worker process (task.c) under --run-timeout. */
 static void *rb_thread(void *arg)
 {
 	struct rb_task *t = arg;
 	char err[1024] = "", id[HTTP_ID_MAX + 1], path[4400];
-	json_t *res, *doc = NULL;
+	json_t *req, *ans = NULL, *res, *doc = NULL;
 
 	pthread_mutex_lock(&mu);
 	snprintf(id, sizeof(id), "%s", job.id);
 	snprintf(path, sizeof(path), "%s", job.path);
 	pthread_mutex_unlock(&mu);
-	res = robustness_json(t->spec, id, &t->o, err, sizeof(err));
-	if (res)
-		doc = json_pack("{s:O, s:o}", "options", t->options, "result", res);
+	req = json_pack("{s:s,s:s,s:s,s:O}", "kind", "robustness", "spec", t->text, "id", id,
+			"options", t->options);
+	if (req && !task_run(t->env, req, NULL, progress, NULL, &ans, err, sizeof(err))) {
+		if ((res = json_object_get(ans, "result")))
+			doc = json_pack("{s:O, s:O}", "options", t->options, "result", res);
+		else
+			snprintf(err, sizeof(err), "%s",
+				 json_string_value(json_object_get(ans, "error")) ?
+				 json_string_value(json_object_get(ans, "error")) :
+				 "the worker answered no result");
+	}
 	if (doc && store_file(path, doc, err, sizeof(err)) == 0)
 		err[0] = '\0';
 	else if (!err[0])
@@ -105,10 +116,11 @@ static void *rb_thread(void *arg)
 		log_error("robustness of %s failed: %s", id, err);
 	else
 		log_info("robustness of %s done: %s", id, path);
+	json_decref(req);
+	json_decref(ans);
 	json_decref(doc);
 	json_decref(t->options);
-	spec_free(t->spec);
-	free(t->inputs);
+	free(t->text);
 	free(t);
 	return NULL;
 }
@@ -260,6 +272,7 @@ static enum MHD_Result h_robustness_post(struct request *r)
 	struct store *st = r->h->ctx.store;
 	const char *id = r->ids[0];
 	struct rb_task *t = NULL;
+	struct spec *sp;
 	struct spec_error se;
 	enum MHD_Result res;
 	json_t *exp, *options, *file;
@@ -267,7 +280,6 @@ static enum MHD_Result h_robustness_post(struct request *r)
 	pthread_attr_t attr;
 	pthread_t th;
 	int rc = STORE_OK;
-	size_t n;
 
 	if (no_query(r, &res))
 		return res;
@@ -284,24 +296,28 @@ static enum MHD_Result h_robustness_post(struct request *r)
 		free(t);
 		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL, "out of memory");
 	}
-	t->spec = spec_parse(text, strlen(text), &se);
-	free(text);
-	if (!t->spec) {
+	t->text = text;
+	t->env = scheduler_tasks(r->h->ctx.sched);
+	sp = spec_parse(text, strlen(text), &se); /* checked here; run by the worker */
+	if (!sp) {
+		free(t->text);
 		free(t);
 		return reply_error(r, MHD_HTTP_CONFLICT, "conflict", NULL,
 				   "experiment %s's spec cannot be run here: %s: %s", id, se.field, se.msg);
 	}
-	if (strcmp(t->spec->target->name, "sim")) {
+	if (strcmp(sp->target->name, "sim")) {
 		res = reply_error(r, MHD_HTTP_CONFLICT, "conflict", NULL,
 				  "robustness re-runs cells with other preset values: target sim only, "
-				  "experiment %s is on %s", id, t->spec->target->name);
-		spec_free(t->spec);
+				  "experiment %s is on %s", id, sp->target->name);
+		spec_free(sp);
+		free(t->text);
 		free(t);
 		return res;
 	}
-	options = read_options(r, t->spec, &res);
+	options = read_options(r, sp, &res);
+	spec_free(sp);
 	if (!options) {
-		spec_free(t->spec);
+		free(t->text);
 		free(t);
 		return res;
 	}
@@ -314,29 +330,16 @@ static enum MHD_Result h_robustness_post(struct request *r)
 			json_object_set(v, "result", json_object_get(file, "result"));
 		json_decref(file);
 		json_decref(options);
-		spec_free(t->spec);
+		free(t->text);
 		free(t);
 		return reply_json(r, MHD_HTTP_OK, v);
 	}
 	json_decref(file);
-	robust_defaults(&t->o);
-	t->o.budget = (long)json_integer_value(json_object_get(options, "budget"));
-	t->o.tol = json_number_value(json_object_get(options, "tol"));
-	t->o.metric = json_string_value(json_object_get(options, "metric"));
-	t->o.baseline = json_string_value(json_object_get(options, "baseline"));
-	n = json_array_size(json_object_get(options, "inputs"));
-	t->inputs = calloc(n ? n : 1, sizeof(*t->inputs));
-	for (size_t i = 0; t->inputs && i < n; i++)
-		t->inputs[i] = json_string_value(json_array_get(json_object_get(options, "inputs"), i));
-	t->o.inputs = t->inputs;
-	t->o.ninputs = n;
-	t->o.jobs = 2;
-	t->o.progress = progress;
-	t->options = options; /* owned by the task: the strings above point into it */
+	t->options = options; /* owned by the task */
 	snprintf(dir, sizeof(dir), "%.4096s/robustness", r->h->ctx.cfg->var);
-	if (!t->inputs || (mkdir(dir, 0700) && errno != EEXIST)) {
+	if (mkdir(dir, 0700) && errno != EEXIST) {
 		res = reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL,
-				  "cannot prepare %s: %s", dir, t->inputs ? strerror(errno) : "out of memory");
+				  "cannot prepare %s: %s", dir, strerror(errno));
 		goto fail;
 	}
 	pthread_mutex_lock(&mu);
@@ -383,8 +386,7 @@ static enum MHD_Result h_robustness_post(struct request *r)
 	}
 fail:
 	json_decref(t->options);
-	spec_free(t->spec);
-	free(t->inputs);
+	free(t->text);
 	free(t);
 	return res;
 }

@@ -1,11 +1,12 @@
 /*
- * task.c - probing and calibration as job kinds of a worker
+ * task.c - probing, calibration and robustness as job kinds of a worker
  * process (task.h): the daemon side (task_run) and the worker side
  * (worker_task).
  */
 #define _GNU_SOURCE
 #include "task.h"
 #include "daemon.h"
+#include "../core/robustness.h"
 #include "../lib/run_command.h"
 
 #include <stdatomic.h>
@@ -14,7 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-const char *const task_kind_names[TASK_KINDS] = {"collectors", "probe", "calibrate"};
+const char *const task_kind_names[TASK_KINDS] = {"collectors", "probe", "calibrate",
+						 "robustness"};
 
 static int kind_of(const char *name)
 {
@@ -151,6 +153,14 @@ static void answer(json_t *a)
 	fflush(stdout);
 }
 
+static void on_progress(void *ctx, long done, long planned)
+{
+	(void)ctx;
+	worker_emit(json_pack("{s:{s:I,s:I}}", "progress", "done", (json_int_t)done, "planned",
+			      (json_int_t)planned));
+	fflush(stdout);
+}
+
 static json_t *probe(json_t *events)
 {
 	size_t n = json_array_size(events);
@@ -181,6 +191,43 @@ static json_t *calibrate(json_t *job)
 	return json_object();
 }
 
+static json_t *robustness(json_t *job)
+{
+	const char *text = json_string_value(json_object_get(job, "spec"));
+	const char *id = json_string_value(json_object_get(job, "id"));
+	json_t *opt = json_object_get(job, "options"), *in = json_object_get(opt, "inputs"), *res;
+	size_t n = json_array_size(in);
+	const char **inputs = calloc(n ? n : 1, sizeof(*inputs));
+	struct spec_error se;
+	struct robust_opts o;
+	struct spec *sp;
+	char err[1024] = "";
+
+	if (!inputs)
+		return NULL;
+	if (!text || !id || !(sp = spec_parse(text, strlen(text), &se))) {
+		free(inputs);
+		return json_pack("{s:s}", "error", text && id ? se.msg : "robustness job without spec or id");
+	}
+	robust_defaults(&o);
+	if (json_is_integer(json_object_get(opt, "budget")))
+		o.budget = (long)json_integer_value(json_object_get(opt, "budget"));
+	if (json_is_number(json_object_get(opt, "tol")))
+		o.tol = json_number_value(json_object_get(opt, "tol"));
+	o.metric = json_string_value(json_object_get(opt, "metric"));
+	o.baseline = json_string_value(json_object_get(opt, "baseline"));
+	for (size_t i = 0; i < n; i++)
+		inputs[i] = json_string_value(json_array_get(in, i));
+	o.inputs = inputs;
+	o.ninputs = n;
+	o.jobs = 2;
+	o.progress = on_progress;
+	res = robustness_json(sp, id, &o, err, sizeof(err));
+	spec_free(sp);
+	free(inputs);
+	return res ? json_pack("{s:o}", "result", res) : json_pack("{s:s}", "error", err);
+}
+
 void worker_task(json_t *job)
 {
 	switch (kind_of(json_string_value(json_object_get(job, "kind")))) {
@@ -192,6 +239,9 @@ void worker_task(json_t *job)
 		break;
 	case TASK_CALIBRATE:
 		answer(calibrate(job));
+		break;
+	case TASK_ROBUSTNESS:
+		answer(robustness(job));
 		break;
 	default:
 		answer(json_pack("{s:s}", "error", "worker: unknown task kind"));

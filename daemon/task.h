@@ -1,6 +1,6 @@
 /*
  * task.h - work the daemon keeps out of its own process: collector
- * probing and calibration run as job kinds of a
+ * probing, calibration and robustness analyses run as job kinds of a
  * worker process (svabenchd --worker, the same isolation as a run: own
  * process group, dies with its starter, killed whole at the timeout).
  * The daemon's threads never call perf_event_open, mount tracefs or run
@@ -10,6 +10,8 @@
  *   "collectors"                      -> {"collectors": [...]} (every event)
  *   "probe", "events": [names]        -> {"probe": [...]} (as host.collectors)
  *   "calibrate", "out", "name", "iterations" -> {} or {"error"}
+ *   "robustness", "spec", "id", "options"    -> {"result"} or {"error"},
+ *                                        {"progress": {"done", "planned"}} before
  * Answers come as WF_JSON frames: {"task": ANSWER}, progress as {"progress": ...}.
  */
 #ifndef SVABENCH_DAEMON_TASK_H
@@ -19,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum task_kind { TASK_COLLECTORS, TASK_PROBE, TASK_CALIBRATE, TASK_KINDS };
+enum task_kind { TASK_COLLECTORS, TASK_PROBE, TASK_CALIBRATE, TASK_ROBUSTNESS, TASK_KINDS };
 
 extern const char *const task_kind_names[TASK_KINDS];
 

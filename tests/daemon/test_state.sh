@@ -80,8 +80,8 @@ fi
 # FILE:NAME of each allowed mutable static, and why:
 #   log.c         the process-wide logger (one per process, like redis' log)
 #   worker.c      the worker process's own (one job stream per process)
-#   calibrate.c   calibration, until it runs as a worker job
-#   api_robustness.c  the robustness analysis, until it runs in the workers
+#   calibrate.c   the one calibration a worker runs: its state
+#   api_robustness.c  the one robustness analysis a worker runs: its progress and state
 #   plot.c:seq    a counter that keeps temporary file names unique
 #   history.c:analyses  a diagnostic counter of alert analyses on any thread (/metrics)
 allowed='history.c:analyses log.c:log_fd log.c:term_fd log.c:pipe_rd log.c:tee_thread log.c:tee_running log.c:dropped_lines log.c:dropped_term log.c:unreported log.c:file_mid_line log.c:buf worker.c:out_mu worker.c:sent calibrate.c:mu calibrate.c:state calibrate.c:preset_path calibrate.c:cal_iterations api_robustness.c:mu api_robustness.c:job plot.c:seq'

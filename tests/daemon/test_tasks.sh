@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# test_tasks.sh - the daemon keeps probing and calibration out
+# test_tasks.sh - the daemon keeps probing, calibration and robustness out
 # of its own process (daemon/task.c): they run as job kinds of worker
 # processes under --run-timeout.
 #
 # An LD_PRELOAD shim built here logs every perf_event_open (through
-# syscall()) and mount() with the calling pid. After GET /api/v1/collectors
-# and two submissions with `collect`, the log has
+# syscall()) and mount() with the calling pid. After GET /api/v1/collectors,
+# two submissions with `collect` and a robustness analysis, the log has
 # perf_event_open calls from worker pids and none from the daemon's own
 # pid; /metrics counts one collectors probe and one probe per distinct
-# event list (the second submission of the same list reads the cache).
+# event list (the second submission of the same list reads the cache). A
+# robustness analysis past --run-timeout is killed with its worker and
+# reported failed.
 #
 # env: SVABENCH (the CLI under test; the daemon is the svabenchd beside it).
 set -uo pipefail
@@ -80,6 +82,8 @@ spec='{"workload": "mixed", "strategies": ["pri-inv"], "repetitions": 2,
        "params": {"duration_us": 200}, "seed": 3,
        "collect": {"events": ["task-clock", "faults"], "interval_ms": 10}}'
 spec2=${spec/\"seed\": 3/\"seed\": 4}
+rspec='{"workload": "mixed", "strategies": ["pri-inv", "notifier"], "repetitions": 3,
+        "params": {"duration_us": 300}, "seed": 5}'
 
 # ASan wants to be the first library; the shim only wraps two symbols
 if SHIM_LOG=$tmp/calls LD_PRELOAD=$tmp/shim.so \
@@ -113,6 +117,23 @@ assert a["experiment"]["host"]["collectors"] == b["experiment"]["host"]["collect
 	[ "$c1" = 1 ] && [ "$p1" = 1 ] &&
 		ok "/metrics: one collectors probe at start, one probe per distinct event list" ||
 		not_ok "/metrics: one collectors probe, one probe per event list" "collectors $c1, probe $p1"
+	r=$(submit_spec "$rspec")
+	wait_experiment "$r" 60
+	req POST "/api/v1/experiments/$r/robustness" -H "Authorization: Bearer $(token)" \
+		-H 'Content-Type: application/json' --data-binary '{"inputs": ["cmd_sync_ns"], "budget": 300}'
+	for _ in $(seq 1 300); do
+		req GET "/api/v1/experiments/$r/robustness"
+		grep -q '"status":"running"' "$tmp/body" || break
+		sleep 0.2
+	done
+	check "a robustness analysis runs in a worker" "
+assert d['status'] == 'done', d
+assert d['result']['cells'], d
+"
+	[ -s "$tmp/v1/robustness/$r.json" ] && ok "and is stored under var/robustness" ||
+		not_ok "and is stored under var/robustness" "no $tmp/v1/robustness/$r.json"
+	[ "$(tasks robustness)" = 1 ] && ok "/metrics counts the robustness task" ||
+		not_ok "/metrics counts the robustness task" "$(tasks robustness)"
 	check_daemon_clean "svabenchd ran clean"
 	own=$(awk -v p="$dpid" '$1 == p' "$tmp/calls" 2>/dev/null | sort | uniq -c | tr '\n' ' ')
 	others=$(awk -v p="$dpid" '$1 != p && $2 == "perf_event_open"' "$tmp/calls" 2>/dev/null | wc -l)
@@ -124,6 +145,35 @@ assert a["experiment"]["host"]["collectors"] == b["experiment"]["host"]["collect
 	fi
 else
 	not_ok "daemon starts with the shim" "$(daemon_tail)"
+fi
+
+# ---- a robustness analysis past --run-timeout ----
+if start_daemon "$tmp/v2" --run-timeout 1; then
+	big='{"workload": "mixed", "strategies": ["pri-inv", "notifier"], "repetitions": 6,
+	      "params": {"duration_us": 20000, "irq_ns": [2000, 20000]}, "seed": 6}'
+	r=$(submit_spec "$big")
+	wait_experiment "$r" 120
+	before=$(pgrep -P "$pid" | wc -l)
+	req POST "/api/v1/experiments/$r/robustness" -H "Authorization: Bearer $(token)" \
+		-H 'Content-Type: application/json' --data-binary '{"budget": 100000}'
+	for _ in $(seq 1 100); do
+		req GET "/api/v1/experiments/$r/robustness"
+		grep -q '"status":"running"' "$tmp/body" || break
+		sleep 0.2
+	done
+	check "a robustness analysis past --run-timeout fails with the reason" "
+assert d['status'] == 'failed', d
+assert 'run-timeout 1 s' in d['error'], d['error']
+"
+	sleep 0.2
+	after=$(pgrep -P "$pid" | wc -l)
+	[ "$after" = "$before" ] && ok "its worker is gone ($after children, as before it)" ||
+		not_ok "its worker is gone" "$before children before, $after after"
+	[ "$(tasks robustness failed)" = 1 ] && ok "/metrics counts it failed" ||
+		not_ok "/metrics counts it failed" "$(tasks robustness failed)"
+	check_daemon_clean "svabenchd ran clean after the timeout"
+else
+	not_ok "daemon starts" "$(daemon_tail)"
 fi
 
 exit "$failed"
