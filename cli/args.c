@@ -5,6 +5,7 @@
  * every command.
  */
 #include "cli.h"
+#include "../lib/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,41 +32,86 @@ int cli_option_value(const char *name, int argc, char **argv, int *i, const char
 	return 1;
 }
 
+enum { OPT_SERVER = 0x100, OPT_VAR };
+
 int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct client_opts *o,
 	      const char **arg)
 {
-	int options = 1, rc;
+	struct option all[CLI_OPTIONS_MAX + 4] = {
+		{"server", required_argument, NULL, OPT_SERVER},
+		{"var", required_argument, NULL, OPT_VAR},
+		{"help", no_argument, NULL, 'h'},
+	};
+	char shorts[64];
+	size_t n = 3;
+	int c, rc;
 
+	for (size_t k = 0; cmd->options && cmd->options[k].name; k++) {
+		if (n == CLI_OPTIONS_MAX + 3)
+			BUG("%s: more than %d options", cmd->name, CLI_OPTIONS_MAX);
+		all[n++] = cmd->options[k];
+	}
+	/* "-": positionals in their place; ":": a missing value is ':', not '?' */
+	snprintf(shorts, sizeof(shorts), "-:h%s", cmd->shortopts ? cmd->shortopts : "");
 	*arg = NULL;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
+	if (!cmd->dashdash)
+		for (int i = 1; i < argc; i++)
+			if (!strcmp(argv[i], "--")) {
+				cli_error("%s: unknown option '--'", cmd->name);
+				goto usage;
+			}
+	opterr = 0;
+	optind = 0; /* glibc: start afresh */
+	for (;;) {
+		int at = optind ? optind : 1; /* the argument getopt reads next */
 
-		if (options && cmd->dashdash && !strcmp(a, "--")) {
-			options = 0;
-			continue;
-		}
-		if (options) {
-			rc = client_option(o, argc, argv, &i);
-			if (!rc && cmd->option)
-				rc = cmd->option(cmd->ctx, argc, argv, &i);
+		if ((c = getopt_long(argc, argv, shorts, all, NULL)) == -1)
+			break;
+		switch (c) {
+		case 1:
+			if (*arg) {
+				cli_error("%s: one %s at most, got '%s' and '%s'", cmd->name, cmd->arg,
+					  *arg, optarg);
+				goto usage;
+			}
+			*arg = optarg;
+			break;
+		case 'h':
+			return cli_help(cmd->name, cmd->usage);
+		case OPT_SERVER:
+			o->server = optarg;
+			break;
+		case OPT_VAR:
+			o->var = optarg;
+			break;
+		case ':':
+			if (optopt == OPT_SERVER || optopt == OPT_VAR) {
+				cli_error("%s needs a value", optopt == OPT_SERVER ? "--server" : "--var");
+				goto usage;
+			}
+			rc = cmd->option(cmd->ctx, optopt, NULL);
+			if (rc == CLI_OPT_BAD)
+				return EXIT_USAGE;
+			goto usage;
+		case '?':
+			cli_error("%s: unknown option '%s'", cmd->name, argv[at]);
+			goto usage;
+		default:
+			rc = cmd->option(cmd->ctx, c, optarg);
 			if (rc == CLI_OPT_BAD)
 				return EXIT_USAGE;
 			if (rc < 0)
 				goto usage;
-			if (rc)
-				continue;
 		}
-		if (options && (!strcmp(a, "--help") || !strcmp(a, "-h"))) {
-			return cli_help(cmd->name, cmd->usage);
-		} else if (options && a[0] == '-' && a[1]) {
-			cli_error("%s: unknown option '%s'", cmd->name, a);
+	}
+	/* after "--" (dashdash commands): the rest is positional */
+	for (; optind < argc; optind++) {
+		if (*arg) {
+			cli_error("%s: one %s at most, got '%s' and '%s'", cmd->name, cmd->arg, *arg,
+				  argv[optind]);
 			goto usage;
-		} else if (*arg) {
-			cli_error("%s: one %s at most, got '%s' and '%s'", cmd->name, cmd->arg, *arg, a);
-			goto usage;
-		} else {
-			*arg = a;
 		}
+		*arg = argv[optind];
 	}
 	if (!*arg) {
 		cli_error("%s: missing %s (%s)", cmd->name, cmd->arg, cmd->hint);

@@ -9,6 +9,8 @@
 #include "../core/core.h"
 #include "../lib/strbuf.h"
 
+#include <getopt.h>
+
 /* Exit statuses (api.md). */
 #define EXIT_OK 0
 #define EXIT_RUN_FAILED 1 /* a run failed, or output could not be written */
@@ -87,19 +89,31 @@ int cmd_lava_cases(int argc, char **argv);
 
 struct client_opts;
 
+/* The first getopt_long val a command's own long option may use. */
+#define CLI_OPT_ID 0x200
+#define CLI_OPTIONS_MAX 64
+
 struct cli_cmd {
 	const char *name;   /* "show": the messages start with it */
 	const char *usage;  /* on stdout for --help, on stderr after bad usage */
 	const char *arg;    /* the positional argument: "ID", "SPEC", "FILE" */
 	const char *hint;   /* what it is, for "missing ID (<hint>)" */
 	int dashdash;       /* 1: "--" ends the options */
-	/* The command's own options, or NULL: one of CLI_OPT_*. */
-	int (*option)(void *ctx, int argc, char **argv, int *i);
+	/* The command's own options for getopt_long ({0}-ended; val CLI_OPT_ID + k), or NULL. */
+	const struct option *options;
+	const char *shortopts;  /* its short options in getopt's form ("o:"), or NULL */
+	/*
+	 * One of the command's options: id is its val, value its argument (NULL
+	 * when a required one is missing: say what it needs, return
+	 * CLI_OPT_USAGE). CLI_OPT_TAKEN, CLI_OPT_USAGE or CLI_OPT_BAD.
+	 */
+	int (*option)(void *ctx, int id, const char *value);
 	void *ctx;
 };
 
 /*
- * Parses argv (from the command's name on) into o and *arg, the one
+ * Parses argv (from the command's name on) with getopt_long: --server,
+ * --var, --help and the command's options, into o and *arg, the one
  * positional argument, which must be there. CLI_PARSED to go on; else the
  * exit status, after --help's usage or a message (and the usage on stderr
  * when it is bad usage).
@@ -256,6 +270,8 @@ int cli_parse_seconds(const char *opt, const char *arg, double *out);
 
 /* "--timeout S" or "--timeout=S" into *timeout_s: one of CLI_OPT_*. */
 int cli_timeout_option(int argc, char **argv, int *i, double *timeout_s);
+/* A command's --timeout value (NULL: missing) into *timeout_s: one of CLI_OPT_*. */
+int cli_timeout_value(const char *value, double *timeout_s);
 
 /*
  * ---- failon.c: compare|report --fail-on broken|worse ----

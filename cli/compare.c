@@ -347,61 +347,58 @@ static int noise_percent(const char *v, char *out, size_t len)
 	return 0;
 }
 
-/* --baseline, --noise, --alpha, --metrics (each "--x V" or "--x=V"), --json */
-static int compare_option(void *ctx, int argc, char **argv, int *i)
+enum { CMP_JSON = CLI_OPT_ID, CMP_WIDE, CMP_FAIL_ON, CMP_PARAM };
+
+/* --baseline, --noise, --alpha, --metrics (each "--x V" or "--x=V"), --json, --wide, --fail-on */
+static const struct option compare_options[] = {
+	{"json", no_argument, NULL, CMP_JSON},
+	{"wide", no_argument, NULL, CMP_WIDE},
+	{"fail-on", required_argument, NULL, CMP_FAIL_ON},
+	{"baseline", required_argument, NULL, CMP_PARAM + 0},
+	{"noise", required_argument, NULL, CMP_PARAM + 1},
+	{"alpha", required_argument, NULL, CMP_PARAM + 2},
+	{"metrics", required_argument, NULL, CMP_PARAM + 3},
+	{0},
+};
+
+static int compare_option(void *ctx, int id, const char *value)
 {
 	struct compare_args *ca = ctx;
-	const char *a = argv[*i];
+	size_t k = (size_t)(id - CMP_PARAM);
 
-	if (!strcmp(a, "--json")) {
+	switch (id) {
+	case CMP_JSON:
 		ca->as_json = 1;
 		return CLI_OPT_TAKEN;
-	}
-	if (!strcmp(a, "--wide")) {
+	case CMP_WIDE:
 		ca->wide = 1;
 		return CLI_OPT_TAKEN;
-	}
-	{
-		const char *v = NULL;
-		int rc = cli_option_value("--fail-on", argc, argv, i, &v);
-
-		if (rc < 0) {
+	case CMP_FAIL_ON:
+		if (!value) {
 			cli_error("compare: --fail-on needs broken, worse or broken,worse");
 			return CLI_OPT_USAGE;
 		}
-		if (rc)
-			return cli_fail_on_parse("compare", v, &ca->fail_on) ? CLI_OPT_BAD
-									       : CLI_OPT_TAKEN;
+		return cli_fail_on_parse("compare", value, &ca->fail_on) ? CLI_OPT_BAD : CLI_OPT_TAKEN;
 	}
-	for (size_t k = 0; k < NPARAMS; k++) {
-		size_t n = strlen(param_names[k]);
-
-		if (strncmp(a, "--", 2) || strncmp(a + 2, param_names[k], n) ||
-		    (a[2 + n] != '\0' && a[2 + n] != '='))
-			continue;
-		if (a[2 + n] == '=') {
-			ca->values[k] = a + 3 + n;
-		} else if (*i + 1 < argc) {
-			ca->values[k] = argv[++*i];
-		} else {
-			cli_error("compare: %s needs a value", a);
-			return CLI_OPT_USAGE;
-		}
-		if (!strcmp(param_names[k], "noise")) {
-			if (noise_percent(ca->values[k], ca->noise, sizeof(ca->noise)))
-				return CLI_OPT_BAD;
-			ca->values[k] = ca->noise;
-		}
-		return CLI_OPT_TAKEN;
+	if (!value) {
+		cli_error("compare: --%s needs a value", param_names[k]);
+		return CLI_OPT_USAGE;
 	}
-	return CLI_OPT_OTHER;
+	ca->values[k] = value;
+	if (!strcmp(param_names[k], "noise")) {
+		if (noise_percent(value, ca->noise, sizeof(ca->noise)))
+			return CLI_OPT_BAD;
+		ca->values[k] = ca->noise;
+	}
+	return CLI_OPT_TAKEN;
 }
 
 int cmd_compare(int argc, char **argv)
 {
 	struct compare_args ca = {0};
 	const struct cli_cmd cmd = {.name = "compare", .usage = usage, .arg = "ID",
-				    .hint = CLI_ID_HINT, .option = compare_option, .ctx = &ca};
+				    .hint = CLI_ID_HINT, .options = compare_options,
+				    .option = compare_option, .ctx = &ca};
 	const char *id;
 	struct client *c;
 	char *path;

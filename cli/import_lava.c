@@ -53,24 +53,38 @@ struct import_lava_opts {
 	int dry_run;
 };
 
-static int import_lava_option(void *ctx, int argc, char **argv, int *i)
+enum { IL_DRY_RUN = CLI_OPT_ID, IL_LAVA_TOKEN, IL_LAVA };
+
+static const struct option import_lava_options[] = {
+	{"dry-run", no_argument, NULL, IL_DRY_RUN},
+	{"lava-token", required_argument, NULL, IL_LAVA_TOKEN},
+	{"lava", required_argument, NULL, IL_LAVA},
+	{0},
+};
+
+static int import_lava_option(void *ctx, int id, const char *value)
 {
 	struct import_lava_opts *o = ctx;
-	int rc;
 
-	if (!strcmp(argv[*i], "--dry-run")) {
+	switch (id) {
+	case IL_DRY_RUN:
 		o->dry_run = 1;
 		return CLI_OPT_TAKEN;
+	case IL_LAVA_TOKEN:
+		if (!value) {
+			cli_error("import-lava: --lava-token needs a token");
+			return CLI_OPT_USAGE;
+		}
+		o->lava_token = value;
+		return CLI_OPT_TAKEN;
+	default:
+		if (!value) {
+			cli_error("import-lava: --lava needs the LAVA server's URL");
+			return CLI_OPT_USAGE;
+		}
+		o->lava = value;
+		return CLI_OPT_TAKEN;
 	}
-	rc = cli_option_value("--lava-token", argc, argv, i, &o->lava_token);
-	if (rc < 0)
-		cli_error("import-lava: --lava-token needs a token");
-	if (rc)
-		return rc < 0 ? CLI_OPT_USAGE : CLI_OPT_TAKEN;
-	rc = cli_option_value("--lava", argc, argv, i, &o->lava);
-	if (rc < 0)
-		cli_error("import-lava: --lava needs the LAVA server's URL");
-	return rc < 0 ? CLI_OPT_USAGE : rc;
 }
 
 /* ---- the REST API of a LAVA server ---- */
@@ -210,7 +224,8 @@ int cmd_import_lava(int argc, char **argv)
 	const struct cli_cmd cmd = {
 		.name = "import-lava", .usage = import_lava_usage, .arg = "FILE",
 		.hint = "a LAVA job's log or callback JSON, - for standard input, or a job id "
-			"with --lava URL", .dashdash = 1, .option = import_lava_option, .ctx = &lo};
+			"with --lava URL", .dashdash = 1, .options = import_lava_options,
+			.option = import_lava_option, .ctx = &lo};
 	struct client_opts o = {0};
 	struct lava_job job;
 	const char *arg, *shown;
@@ -347,13 +362,19 @@ static int pack(const char *name, const unsigned char *buf, size_t len)
 	return EXIT_OK;
 }
 
-static int pack_option(void *ctx, int argc, char **argv, int *i)
-{
-	int rc = cli_option_value("--pack", argc, argv, i, (const char **)ctx);
+static const struct option pack_options[] = {
+	{"pack", required_argument, NULL, CLI_OPT_ID},
+	{0},
+};
 
-	if (rc < 0)
+static int pack_option(void *ctx, int id, const char *value)
+{
+	if (!value) {
 		cli_error("lava-cases: --pack needs a NAME");
-	return rc < 0 ? CLI_OPT_USAGE : rc;
+		return CLI_OPT_USAGE;
+	}
+	*(const char **)ctx = value;
+	return CLI_OPT_TAKEN;
 }
 
 int cmd_lava_cases(int argc, char **argv)
@@ -362,7 +383,7 @@ int cmd_lava_cases(int argc, char **argv)
 	const struct cli_cmd cmd = {
 		.name = "lava-cases", .usage = lava_cases_usage, .arg = "DOC",
 		.hint = "a result document, or - for standard input", .dashdash = 1,
-		.option = pack_option, .ctx = &name};
+		.options = pack_options, .option = pack_option, .ctx = &name};
 	struct client_opts o = {0};
 	json_error_t jerr;
 	const char *file;

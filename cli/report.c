@@ -25,35 +25,45 @@ struct report_args {
 	int fail_on;
 };
 
-/* --baseline S, --full, --fail-on C */
-static int report_option(void *ctx, int argc, char **argv, int *i)
+enum { REPORT_FULL = CLI_OPT_ID, REPORT_FAIL_ON, REPORT_BASELINE };
+
+static const struct option report_options[] = {
+	{"full", no_argument, NULL, REPORT_FULL},
+	{"fail-on", required_argument, NULL, REPORT_FAIL_ON},
+	{"baseline", required_argument, NULL, REPORT_BASELINE},
+	{0},
+};
+
+static int report_option(void *ctx, int id, const char *value)
 {
 	struct report_args *ra = ctx;
-	const char *v = NULL;
-	int rc;
 
-	if (!strcmp(argv[*i], "--full")) {
+	switch (id) {
+	case REPORT_FULL:
 		ra->full = 1;
 		return CLI_OPT_TAKEN;
+	case REPORT_FAIL_ON:
+		if (!value) {
+			cli_error("report: --fail-on needs broken, worse or broken,worse");
+			return CLI_OPT_USAGE;
+		}
+		return cli_fail_on_parse("report", value, &ra->fail_on) ? CLI_OPT_BAD : CLI_OPT_TAKEN;
+	default:
+		if (!value) {
+			cli_error("report: --baseline needs a strategy");
+			return CLI_OPT_USAGE;
+		}
+		ra->baseline = value;
+		return CLI_OPT_TAKEN;
 	}
-	rc = cli_option_value("--fail-on", argc, argv, i, &v);
-	if (rc < 0) {
-		cli_error("report: --fail-on needs broken, worse or broken,worse");
-		return CLI_OPT_USAGE;
-	}
-	if (rc)
-		return cli_fail_on_parse("report", v, &ra->fail_on) ? CLI_OPT_BAD : CLI_OPT_TAKEN;
-	rc = cli_option_value("--baseline", argc, argv, i, &ra->baseline);
-	if (rc < 0)
-		cli_error("report: --baseline needs a strategy");
-	return rc;
 }
 
 int cmd_report(int argc, char **argv)
 {
 	struct report_args ra = {0};
 	const struct cli_cmd cmd = {.name = "report", .usage = usage, .arg = "ID",
-				    .hint = CLI_ID_HINT, .option = report_option, .ctx = &ra};
+				    .hint = CLI_ID_HINT, .options = report_options, .option = report_option,
+				    .ctx = &ra};
 	struct client_response r;
 	struct client *c;
 	const char *id;

@@ -41,17 +41,22 @@ struct show_args {
 	int as_json, wide;
 };
 
-/* --json, --wide */
-static int show_option(void *ctx, int argc, char **argv, int *i)
+enum { SHOW_JSON = CLI_OPT_ID, SHOW_WIDE };
+
+static const struct option show_options[] = {
+	{"json", no_argument, NULL, SHOW_JSON},
+	{"wide", no_argument, NULL, SHOW_WIDE},
+	{0},
+};
+
+static int show_option(void *ctx, int id, const char *value)
 {
 	struct show_args *sa = ctx;
 
-	if (!strcmp(argv[*i], "--json"))
+	if (id == SHOW_JSON)
 		sa->as_json = 1;
-	else if (!strcmp(argv[*i], "--wide"))
-		sa->wide = 1;
 	else
-		return CLI_OPT_OTHER;
+		sa->wide = 1;
 	return CLI_OPT_TAKEN;
 }
 
@@ -60,7 +65,7 @@ int cmd_show(int argc, char **argv)
 	struct show_args sa = {0};
 	int rc;
 	const struct cli_cmd cmd = {.name = "show", .usage = usage, .arg = "ID", .hint = CLI_ID_HINT,
-				    .option = show_option, .ctx = &sa};
+				    .options = show_options, .option = show_option, .ctx = &sa};
 	const char *id;
 	struct client *c;
 	json_t *doc;

@@ -17,16 +17,23 @@ struct submit_opts {
 	double timeout_s;
 };
 
-/* --wait, --timeout S */
-static int submit_option(void *ctx, int argc, char **argv, int *i)
+enum { SUBMIT_WAIT = CLI_OPT_ID, SUBMIT_TIMEOUT };
+
+static const struct option submit_options[] = {
+	{"wait", no_argument, NULL, SUBMIT_WAIT},
+	{"timeout", required_argument, NULL, SUBMIT_TIMEOUT},
+	{0},
+};
+
+static int submit_option(void *ctx, int id, const char *value)
 {
 	struct submit_opts *so = ctx;
 
-	if (!strcmp(argv[*i], "--wait")) {
+	if (id == SUBMIT_WAIT) {
 		so->wait = 1;
 		return CLI_OPT_TAKEN;
 	}
-	return cli_timeout_option(argc, argv, i, &so->timeout_s);
+	return cli_timeout_value(value, &so->timeout_s);
 }
 
 int cmd_submit(int argc, char **argv)
@@ -34,7 +41,8 @@ int cmd_submit(int argc, char **argv)
 	struct submit_opts so = {0};
 	const struct cli_cmd cmd = {.name = "submit", .usage = usage, .arg = "SPEC",
 				    .hint = "a JSON file, or - for standard input",
-				    .dashdash = 1, .option = submit_option, .ctx = &so};
+				    .dashdash = 1, .options = submit_options, .option = submit_option,
+				    .ctx = &so};
 	struct client_opts o = {0};
 	const char *path;
 	struct client *c;

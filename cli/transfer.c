@@ -122,34 +122,39 @@ struct export_opts {
 	int no_samples, gzip;
 };
 
+enum { EX_OUTPUT = CLI_OPT_ID, EX_FORMAT, EX_TABLE, EX_ORIGIN, EX_NO_SAMPLES, EX_GZIP };
+
 /* -o FILE, --format F, --table T, --origin O, --no-samples, --gzip */
-static int export_option(void *ctx, int argc, char **argv, int *i)
+static const struct option export_options[] = {
+	{"output", required_argument, NULL, EX_OUTPUT},
+	{"format", required_argument, NULL, EX_FORMAT},
+	{"table", required_argument, NULL, EX_TABLE},
+	{"origin", required_argument, NULL, EX_ORIGIN},
+	{"no-samples", no_argument, NULL, EX_NO_SAMPLES},
+	{"gzip", no_argument, NULL, EX_GZIP},
+	{0},
+};
+
+static int export_option(void *ctx, int id, const char *value)
 {
+	static const char *const names[] = {"--output", "--format", "--table", "--origin"};
 	struct export_opts *e = ctx;
-	static const char *const valued[] = {"-o", "--output", "--format", "--table", "--origin", NULL};
-	const char **slot[] = {&e->out, &e->out, &e->format, &e->table, &e->origin};
-	const char *a = argv[*i];
+	const char **slot[] = {&e->out, &e->format, &e->table, &e->origin};
 
-	if (!strcmp(a, "--no-samples")) {
+	if (id == EX_NO_SAMPLES) {
 		e->no_samples = 1;
-		return 1;
+		return CLI_OPT_TAKEN;
 	}
-	if (!strcmp(a, "--gzip")) {
+	if (id == EX_GZIP) {
 		e->gzip = 1;
-		return 1;
+		return CLI_OPT_TAKEN;
 	}
-	for (int k = 0; valued[k]; k++) {
-		size_t n = strlen(valued[k]);
-		int rc;
-
-		if (strncmp(a, valued[k], n) || (a[n] && a[n] != '='))
-			continue;
-		rc = cli_option_value(valued[k], argc, argv, i, slot[k]);
-		if (rc < 0)
-			cli_error("%s needs a value", valued[k]);
-		return rc;
+	if (!value) {
+		cli_error("%s needs a value", id == 'o' ? "-o" : names[id - EX_OUTPUT]);
+		return CLI_OPT_USAGE;
 	}
-	return 0;
+	*slot[id == 'o' ? 0 : id - EX_OUTPUT] = value;
+	return CLI_OPT_TAKEN;
 }
 
 /* Every sample of run rid as {"run", "t_ns", "metrics"} elements into o;
@@ -494,7 +499,8 @@ int cmd_export(int argc, char **argv)
 {
 	struct export_opts e = {.format = "json", .table = "runs", .origin = "svabench"};
 	const struct cli_cmd cmd = {.name = "export", .usage = export_usage, .arg = "ID",
-				    .hint = CLI_ID_HINT, .option = export_option, .ctx = &e};
+				    .hint = CLI_ID_HINT, .options = export_options, .shortopts = "o:",
+				    .option = export_option, .ctx = &e};
 	const char *id;
 	struct client *c;
 	struct out o;

@@ -199,26 +199,36 @@ int client_wait(struct client *c, const char *id, double timeout_s)
 
 int cli_timeout_option(int argc, char **argv, int *i, double *timeout_s)
 {
-	const char *v;
+	const char *v = NULL;
 	int rc = cli_option_value("--timeout", argc, argv, i, &v);
 
-	if (rc < 0)
-		cli_error("--timeout needs a number of seconds");
-	if (rc <= 0)
-		return rc;
-	return cli_parse_seconds("--timeout", v, timeout_s) ? CLI_OPT_BAD : CLI_OPT_TAKEN;
+	return rc ? cli_timeout_value(v, timeout_s) : CLI_OPT_OTHER;
 }
 
-static int wait_option(void *timeout_s, int argc, char **argv, int *i)
+int cli_timeout_value(const char *value, double *timeout_s)
 {
-	return cli_timeout_option(argc, argv, i, timeout_s);
+	if (!value) {
+		cli_error("--timeout needs a number of seconds");
+		return CLI_OPT_USAGE;
+	}
+	return cli_parse_seconds("--timeout", value, timeout_s) ? CLI_OPT_BAD : CLI_OPT_TAKEN;
+}
+
+static const struct option wait_options[] = {
+	{"timeout", required_argument, NULL, CLI_OPT_ID},
+	{0},
+};
+
+static int wait_option(void *timeout_s, int id, const char *value)
+{
+	return cli_timeout_value(value, timeout_s);
 }
 
 int cmd_wait(int argc, char **argv)
 {
 	double timeout_s = 0;
 	const struct cli_cmd cmd = {.name = "wait", .usage = usage, .arg = "ID",
-				    .hint = CLI_ID_HINT, .option = wait_option,
+				    .hint = CLI_ID_HINT, .options = wait_options, .option = wait_option,
 				    .ctx = &timeout_s};
 	const char *id;
 	struct client *c;
