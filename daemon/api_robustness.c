@@ -297,7 +297,12 @@ static enum MHD_Result h_robustness_post(struct request *r)
 		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL, "out of memory");
 	}
 	t->text = text;
-	t->env = scheduler_tasks(r->h->ctx.sched);
+	if (!(t->env = scheduler_tasks(r->h->ctx.sched))) {
+		free(t->text);
+		free(t);
+		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL,
+				   "this server runs no workers");
+	}
 	sp = spec_parse(text, strlen(text), &se); /* checked here; run by the worker */
 	if (!sp) {
 		free(t->text);

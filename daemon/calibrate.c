@@ -94,6 +94,9 @@ enum MHD_Result calibrate_post(struct request *r)
 		return res;
 	if (q.values[0])
 		n = (long)q.ints[0];
+	if (!scheduler_tasks(r->h->ctx.sched))
+		return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL,
+				   "this server runs no workers");
 	pthread_mutex_lock(&mu);
 	if (state == CAL_RUNNING) {
 		pthread_mutex_unlock(&mu);

@@ -410,7 +410,8 @@ void scheduler_history_later(struct scheduler *s, const char *exp_pub);
  * --run-timeout; NULL with why in err when that probe failed.
  */
 json_t *scheduler_collectors(struct scheduler *s, char *err, size_t elen);
-/* The scheduler's worker tasks (task.h): for calibration and robustness, and /metrics. */
+/* The scheduler's worker tasks (task.h): for calibration and robustness, and
+ * /metrics; NULL for a NULL scheduler (a server without one: the fuzzer's). */
 struct task_env *scheduler_tasks(struct scheduler *s);
 
 /* ---- worker.c ---- */

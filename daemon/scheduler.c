@@ -1196,7 +1196,7 @@ static void probe_deadline(const struct scheduler *s, struct timespec *ts)
 
 struct task_env *scheduler_tasks(struct scheduler *s)
 {
-	return &s->tasks;
+	return s ? &s->tasks : NULL;
 }
 
 json_t *scheduler_collectors(struct scheduler *s, char *err, size_t elen)
@@ -1204,6 +1204,10 @@ json_t *scheduler_collectors(struct scheduler *s, char *err, size_t elen)
 	struct timespec dl;
 	json_t *v = NULL;
 
+	if (!s) {
+		snprintf(err, elen, "this server runs no scheduler");
+		return NULL;
+	}
 	probe_deadline(s, &dl);
 	pthread_mutex_lock(&s->mu);
 	while (!s->probe_list_done && probe_wait(s, &dl))
