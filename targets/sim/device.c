@@ -98,12 +98,26 @@ static void oracle_violation(struct sim *s, int d, uint64_t vpn, int write, uint
 		    (unsigned long long)(vpn * s->page_bytes), what, pfn, p->pfn);
 }
 
+static void oracle_slow(struct sim *s, int d, uint64_t vpn, int write, uint32_t pfn);
+
 static inline void oracle_check(struct sim *s, int d, uint64_t vpn, int write, uint32_t pfn)
 {
 	const struct pte *p = &s->mm[vpn];
+	unsigned f = p->flags, hw_writable, ok;
 
 	if (s->now < p->pending_until)
 		return; /* the kernel's own invalidation is still in flight */
+	/* one branch for the common case, none on the (random) read/write choice */
+	hw_writable = (f & (PTE_PRESENT | PTE_RDONLY | PTE_WRITE)) == (PTE_PRESENT | PTE_WRITE);
+	ok = (hw_writable | (unsigned)!write) & ((f & PTE_PRESENT) != 0) & (p->pfn == pfn);
+	if (__builtin_expect(!ok, 0))
+		oracle_slow(s, d, vpn, write, pfn);
+}
+
+static void oracle_slow(struct sim *s, int d, uint64_t vpn, int write, uint32_t pfn)
+{
+	const struct pte *p = &s->mm[vpn];
+
 	if (!(p->flags & PTE_PRESENT))
 		oracle_violation(s, d, vpn, write, pfn, "through a translation of an unmapped page");
 	else if (p->pfn != pfn)

@@ -299,16 +299,26 @@ static void teardown(struct sim *s)
 	free(s->agents);
 	free(s->mm);
 	free(s->q.h);
+	free(s->qd.h);
 	free(s->qf.h);
 	free(s->scratch);
 	metrics_free(s->sample_m);
 }
 
-/* The next event of the two queues. */
+/* The next event of the three queues. */
 static inline int sim_pop(struct sim *s, struct ev *e)
 {
-	struct evq *q = &s->q;
+	struct evq *q = &s->q, *d = &s->qd;
 
+	/* the earlier of q's and qd's heads, then that or qf's */
+	if (!q->n) {
+		q = d;
+	} else if (d->n) {
+		const struct ev *a = &d->h[d->head], *b = &q->h[q->head];
+
+		if (ev_before(a, b))
+			q = d;
+	}
 	if (q->n && !ev_before(&s->far, &q->h[q->head]))
 		return evq_pop(q, e);
 	if (!s->qf.n)

@@ -286,9 +286,10 @@ static inline struct tlb_entry *tlb_set_of(const struct tlb *t, uint64_t key)
 static inline struct tlb_entry *tlb_lookup(struct tlb *t, uint64_t key)
 {
 	struct tlb_entry *e = tlb_set_of(t, key);
+	uint32_t gen = t->gen;
 
 	for (uint32_t w = 0; w < t->ways; w++) {
-		if (e[w].key == key && e[w].gen == t->gen) {
+		if (e[w].key == key && e[w].gen == gen) {
 			e[w].lru = ++t->clock;
 			return &e[w];
 		}
@@ -448,11 +449,12 @@ struct sim {
 	int workload, strategy;
 	uint64_t now, end;
 	/*
-	 * Pending events in two queues, one order: (t, seq) over both. Samples
-	 * and CPU agents are scheduled far ahead; kept apart, the near events
-	 * (devices, the fault path) are mostly appended at the back of theirs.
+	 * Pending events in three queues, one order: (t, seq) over all. Samples
+	 * and CPU agents (qf) are scheduled far ahead; transaction ends (qd)
+	 * come in time order per device (its link serializes them), so they
+	 * are appended; the rest of the near events (the fault path) in q.
 	 */
-	struct evq q, qf;
+	struct evq q, qd, qf;
 	struct ev far;       /* qf's first event; t UINT64_MAX when qf is empty */
 	uint64_t seq;
 	struct rng rng;
@@ -611,7 +613,7 @@ static inline __attribute__((always_inline)) int sim_schedule(struct sim *s, uin
 {
 	if (type == EV_SAMPLE || type == EV_CPU)
 		return sim_schedule_far(s, t, type, a, b);
-	return evq_push(&s->q, t, s->seq++, type, a, b) ? sim_schedule_failed(s) : 0;
+	return evq_push(type == EV_DEV_DONE ? &s->qd : &s->q, t, s->seq++, type, a, b) ? sim_schedule_failed(s) : 0;
 }
 void sim_example(struct sim *s, int oracle, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -630,7 +632,8 @@ static inline struct xlate smmu_translate(struct sim *s, struct smmu *m, int sid
 	struct tlb_entry *e = tlb_lookup(&m->tlb, vpn);
 
 	s->c.pmcg_transaction++;
-	if (e && (!write || e->writable)) {
+	/* | not ||: the read/write choice is random, a branch on it mispredicts */
+	if (e && ((unsigned)!write | e->writable)) {
 		s->c.smmu_tlb_hits++;
 		return (struct xlate){1, 0, e->writable, e->pfn, lat};
 	}

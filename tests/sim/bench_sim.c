@@ -5,12 +5,14 @@
  * does). Prints events per wall second and per CPU second of this thread
  * (the machines here are shared: the CPU-time figure is the one core's
  * speed); asserts nothing.
+ * Usage: bench_sim [DURATION_US [WORKLOAD]] (one workload: for profiling).
  */
 #include "../../lib/metrics.h"
 #include "../../targets/target.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static double cpu_ns(void)
@@ -41,6 +43,8 @@ int main(int argc, char **argv)
 	printf("sim events/s on one core, %.0f us simulated per run, default sample_us (%g us), every sample delivered:\n",
 	       duration_us, sim->params[target_param_index(sim, "sample_us")].def);
 	for (size_t w = 0; w < sim->nworkloads; w++) {
+		if (argc > 2 && strcmp(argv[2], sim->workloads[w].name))
+			continue;
 		for (int k = 0; k < 2; k++) {
 			struct metrics *m = metrics_new();
 			struct run_result res = {.metrics = m};
