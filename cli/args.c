@@ -46,6 +46,10 @@ int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct client_op
 	size_t n = 3;
 	int c, rc;
 
+	if (cmd->local) {
+		all[0] = all[2];
+		n = 1;
+	}
 	for (size_t k = 0; cmd->options && cmd->options[k].name; k++) {
 		if (n == CLI_OPTIONS_MAX + 3)
 			BUG("%s: more than %d options", cmd->name, CLI_OPTIONS_MAX);
@@ -69,6 +73,10 @@ int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct client_op
 			break;
 		switch (c) {
 		case 1:
+			if (cmd->args == CLI_ARG_NONE) {
+				cli_error("%s: unexpected argument '%s'", cmd->name, optarg);
+				goto usage;
+			}
 			if (*arg) {
 				cli_error("%s: one %s at most, got '%s' and '%s'", cmd->name, cmd->arg,
 					  *arg, optarg);
@@ -106,6 +114,10 @@ int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct client_op
 	}
 	/* after "--" (dashdash commands): the rest is positional */
 	for (; optind < argc; optind++) {
+		if (cmd->args == CLI_ARG_NONE) {
+			cli_error("%s: unexpected argument '%s'", cmd->name, argv[optind]);
+			goto usage;
+		}
 		if (*arg) {
 			cli_error("%s: one %s at most, got '%s' and '%s'", cmd->name, cmd->arg, *arg,
 				  argv[optind]);
@@ -113,7 +125,7 @@ int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct client_op
 		}
 		*arg = argv[optind];
 	}
-	if (!*arg) {
+	if (!*arg && cmd->args == CLI_ARG_ONE) {
 		cli_error("%s: missing %s (%s)", cmd->name, cmd->arg, cmd->hint);
 		goto usage;
 	}

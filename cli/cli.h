@@ -89,6 +89,9 @@ int cmd_lava_cases(int argc, char **argv);
 
 struct client_opts;
 
+/* How many positional arguments a command takes (struct cli_cmd's args). */
+enum { CLI_ARG_ONE, CLI_ARG_OPTIONAL, CLI_ARG_NONE };
+
 /* The first getopt_long val a command's own long option may use. */
 #define CLI_OPT_ID 0x200
 #define CLI_OPTIONS_MAX 64
@@ -99,6 +102,8 @@ struct cli_cmd {
 	const char *arg;    /* the positional argument: "ID", "SPEC", "FILE" */
 	const char *hint;   /* what it is, for "missing ID (<hint>)" */
 	int dashdash;       /* 1: "--" ends the options */
+	int args;           /* CLI_ARG_ONE (0), CLI_ARG_OPTIONAL or CLI_ARG_NONE */
+	int local;          /* 1: no --server/--var (the command does not talk to svabenchd) */
 	/* The command's own options for getopt_long ({0}-ended; val CLI_OPT_ID + k), or NULL. */
 	const struct option *options;
 	const char *shortopts;  /* its short options in getopt's form ("o:"), or NULL */
@@ -113,8 +118,9 @@ struct cli_cmd {
 
 /*
  * Parses argv (from the command's name on) with getopt_long: --server,
- * --var, --help and the command's options, into o and *arg, the one
- * positional argument, which must be there. CLI_PARSED to go on; else the
+ * --var, --help and the command's options, into o (NULL for a local
+ * command) and *arg, the one positional argument, which must be there
+ * unless cmd->args says otherwise. CLI_PARSED to go on; else the
  * exit status, after --help's usage or a message (and the usage on stderr
  * when it is bad usage).
  */

@@ -11,32 +11,45 @@
 
 static const char usage[] = "usage: svabench describe [TARGET | --metrics] [--json]\n";
 
+struct describe_args {
+	int as_json, vocab;
+};
+
+enum { DESCRIBE_JSON = CLI_OPT_ID, DESCRIBE_METRICS };
+
+static const struct option describe_options[] = {
+	{"json", no_argument, NULL, DESCRIBE_JSON},
+	{"metrics", no_argument, NULL, DESCRIBE_METRICS},
+	{0},
+};
+
+static int describe_option(void *ctx, int id, const char *value)
+{
+	struct describe_args *da = ctx;
+
+	if (id == DESCRIBE_JSON)
+		da->as_json = 1;
+	else
+		da->vocab = 1;
+	return CLI_OPT_TAKEN;
+}
+
 int cmd_describe(int argc, char **argv)
 {
-	const char *name = NULL;
+	struct describe_args da = {0};
+	const struct cli_cmd cmd = {.name = "describe", .usage = usage, .arg = "TARGET",
+				    .args = CLI_ARG_OPTIONAL, .local = 1, .options = describe_options,
+				    .option = describe_option, .ctx = &da};
+	const char *name;
 	const struct target *t;
-	int as_json = 0, vocab = 0;
+	int as_json, vocab, rc;
 	json_t *doc;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
-			as_json = 1;
-		} else if (!strcmp(argv[i], "--metrics")) {
-			vocab = 1;
-		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			return cli_help("describe", usage);
-		} else if (argv[i][0] == '-') {
-			cli_error("describe: unknown option '%s'", argv[i]);
-			fputs(usage, stderr);
-			return EXIT_USAGE;
-		} else if (name) {
-			cli_error("describe: one TARGET at most, got '%s' and '%s'", name, argv[i]);
-			fputs(usage, stderr);
-			return EXIT_USAGE;
-		} else {
-			name = argv[i];
-		}
-	}
+	rc = cli_parse(&cmd, argc, argv, NULL, &name);
+	if (rc != CLI_PARSED)
+		return rc;
+	as_json = da.as_json;
+	vocab = da.vocab;
 
 	if (vocab && name) {
 		cli_error("describe: --metrics or a TARGET, not both");

@@ -273,70 +273,76 @@ static int fetch(struct client *c, const struct filter *f, size_t nf, long limit
 	return rc;
 }
 
+struct list_args {
+	const char *filters[4];     /* label, target, workload, status */
+	long limit;
+	int as_json;
+};
+
+enum { LIST_FILTER = CLI_OPT_ID, LIST_JSON = CLI_OPT_ID + 4, LIST_LIMIT };
+
+static const struct option list_options[] = {
+	{"label", required_argument, NULL, LIST_FILTER + 0},
+	{"target", required_argument, NULL, LIST_FILTER + 1},
+	{"workload", required_argument, NULL, LIST_FILTER + 2},
+	{"status", required_argument, NULL, LIST_FILTER + 3},
+	{"json", no_argument, NULL, LIST_JSON},
+	{"limit", required_argument, NULL, LIST_LIMIT},
+	{0},
+};
+
+static int list_option(void *ctx, int id, const char *value)
+{
+	struct list_args *la = ctx;
+	char *end;
+
+	if (id == LIST_JSON) {
+		la->as_json = 1;
+		return CLI_OPT_TAKEN;
+	}
+	if (id == LIST_LIMIT) {
+		if (!value) {
+			cli_error("--limit needs a number");
+			return CLI_OPT_USAGE;
+		}
+		errno = 0;
+		la->limit = strtol(value, &end, 10);
+		if (errno || end == value || *end || la->limit < 1 || la->limit > LIMIT_MAX) {
+			cli_error("--limit: '%s' is not a number 1..%d", value, LIMIT_MAX);
+			return CLI_OPT_BAD;
+		}
+		return CLI_OPT_TAKEN;
+	}
+	if (!value) {
+		cli_error("--%s needs a value", list_options[id - LIST_FILTER].name);
+		return CLI_OPT_USAGE;
+	}
+	la->filters[id - LIST_FILTER] = value;
+	return CLI_OPT_TAKEN;
+}
+
 int cmd_list(int argc, char **argv)
 {
+	struct list_args la = {.limit = LIMIT_DEFAULT};
+	const struct cli_cmd cmd = {.name = "list", .usage = usage, .args = CLI_ARG_NONE,
+				    .options = list_options, .option = list_option, .ctx = &la};
 	struct filter f[] = {
 		{"label", NULL}, {"target", NULL}, {"workload", NULL}, {"status", NULL},
 	};
 	struct client_opts o = {0};
-	long limit = LIMIT_DEFAULT;
-	int as_json = 0, rc;
+	const char *none;
+	long limit;
+	int as_json, rc;
 	struct client *c;
 	json_t *all;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int matched = 0;
-
-		rc = client_option(&o, argc, argv, &i);
-		if (rc < 0)
-			goto usage;
-		if (rc)
-			continue;
-		for (size_t k = 0; k < sizeof(f) / sizeof(f[0]) && !matched; k++) {
-			char opt[32];
-			size_t n = (size_t)snprintf(opt, sizeof(opt), "--%s", f[k].key);
-
-			if (!strcmp(a, opt)) {
-				if (i + 1 == argc) {
-					cli_error("%s needs a value", opt);
-					goto usage;
-				}
-				f[k].value = argv[++i];
-				matched = 1;
-			} else if (!strncmp(a, opt, n) && a[n] == '=') {
-				f[k].value = a + n + 1;
-				matched = 1;
-			}
-		}
-		if (matched)
-			continue;
-		if (!strcmp(a, "--json")) {
-			as_json = 1;
-		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			return cli_help("list", usage);
-		} else if (!strcmp(a, "--limit") || !strncmp(a, "--limit=", 8)) {
-			const char *v = a[7] == '=' ? a + 8 : i + 1 < argc ? argv[++i] : NULL;
-			char *end;
-
-			if (!v) {
-				cli_error("--limit needs a number");
-				goto usage;
-			}
-			errno = 0;
-			limit = strtol(v, &end, 10);
-			if (errno || end == v || *end || limit < 1 || limit > LIMIT_MAX) {
-				cli_error("--limit: '%s' is not a number 1..%d", v, LIMIT_MAX);
-				return EXIT_USAGE;
-			}
-		} else if (a[0] == '-') {
-			cli_error("list: unknown option '%s'", a);
-			goto usage;
-		} else {
-			cli_error("list: unexpected argument '%s'", a);
-			goto usage;
-		}
-	}
+	rc = cli_parse(&cmd, argc, argv, &o, &none);
+	if (rc != CLI_PARSED)
+		return rc;
+	for (size_t k = 0; k < sizeof(f) / sizeof(f[0]); k++)
+		f[k].value = la.filters[k];
+	limit = la.limit;
+	as_json = la.as_json;
 	all = json_array();
 	c = all ? client_open(&o) : NULL;
 	if (!c) {
@@ -360,7 +366,4 @@ int cmd_list(int argc, char **argv)
 	}
 	json_decref(all);
 	return rc;
-usage:
-	fputs(usage, stderr);
-	return EXIT_USAGE;
 }

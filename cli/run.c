@@ -165,71 +165,76 @@ static int run_spec(const struct spec *s, int as_json, int jobs, int wide)
 	return rc;
 }
 
+struct run_args {
+	int offline, as_json, jobs, wide;
+	double timeout_s;
+};
+
+enum { RUN_TIMEOUT = CLI_OPT_ID, RUN_WIDE, RUN_OFFLINE, RUN_JSON, RUN_JOBS };
+
+static const struct option run_options[] = {
+	{"timeout", required_argument, NULL, RUN_TIMEOUT},
+	{"wide", no_argument, NULL, RUN_WIDE},
+	{"offline", no_argument, NULL, RUN_OFFLINE},
+	{"json", no_argument, NULL, RUN_JSON},
+	{"jobs", required_argument, NULL, RUN_JOBS},
+	{0},
+};
+
+static int run_option(void *ctx, int id, const char *value)
+{
+	struct run_args *ra = ctx;
+
+	switch (id) {
+	case RUN_TIMEOUT:
+		return cli_timeout_value(value, &ra->timeout_s);
+	case RUN_WIDE:
+		ra->wide = 1;
+		break;
+	case RUN_OFFLINE:
+		ra->offline = 1;
+		break;
+	case RUN_JSON:
+		ra->as_json = 1;
+		break;
+	default:
+		if (!value) {
+			cli_error("--jobs needs a number of threads");
+			return CLI_OPT_USAGE;
+		}
+		if (parse_jobs(value, &ra->jobs))
+			return CLI_OPT_BAD;
+	}
+	return CLI_OPT_TAKEN;
+}
+
 int cmd_run(int argc, char **argv)
 {
-	const char *path = NULL;
-	int offline = 0, as_json = 0, jobs = 0, options = 1, wide = 0, crc;
+	struct run_args ra = {0};
+	const struct cli_cmd cmd = {.name = "run", .usage = usage, .arg = "SPEC",
+				    .hint = "a JSON file, or - for standard input", .dashdash = 1,
+				    .options = run_options, .option = run_option, .ctx = &ra};
+	const char *path;
 	struct client_opts co = {0};
-	double timeout_s = 0;
 	struct spec_error err;
 	struct spec *s;
 	size_t len;
 	char *buf;
 	int rc;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (options && (crc = client_option(&co, argc, argv, &i)) != 0) {
-			if (crc < 0)
-				return usage_error();
-		} else if (options && (crc = cli_timeout_option(argc, argv, &i, &timeout_s)) != 0) {
-			if (crc < 0)
-				return crc == CLI_OPT_BAD ? EXIT_USAGE : usage_error();
-		} else if (options && !strcmp(a, "--")) {
-			options = 0;
-		} else if (options && !strcmp(a, "--wide")) {
-			wide = 1;
-		} else if (options && !strcmp(a, "--offline")) {
-			offline = 1;
-		} else if (options && !strcmp(a, "--json")) {
-			as_json = 1;
-		} else if (options && (!strcmp(a, "--help") || !strcmp(a, "-h"))) {
-			return cli_help("run", usage);
-		} else if (options && !strcmp(a, "--jobs")) {
-			if (i + 1 == argc) {
-				cli_error("--jobs needs a number of threads");
-				return usage_error();
-			}
-			if (parse_jobs(argv[++i], &jobs))
-				return EXIT_USAGE;
-		} else if (options && !strncmp(a, "--jobs=", 7)) {
-			if (parse_jobs(a + 7, &jobs))
-				return EXIT_USAGE;
-		} else if (options && a[0] == '-' && a[1]) {
-			cli_error("run: unknown option '%s'", a);
-			return usage_error();
-		} else if (path) {
-			cli_error("run: one SPEC at most, got '%s' and '%s'", path, a);
-			return usage_error();
-		} else {
-			path = a;
-		}
-	}
-	if (!path) {
-		cli_error("run: missing SPEC (a JSON file, or - for standard input)");
-		return usage_error();
-	}
-	if (!offline && jobs) {
+	rc = cli_parse(&cmd, argc, argv, &co, &path);
+	if (rc != CLI_PARSED)
+		return rc;
+	if (!ra.offline && ra.jobs) {
 		cli_error("run: --jobs goes with --offline (svabenchd has --workers)");
 		return usage_error();
 	}
-	if (offline && (co.server || co.var || timeout_s > 0)) {
+	if (ra.offline && (co.server || co.var || ra.timeout_s > 0)) {
 		cli_error("run: --server, --var and --timeout talk to svabenchd; not with --offline");
 		return usage_error();
 	}
-	if (!offline)
-		return run_on_daemon(&co, path, as_json, wide, timeout_s);
+	if (!ra.offline)
+		return run_on_daemon(&co, path, ra.as_json, ra.wide, ra.timeout_s);
 	buf = client_read_input(path, "spec", SPEC_MAX_BYTES, &len);
 	if (!buf)
 		return EXIT_USAGE;
@@ -242,7 +247,7 @@ int cmd_run(int argc, char **argv)
 			cli_error("%s", err.msg);
 		return EXIT_USAGE;
 	}
-	rc = run_spec(s, as_json, jobs, wide);
+	rc = run_spec(s, ra.as_json, ra.jobs, ra.wide);
 	spec_free(s);
 	return rc;
 }
