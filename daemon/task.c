@@ -8,12 +8,16 @@
 #include "daemon.h"
 #include "../core/robustness.h"
 #include "../lib/run_command.h"
+#include "../lib/strbuf.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* A robustness result of the largest budget is some MiB; nothing is larger. */
+#define TASK_FRAME_MAX ((uint32_t)256 << 20)
 
 const char *const task_kind_names[TASK_KINDS] = {"collectors", "probe", "calibrate",
 						 "robustness"};
@@ -29,9 +33,8 @@ static int kind_of(const char *name)
 /* ---- the daemon's side ---- */
 
 struct reader {
-	char *buf;
-	size_t len, cap;
-	int broken;
+	struct strbuf buf;     /* what came, up to a whole frame */
+	int broken;            /* a frame past TASK_FRAME_MAX: the rest is ignored */
 	json_t *answer;
 	void (*progress)(void *ctx, long done, long planned);
 	void *ctx;
@@ -45,30 +48,21 @@ static void on_data(void *ctx, const char *p, size_t n)
 
 	if (r->broken)
 		return;
-	if (r->len + n > r->cap) {
-		size_t cap = r->cap ? r->cap : 65536;
-		char *b;
-
-		while (cap < r->len + n)
-			cap *= 2;
-		if (cap > ((size_t)256 << 20) || !(b = realloc(r->buf, cap))) {
-			r->broken = 1;
-			return;
-		}
-		r->buf = b;
-		r->cap = cap;
-	}
-	memcpy(r->buf + r->len, p, n);
-	r->len += n;
-	while (r->len - at >= 5) {
+	strbuf_add(&r->buf, p, n);
+	while (r->buf.len - at >= 5) {
 		uint32_t plen;
 		json_t *o, *x;
 
-		memcpy(&plen, r->buf + at, sizeof(plen));
-		if (r->len - at < 5 + (size_t)plen)
+		memcpy(&plen, r->buf.buf + at, sizeof(plen));
+		if (plen > TASK_FRAME_MAX) {
+			r->broken = 1;
+			strbuf_release(&r->buf);
+			return;
+		}
+		if (r->buf.len - at < 5 + (size_t)plen)
 			break;
-		if (r->buf[at + 4] == WF_JSON &&
-		    (o = json_loadb(r->buf + at + 5, plen, 0, NULL))) {
+		if (r->buf.buf[at + 4] == WF_JSON &&
+		    (o = json_loadb(r->buf.buf + at + 5, plen, 0, NULL))) {
 			if ((x = json_object_get(o, "progress")) && r->progress)
 				r->progress(r->ctx, (long)json_integer_value(json_object_get(x, "done")),
 					    (long)json_integer_value(json_object_get(x, "planned")));
@@ -78,8 +72,8 @@ static void on_data(void *ctx, const char *p, size_t n)
 		}
 		at += 5 + (size_t)plen;
 	}
-	memmove(r->buf, r->buf + at, r->len - at);
-	r->len -= at;
+	memmove(r->buf.buf, r->buf.buf + at, r->buf.len - at);
+	strbuf_setlen(&r->buf, r->buf.len - at);
 }
 
 int task_run(struct task_env *env, const json_t *job, const _Atomic int *cancel,
@@ -90,7 +84,7 @@ int task_run(struct task_env *env, const json_t *job, const _Atomic int *cancel,
 	const char *const argv[] = {"svabenchd", "--worker", "--var", env->cfg->var, NULL};
 	int timeout_s = env->cfg->run_timeout_s;
 	int kind = kind_of(json_string_value(json_object_get(job, "kind")));
-	struct reader r = {.progress = progress, .ctx = ctx};
+	struct reader r = {.buf = STRBUF_INIT, .progress = progress, .ctx = ctx};
 	struct run_io io = {.data = on_data, .ctx = &r, .err_max = 0,
 			    .timeout_ms = timeout_s > 0 ? timeout_s * 1000 : 0, .cancel = cancel};
 	char exe[4096], *text;
@@ -122,7 +116,7 @@ int task_run(struct task_env *env, const json_t *job, const _Atomic int *cancel,
 	c.out = CHILD_PIPE;
 	run_command(&c, &io); /* stderr: the daemon's (its log) */
 	free(text);
-	free(r.buf);
+	strbuf_release(&r.buf);
 	run_io_free(&io);
 	if (!io.started)
 		snprintf(err, elen, "cannot start a worker: %s", io.error);

@@ -4,6 +4,8 @@
  */
 #define _GNU_SOURCE
 #include "run_command.h"
+#include "strbuf.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -217,38 +219,32 @@ void child_reap(struct child *c, int *status)
 /* ---- run_command ---- */
 
 struct sink {
-	char *buf;
-	size_t len, cap, max;
+	struct strbuf sb;
+	size_t max;
 	int over;
 };
 
 /* Keeps up to s->max bytes; more sets over. */
 static void sink_add(struct sink *s, const char *p, size_t n)
 {
-	size_t room = s->max > s->len ? s->max - s->len : 0;
+	size_t room = s->max > s->sb.len ? s->max - s->sb.len : 0;
 
 	if (n > room) {
 		s->over = 1;
 		n = room;
 	}
-	if (!n)
-		return;
-	if (s->len + n + 1 > s->cap) {
-		size_t cap = s->cap ? s->cap : 4096;
-		char *b;
+	strbuf_add(&s->sb, p, n);
+}
 
-		while (cap < s->len + n + 1)
-			cap *= 2;
-		if (!(b = realloc(s->buf, cap))) {
-			s->over = 1;
-			return;
-		}
-		s->buf = b;
-		s->cap = cap;
+/* What the sink kept, malloc'd, or NULL when nothing; *len its length. */
+static char *sink_take(struct sink *s, size_t *len)
+{
+	if (!s->sb.len) {
+		strbuf_release(&s->sb);
+		*len = 0;
+		return NULL;
 	}
-	memcpy(s->buf + s->len, p, n);
-	s->len += n;
-	s->buf[s->len] = 0;
+	return strbuf_detach(&s->sb, len);
 }
 
 /* stdout in line mode: complete lines to the callback; a full buffer is one piece. */
@@ -313,7 +309,7 @@ static int read_some(int fd, struct run_io *io, struct sink *s, struct lines *l,
 
 int run_command(struct child *c, struct run_io *io)
 {
-	struct sink out = {.max = io->out_max}, err = {.max = io->err_max};
+	struct sink out = {STRBUF_INIT, io->out_max, 0}, err = {STRBUF_INIT, io->err_max, 0};
 	struct lines *lines = NULL;
 	size_t sent = 0;
 	double t0 = now_s(), deadline = t0 + io->timeout_ms / 1000.0;
@@ -326,10 +322,8 @@ int run_command(struct child *c, struct run_io *io)
 	io->out_over = io->err_over = 0;
 	io->wall_s = 0;
 	io->error[0] = 0;
-	if (io->line && !(lines = calloc(1, sizeof(*lines)))) {
-		snprintf(io->error, sizeof(io->error), "out of memory");
-		return -1;
-	}
+	if (io->line)
+		lines = xcalloc(1, sizeof(*lines));
 	if (child_start(c, io->error, sizeof(io->error))) {
 		free(lines);
 		return -1;
@@ -427,11 +421,9 @@ int run_command(struct child *c, struct run_io *io)
 	} else if (WIFSIGNALED(status)) {
 		io->signal = WTERMSIG(status);
 	}
-	io->out = out.buf;
-	io->out_len = out.len;
+	io->out = sink_take(&out, &io->out_len);
 	io->out_over = out.over;
-	io->errout = err.buf;
-	io->err_len = err.len;
+	io->errout = sink_take(&err, &io->err_len);
 	io->err_over = err.over;
 	return io->exited && io->status == 0 && !io->error[0] ? 0 : -1;
 }

@@ -218,6 +218,17 @@ exp_field() {
 		json_value - "d['experiment']['$2']" 2>/dev/null
 }
 
+# wait_robustness ID SECONDS - GETs experiment ID's robustness analysis
+# until it no longer runs (at most SECONDS); the last answer in $tmp/body.
+wait_robustness() {
+	for _ in $(seq $(($2 * 5))); do
+		req GET "/api/v1/experiments/$1/robustness"
+		grep -q '"status":"running"' "$tmp/body" || return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 # wait_experiment ID SECONDS - 0 once experiment ID is done, failed or
 # cancelled, 1 if not within SECONDS; the last status read is in status.
 status=""

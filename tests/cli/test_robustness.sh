@@ -100,11 +100,7 @@ if [ "$code" = 202 ] && [ "$(header Location)" = "$path" ]; then
 else
 	not_ok "POST robustness with the token: 202 and its Location" "$code $(snippet)"
 fi
-for _ in $(seq 1 600); do
-	req GET "$path"
-	grep -q '"status":"running"' "$tmp/body" || break
-	sleep 0.2
-done
+wait_robustness "$id" 120
 cp "$tmp/body" "$tmp/online.json"
 py "GET robustness: done, stored, the same cells as offline" '
 d = load(sys.argv[1])

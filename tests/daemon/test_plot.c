@@ -512,27 +512,6 @@ static void *bg_render(void *arg)
 	return NULL;
 }
 
-/* 1 when pid runs (a zombie waiting for a reaper does not), within 2 s. */
-static int still_running(long pid)
-{
-	for (int i = 0; i < 200; i++) {
-		char path[64], buf[512], *rp;
-		FILE *f;
-		int run = 0;
-
-		snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-		if (!(f = fopen(path, "r")))
-			return 0;
-		if (fgets(buf, sizeof(buf), f) && (rp = strrchr(buf, ')')) && rp[1] == ' ')
-			run = rp[2] != 'Z' && rp[2] != 'X';
-		fclose(f);
-		if (!run)
-			return 0;
-		usleep(10000);
-	}
-	return 1;
-}
-
 /* A gnuplot-like program at dir/name that forks a grandchild (its pid in
  * dir/name.pid) and then runs tail; the grandchild's pid after a render. */
 static long fake_render(const char *name, const char *tail, int timeout_ms, int *rc,
@@ -542,7 +521,6 @@ static long fake_render(const char *name, const char *tail, int timeout_ms, int 
 	struct plot_limits lim = {.timeout_ms = timeout_ms};
 	struct plotter *p;
 	struct plot_out po;
-	long pid = 0;
 	FILE *f;
 
 	snprintf(prog, sizeof(prog), "%s/%s", tmpdir, name);
@@ -560,12 +538,7 @@ static long fake_render(const char *name, const char *tail, int timeout_ms, int 
 	snprintf(msg, mlen, "%s", po.msg);
 	free(po.svg);
 	plotter_free(p);
-	if ((f = fopen(pidf, "r"))) {
-		if (fscanf(f, "%ld", &pid) != 1)
-			pid = 0;
-		fclose(f);
-	}
-	return pid;
+	return test_read_pid(pidf);
 }
 
 /* gnuplot runs through run_command: what it starts does not outlive the render */
@@ -576,13 +549,13 @@ static void test_fake_gnuplot(void)
 	long g = fake_render("fake-ok", "printf '<svg xmlns=\"x\"></svg>\\n'", 20000, &rc, msg,
 			     sizeof(msg));
 
-	test_result(rc == PLOT_OK && g > 0 && !still_running(g),
+	test_result(rc == PLOT_OK && g > 0 && test_pid_gone(g),
 		    "a gnuplot that forks a grandchild and exits leaves nothing behind",
-		    "rc %d (%s), grandchild %ld running %d", rc, msg, g, g > 0 && still_running(g));
+		    "rc %d (%s), grandchild %ld running %d", rc, msg, g, g > 0 && test_pid_running(g));
 	g = fake_render("fake-hang", "sleep 300", 300, &rc, msg, sizeof(msg));
-	test_result(rc == PLOT_TIMEOUT && g > 0 && !still_running(g),
+	test_result(rc == PLOT_TIMEOUT && g > 0 && test_pid_gone(g),
 		    "a gnuplot that hangs is killed at the timeout with its grandchild",
-		    "rc %d (%s), grandchild %ld running %d", rc, msg, g, g > 0 && still_running(g));
+		    "rc %d (%s), grandchild %ld running %d", rc, msg, g, g > 0 && test_pid_running(g));
 }
 
 static void test_limits(void)

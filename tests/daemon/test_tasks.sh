@@ -121,11 +121,7 @@ assert a["experiment"]["host"]["collectors"] == b["experiment"]["host"]["collect
 	wait_experiment "$r" 60
 	req POST "/api/v1/experiments/$r/robustness" -H "Authorization: Bearer $(token)" \
 		-H 'Content-Type: application/json' --data-binary '{"inputs": ["cmd_sync_ns"], "budget": 300}'
-	for _ in $(seq 1 300); do
-		req GET "/api/v1/experiments/$r/robustness"
-		grep -q '"status":"running"' "$tmp/body" || break
-		sleep 0.2
-	done
+	wait_robustness "$r" 60
 	check "a robustness analysis runs in a worker" "
 assert d['status'] == 'done', d
 assert d['result']['cells'], d
@@ -156,11 +152,7 @@ if start_daemon "$tmp/v2" --run-timeout 1; then
 	before=$(pgrep -P "$pid" | wc -l)
 	req POST "/api/v1/experiments/$r/robustness" -H "Authorization: Bearer $(token)" \
 		-H 'Content-Type: application/json' --data-binary '{"budget": 100000}'
-	for _ in $(seq 1 100); do
-		req GET "/api/v1/experiments/$r/robustness"
-		grep -q '"status":"running"' "$tmp/body" || break
-		sleep 0.2
-	done
+	wait_robustness "$r" 20
 	check "a robustness analysis past --run-timeout fails with the reason" "
 assert d['status'] == 'failed', d
 assert 'run-timeout 1 s' in d['error'], d['error']

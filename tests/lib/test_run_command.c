@@ -20,35 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* 1 when pid runs (a zombie waiting for a reaper does not). */
-static int alive(long pid)
-{
-	char path[64], buf[512];
-	FILE *f;
-	char *rp;
-	int run = 0;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	if (fgets(buf, sizeof(buf), f) && (rp = strrchr(buf, ')')) && rp[1] == ' ')
-		run = rp[2] != 'Z' && rp[2] != 'X';
-	fclose(f);
-	return run;
-}
-
-/* Waits up to 2 s for pid to stop running; 1 when it did. */
-static int gone(long pid)
-{
-	for (int i = 0; i < 200; i++) {
-		if (!alive(pid))
-			return 1;
-		usleep(10000);
-	}
-	return 0;
-}
-
 /* c runs /bin/sh -c script (one at a time: the argv is static). */
 static void sh(struct child *c, const char *script)
 {
@@ -173,10 +144,10 @@ static void test_groups(void)
 	sh(&c, "sleep 300 & echo $!; wait");
 	c.out = CHILD_PIPE;
 	rc = run_command(&c, &io);
-	test_result(rc == -1 && io.timed_out && io.signal == SIGKILL && grand > 0 && gone(grand),
+	test_result(rc == -1 && io.timed_out && io.signal == SIGKILL && grand > 0 && test_pid_gone(grand),
 		    "a timeout kills the whole process group",
 		    "rc %d timed_out %d signal %d grandchild %ld alive %d", rc, io.timed_out, io.signal,
-		    grand, grand > 0 && alive(grand));
+		    grand, grand > 0 && test_pid_running(grand));
 
 	/* exits at once, its grandchild holding stdout open: we do not wait for
 	 * the grandchild, and it does not outlive the run */
@@ -185,10 +156,10 @@ static void test_groups(void)
 	sh(&c, "sleep 300 & echo $!; exit 0");
 	c.out = CHILD_PIPE;
 	rc = run_command(&c, &io);
-	test_result(rc == 0 && !io.timed_out && io.wall_s < 10 && grand > 0 && gone(grand),
+	test_result(rc == 0 && !io.timed_out && io.wall_s < 10 && grand > 0 && test_pid_gone(grand),
 		    "a child that exits leaves no grandchild behind",
 		    "rc %d timed_out %d wall %.1f s grandchild %ld alive %d", rc, io.timed_out,
-		    io.wall_s, grand, grand > 0 && alive(grand));
+		    io.wall_s, grand, grand > 0 && test_pid_running(grand));
 }
 
 /* What the child sees: its pgid, open fds, blocked and ignored signals. */

@@ -45,81 +45,49 @@ static void test_exit_status(void)
 		    "launch: the reason names the status and carries the output tail on one line", "%s", reason);
 }
 
-/* 1 when pid runs (a zombie waiting for init to reap it does not). */
-static int alive(long pid)
+/* Launches a shell that forks a grandchild (sleep 300), prints "started",
+ * then runs tail; the grandchild's pid, *rc and *x how it went. */
+static long launch_forking(const char *tail, double timeout_s, int *rc, struct qemu_exit *x)
 {
-	char path[64], buf[256];
-	FILE *f;
-	char *rp;
-	int run = 0;
+	char pidfile[] = "/tmp/svabench-launch-XXXXXX", cmd[512];
+	int fd = mkstemp(pidfile);
+	const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+	struct qemu_launch ql = {.argv = argv, .timeout_s = timeout_s};
+	long child;
 
-	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	if (fgets(buf, sizeof(buf), f) && (rp = strrchr(buf, ')')) && rp[1] == ' ')
-		run = rp[2] != 'Z' && rp[2] != 'X';
-	fclose(f);
-	return run;
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "sleep 300 & echo $! > %s; echo started; %s", pidfile, tail);
+	*rc = qemu_launch(&ql, x);
+	child = test_read_pid(pidfile);
+	unlink(pidfile);
+	return child;
 }
 
 static void test_timeout(void)
 {
-	char pidfile[] = "/tmp/svabench-launch-XXXXXX", cmd[512];
-	int fd = mkstemp(pidfile);
-	/* a child that would outlive its parent: the process group must go too */
-	const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
-	struct qemu_launch ql = {.argv = argv, .timeout_s = 1};
 	struct qemu_exit x;
-	FILE *f;
-	long child = 0;
 	int rc;
+	/* hangs, with a child that would outlive it: the process group must go too */
+	long child = launch_forking("wait", 1, &rc, &x);
 
-	close(fd);
-	snprintf(cmd, sizeof(cmd), "sleep 300 & echo $! > %s; echo started; wait", pidfile);
-	rc = qemu_launch(&ql, &x);
 	test_result(rc == -1 && x.timed_out && x.wall_s < 10, "launch: a hung program is killed at the timeout",
 		    "rc %d timed_out %d wall %.1f s", rc, x.timed_out, x.wall_s);
 	test_result(strstr(x.tail, "started") != NULL, "launch: the tail keeps what it printed", "tail \"%s\"", x.tail);
-	f = fopen(pidfile, "r");
-	if (f) {
-		if (fscanf(f, "%ld", &child) != 1)
-			child = 0;
-		fclose(f);
-	}
-	unlink(pidfile);
-	usleep(100000);
-	test_result(child > 0 && !alive(child), "launch: nothing of its process group is left",
+	test_result(child > 0 && test_pid_gone(child), "launch: nothing of its process group is left",
 		    "child %ld still alive", child);
 }
 
 /* QEMU-like: exits at once, a grandchild it forked holding its output open. */
 static void test_grandchild(void)
 {
-	char pidfile[] = "/tmp/svabench-launch-XXXXXX", cmd[512];
-	int fd = mkstemp(pidfile);
-	const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
-	struct qemu_launch ql = {.argv = argv, .timeout_s = 20};
 	struct qemu_exit x;
-	FILE *f;
-	long child = 0;
 	int rc;
+	long child = launch_forking("exit 0", 20, &rc, &x);
 
-	close(fd);
-	snprintf(cmd, sizeof(cmd), "sleep 300 & echo $! > %s; echo started; exit 0", pidfile);
-	rc = qemu_launch(&ql, &x);
-	f = fopen(pidfile, "r");
-	if (f) {
-		if (fscanf(f, "%ld", &child) != 1)
-			child = 0;
-		fclose(f);
-	}
-	unlink(pidfile);
-	usleep(100000);
-	test_result(rc == 0 && !x.timed_out && x.wall_s < 10 && child > 0 && !alive(child),
+	test_result(rc == 0 && !x.timed_out && x.wall_s < 10 && child > 0 && test_pid_gone(child),
 		    "launch: a program that exits leaves no grandchild behind, and is not waited for",
 		    "rc %d timed_out %d wall %.1f s, grandchild %ld alive %d", rc, x.timed_out, x.wall_s,
-		    child, child > 0 && alive(child));
+		    child, child > 0 && test_pid_running(child));
 }
 
 static void test_missing_binary(void)
