@@ -5,19 +5,12 @@
  */
 #include "../harness.h"
 #include "../../core/core.h"
-#include "../../lib/metrics.h"
-#include "../../targets/target.h"
+#include "sim_run.h"
 
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct out {
-	struct metrics *m;
-	struct run_result res;
-	int rc;
-};
 
 static const struct target *sim;
 static const struct preset *preset; /* NULL: the default one */
@@ -40,19 +33,16 @@ static double enum_value(int i, const char *choice)
 static struct out run(const char *wl, const char *st, const char *kernel, uint64_t seed, ...)
 {
 	double p[256];
-	struct out o = {0};
-	struct run_req req;
 	const char *name;
 	va_list ap;
-	int w = target_workload_index(sim, wl), k = target_strategy_index(sim, st);
-	int ki = target_param_index(sim, "kernel");
+	int w, k, ki = target_param_index(sim, "kernel");
 
-	if (w < 0 || k < 0 || ki < 0) {
-		fprintf(stderr, "test bug: %s/%s\n", wl, st);
+	cell_indices(sim, wl, st, &w, &k);
+	if (ki < 0) {
+		fprintf(stderr, "test bug: the sim has no kernel parameter\n");
 		exit(2);
 	}
-	target_resolve_defaults(sim, w, preset ? preset : sim->preset(0), p);
-	p[target_param_index(sim, "duration_us")] = 2000;
+	cell_defaults(sim, w, preset, p);
 	p[ki] = enum_value(ki, kernel);
 	va_start(ap, seed);
 	while ((name = va_arg(ap, const char *))) {
@@ -76,26 +66,12 @@ static struct out run(const char *wl, const char *st, const char *kernel, uint64
 			exit(2);
 		}
 	}
-	o.m = metrics_new();
-	o.res.metrics = o.m;
-	req = (struct run_req){w, k, p, seed};
-	o.rc = sim->run(&req, NULL, &o.res);
-	return o;
-}
-
-static double v(const struct out *o, const char *name)
-{
-	return metrics_value(o->m, name, -1);
+	return run_cell(sim, w, k, p, seed);
 }
 
 static double faults(const struct out *o)
 {
 	return v(o, "fault.translation") + v(o, "fault.permission");
-}
-
-static void done(struct out *o)
-{
-	metrics_free(o->m);
 }
 
 /* notifier on mprotect of 64 pages: v6.6 empty range -> ASID; v6.14 the range. */

@@ -4,19 +4,12 @@
  * notice if it broke.
  */
 #include "../harness.h"
-#include "../../lib/metrics.h"
-#include "../../targets/target.h"
+#include "sim_run.h"
 
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct out {
-	struct metrics *m;
-	struct run_result res;
-	int rc;
-};
 
 static const struct target *sim;
 
@@ -24,18 +17,12 @@ static const struct target *sim;
 static struct out run(const char *wl, const char *st, uint64_t seed, ...)
 {
 	double p[256];
-	struct out o = {0};
-	struct run_req req;
 	const char *name;
 	va_list ap;
-	int w = target_workload_index(sim, wl), k = target_strategy_index(sim, st);
+	int w, k;
 
-	if (w < 0 || k < 0) {
-		fprintf(stderr, "test bug: %s/%s\n", wl, st);
-		exit(2);
-	}
-	target_resolve_defaults(sim, w, sim->preset(0), p);
-	p[target_param_index(sim, "duration_us")] = 2000;
+	cell_indices(sim, wl, st, &w, &k);
+	cell_defaults(sim, w, NULL, p);
 	va_start(ap, seed);
 	while ((name = va_arg(ap, const char *))) {
 		int i = target_param_index(sim, name);
@@ -48,26 +35,12 @@ static struct out run(const char *wl, const char *st, uint64_t seed, ...)
 		p[i] = v;
 	}
 	va_end(ap);
-	o.m = metrics_new();
-	o.res.metrics = o.m;
-	req = (struct run_req){w, k, p, seed};
-	o.rc = sim->run(&req, NULL, &o.res);
-	return o;
-}
-
-static double v(const struct out *o, const char *name)
-{
-	return metrics_value(o->m, name, -1);
+	return run_cell(sim, w, k, p, seed);
 }
 
 static double tlbis(const struct out *o)
 {
 	return v(o, "cmd.tlbi_nh_va") + v(o, "cmd.tlbi_nh_va_range") + v(o, "cmd.tlbi_nh_asid");
-}
-
-static void done(struct out *o)
-{
-	metrics_free(o->m);
 }
 
 static const char *const correct[] = {"pri-inv", "pri-inv-sync", "notifier", "notifier-seed"};
