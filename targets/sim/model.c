@@ -183,29 +183,29 @@ static void report(struct sim *s, struct metrics *m, uint64_t t, int final)
  * Runs one event. s->ctx: the CPU context it runs on (cmdq contention):
  * agents, the pass thread, workers, device drivers.
  */
-static inline void dispatch(struct sim *s, const struct ev *e)
+static inline void dispatch(struct sim *s, uint32_t type, uint32_t a, uint32_t b)
 {
 	uint32_t na = (uint32_t)s->nagents;
 
-	switch (e->type) {
-	case EV_DEV_ISSUE: s->ctx = na; dev_issue(s, (int)e->a, (int)e->b); break;
-	case EV_DEV_DONE: s->ctx = na; dev_done(s, (int)e->a, (int)e->b); break;
-	case EV_RESUMED: s->ctx = na; dev_resumed(s, (int)e->a, (int)e->b, 0); break;
-	case EV_PRI_RESP: s->ctx = na; dev_resumed(s, (int)e->a, (int)e->b, 1); break;
-	case EV_FAULT_IRQ: s->ctx = na; fault_irq(s, (int)e->a, (int)e->b); break;
+	switch (type) {
+	case EV_DEV_ISSUE: s->ctx = na; dev_issue(s, (int)a, (int)b); break;
+	case EV_DEV_DONE: s->ctx = na; dev_done(s, (int)a, (int)b); break;
+	case EV_RESUMED: s->ctx = na; dev_resumed(s, (int)a, (int)b, 0); break;
+	case EV_PRI_RESP: s->ctx = na; dev_resumed(s, (int)a, (int)b, 1); break;
+	case EV_FAULT_IRQ: s->ctx = na; fault_irq(s, (int)a, (int)b); break;
 	case EV_IOPF_RUN:
-		s->ctx = na + 1 + e->a * 65536 + e->b;
-		iopf_run(s, (int)e->a, (int)e->b);
+		s->ctx = na + 1 + a * 65536 + b;
+		iopf_run(s, (int)a, (int)b);
 		break;
-	case EV_IOPF_DONE: s->ctx = na; iopf_done(s, (int)e->a, (int)e->b); break;
+	case EV_IOPF_DONE: s->ctx = na; iopf_done(s, (int)a, (int)b); break;
 	case EV_DEV_FAULT:
-		s->ctx = na + 1 + 4 * 65536 + e->a * 65536 + e->b;
-		dev_fault_handled(s, (int)e->a, (int)e->b);
+		s->ctx = na + 1 + 4 * 65536 + a * 65536 + b;
+		dev_fault_handled(s, (int)a, (int)b);
 		break;
-	case EV_CPU: s->ctx = e->a; agent_step(s, (int)e->a); break;
+	case EV_CPU: s->ctx = a; agent_step(s, (int)a); break;
 	case EV_PASS_OP:
 		s->ctx = na;
-		if (e->b) {
+		if (b) {
 			s->pass_pending = 0;
 			devices_resume_pass(s);
 		} else {
@@ -305,10 +305,31 @@ static void teardown(struct sim *s)
 	metrics_free(s->sample_m);
 }
 
-/* The next event of the three queues. */
-static inline int sim_pop(struct sim *s, struct ev *e)
+/*
+ * q's first event, taken off q (n > 0): a pointer into the sorted array,
+ * valid until the next push (the caller reads its fields at once, into
+ * registers: copying the event whole to the stack and reading it back
+ * stalled the loop), or a copy in *spare from the heap.
+ */
+static inline const struct ev *evq_take(struct evq *q, struct ev *spare)
+{
+	const struct ev *e;
+
+	if (q->heap) {
+		evq_pop_heap(q, spare);
+		return spare;
+	}
+	e = &q->h[q->head++];
+	if (!--q->n)
+		q->head = 0;
+	return e;
+}
+
+/* The next event of the three queues; NULL when none is left. */
+static inline const struct ev *sim_pop(struct sim *s, struct ev *spare)
 {
 	struct evq *q = &s->q, *d = &s->qd;
+	const struct ev *e;
 
 	/* the earlier of q's and qd's heads, then that or qf's */
 	if (!q->n) {
@@ -320,12 +341,12 @@ static inline int sim_pop(struct sim *s, struct ev *e)
 			q = d;
 	}
 	if (q->n && !ev_before(&s->far, &q->h[q->head]))
-		return evq_pop(q, e);
+		return evq_take(q, spare);
 	if (!s->qf.n)
-		return evq_pop(q, e);
-	evq_pop(&s->qf, e);
+		return q->n ? evq_take(q, spare) : NULL;
+	e = evq_take(&s->qf, spare);
 	sim_far_head(s);
-	return 1;
+	return e;
 }
 
 static uint64_t wall_ns(void)
@@ -341,7 +362,8 @@ int sim_run(const struct run_req *req, const struct run_sink *sink,
 {
 	struct sim *s = calloc(1, sizeof(*s));
 	uint64_t w0 = wall_ns(), w;
-	struct ev e;
+	struct ev spare;
+	const struct ev *p;
 	int rc = 0;
 
 	if (!s) {
@@ -357,10 +379,13 @@ int sim_run(const struct run_req *req, const struct run_sink *sink,
 		free(s);
 		return -1;
 	}
-	while (!s->failed && sim_pop(s, &e) && e.t <= s->end) {
-		s->now = e.t;
-		cmdq_catch_up(s, e.t);
-		dispatch(s, &e);
+	while (!s->failed && (p = sim_pop(s, &spare)) && p->t <= s->end) {
+		uint64_t t = p->t;
+		uint32_t type = p->type, a = p->a, b = p->b;
+
+		s->now = t;
+		cmdq_catch_up(s, t);
+		dispatch(s, type, a, b);
 		if (++s->events >= s->max_events) {
 			s->failed = 1;
 			snprintf(s->reason, sizeof(s->reason),
