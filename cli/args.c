@@ -13,25 +13,6 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-int cli_option_value(const char *name, int argc, char **argv, int *i, const char **value)
-{
-	const char *a = argv[*i];
-	size_t n = strlen(name);
-
-	if (strncmp(a, name, n))
-		return 0;
-	if (a[n] == '=') {
-		*value = a + n + 1;
-		return 1;
-	}
-	if (a[n])
-		return 0;
-	if (*i + 1 >= argc)
-		return -1;
-	*value = argv[++*i];
-	return 1;
-}
-
 enum { OPT_SERVER = 0x100, OPT_VAR };
 
 int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct client_opts *o,

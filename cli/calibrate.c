@@ -21,60 +21,63 @@ static int usage_error(void)
 	return EXIT_USAGE;
 }
 
-/* The value of option argv[*i] ("--opt V" or "--opt=V"); NULL when it is not opt. */
-static const char *opt_value(const char *opt, int argc, char **argv, int *i, int *missing)
-{
-	size_t n = strlen(opt);
-	const char *a = argv[*i];
+enum { CAL_OUT = 0x100, CAL_NAME, CAL_ITERATIONS };
 
-	if (!strncmp(a, opt, n) && a[n] == '=')
-		return a + n + 1;
-	if (strcmp(a, opt))
-		return NULL;
-	if (*i + 1 == argc) {
-		*missing = 1;
-		return NULL;
-	}
-	return argv[++*i];
-}
+static const struct option options[] = {
+	{"help", no_argument, NULL, 'h'},
+	{"out", required_argument, NULL, CAL_OUT},
+	{"name", required_argument, NULL, CAL_NAME},
+	{"iterations", required_argument, NULL, CAL_ITERATIONS},
+	{0},
+};
 
 int cmd_calibrate(int argc, char **argv)
 {
 	struct calibrate_opts o = {.log = stdout};
 	char err[1024];
 
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		int missing = 0;
-
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			return cli_help("calibrate", usage);
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--")) {
+			cli_error("calibrate: unknown argument '%s'", argv[i]);
+			return usage_error();
 		}
-		if ((v = opt_value("--out", argc, argv, &i, &missing))) {
-			if (!*v) {
+	opterr = 0;
+	optind = 0; /* glibc: start afresh */
+	for (;;) {
+		int at = optind ? optind : 1, c = getopt_long(argc, argv, "-:h", options, NULL);
+		char *end;
+		long n;
+
+		if (c == -1)
+			break;
+		switch (c) {
+		case 'h':
+			return cli_help("calibrate", usage);
+		case CAL_OUT:
+			if (!*optarg) {
 				cli_error("calibrate: --out needs a file");
 				return usage_error();
 			}
-			o.out = v;
-		} else if ((v = opt_value("--name", argc, argv, &i, &missing))) {
-			o.name = v;
-		} else if ((v = opt_value("--iterations", argc, argv, &i, &missing))) {
-			char *end;
-			long n;
-
+			o.out = optarg;
+			break;
+		case CAL_NAME:
+			o.name = optarg;
+			break;
+		case CAL_ITERATIONS:
 			errno = 0;
-			n = strtol(v, &end, 10);
-			if (errno || end == v || *end || n < 1 || n > CALIBRATE_ITERATIONS_MAX) {
-				cli_error("calibrate: --iterations: '%s' is not a number 1..%d", v,
+			n = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || n < 1 || n > CALIBRATE_ITERATIONS_MAX) {
+				cli_error("calibrate: --iterations: '%s' is not a number 1..%d", optarg,
 					  CALIBRATE_ITERATIONS_MAX);
 				return EXIT_USAGE;
 			}
 			o.iterations = (int)n;
-		} else if (missing) {
-			cli_error("calibrate: %s needs a value", argv[i]);
+			break;
+		case ':':
+			cli_error("calibrate: --%s needs a value", options[optopt - CAL_OUT + 1].name);
 			return usage_error();
-		} else {
-			cli_error("calibrate: unknown argument '%s'", argv[i]);
+		default: /* '?' an unknown option, 1 a positional argument */
+			cli_error("calibrate: unknown argument '%s'", c == 1 ? optarg : argv[at]);
 			return usage_error();
 		}
 	}

@@ -74,13 +74,13 @@ int cmd_lava_cases(int argc, char **argv);
 /*
  * ---- args.c: a command's arguments ----
  *
- * Most commands take --server/--var (client_option), --help, options of
- * their own and one positional argument: an experiment ID, a SPEC, a FILE.
+ * Most commands take --server/--var, --help, options of their own and one
+ * positional argument: an experiment ID, a SPEC, a FILE; cli_parse reads
+ * them with getopt_long from each command's table of options.
  */
 
-/* What an option parser says of argv[*i]. */
-#define CLI_OPT_OTHER 0   /* not its option */
-#define CLI_OPT_TAKEN 1   /* consumed, with its value (*i advanced past it) */
+/* What a command's option callback says. */
+#define CLI_OPT_TAKEN 1   /* taken, with its value */
 #define CLI_OPT_USAGE -1  /* bad usage, after a message: the usage follows */
 #define CLI_OPT_BAD -2    /* a bad value, after a message: exit without the usage */
 
@@ -129,13 +129,6 @@ int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct client_op
 	      const char **arg);
 
 /*
- * Matches argv[*i] against the option name, as "NAME VALUE" (advancing *i)
- * or "NAME=VALUE": 1 with *value set, 0 when it is something else, -1 when
- * the value is missing (no message: the caller says what it needs).
- */
-int cli_option_value(const char *name, int argc, char **argv, int *i, const char **value);
-
-/*
  * ---- client.c: talking to svabenchd over HTTP (libcurl) ----
  *
  * Every daemon command takes --server URL (else SVABENCH_URL, else
@@ -152,13 +145,6 @@ struct client_opts {
 	const char *server; /* --server, or NULL */
 	const char *var;    /* --var, or NULL */
 };
-
-/*
- * Consumes argv[*i] (and its value, advancing *i) when it is --server or
- * --var, in either "--opt VALUE" or "--opt=VALUE" form. 1 when consumed,
- * 0 when argv[*i] is something else, -1 after a message (missing value).
- */
-int client_option(struct client_opts *o, int argc, char **argv, int *i);
 
 struct client;
 
@@ -274,8 +260,6 @@ int client_wait(struct client *c, const char *id, double timeout_s);
 /* Parses a --timeout value in seconds (> 0); -1 after a message. */
 int cli_parse_seconds(const char *opt, const char *arg, double *out);
 
-/* "--timeout S" or "--timeout=S" into *timeout_s: one of CLI_OPT_*. */
-int cli_timeout_option(int argc, char **argv, int *i, double *timeout_s);
 /* A command's --timeout value (NULL: missing) into *timeout_s: one of CLI_OPT_*. */
 int cli_timeout_value(const char *value, double *timeout_s);
 

@@ -28,20 +28,6 @@ struct client {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
-int client_option(struct client_opts *o, int argc, char **argv, int *i)
-{
-	int rc = cli_option_value("--server", argc, argv, i, &o->server);
-	const char *name = "--server";
-
-	if (!rc) {
-		rc = cli_option_value("--var", argc, argv, i, &o->var);
-		name = "--var";
-	}
-	if (rc < 0)
-		cli_error("%s needs a value", name);
-	return rc;
-}
-
 struct client *client_open(const struct client_opts *o)
 {
 	const char *url = o->server, *env;

@@ -49,63 +49,108 @@ static int bad(const char *fmt, const char *what)
 	return -1;
 }
 
+enum { R_SERVER = 0x100, R_VAR, R_OFFLINE, R_JSON, R_BUDGET, R_TOL, R_TIMEOUT, R_JOBS, R_INPUT,
+       R_METRIC, R_BASELINE };
+
+static const struct option options[] = {
+	{"help", no_argument, NULL, 'h'},
+	{"server", required_argument, NULL, R_SERVER},
+	{"var", required_argument, NULL, R_VAR},
+	{"offline", no_argument, NULL, R_OFFLINE},
+	{"json", no_argument, NULL, R_JSON},
+	{"budget", required_argument, NULL, R_BUDGET},
+	{"tol", required_argument, NULL, R_TOL},
+	{"timeout", required_argument, NULL, R_TIMEOUT},
+	{"jobs", required_argument, NULL, R_JOBS},
+	{"input", required_argument, NULL, R_INPUT},
+	{"metric", required_argument, NULL, R_METRIC},
+	{"baseline", required_argument, NULL, R_BASELINE},
+	{0},
+};
+
+/* One option with its value v (NULL: missing); 0, or -1 after a message. */
+static int option(struct args *a, int id, const char *v)
+{
+	char *end = "";
+
+	errno = 0;
+	switch (id) {
+	case R_SERVER:
+	case R_VAR:
+		if (!v)
+			return bad("%s needs a value", id == R_SERVER ? "--server" : "--var");
+		*(id == R_SERVER ? &a->client.server : &a->client.var) = v;
+		return 0;
+	case R_OFFLINE:
+		a->offline = 1;
+		return 0;
+	case R_JSON:
+		a->json = 1;
+		return 0;
+	case R_BUDGET:
+		a->budget = v ? strtol(v, &end, 10) : -1;
+		if (errno || *end || a->budget < 1 || a->budget > ROBUST_BUDGET_MAX)
+			return bad("--budget: a number of runs 1..10000000, got '%s'", v ? v : "");
+		return 0;
+	case R_TOL:
+		a->tol = v ? strtod(v, &end) : -1;
+		if (*end || !(a->tol > 0 && a->tol <= 0.5))
+			return bad("--tol: a relative precision above 0 up to 0.5, got '%s'", v ? v : "");
+		return 0;
+	case R_TIMEOUT:
+		a->timeout_s = v ? strtod(v, &end) : -1;
+		if (*end || !(a->timeout_s > 0))
+			return bad("--timeout: seconds above 0, got '%s'", v ? v : "");
+		return 0;
+	case R_JOBS:
+		a->jobs = v ? (int)strtol(v, &end, 10) : -1;
+		if (*end || a->jobs < 1 || a->jobs > 1024)
+			return bad("--jobs: a number of threads 1..1024, got '%s'", v ? v : "");
+		return 0;
+	case R_INPUT:
+		if (!v || !*v)
+			return bad("--input needs a parameter name%s", "");
+		if (a->ninputs == ROBUST_INPUTS_MAX)
+			return bad("--input: at most 64%s", "");
+		a->inputs[a->ninputs++] = v;
+		return 0;
+	case R_METRIC:
+		if (!v || !*v)
+			return bad("--metric needs a metric name%s", "");
+		a->metric = v;
+		return 0;
+	default:
+		if (!v || !*v)
+			return bad("--baseline needs a strategy name%s", "");
+		a->baseline = v;
+		return 0;
+	}
+}
+
+/* argv into a with getopt_long: 0, 1 after --help, -1 after a message. */
 static int parse(int argc, char **argv, struct args *a)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *v = NULL;
-		char *end;
-		int rc;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--"))
+			return bad("unknown option '%s'", argv[i]);
+	opterr = 0;
+	optind = 0; /* glibc: start afresh */
+	for (;;) {
+		int at = optind ? optind : 1, c = getopt_long(argc, argv, "-:h", options, NULL);
 
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+		if (c == -1)
+			break;
+		if (c == 'h') {
 			fputs(usage, stdout);
 			return 1;
-		}
-		rc = client_option(&a->client, argc, argv, &i);
-		if (rc < 0)
+		} else if (c == 1) {
+			if (a->arg)
+				return bad("one ID or SPEC only; '%s' is one too many", optarg);
+			a->arg = optarg;
+		} else if (c == '?') {
+			return bad("unknown option '%s'", argv[at]);
+		} else if (option(a, c == ':' ? optopt : c, c == ':' ? NULL : optarg)) {
 			return -1;
-		if (rc)
-			continue;
-		if (!strcmp(argv[i], "--offline")) {
-			a->offline = 1;
-		} else if (!strcmp(argv[i], "--json")) {
-			a->json = 1;
-		} else if ((rc = cli_option_value("--budget", argc, argv, &i, &v))) {
-			errno = 0;
-			a->budget = rc < 0 ? -1 : strtol(v, &end, 10);
-			if (rc < 0 || errno || *end || a->budget < 1 || a->budget > ROBUST_BUDGET_MAX)
-				return bad("--budget: a number of runs 1..10000000, got '%s'", v ? v : "");
-		} else if ((rc = cli_option_value("--tol", argc, argv, &i, &v))) {
-			a->tol = rc < 0 ? -1 : strtod(v, &end);
-			if (rc < 0 || *end || !(a->tol > 0 && a->tol <= 0.5))
-				return bad("--tol: a relative precision above 0 up to 0.5, got '%s'", v ? v : "");
-		} else if ((rc = cli_option_value("--timeout", argc, argv, &i, &v))) {
-			a->timeout_s = rc < 0 ? -1 : strtod(v, &end);
-			if (rc < 0 || *end || !(a->timeout_s > 0))
-				return bad("--timeout: seconds above 0, got '%s'", v ? v : "");
-		} else if ((rc = cli_option_value("--jobs", argc, argv, &i, &v))) {
-			a->jobs = rc < 0 ? -1 : (int)strtol(v, &end, 10);
-			if (rc < 0 || *end || a->jobs < 1 || a->jobs > 1024)
-				return bad("--jobs: a number of threads 1..1024, got '%s'", v ? v : "");
-		} else if ((rc = cli_option_value("--input", argc, argv, &i, &v))) {
-			if (rc < 0 || !*v)
-				return bad("--input needs a parameter name%s", "");
-			if (a->ninputs == ROBUST_INPUTS_MAX)
-				return bad("--input: at most 64%s", "");
-			a->inputs[a->ninputs++] = v;
-		} else if ((rc = cli_option_value("--metric", argc, argv, &i, &v))) {
-			if (rc < 0 || !*v)
-				return bad("--metric needs a metric name%s", "");
-			a->metric = v;
-		} else if ((rc = cli_option_value("--baseline", argc, argv, &i, &v))) {
-			if (rc < 0 || !*v)
-				return bad("--baseline needs a strategy name%s", "");
-			a->baseline = v;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return bad("unknown option '%s'", argv[i]);
-		} else if (a->arg) {
-			return bad("one ID or SPEC only; '%s' is one too many", argv[i]);
-		} else {
-			a->arg = argv[i];
 		}
 	}
 	if (!a->arg)

@@ -197,14 +197,6 @@ int client_wait(struct client *c, const char *id, double timeout_s)
 	return rc;
 }
 
-int cli_timeout_option(int argc, char **argv, int *i, double *timeout_s)
-{
-	const char *v = NULL;
-	int rc = cli_option_value("--timeout", argc, argv, i, &v);
-
-	return rc ? cli_timeout_value(v, timeout_s) : CLI_OPT_OTHER;
-}
-
 int cli_timeout_value(const char *value, double *timeout_s)
 {
 	if (!value) {
