@@ -217,7 +217,7 @@ static void queue_fault(struct sim *s, struct smmu *m, int pri, const struct fau
 {
 	struct fault_queue *q = pri ? &m->priq : &m->evtq;
 
-	q->r[(q->head + q->n++) % q->depth] = *f;
+	q->r[ring_idx(q->head, q->n++, q->depth)] = *f;
 	if (!q->thread_busy) {
 		q->thread_busy = 1;
 		sim_schedule(s, t + jitter(s, P_IRQ_NS), EV_FAULT_IRQ, (uint32_t)m->id, (uint32_t)pri);
@@ -283,7 +283,7 @@ static void fault(struct sim *s, struct device *dev, uint32_t k, int perm, uint6
 		if (dev->pri_inflight >= par_u(s, P_PRI_CREDITS)) {
 			uint32_t n = par_u(s, P_OUTSTANDING);
 
-			dev->credit_q[(dev->credit_head + dev->waiting_credit++) % n] = k;
+			dev->credit_q[ring_idx(dev->credit_head, dev->waiting_credit++, n)] = k;
 			return;
 		}
 		pri_send(s, dev, k, t);
@@ -382,7 +382,7 @@ void dev_resumed(struct sim *s, int d, int k, int pri)
 		if (dev->waiting_credit) {
 			uint32_t w = dev->credit_q[dev->credit_head];
 
-			dev->credit_head = (dev->credit_head + 1) % n;
+			dev->credit_head = ring_idx(dev->credit_head, 1, n);
 			dev->waiting_credit--;
 			pri_send(s, dev, w, s->now);
 		}
@@ -415,13 +415,13 @@ void fault_irq(struct sim *s, int mi, int pri)
 	}
 	m->work[w].in_use = 1;
 	m->work[w].f = q->r[q->head];
-	q->head = (q->head + 1) % q->depth;
+	q->head = ring_idx(q->head, 1, q->depth);
 	q->n--;
 	if (m->workers_busy < par_u(s, P_IOPF_WORKERS)) {
 		m->workers_busy++;
 		sim_schedule(s, t + jitter(s, P_IOPF_DISPATCH_NS), EV_IOPF_RUN, (uint32_t)mi, w);
 	} else {
-		m->pending[(m->pend_head + m->pend_n++) % m->nwork] = w;
+		m->pending[ring_idx(m->pend_head, m->pend_n++, m->nwork)] = w;
 	}
 	sim_schedule(s, t, EV_FAULT_IRQ, (uint32_t)mi, (uint32_t)pri);
 }
@@ -542,7 +542,7 @@ void iopf_done(struct sim *s, int mi, int w)
 	if (m->pend_n) {
 		uint32_t next = m->pending[m->pend_head];
 
-		m->pend_head = (m->pend_head + 1) % m->nwork;
+		m->pend_head = ring_idx(m->pend_head, 1, m->nwork);
 		m->pend_n--;
 		sim_schedule(s, s->now, EV_IOPF_RUN, (uint32_t)mi, next);
 	} else {

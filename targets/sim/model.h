@@ -369,6 +369,14 @@ struct fault_rec {
 	uint8_t npages;      /* PRI page request group size */
 };
 
+/* (head + i) % size for head < size and i <= size, without a division. */
+static inline uint32_t ring_idx(uint32_t head, uint32_t i, uint32_t size)
+{
+	uint32_t j = head + i;
+
+	return j >= size ? j - size : j;
+}
+
 struct fault_queue {     /* event queue or PRI queue */
 	struct fault_rec *r;
 	uint32_t depth, head, n;
