@@ -105,7 +105,6 @@ static enum MHD_Result reply_svg(struct request *r, unsigned status, char *svg, 
 				 const char *hash, int cached)
 {
 	struct MHD_Response *resp;
-	enum MHD_Result ok;
 	char etag[80];
 	int bad = 0, gz = 0;
 
@@ -127,28 +126,18 @@ static enum MHD_Result reply_svg(struct request *r, unsigned status, char *svg, 
 		return MHD_NO;
 	}
 	snprintf(etag, sizeof(etag), "\"%s%s\"", hash, accepts_gzip(r) ? "-gz" : "");
-	bad |= MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING) != MHD_YES;
+	bad |= http_add_header(resp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
 	if (gz)
-		bad |= MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip") != MHD_YES;
-	bad |= MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "image/svg+xml") != MHD_YES;
-	bad |= MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") != MHD_YES;
+		bad |= http_add_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	bad |= http_add_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "image/svg+xml");
+	bad |= http_add_header(resp, "X-Content-Type-Options", "nosniff");
 	/* gnuplot's svg carries no script; should one appear, it may not run or fetch */
-	bad |= MHD_add_response_header(resp, "Content-Security-Policy",
-				       "default-src 'none'; style-src 'unsafe-inline'") != MHD_YES;
-	bad |= MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") != MHD_YES;
-	bad |= MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag) != MHD_YES;
-	bad |= MHD_add_response_header(resp, "X-Plot-Cache", cached ? "hit" : "miss") != MHD_YES;
-	if (bad) {
-		MHD_destroy_response(resp);
-		return MHD_NO;
-	}
-	ok = MHD_queue_response(r->conn, status, resp);
-	MHD_destroy_response(resp);
-	if (ok == MHD_YES) {
-		r->answered = 1;
-		atomic_fetch_add_explicit(&r->h->requests[status], 1, memory_order_relaxed);
-	}
-	return ok;
+	bad |= http_add_header(resp, "Content-Security-Policy",
+			       "default-src 'none'; style-src 'unsafe-inline'");
+	bad |= http_add_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	bad |= http_add_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+	bad |= http_add_header(resp, "X-Plot-Cache", cached ? "hit" : "miss");
+	return http_queue_response(r, status, resp, bad);
 }
 
 /* 200 with the SVG (taken over), or 304 when the client has this one already. */

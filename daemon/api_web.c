@@ -68,11 +68,6 @@ static const char *web_type(const char *name)
 	return NULL;
 }
 
-static int add(struct MHD_Response *resp, const char *name, const char *value)
-{
-	return MHD_add_response_header(resp, name, value) == MHD_YES ? 0 : -1;
-}
-
 /*
  * Queues a file response (body malloc'd and taken over; NULL with len 0 for
  * a 304). Built here rather than by reply_text because static files are
@@ -82,7 +77,6 @@ static enum MHD_Result web_queue(struct request *r, unsigned status, const char 
 				 char *body, size_t len, const char *etag)
 {
 	struct MHD_Response *resp;
-	enum MHD_Result ok;
 	int bad = 0;
 
 	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
@@ -92,27 +86,16 @@ static enum MHD_Result web_queue(struct request *r, unsigned status, const char 
 				   "out of memory");
 	}
 	if (status == MHD_HTTP_OK)
-		bad |= add(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-	bad |= add(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-	bad |= add(resp, MHD_HTTP_HEADER_ETAG, etag);
-	bad |= add(resp, "X-Content-Type-Options", "nosniff");
+		bad |= http_add_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	bad |= http_add_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	bad |= http_add_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+	bad |= http_add_header(resp, "X-Content-Type-Options", "nosniff");
 	if (!strncmp(ctype, "text/html", 9)) {
-		bad |= add(resp, "Content-Security-Policy", web_csp);
-		bad |= add(resp, "Referrer-Policy", "no-referrer");
-		bad |= add(resp, "X-Frame-Options", "DENY");
+		bad |= http_add_header(resp, "Content-Security-Policy", web_csp);
+		bad |= http_add_header(resp, "Referrer-Policy", "no-referrer");
+		bad |= http_add_header(resp, "X-Frame-Options", "DENY");
 	}
-	if (bad) {
-		MHD_destroy_response(resp);
-		return MHD_NO;
-	}
-	ok = MHD_queue_response(r->conn, status, resp);
-	MHD_destroy_response(resp);
-	if (ok == MHD_YES) {
-		r->answered = 1;
-		if (status < HTTP_STATUS_MAX)
-			atomic_fetch_add_explicit(&r->h->requests[status], 1, memory_order_relaxed);
-	}
-	return ok;
+	return http_queue_response(r, status, resp, bad);
 }
 
 /* 1 when the request's If-None-Match names etag (or is "*"). */

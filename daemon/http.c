@@ -35,51 +35,16 @@ static void count(struct http *h, unsigned status)
 		atomic_fetch_add_explicit(&h->requests[status], 1, memory_order_relaxed);
 }
 
-static int add_header(struct MHD_Response *resp, const char *name, const char *value)
+int http_add_header(struct MHD_Response *resp, const char *name, const char *value)
 {
 	return MHD_add_response_header(resp, name, value) == MHD_YES ? 0 : -1;
 }
 
-/*
- * Queues buf (malloc'd, taken over) as the response. Responses are never
- * cached except the targets' descriptions, which change only with the
- * binary.
- */
-static enum MHD_Result queue(struct request *r, unsigned status, const char *ctype, char *buf,
-			     size_t len, const char *location, const char *allow)
+enum MHD_Result http_queue_response(struct request *r, unsigned status, struct MHD_Response *resp,
+				    int bad)
 {
-	struct MHD_Response *resp;
 	enum MHD_Result ok;
-	int bad = 0;
 
-	resp = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(buf);
-		return MHD_NO;
-	}
-	bad |= add_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-	bad |= add_header(resp, "X-Content-Type-Options", "nosniff");
-	if (r->etag[0]) {
-		bad |= add_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
-		bad |= add_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-		bad |= add_header(resp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
-		if (r->gzip && buf)
-			bad |= add_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
-	} else if (!r->route || strncmp(r->route->pattern, "/api/v1/targets", 15) || status >= 300) {
-		bad |= add_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	}
-	if (location)
-		bad |= add_header(resp, MHD_HTTP_HEADER_LOCATION, location);
-	if (allow)
-		bad |= add_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
-	if (status == MHD_HTTP_UNAUTHORIZED)
-		bad |= add_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"svabenchd\"");
-	if (r->retry_after > 0) {
-		char secs[16];
-
-		snprintf(secs, sizeof(secs), "%d", r->retry_after);
-		bad |= add_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);
-	}
 	if (bad) {
 		MHD_destroy_response(resp);
 		return MHD_NO;
@@ -92,6 +57,48 @@ static enum MHD_Result queue(struct request *r, unsigned status, const char *cty
 		count(r->h, status);
 	}
 	return ok;
+}
+
+/*
+ * Queues buf (malloc'd, taken over) as the response. Responses are never
+ * cached except the targets' descriptions, which change only with the
+ * binary.
+ */
+static enum MHD_Result queue(struct request *r, unsigned status, const char *ctype, char *buf,
+			     size_t len, const char *location, const char *allow)
+{
+	struct MHD_Response *resp;
+	int bad = 0;
+
+	resp = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(buf);
+		return MHD_NO;
+	}
+	bad |= http_add_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	bad |= http_add_header(resp, "X-Content-Type-Options", "nosniff");
+	if (r->etag[0]) {
+		bad |= http_add_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
+		bad |= http_add_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+		bad |= http_add_header(resp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+		if (r->gzip && buf)
+			bad |= http_add_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	} else if (!r->route || strncmp(r->route->pattern, "/api/v1/targets", 15) || status >= 300) {
+		bad |= http_add_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	}
+	if (location)
+		bad |= http_add_header(resp, MHD_HTTP_HEADER_LOCATION, location);
+	if (allow)
+		bad |= http_add_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+	if (status == MHD_HTTP_UNAUTHORIZED)
+		bad |= http_add_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"svabenchd\"");
+	if (r->retry_after > 0) {
+		char secs[16];
+
+		snprintf(secs, sizeof(secs), "%d", r->retry_after);
+		bad |= http_add_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);
+	}
+	return http_queue_response(r, status, resp, bad);
 }
 
 /* v (stolen) as compact JSON with a newline; NULL on OOM. */

@@ -157,6 +157,15 @@ struct query {
 	int not_utf8;                /* bad's name or value is not valid UTF-8 */
 };
 
+/* Adds a response header; 0, or -1 when libmicrohttpd refused it. */
+int http_add_header(struct MHD_Response *resp, const char *name, const char *value);
+/*
+ * Queues resp (destroyed here) as r's answer, or MHD_NO when bad (a header
+ * was refused); an answer queued is marked and counted in /metrics.
+ */
+enum MHD_Result http_queue_response(struct request *r, unsigned status, struct MHD_Response *resp,
+				    int bad);
+
 /* 1 when s is valid UTF-8 (no overlongs, surrogates or code points past U+10FFFF). */
 int utf8_valid(const char *s);
 /* 1 when a Host header value names this daemon (see http.c); NULL is allowed. */
