@@ -217,7 +217,7 @@ static void queue_fault(struct sim *s, struct smmu *m, int pri, const struct fau
 {
 	struct fault_queue *q = pri ? &m->priq : &m->evtq;
 
-	q->r[ring_idx(q->head, q->n++, q->depth)] = *f;
+	fault_rec_copy(&q->r[ring_idx(q->head, q->n++, q->depth)], f);
 	if (!q->thread_busy) {
 		q->thread_busy = 1;
 		sim_schedule(s, t + jitter(s, P_IRQ_NS), EV_FAULT_IRQ, (uint32_t)m->id, (uint32_t)pri);

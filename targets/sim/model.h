@@ -319,6 +319,21 @@ struct cmd {
 	uint64_t npages;  /* 0 = everything */
 };
 
+/*
+ * *d = *c field by field: a struct copy is two vector moves, and a 16-byte
+ * load of a command just written by scalar stores waits for them (no
+ * store forwarding); the same for fault records.
+ */
+static inline void cmd_copy(struct cmd *d, const struct cmd *c)
+{
+	d->op = c->op;
+	d->leaf = c->leaf;
+	d->dev = c->dev;
+	d->slot = c->slot;
+	d->vpn = c->vpn;
+	d->npages = c->npages;
+}
+
 /* A command whose effect is due at `t` (consumption time); seq breaks ties. */
 struct effect {
 	uint64_t t, seq;
@@ -368,6 +383,17 @@ struct fault_rec {
 	uint8_t perm;        /* a permission fault (else translation) */
 	uint8_t npages;      /* PRI page request group size */
 };
+
+static inline void fault_rec_copy(struct fault_rec *d, const struct fault_rec *f)
+{
+	d->dev = f->dev;
+	d->slot = f->slot;
+	d->vpn = f->vpn;
+	d->write = f->write;
+	d->pri = f->pri;
+	d->perm = f->perm;
+	d->npages = f->npages;
+}
 
 /* (head + i) % size for head < size and i <= size, without a division. */
 static inline uint32_t ring_idx(uint32_t head, uint32_t i, uint32_t size)

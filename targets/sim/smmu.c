@@ -277,17 +277,20 @@ static int fx_push(struct cmdq *q, uint64_t t, const struct cmd *c)
 		q->fx = fx;
 		q->fx_cap = cap;
 	}
-	struct effect e = {t, q->fx_seq++, *c};
-
-	for (i = q->fx_n++; i > 0 && fx_before(&e, &q->fx[(i - 1) / 2]); i = (i - 1) / 2)
+	/* the new seq is the largest: it goes up past the parents later than t */
+	for (i = q->fx_n++; i > 0 && t < q->fx[(i - 1) / 2].t; i = (i - 1) / 2)
 		q->fx[i] = q->fx[(i - 1) / 2];
-	q->fx[i] = e;
+	q->fx[i].t = t;
+	q->fx[i].seq = q->fx_seq++;
+	cmd_copy(&q->fx[i].c, c);
 	return 0;
 }
 
 static void fx_pop(struct cmdq *q)
 {
-	struct effect last = q->fx[--q->fx_n];
+	/* the last effect sifts down from the root; it stays in place (at fx_n) until then */
+	const struct effect *last = &q->fx[--q->fx_n];
+	uint64_t lt = last->t, ls = last->seq;
 	size_t i = 0;
 
 	for (;;) {
@@ -296,13 +299,13 @@ static void fx_pop(struct cmdq *q)
 		if (l >= q->fx_n)
 			break;
 		m = l + 1 < q->fx_n && fx_before(&q->fx[l + 1], &q->fx[l]) ? l + 1 : l;
-		if (!fx_before(&q->fx[m], &last))
+		if (!(q->fx[m].t < lt || (q->fx[m].t == lt && q->fx[m].seq < ls)))
 			break;
 		q->fx[i] = q->fx[m];
 		i = m;
 	}
 	if (q->fx_n)
-		q->fx[i] = last;
+		q->fx[i] = *last;
 }
 
 /* Drops the busy spans that ended by now: no command can arrive before now. */
@@ -454,7 +457,7 @@ static inline __attribute__((always_inline)) void issue_one(struct sim *s, struc
 		}
 		if (st->have_run && fx_push(q, st->run_t, &st->run))
 			s->failed = 1;
-		st->run = *c;
+		cmd_copy(&st->run, c);
 		st->run_t = done;
 		st->have_run = c->npages != 0;
 		if (!st->have_run && fx_push(q, done, c))
