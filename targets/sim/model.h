@@ -121,7 +121,8 @@ static inline int ev_before(const struct ev *a, const struct ev *b)
  * Few events are pending in most runs (a handful of slots, agents and the
  * sampler): then the queue is a sorted array h[head, head + n), popped at
  * the front and filled from the back (a new event is mostly later than
- * the rest, so it moves past few). Past EVQ_SORTED_MAX pending events it
+ * the rest, so it moves past few), or at the front when it is earlier
+ * than all (a fault handler's rerun). Past EVQ_SORTED_MAX pending events it
  * becomes a 4-ary heap (engine.c), and a sorted array again below
  * EVQ_SORTED_MIN. (t, seq) is a total order, so the pop order, and every
  * result, is the same in either form.
@@ -140,6 +141,12 @@ static inline int evq_push(struct evq *q, uint64_t t, uint64_t seq, uint32_t typ
 
 	if (q->heap || q->n >= EVQ_SORTED_MAX || i == q->cap)
 		return evq_push_slow(q, t, seq, type, a, b);
+	if (q->head && q->n && t < q->h[q->head].t) {
+		/* earlier than all: in front, where the last pop left room */
+		q->h[--q->head] = (struct ev){t, seq, type, a, b};
+		q->n++;
+		return 0;
+	}
 	/* the new event's seq is the largest: it goes after every event at t */
 	for (; i > q->head && t < q->h[i - 1].t; i--)
 		q->h[i] = q->h[i - 1];
