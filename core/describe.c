@@ -363,7 +363,8 @@ void describe_targets_text(FILE *f)
 
 		w = n > w ? n : w;
 	}
-	fprintf(f, "targets ('svabench describe TARGET' for parameters, workloads and strategies):\n");
+	fprintf(f, "targets ('svabench describe TARGET' for parameters, workloads and strategies;\n"
+		   "'svabench describe --metrics' for the metric vocabulary and the strategies' roles):\n");
 	for (size_t i = 0; i < target_count(); i++) {
 		const struct target *t = target_at(i);
 		char why[256] = "";
