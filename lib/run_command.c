@@ -86,8 +86,19 @@ child_exec(const struct child *c, pid_t parent, const int pin[2], const int pout
 	setpgid(0, 0);
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
-	for (int sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &dfl, NULL); /* SIGKILL, SIGSTOP and reserved ones refuse: fine */
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (!sigaction(sig, &dfl, NULL) || sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		/*
+		 * glibc refuses the two signals it keeps for itself (32, 33), yet
+		 * an ignored one outlives the exec (make leaves them ignored):
+		 * the kernel's call. All zero is SIG_DFL, no flags, no mask in
+		 * every architecture's layout; the mask is 8 bytes.
+		 */
+		unsigned long kact[4] = {0};
+
+		syscall(SYS_rt_sigaction, sig, kact, NULL, (size_t)8);
+	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* every source first above 2, so no dup2 below clobbers another's */
