@@ -149,6 +149,15 @@ for x in t["strategies"]:
 assert {x["name"] for x in t["strategies"]} >= set(roles), "a role for a strategy the sim lacks"
 ' "$tmp/describe.json"
 
+# The dashboard reads it on every page load: gzip'd, revalidated by its ETag.
+req GET /api/v1/targets -H 'Accept-Encoding: gzip'
+etag=$(header ETag)
+enc=$(header Content-Encoding)
+req GET /api/v1/targets -H 'Accept-Encoding: gzip' -H "If-None-Match: $etag"
+[ "$enc" = gzip ] && [ -n "$etag" ] && [ "$code" = 304 ] &&
+	ok "GET /api/v1/targets: gzip'd with an ETag, 304 on revalidation" ||
+	not_ok "GET /api/v1/targets: gzip'd with an ETag, 304 on revalidation" "encoding '$enc' etag '$etag' then $code"
+
 sv describe --metrics
 if [ "$rc" -eq 0 ] && grep -q "^  cost.total_ns_per_op .*lower.*compare" "$tmp/out" && grep -q "pri-inv-no-atc.*broken variant" "$tmp/out"; then
 	ok "describe --metrics prints the vocabulary and the roles"
