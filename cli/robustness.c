@@ -159,11 +159,37 @@ static int parse(int argc, char **argv, struct args *a)
 	return 0;
 }
 
-/* The analysis as text: the pair and metric, then one line per cell. */
+/* The analysis as text: the answer first (robustness_summary: robust, or
+ * which inputs flip the verdict, most cells first), the pair and metric,
+ * then one line per cell. */
 static void print_text(const json_t *d)
 {
+	json_t *sum = robustness_summary(d), *c, *in;
 	size_t k;
-	json_t *c, *in;
+
+	if (sum && !json_integer_value(json_object_get(sum, "cells_changed"))) {
+		printf("robust: %s: no input flips the verdict in any of the %lld cells\n",
+		       json_is_true(json_object_get(sum, "robust")) ? "yes" : "so far (incomplete)",
+		       (long long)json_integer_value(json_object_get(sum, "cells")));
+	} else if (sum) {
+		printf("robust: no: %zu input%s flip%s the verdict in %lld of %lld cells; most:",
+		       json_array_size(json_object_get(sum, "flips")),
+		       json_array_size(json_object_get(sum, "flips")) == 1 ? "" : "s",
+		       json_array_size(json_object_get(sum, "flips")) == 1 ? "s" : "",
+		       (long long)json_integer_value(json_object_get(sum, "cells_changed")),
+		       (long long)json_integer_value(json_object_get(sum, "cells")));
+		json_array_foreach(json_object_get(sum, "flips"), k, in) {
+			if (k == 3) {
+				printf(", ...");
+				break;
+			}
+			printf("%s %s (%lld cell%s)", k ? "," : "", json_string_value(json_object_get(in, "input")),
+			       (long long)json_integer_value(json_object_get(in, "cells")),
+			       json_integer_value(json_object_get(in, "cells")) == 1 ? "" : "s");
+		}
+		printf("\n");
+	}
+	json_decref(sum);
 
 	printf("robustness of %s vs %s on %s (%s is better), %s\n",
 	       json_string_value(json_object_get(d, "b")), json_string_value(json_object_get(d, "a")),

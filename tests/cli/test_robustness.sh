@@ -61,8 +61,8 @@ assert "cmd_sync_ns > " in c["statement"], c["statement"]
 ' "$tmp/a.json"
 sv robustness --offline "$tmp/spec.json" --input cmd_sync_ns --budget 2000
 if [ "$rc" -eq 0 ] && grep -q "^robustness of notifier vs pri-inv on cost.total_ns_per_op" "$tmp/out" &&
-	grep -q "cmd_sync_ns > " "$tmp/out"; then
-	ok "robustness --offline prints the statement per cell"
+	grep -q "cmd_sync_ns > " "$tmp/out" && head -n 1 "$tmp/out" | grep -q "^robust: no: [0-9]* inputs\{0,1\} flips\{0,1\} the verdict in 1 of 1 cells; most: .*(1 cell)"; then
+	ok "robustness --offline prints the answer first, then the statement per cell"
 else
 	not_ok "robustness --offline prints the statement per cell" "exit $rc: $(head -c 400 "$tmp/out")"
 fi
