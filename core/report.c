@@ -221,6 +221,9 @@ static void ratio_ci(char *b, size_t n, const json_t *e, const char *base)
  * The sentence for one cell: the best correct strategy on metric and how
  * the baseline and it compare, with the comparison's verdict word.
  */
+static void other_fix(char *b, size_t n, const json_t *cmp, const json_t *cell,
+		      const char *metric, const char *const *said, size_t nsaid);
+
 static void cell_answer(char *b, size_t n, const json_t *cmp, const json_t *cell,
 			const char *metric)
 {
@@ -271,6 +274,7 @@ static void cell_answer(char *b, size_t n, const json_t *cmp, const json_t *cell
 		else
 			snprintf(b, n, "no clear winner on %s: %s at %s, %s", metric, best, rc,
 				 verdict);
+		other_fix(b, n, cmp, cell, metric, (const char *[]){best, base}, 2);
 		return;
 	}
 	/* the baseline is best: how much the next one pays */
@@ -285,6 +289,58 @@ static void cell_answer(char *b, size_t n, const json_t *cmp, const json_t *cell
 		else
 			snprintf(b, n, "no clear winner on %s: %s at %s, %s", metric, runner, rc,
 				 verdict);
+		other_fix(b, n, cmp, cell, metric, (const char *[]){best, runner}, 2);
+	}
+}
+
+/*
+ * The question is Fix A against Fix B: when the sentence so far names
+ * strategies of one fix only, the best correct strategy of the other one
+ * follows, with its ratio to the comparison's baseline and verdict.
+ */
+static void other_fix(char *b, size_t n, const json_t *cmp, const json_t *cell,
+		      const char *metric, const char *const *said, size_t nsaid)
+{
+	static const char *const fixes[] = {"A", "B"};
+	const char *order[STRAT_MAX], *base = jstr(cmp, "baseline");
+	size_t ns = strategy_order(cmp, order, STRAT_MAX);
+	int higher = higher_better(cmp, metric);
+
+	for (size_t f = 0; f < 2; f++) {
+		const char *pick = NULL;
+		double pickv = NAN;
+		int named = 0;
+		size_t len = strlen(b);
+		char rc[4 * NUM];
+
+		for (size_t i = 0; i < nsaid; i++) {
+			const struct strategy_role *r = vocab_strategy(said[i]);
+
+			named |= r && r->fix && streq(r->fix, fixes[f]);
+		}
+		if (named)
+			continue;
+		for (size_t s = 0; s < ns; s++) {
+			const struct strategy_role *r = vocab_strategy(order[s]);
+			const json_t *e = entry(cell, order[s], metric);
+			double v = jnum(json_object_get(e, "median"));
+			const char *verdict = jstr(e, "verdict");
+
+			if (!r || !r->fix || !streq(r->fix, fixes[f]) ||
+			    cell_broken(cell, order[s]) || !isfinite(v) ||
+			    streq(verdict, "not a fix") || streq(verdict, "no data") ||
+			    streq(order[s], base))
+				continue;
+			if (!pick || (higher ? v > pickv : v < pickv)) {
+				pick = order[s];
+				pickv = v;
+			}
+		}
+		if (!pick || len + 1 >= n)
+			continue;
+		ratio_ci(rc, sizeof(rc), entry(cell, pick, metric), base);
+		snprintf(b + len, n - len, "; %s at %s, %s", who(pick).s, rc,
+			 or(jstr(entry(cell, pick, metric), "verdict"), "no verdict"));
 	}
 }
 
