@@ -94,9 +94,16 @@
 		const o = cell.strategies[other][metric];
 		const verdict = o.verdict || 'no verdict';
 		const clear = best === base ? verdict === 'worse' : verdict === 'better';
+		/* Fix A against Fix B: the best of a fix the sentence does not name (the report's other_fix) */
+		const said = new Set([best, other, base].map((s) => V().fix(s)).filter(Boolean));
+		const more = ['A', 'B'].filter((f) => !said.has(f)).map((f) => cand.find((s) => V().fix(s) === f && s !== base))
+			.filter(Boolean).map((s) => {
+				const x = cell.strategies[s][metric];
+				return '; ' + who(s) + ' at ' + ratioText(x.ratio) + ' ' + base + ' ' + ciText(x.ci) + ', ' + (x.verdict || 'no verdict');
+			}).join('');
 		return {
 			text: (clear ? who(best) + (hi ? ' does best' : ' is cheapest') + ' (' + metricText(metric, e.median) + '): '
-				: 'no clear winner: ') + other + ' at ' + ratioText(o.ratio) + ' ' + base + ' ' + ciText(o.ci) + ', ' + verdict,
+				: 'no clear winner: ') + other + ' at ' + ratioText(o.ratio) + ' ' + base + ' ' + ciText(o.ci) + ', ' + verdict + more,
 			cls: clear ? 'v-better' : 'v-within_noise',
 		};
 	}

@@ -232,6 +232,7 @@ window.svabench = (function () {
 			correctness: metrics.filter((m) => m.correctness).map((m) => m.name),
 			short: (m) => (byName[m] && byName[m].short) || m,
 			label: (s) => (role[s] && role[s].label) || null,
+			fix: (s) => (role[s] && role[s].fix) || null,
 			colour: (s) => (role[s] && role[s].colour) || null,
 		};
 	}
