@@ -427,8 +427,10 @@ struct task_env *scheduler_tasks(struct scheduler *s);
  *   WF_SAMPLE stream byte, uint64 t_ns, one double per name (NaN: null);
  *   WF_JSON   {"result": {"run", "status", "reason", "metrics", "examples"},
  *              "worker": {"libpfm": bool, "runs": n}} ending each run.
- * Stream 0 is the target's samples, 1 the counters' (collect). Returns
- * the process exit status.
+ * Stream 0 is the target's samples, 1 the counters' (collect). A job
+ * with a "kind" is a task instead (collector probe, calibration,
+ * robustness: task.h), answered by WF_JSON {"task": ...}. Returns the
+ * process exit status.
  */
 enum { WF_NAMES = 'N', WF_SAMPLE = 'S', WF_JSON = 'J' };
 int worker_main(void);
