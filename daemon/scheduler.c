@@ -231,6 +231,13 @@ static int worker_start(struct scheduler *s, struct wslot *w, char *err, size_t 
 		child_init(c, argv);
 		return -1;
 	}
+	if (c->pidfd < 0) { /* this loop waits on pidfds only */
+		child_reap(c, NULL);
+		child_init(c, argv);
+		snprintf(err, elen, "pidfd_open is not available (Linux 5.3 or later is needed)");
+		errno = ENOSYS;
+		return -1;
+	}
 	fcntl(c->to_child, F_SETFL, O_NONBLOCK);
 	fcntl(c->from_child, F_SETFL, O_NONBLOCK);
 	/* room for ~1500 samples: a worker keeps running while this thread
