@@ -1351,20 +1351,11 @@ struct scheduler *scheduler_start(struct store *st, const struct config *c, char
 		json_decref(s->probes);
 		json_decref(s->probe_wanted);
 		json_decref(s->probe_failed);
-		close(s->wake[0]);
-		close(s->wake[1]);
-		free(s->slots);
-		free(s);
-		return NULL;
+		goto fail;
 	}
 	if (pthread_create(&s->hthread, NULL, history_loop, s)) {
-		probe_thread_stop(s);
 		snprintf(err, len, "scheduler: cannot start its history thread");
-		close(s->wake[0]);
-		close(s->wake[1]);
-		free(s->slots);
-		free(s);
-		return NULL;
+		goto fail_probe;
 	}
 	if (pthread_create(&s->thread, NULL, loop, s)) {
 		pthread_mutex_lock(&s->mu);
@@ -1372,15 +1363,18 @@ struct scheduler *scheduler_start(struct store *st, const struct config *c, char
 		pthread_cond_signal(&s->hcv);
 		pthread_mutex_unlock(&s->mu);
 		pthread_join(s->hthread, NULL);
-		probe_thread_stop(s);
 		snprintf(err, len, "scheduler: cannot start its thread");
-		close(s->wake[0]);
-		close(s->wake[1]);
-		free(s->slots);
-		free(s);
-		return NULL;
+		goto fail_probe;
 	}
 	return s;
+fail_probe:
+	probe_thread_stop(s);
+fail:
+	close(s->wake[0]);
+	close(s->wake[1]);
+	free(s->slots);
+	free(s);
+	return NULL;
 }
 
 void scheduler_stop(struct scheduler *s)
