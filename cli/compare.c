@@ -2,8 +2,9 @@
  * compare.c - `svabench compare ID [--baseline S] [--noise X] [--alpha X]
  * [--metrics a,b] [--json]`: svabenchd's comparison of an experiment's
  * strategies against a baseline (GET .../comparison), as JSON or as
- * tables a terminal shows: per cell, a row per strategy and per metric
- * "median (ratio [CI]) mark"; then the crossover map of a 2-D sweep.
+ * text a terminal shows: the report's answer block first (report_answer,
+ * over the experiment's runs), then per cell a row per strategy and per
+ * metric "median (ratio [CI]) mark"; then the crossover map of a 2-D sweep.
  */
 #include "cli.h"
 
@@ -401,8 +402,8 @@ int cmd_compare(int argc, char **argv)
 				    .option = compare_option, .ctx = &ca};
 	const char *id;
 	struct client *c;
-	char *path;
-	json_t *doc;
+	char *path, *answer;
+	json_t *doc, *exp_doc = NULL;
 	int rc;
 
 	c = client_open_id(&cmd, argc, argv, &id, &rc);
@@ -412,8 +413,15 @@ int cmd_compare(int argc, char **argv)
 	for (size_t k = 0; k < NPARAMS; k++)
 		client_add_query(&path, param_names[k], ca.values[k]);
 	rc = path ? client_call_json(c, "GET", path, NULL, 0, &doc) : EXIT_RUN_FAILED;
-	client_close(c);
 	free(path);
+	if (!rc && !ca.as_json) {
+		/* the answer first: the report's, over the experiment's runs */
+		path = client_experiment_path(id, "");
+		if (!path || client_call_json(c, "GET", path, NULL, 0, &exp_doc))
+			exp_doc = NULL;
+		free(path);
+	}
+	client_close(c);
 	if (rc)
 		return rc;
 	if (ca.as_json) {
@@ -421,6 +429,11 @@ int cmd_compare(int argc, char **argv)
 			rc = EXIT_RUN_FAILED;
 	} else {
 		width = ca.wide ? WIDTH_MAX : cli_columns(0);
+		answer = exp_doc ? report_answer(exp_doc, doc, width) : NULL;
+		if (answer)
+			printf("%s\n", answer);
+		free(answer);
+		json_decref(exp_doc);
 		print_comparison(doc);
 		if (fflush(stdout) || ferror(stdout))
 			rc = EXIT_RUN_FAILED;

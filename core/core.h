@@ -485,6 +485,11 @@ long changepoints_detect(const double *const *values, const size_t *counts, size
  */
 char *report_text(const json_t *doc, const json_t *comparison, int width);
 /*
+ * The report's answer block alone (answer, broken, not a fix, correct), as
+ * the report opens with it; `svabench compare` prints it first. Caller frees.
+ */
+char *report_answer(const json_t *doc, const json_t *comparison, int width);
+/*
  * report_text with every cell's table when full is non-zero; without it a
  * sweep of more than a few cells shows its answer and crossover map, and
  * says how to get the tables (report.c).

@@ -1076,6 +1076,17 @@ char *report_render_robust(const json_t *doc, const json_t *cmp, const json_t *r
 	return text;
 }
 
+char *report_answer(const json_t *doc, const json_t *cmp, int width)
+{
+	struct out o = {.sb = STRBUF_INIT, .width = width >= WIDTH_MIN && width <= WIDTH_MAX ? width : 80};
+	char *text;
+
+	answer(&o, json_object_get(doc, "experiment"), json_object_get(doc, "runs"), cmp);
+	text = out_fit(&o);
+	strbuf_release(&o.sb);
+	return text;
+}
+
 char *report_text(const json_t *doc, const json_t *cmp, int width)
 {
 	return report_render(doc, cmp, width, 0);

@@ -138,6 +138,13 @@ else
 	not_ok "compare ID prints the tables and the crossover map, exit 0" \
 		"exit $rc ($(first_err)): $(head -c 600 "$tmp/table.txt")"
 fi
+# the answer first, the report's sentence, before any table
+if head -n 1 "$tmp/table.txt" | grep -qE "^answer +(pri-inv|notifier) \(Fix [AB]\)" &&
+	[ "$(grep -n '^answer ' "$tmp/table.txt" | cut -d: -f1)" -lt "$(grep -n '^cell 1/4' "$tmp/table.txt" | cut -d: -f1)" ]; then
+	ok "compare ID opens with the report's answer, before the tables"
+else
+	not_ok "compare ID opens with the report's answer, before the tables" "$(head -c 400 "$tmp/table.txt")"
+fi
 long=$(awk 'length > 110' "$tmp/table.txt" | head -n 1)
 [ -z "$long" ] && ok "compare's tables stay within 110 columns" ||
 	not_ok "compare's tables stay within 110 columns" "'$long'"
