@@ -425,14 +425,17 @@ struct task_env *scheduler_tasks(struct scheduler *s);
  *   WF_NAMES  stream byte, then metric names, each NUL-terminated: the
  *             order of the values of that stream's next samples;
  *   WF_SAMPLE stream byte, uint64 t_ns, one double per name (NaN: null);
- *   WF_JSON   {"result": {"run", "status", "reason", "metrics", "examples"},
- *              "worker": {"libpfm": bool, "runs": n}} ending each run.
- * Stream 0 is the target's samples, 1 the counters' (collect). A job
- * with a "kind" is a task instead (collector probe, calibration,
- * robustness: task.h), answered by WF_JSON {"task": ...}. Returns the
- * process exit status.
+ *   WF_FINAL  stream byte (2), uint64 run id, one double per name: the
+ *             run's final metrics, just before its WF_JSON;
+ *   WF_JSON   {"result": {"run", "status", "reason", "examples"[,
+ *              "metrics": {}]}, "worker": {"libpfm": bool, "runs": n}}
+ *              ending each run ("metrics" when it has none: no WF_FINAL).
+ * Stream 0 is the target's samples, 1 the counters' (collect), 2 final
+ * metrics. A job with a "kind" is a task instead (collector probe,
+ * calibration, robustness: task.h), answered by WF_JSON {"task": ...}.
+ * Returns the process exit status.
  */
-enum { WF_NAMES = 'N', WF_SAMPLE = 'S', WF_JSON = 'J' };
+enum { WF_NAMES = 'N', WF_SAMPLE = 'S', WF_JSON = 'J', WF_FINAL = 'F' };
 int worker_main(void);
 
 /* ---- log.c: stderr to the terminal and var/svabenchd.log, never blocking ---- */

@@ -97,6 +97,8 @@ struct wslot {
 	size_t nblocks, capblocks, nsamples;
 	int cur[2];             /* per stream: the block taking its samples, -1 none */
 	json_t *result;         /* the worker's {"result": ...} object */
+	struct metrics *fnames; /* the names of its final metrics (values unset) */
+	struct metrics *final;  /* the run's final metrics (WF_FINAL) */
 	int cancelled, timed_out;
 	char status[16];        /* when FINISHING: what to store */
 	char reason[300];
@@ -107,6 +109,7 @@ struct ended {
 	struct run_job job;
 	char status[16], reason[300];
 	json_t *result;
+	struct metrics *final;  /* its final metrics when not in result */
 	struct sblock *blocks;
 	size_t nblocks, nsamples;
 	double at;              /* when it ended (monotonic s) */
@@ -408,6 +411,25 @@ static int flush_samples(struct scheduler *s, struct wslot *w)
 	return 0;
 }
 
+/* A WF_NAMES frame of stream 2: the names of the final metrics of the next runs. */
+static void final_names(struct wslot *w, const char *p, size_t len)
+{
+	size_t n = 0;
+
+	metrics_free(w->fnames);
+	w->fnames = metrics_new();
+	for (size_t i = 1; i < len; i++)
+		n += p[i] == 0;
+	if (!w->fnames || !(w->fnames->v = calloc(n ? n : 1, sizeof(*w->fnames->v)))) {
+		metrics_free(w->fnames);
+		w->fnames = NULL;
+		return;
+	}
+	w->fnames->cap = n;
+	for (size_t i = 1; i < len; i += strlen(p + i) + 1)
+		snprintf(w->fnames->v[w->fnames->n++].name, METRIC_NAME_MAX, "%s", p + i);
+}
+
 /* A WF_NAMES frame: the names of a stream's next samples. */
 static void names_frame(struct wslot *w, const char *p, size_t len)
 {
@@ -415,8 +437,12 @@ static void names_frame(struct wslot *w, const char *p, size_t len)
 	struct sblock b = {0};
 	size_t n = 0;
 
-	if (stream > 1 || p[len - 1] != 0)
+	if (stream > 2 || p[len - 1] != 0)
 		return;
+	if (stream == 2) {
+		final_names(w, p, len);
+		return;
+	}
 	for (size_t i = 1; i < len; i++)
 		n += p[i] == 0;
 	if (w->nblocks == w->capblocks) {
@@ -453,6 +479,35 @@ static void sample_frame(struct wslot *w, const char *p, size_t len)
 	memcpy(b->v + b->n * b->nnames, p + 1 + sizeof(uint64_t), b->nnames * sizeof(double));
 	b->n++;
 	w->nsamples++;
+}
+
+/* A WF_FINAL frame: run id and one double per final metric name (NaN: null). */
+static void final_frame(struct wslot *w, const char *p, size_t len)
+{
+	const struct metrics *t = w->fnames;
+	struct metrics *m;
+	uint64_t run;
+
+	if (!t || (unsigned char)p[0] != 2 || len != 1 + sizeof(run) + t->n * sizeof(double))
+		return;
+	memcpy(&run, p + 1, sizeof(run));
+	if ((int64_t)run != w->job.run_id)
+		return;
+	if (!(m = metrics_new()) || !(m->v = malloc((t->n ? t->n : 1) * sizeof(*m->v)))) {
+		metrics_free(m);
+		return;
+	}
+	memcpy(m->v, t->v, t->n * sizeof(*m->v));
+	m->n = m->cap = t->n;
+	for (size_t i = 0; i < t->n; i++) {
+		double v;
+
+		memcpy(&v, p + 1 + sizeof(run) + i * sizeof(v), sizeof(v));
+		m->v[i].is_null = isnan(v);
+		m->v[i].value = m->v[i].is_null ? 0 : v;
+	}
+	metrics_free(w->final);
+	w->final = m;
 }
 
 /* A WF_JSON frame: the result of the run the worker is on. */
@@ -496,6 +551,8 @@ static int frame(struct scheduler *s, struct wslot *w, char type, const char *p,
 		return 0; /* nothing asked: stray output */
 	if (type == WF_SAMPLE && len >= 1 + sizeof(uint64_t))
 		sample_frame(w, p, len);
+	else if (type == WF_FINAL && len >= 1 + sizeof(uint64_t))
+		final_frame(w, p, len);
 	else if (type == WF_JSON)
 		json_frame(s, w, p, len);
 	else
@@ -606,6 +663,8 @@ static void worker_ended(struct scheduler *s, struct wslot *w)
 	w->wlen = w->woff = w->len = w->cap = 0;
 	w->held[0] = 0;
 	w->cur[0] = w->cur[1] = -1; /* a new worker sends its names anew */
+	metrics_free(w->fnames);
+	w->fnames = NULL;
 }
 
 /* ---- runs ---- */
@@ -685,6 +744,8 @@ static void retire(struct scheduler *s, struct wslot *w)
 	memcpy(e->reason, w->reason, sizeof(e->reason));
 	e->result = w->result;
 	w->result = NULL;
+	e->final = w->final;
+	w->final = NULL;
 	e->blocks = w->blocks;
 	e->nblocks = w->nblocks;
 	e->nsamples = w->nsamples;
@@ -738,6 +799,7 @@ static void ended_free(struct ended *e)
 		block_free(&e->blocks[i]);
 	free(e->blocks);
 	json_decref(e->result);
+	metrics_free(e->final);
 	run_job_free(&e->job);
 }
 
@@ -761,7 +823,15 @@ static void commit_ended(struct scheduler *s)
 			json_t *res = e->result;
 			struct wslot view = {0};
 
-			m[i] = res ? metrics_from_json(json_object_get(res, "metrics")) : NULL;
+			json_t *mo = res ? json_object_get(res, "metrics") : NULL;
+
+			/* binary (WF_FINAL), or {} in the result */
+			if (res && !mo) {
+				m[i] = e->final;
+				e->final = NULL;
+			} else {
+				m[i] = res ? metrics_from_json(mo) : NULL;
+			}
 			view.blocks = e->blocks;
 			view.nblocks = e->nblocks;
 			bv[i] = blocks_view(&view, &nb);
@@ -1111,6 +1181,8 @@ static void *loop(void *arg)
 		clear_samples(w, 0);
 		run_job_free(&w->job);
 		json_decref(w->result);
+		metrics_free(w->final);
+		metrics_free(w->fnames);
 	}
 	free(pfd);
 	free(which);

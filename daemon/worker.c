@@ -27,16 +27,6 @@
 
 #define JOB_MAX ((size_t)SPEC_MAX_BYTES * 2 + 4096)
 
-static json_t *metrics_json(const struct metrics *m)
-{
-	json_t *o = json_object();
-
-	for (size_t i = 0; o && i < m->n; i++)
-		json_object_set_new(o, m->v[i].name,
-				    m->v[i].is_null ? json_null() : json_real(m->v[i].value));
-	return o;
-}
-
 /*
  * Lines come from the run and from the counter sampler's thread. Every
  * frame is written whole under out_mu (frame format in daemon.h).
@@ -63,11 +53,11 @@ void worker_emit(json_t *line)
 	free(text);
 }
 
-/* The names last sent per stream: a sample sends only values in their order. */
+/* The names last sent per stream: a frame sends only values in their order. */
 static struct sent_names {
 	char (*names)[METRIC_NAME_MAX];
 	size_t n;
-} sent[2];
+} sent[3];
 
 static int same_names(const struct sent_names *s, const struct metrics *m)
 {
@@ -79,8 +69,12 @@ static int same_names(const struct sent_names *s, const struct metrics *m)
 	return 1;
 }
 
-/* One sample of stream (0 the target's, 1 the counters') as a binary frame. */
-static void emit_sample(unsigned char stream, uint64_t t_ns, const struct metrics *m)
+/*
+ * One frame of values of stream (0 the target's samples, 1 the counters',
+ * 2 a run's final metrics), preceded by the stream's names when they
+ * changed: type WF_SAMPLE (u64 t_ns) or WF_FINAL (u64 run id).
+ */
+static void emit_values(unsigned char stream, char type, uint64_t u64, const struct metrics *m)
 {
 	struct sent_names *s = &sent[stream];
 
@@ -104,9 +98,9 @@ static void emit_sample(unsigned char stream, uint64_t t_ns, const struct metric
 		for (size_t i = 0; i < m->n; i++)
 			fwrite(s->names[i], strlen(s->names[i]) + 1, 1, stdout);
 	}
-	frame_head((uint32_t)(1 + sizeof(t_ns) + m->n * sizeof(double)), WF_SAMPLE);
+	frame_head((uint32_t)(1 + sizeof(u64) + m->n * sizeof(double)), type);
 	fputc(stream, stdout);
-	fwrite(&t_ns, sizeof(t_ns), 1, stdout);
+	fwrite(&u64, sizeof(u64), 1, stdout);
 	for (size_t i = 0; i < m->n; i++) {
 		double v = m->v[i].is_null ? NAN : m->v[i].value;
 
@@ -118,24 +112,59 @@ static void emit_sample(unsigned char stream, uint64_t t_ns, const struct metric
 static void on_sample(void *ctx, uint64_t t_ns, const struct metrics *m)
 {
 	(void)ctx;
-	emit_sample(0, t_ns, m);
+	emit_values(0, WF_SAMPLE, t_ns, m);
 }
 
 /* Counter samples: wall-clock ns since the run started, perf.* names. */
 static void on_counters(void *ctx, uint64_t wall_ns, const struct metrics *m)
 {
 	(void)ctx;
-	emit_sample(1, wall_ns, m);
+	emit_values(1, WF_SAMPLE, wall_ns, m);
 }
 
-/* The end of a run: its result and what this worker is. */
-static void result(json_int_t run, const char *status, const char *reason, json_t *metrics,
-		   json_t *examples, int runs)
+/*
+ * A run's final metrics as a WF_FINAL frame (NaN: null). A value JSON
+ * cannot hold (NaN, infinity) is left out, as json_real refuses it; the
+ * rare set with one goes as a copy without it (its names sent anew).
+ */
+static void emit_final(json_int_t run, const struct metrics *m)
 {
-	worker_emit(json_pack("{s:{s:I,s:s,s:s?,s:o,s:o},s:{s:b,s:i}}", "result", "run", run, "status",
-		       status, "reason", reason, "metrics", metrics ? metrics : json_object(),
-		       "examples", examples ? examples : json_array(), "worker", "libpfm",
-		       collectors_pfm_initialized(), "runs", runs));
+	struct metrics *f = NULL;
+	size_t k = 0;
+
+	for (size_t i = 0; i < m->n; i++)
+		k += m->v[i].is_null || isfinite(m->v[i].value);
+	if (k < m->n) {
+		if (!(f = metrics_new()) || !(f->v = calloc(k ? k : 1, sizeof(*f->v)))) {
+			metrics_free(f);
+			return;
+		}
+		for (size_t i = 0; i < m->n; i++)
+			if (m->v[i].is_null || isfinite(m->v[i].value))
+				f->v[f->n++] = m->v[i];
+		f->cap = k;
+	}
+	emit_values(2, WF_FINAL, (uint64_t)run, f ? f : m);
+	metrics_free(f);
+}
+
+/*
+ * The end of a run: its final metrics (WF_FINAL, when there are any),
+ * then its result and what this worker is (WF_JSON; "metrics" only when
+ * the run has none: {}).
+ */
+static void result(json_int_t run, const char *status, const char *reason,
+		   const struct metrics *m, json_t *examples, int runs)
+{
+	int binary = m && m->n;
+
+	if (binary)
+		emit_final(run, m);
+	worker_emit(json_pack("{s:{s:I,s:s,s:s?,s:o*,s:o},s:{s:b,s:i}}", "result", "run", run,
+			      "status", status, "reason", reason, "metrics",
+			      binary ? NULL : json_object(), "examples",
+			      examples ? examples : json_array(), "worker", "libpfm",
+			      collectors_pfm_initialized(), "runs", runs));
 	fflush(stdout);
 }
 
@@ -194,7 +223,7 @@ static void run_job(json_t *job, struct held *h, int runs)
 	ex = json_array();
 	for (int i = 0; i < res.nexamples; i++)
 		json_array_append_new(ex, json_string(res.examples[i]));
-	result(run, rc ? "failed" : "done", rc ? res.reason : NULL, metrics_json(m), ex, runs);
+	result(run, rc ? "failed" : "done", rc ? res.reason : NULL, m, ex, runs);
 	metrics_free(m);
 }
 
@@ -225,5 +254,6 @@ int worker_main(void)
 	spec_free(h.sp);
 	free(sent[0].names);
 	free(sent[1].names);
+	free(sent[2].names);
 	return 0;
 }
