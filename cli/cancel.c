@@ -25,7 +25,7 @@ int cmd_cancel(int argc, char **argv)
 	if (!c)
 		return rc;
 	path = client_experiment_path(id, "/cancel");
-	rc = path ? client_call(c, "POST", path, NULL, 0, &r) : EXIT_RUN_FAILED;
+	rc = client_call(c, "POST", path, NULL, 0, &r);
 	if (rc == EXIT_OK) {
 		/* The answer may say what became of it; any 2xx is a cancel. */
 		json_t *answer = json_loadb(r.body, r.len, 0, NULL);

@@ -205,10 +205,7 @@ int client_call_json(struct client *c, const char *method, const char *path,
 int client_create(struct client *c, const char *path, const char *body, size_t len,
 		  char *id, size_t idlen);
 
-/*
- * "/api/v1/experiments/<id escaped><suffix>" (malloc'd), or NULL after an
- * "out of memory" message.
- */
+/* "/api/v1/experiments/<id escaped><suffix>" (malloc'd; dies on OOM). */
 char *client_experiment_path(const char *id, const char *suffix);
 
 /*
@@ -220,12 +217,11 @@ struct client *client_open_id(const struct cli_cmd *cmd, int argc, char **argv,
 
 /*
  * Appends "?name=<value escaped>" ("&..." after the first) to the malloc'd
- * *path; nothing when value is NULL. 0, or -1 with *path freed and NULL
- * (after an "out of memory" message unless *path was NULL already).
+ * *path; nothing when value is NULL.
  */
-int client_add_query(char **path, const char *name, const char *value);
+void client_add_query(char **path, const char *name, const char *value);
 
-/* s percent-encoded for a URL path or query (malloc'd), NULL on OOM. */
+/* s percent-encoded for a URL path or query (malloc'd). */
 char *client_escape(const char *s);
 
 /*

@@ -45,11 +45,7 @@ struct client *client_open(const struct client_opts *o)
 	n = strlen(url);
 	while (n > 8 && url[n - 1] == '/')
 		n--;
-	c = calloc(1, sizeof(*c));
-	if (!c) {
-		cli_error("out of memory");
-		return NULL;
-	}
+	c = xcalloc(1, sizeof(*c));
 	if (n >= sizeof(c->url)) {
 		cli_error("--server: the URL is longer than %zu characters", sizeof(c->url) - 1);
 		free(c);
@@ -411,12 +407,9 @@ char *client_experiment_path(const char *id, const char *suffix)
 {
 	char *esc = client_escape(id), *path;
 
-	path = esc ? malloc(strlen(esc) + strlen(suffix) + 24) : NULL;
-	if (path)
-		sprintf(path, "/api/v1/experiments/%s%s", esc, suffix);
+	path = xmalloc(strlen(esc) + strlen(suffix) + 24);
+	sprintf(path, "/api/v1/experiments/%s%s", esc, suffix);
 	free(esc);
-	if (!path)
-		cli_error("out of memory");
 	return path;
 }
 
@@ -434,38 +427,26 @@ struct client *client_open_id(const struct cli_cmd *cmd, int argc, char **argv,
 	return c;
 }
 
-int client_add_query(char **path, const char *name, const char *value)
+void client_add_query(char **path, const char *name, const char *value)
 {
 	char *esc, *p;
 	size_t n;
 
-	if (!*path)
-		return -1;
 	if (!value)
-		return 0;
+		return;
 	esc = client_escape(value);
-	n = esc ? strlen(*path) + strlen(name) + strlen(esc) + 3 : 0;
-	p = esc ? realloc(*path, n) : NULL;
-	if (!p) {
-		cli_error("out of memory");
-		free(esc);
-		free(*path);
-		*path = NULL;
-		return -1;
-	}
+	n = strlen(*path) + strlen(name) + strlen(esc) + 3;
+	p = xrealloc(*path, n);
 	snprintf(p + strlen(p), n - strlen(p), "%c%s=%s", strchr(p, '?') ? '&' : '?', name, esc);
 	free(esc);
 	*path = p;
-	return 0;
 }
 
 char *client_escape(const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	char *out = malloc(strlen(s) * 3 + 1), *p = out;
+	char *out = xmalloc(strlen(s) * 3 + 1), *p = out;
 
-	if (!out)
-		return NULL;
 	for (; *s; s++) {
 		unsigned char ch = (unsigned char)*s;
 

@@ -7,6 +7,7 @@
  * metric "median (ratio [CI]) mark"; then the crossover map of a 2-D sweep.
  */
 #include "cli.h"
+#include "../lib/util.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -122,8 +123,8 @@ static void print_cell(const json_t *cell, size_t index, size_t ncells, const js
 {
 	const json_t *per = json_object_get(cell, "strategies");
 	size_t ns = json_array_size(strategies), nm = json_array_size(metrics);
-	int name_w = (int)strlen("strategy"), *w = calloc(nm ? nm : 1, sizeof(*w));
-	char (*text)[TEXT_MAX] = calloc(ns * nm > 0 ? ns * nm : 1, sizeof(*text));
+	int name_w = (int)strlen("strategy"), *w = xcalloc(nm ? nm : 1, sizeof(*w));
+	char (*text)[TEXT_MAX] = xcalloc(ns * nm > 0 ? ns * nm : 1, sizeof(*text));
 	const char *key;
 	json_t *v;
 	int first = 1;
@@ -139,12 +140,6 @@ static void print_cell(const json_t *cell, size_t index, size_t ncells, const js
 		first = 0;
 	}
 	putchar('\n');
-	if (!w || !text) {
-		printf("(out of memory)\n");
-		free(w);
-		free(text);
-		return;
-	}
 	for (size_t k = 0; k < ns; k++) {
 		const char *s = json_string_value(json_array_get(strategies, k));
 
@@ -412,12 +407,12 @@ int cmd_compare(int argc, char **argv)
 	path = client_experiment_path(id, "/comparison");
 	for (size_t k = 0; k < NPARAMS; k++)
 		client_add_query(&path, param_names[k], ca.values[k]);
-	rc = path ? client_call_json(c, "GET", path, NULL, 0, &doc) : EXIT_RUN_FAILED;
+	rc = client_call_json(c, "GET", path, NULL, 0, &doc);
 	free(path);
 	if (!rc && !ca.as_json) {
 		/* the answer first: the report's, over the experiment's runs */
 		path = client_experiment_path(id, "");
-		if (!path || client_call_json(c, "GET", path, NULL, 0, &exp_doc))
+		if (client_call_json(c, "GET", path, NULL, 0, &exp_doc))
 			exp_doc = NULL;
 		free(path);
 	}

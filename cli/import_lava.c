@@ -22,6 +22,7 @@
  * (busybox on boards often has no cksum, sometimes no base64).
  */
 #include "cli.h"
+#include "../lib/util.h"
 #include "../core/lava.h"
 
 #include <curl/curl.h>
@@ -101,18 +102,16 @@ static char *lava_get(const char *base, const char *job, const char *suffix, con
 	CURL *c;
 
 	c = curl_easy_init();
+	if (!c) {
+		cli_error("import-lava: cannot start libcurl");
+		return NULL;
+	}
 	ejob = client_escape(job);
-	if (!c || !ejob)
-		goto oom;
-	url = malloc(strlen(base) + strlen(ejob) + strlen(suffix) + 32);
-	if (!url)
-		goto oom;
+	url = xmalloc(strlen(base) + strlen(ejob) + strlen(suffix) + 32);
 	sprintf(url, "%s%sapi/v0.2/jobs/%s/%s", base, base[0] && base[strlen(base) - 1] == '/' ?
 		"" : "/", ejob, suffix);
 	if (token && *token) {
-		auth = malloc(strlen(token) + 32);
-		if (!auth)
-			goto oom;
+		auth = xmalloc(strlen(token) + 32);
 		sprintf(auth, "Authorization: Token %s", token);
 		hdr = curl_slist_append(hdr, auth);
 	}
@@ -149,13 +148,6 @@ static char *lava_get(const char *base, const char *job, const char *suffix, con
 	free(auth);
 	free(ejob);
 	return body;
-oom:
-	cli_error("out of memory");
-	if (c)
-		curl_easy_cleanup(c);
-	free(url);
-	free(ejob);
-	return NULL;
 }
 
 /* The job's REST object and log as one callback-shaped JSON text (malloc'd). */

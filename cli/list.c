@@ -4,6 +4,7 @@
  * table or as JSON, following the API's pages up to N of them.
  */
 #include "cli.h"
+#include "../lib/util.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -30,24 +31,15 @@ enum { COL_ID, COL_STATUS, COL_RUNS, COL_WORKLOAD, COL_LABEL, COL_NAME, COL_CREA
 static const char *const heads[NCOL] = {"id", "status", "runs", "workload", "label", "name",
 					"created"};
 
-/* Appends "&key=value" (escaped) to the query in *q; -1 on OOM. */
-static int query_add(char **q, size_t *len, const char *key, const char *value)
+/* Appends "&key=value" (escaped) to the query in *q. */
+static void query_add(char **q, size_t *len, const char *key, const char *value)
 {
 	char *esc = client_escape(value), *b;
-	size_t need;
 
-	if (!esc)
-		return -1;
-	need = *len + strlen(key) + strlen(esc) + 3;
-	b = realloc(*q, need);
-	if (!b) {
-		free(esc);
-		return -1;
-	}
+	b = xrealloc(*q, *len + strlen(key) + strlen(esc) + 3);
 	*len += (size_t)sprintf(b + *len, "%c%s=%s", *len ? '&' : '?', key, esc);
 	*q = b;
 	free(esc);
-	return 0;
 }
 
 /* At most max characters of s (whole UTF-8 sequences), "~" when cut. */
@@ -173,14 +165,10 @@ static void print_row(char cells[NCOL][128], const int *w)
 static int print_table(const json_t *all)
 {
 	size_t n = json_array_size(all), i;
-	char (*cells)[NCOL][128] = calloc(n + 1, sizeof(*cells));
+	char (*cells)[NCOL][128] = xcalloc(n + 1, sizeof(*cells));
 	int w[NCOL] = {0};
 	json_t *exp;
 
-	if (!cells) {
-		cli_error("out of memory");
-		return EXIT_RUN_FAILED;
-	}
 	for (int k = 0; k < NCOL; k++) {
 		snprintf(cells[0][k], 128, "%s", heads[k]);
 		w[k] = width(heads[k]);
@@ -215,22 +203,16 @@ static int fetch(struct client *c, const struct filter *f, size_t nf, long limit
 		size_t qlen = 0;
 		json_t *answer, *items, *next, *exp;
 		size_t i;
-		int bad = 0;
 
 		snprintf(page, sizeof(page), "%ld", want < PAGE_MAX ? want : PAGE_MAX);
-		for (size_t k = 0; k < nf && !bad; k++)
+		for (size_t k = 0; k < nf; k++)
 			if (f[k].value)
-				bad = query_add(&q, &qlen, f[k].key, f[k].value);
-		bad = bad || query_add(&q, &qlen, "limit", page) ||
-		      (cursor && query_add(&q, &qlen, "cursor", cursor));
-		char *path = bad ? NULL : malloc(qlen + 32);
+				query_add(&q, &qlen, f[k].key, f[k].value);
+		query_add(&q, &qlen, "limit", page);
+		if (cursor)
+			query_add(&q, &qlen, "cursor", cursor);
+		char *path = xmalloc(qlen + 32);
 
-		if (!path) {
-			free(q);
-			cli_error("out of memory");
-			rc = EXIT_RUN_FAILED;
-			break;
-		}
 		sprintf(path, "/api/v1/experiments%s", q);
 		free(q);
 		rc = client_call_json(c, "GET", path, NULL, 0, &answer);

@@ -78,7 +78,7 @@ int cmd_report(int argc, char **argv)
 	client_add_query(&path, "baseline", ra.baseline);
 	if (ra.full)
 		client_add_query(&path, "full", "1");
-	rc = path ? client_call(c, "GET", path, NULL, 0, &r) : EXIT_RUN_FAILED;
+	rc = client_call(c, "GET", path, NULL, 0, &r);
 	free(path);
 	if (rc == EXIT_OK) {
 		if (fwrite(r.body, 1, r.len, stdout) != r.len || fflush(stdout)) {
@@ -90,7 +90,7 @@ int cmd_report(int argc, char **argv)
 	if (rc == EXIT_OK && ra.fail_on) {
 		path = client_experiment_path(id, "/comparison");
 		client_add_query(&path, "baseline", ra.baseline);
-		rc = path ? client_call_json(c, "GET", path, NULL, 0, &cmp) : EXIT_RUN_FAILED;
+		rc = client_call_json(c, "GET", path, NULL, 0, &cmp);
 		free(path);
 		if (rc == EXIT_OK)
 			rc = cli_fail_on_check(cmp, ra.fail_on);

@@ -307,7 +307,7 @@ static int online(const struct args *a)
 	struct timespec t0, now;
 	int rc = EXIT_RUN_FAILED;
 
-	if (!c || !path || !req || !inputs)
+	if (!c || !req || !inputs)
 		goto out;
 	for (size_t i = 0; i < a->ninputs; i++)
 		json_array_append_new(inputs, json_string(a->inputs[i]));

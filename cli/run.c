@@ -108,7 +108,7 @@ static int run_on_daemon(const struct client_opts *co, const char *path, int as_
 	rc = client_wait(c, id, timeout_s);
 	doc_path = client_experiment_path(id, "");
 	if (rc == EXIT_OK || rc == EXIT_RUN_FAILED) {
-		int got = doc_path ? client_call_json(c, "GET", doc_path, NULL, 0, &doc) : -1;
+		int got = client_call_json(c, "GET", doc_path, NULL, 0, &doc);
 
 		if (got == EXIT_OK && as_json) {
 			if (json_print(stdout, doc))

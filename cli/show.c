@@ -75,7 +75,7 @@ int cmd_show(int argc, char **argv)
 	if (!c)
 		return rc;
 	path = client_experiment_path(id, "");
-	rc = path ? client_call_json(c, "GET", path, NULL, 0, &doc) : EXIT_RUN_FAILED;
+	rc = client_call_json(c, "GET", path, NULL, 0, &doc);
 	free(path);
 	client_close(c);
 	if (rc)

@@ -317,8 +317,6 @@ static int export_csv_comparison(struct client *c, struct out *o, const char *id
 	size_t i;
 	int rc;
 
-	if (!path)
-		return EXIT_RUN_FAILED;
 	rc = client_call_json(c, "GET", path, NULL, 0, &cmp);
 	free(path);
 	if (rc != EXIT_OK)
@@ -529,7 +527,7 @@ int cmd_export(int argc, char **argv)
 	}
 	gzip = e.gzip || (e.out && strlen(e.out) > 3 && !strcmp(e.out + strlen(e.out) - 3, ".gz"));
 	path = client_experiment_path(id, "");
-	rc = path ? client_call_json(c, "GET", path, NULL, 0, &doc) : EXIT_RUN_FAILED;
+	rc = client_call_json(c, "GET", path, NULL, 0, &doc);
 	free(path);
 	if (rc == EXIT_OK && !json_is_object(json_object_get(doc, "experiment"))) {
 		cli_error("svabenchd at %s answered without a result document", client_url(c));

@@ -92,9 +92,6 @@ int client_wait(struct client *c, const char *id, double timeout_s)
 	char *path = client_experiment_path(id, "?runs=false");
 	json_t *doc = NULL;
 
-	if (!path)
-		return EXIT_RUN_FAILED;
-
 	for (;;) {
 		struct client_response r;
 		const json_t *exp;
