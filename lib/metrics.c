@@ -44,6 +44,18 @@ static struct metric *slot(struct metrics *m, const char *name)
 	return e;
 }
 
+void metrics_append(struct metrics *m, const char *name, double value, int is_null)
+{
+	struct metric *e;
+
+	m->v = xgrow(m->v, &m->cap, m->n, sizeof(*m->v));
+	e = &m->v[m->n++];
+	memset(e, 0, sizeof(*e));
+	strncpy(e->name, name, METRIC_NAME_MAX - 1);
+	e->value = is_null ? 0 : value;
+	e->is_null = !!is_null;
+}
+
 int metrics_set(struct metrics *m, const char *name, double value)
 {
 	struct metric *e = slot(m, name);
