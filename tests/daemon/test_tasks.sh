@@ -146,7 +146,7 @@ fi
 # ---- a robustness analysis past --run-timeout ----
 if start_daemon "$tmp/v2" --run-timeout 1; then
 	big='{"workload": "mixed", "strategies": ["pri-inv", "notifier"], "repetitions": 6,
-	      "params": {"duration_us": 20000, "irq_ns": [2000, 20000]}, "seed": 6}'
+	      "params": {"duration_us": 200000, "irq_ns": [2000, 20000]}, "seed": 6}'
 	r=$(submit_spec "$big")
 	wait_experiment "$r" 120
 	before=$(pgrep -P "$pid" | wc -l)
