@@ -137,10 +137,6 @@ static int measure_one(const struct measure *m, int iterations, double *v, char 
 		return error_into(err, elen, "host workload %s refused: %s%s%s", m->workload, se.field,
 				  se.field[0] ? ": " : "", se.msg);
 	r = results_new(s);
-	if (!r) {
-		spec_free(s);
-		return error_into(err, elen, "out of memory");
-	}
 	rc = runner_run(r, &ro, msg, sizeof(msg));
 	if (rc) {
 		error_into(err, elen, "host workload %s: %s", m->workload, msg);
@@ -195,10 +191,6 @@ static int measure_dispatch(int iterations, double *med, double *lo, double *hi,
 		return error_into(err, elen, "secondary-mmu munmap refused: %s%s%s", se.field,
 				  se.field[0] ? ": " : "", se.msg);
 	r = results_new(s);
-	if (!r) {
-		spec_free(s);
-		return error_into(err, elen, "out of memory");
-	}
 	if (runner_run(r, &ro, msg, sizeof(msg)))
 		rc = error_into(err, elen, "secondary-mmu munmap: %s", msg);
 	for (size_t i = 0; !rc && i + 1 < s->nruns; i += 2) {
@@ -284,15 +276,10 @@ static int modelled_arch(const char *machine)
 static int write_atomic(const char *path, const char *text, char *err, size_t elen)
 {
 	size_t plen = strlen(path);
-	char *tmp = malloc(plen + 32), *dir = strdup(path), *slash;
+	char *tmp = xmalloc(plen + 32), *dir = xstrdup(path), *slash;
 	size_t len = strlen(text);
 	int fd, rc = 0;
 
-	if (!tmp || !dir) {
-		free(tmp);
-		free(dir);
-		return error_into(err, elen, "out of memory");
-	}
 	/* mkdir -p of the directory */
 	slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
@@ -481,13 +468,7 @@ int calibrate_run(const struct calibrate_opts *o, char *err, size_t elen)
 		return error_into(err, elen, "out of memory");
 	{
 		size_t n = strlen(text);
-		char *t2 = realloc(text, n + 2);
-
-		if (!t2) {
-			free(text);
-			return error_into(err, elen, "out of memory");
-		}
-		text = t2;
+		text = xrealloc(text, n + 2);
 		text[n] = '\n';
 		text[n + 1] = 0;
 	}

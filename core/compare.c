@@ -200,11 +200,7 @@ static int select_metrics(struct ctx *c, char *err, size_t elen)
 		error_into(err, elen, "too many metrics: %zu, at most %d", n, METRICS_MAX);
 		return -1;
 	}
-	c->sel = calloc(n, sizeof(*c->sel));
-	if (!c->sel) {
-		error_into(err, elen, "out of memory");
-		return -1;
-	}
+	c->sel = xcalloc(n, sizeof(*c->sel));
 	for (size_t k = 0; k < n; k++) {
 		const char *name = o->metrics ? o->metrics[k] : default_metric(k);
 		struct sel *sel = &c->sel[c->nsel];
@@ -963,10 +959,8 @@ static json_t *crossover_json(struct ctx *c, int *bad)
 	if (sel_init(c->r, metric, &sel) || other == s->nstrategies)
 		return json_null();
 	/* The swept params with more than one value: exactly two, both numeric. */
-	xs = calloc(s->ncells, sizeof(*xs));
-	ys = calloc(s->ncells, sizeof(*ys));
-	if (!xs || !ys)
-		goto oom;
+	xs = xcalloc(s->ncells, sizeof(*xs));
+	ys = xcalloc(s->ncells, sizeof(*ys));
 	json_object_foreach(s->cells[0], key, v) {
 		int k = target_param_index(t, key);
 

@@ -181,9 +181,9 @@ void results_free(struct results *r);
 /*
  * Records run i's outcome: status RUN_DONE or RUN_FAILED, the target's
  * metrics, reason and examples (copied). Not thread-safe: one caller at a
- * time. Returns 0, or -1 on OOM (the run is then left pending).
+ * time. Dies on OOM.
  */
-int results_store(struct results *r, size_t i, enum run_status status,
+void results_store(struct results *r, size_t i, enum run_status status,
 		  const struct run_result *res);
 
 /*

@@ -46,8 +46,8 @@ static long plan_index(const struct spec *s, const json_t *run, size_t j)
 	return i < s->nruns ? (long)i : -1;
 }
 
-/* Fills res from a document run; -1 on OOM. */
-static int run_result_fill(struct run_result *res, const json_t *run)
+/* Fills res from a document run. */
+static void run_result_fill(struct run_result *res, const json_t *run)
 {
 	const json_t *metrics = json_object_get(run, "metrics");
 	const json_t *examples = json_object_get(run, "examples");
@@ -58,13 +58,10 @@ static int run_result_fill(struct run_result *res, const json_t *run)
 
 	metrics_clear(res->metrics);
 	json_object_foreach((json_t *)metrics, key, v) {
-		if (json_is_number(v)) {
-			if (metrics_set(res->metrics, key, json_number_value(v)))
-				return -1;
-		} else if (json_is_null(v)) {
-			if (metrics_set_null(res->metrics, key))
-				return -1;
-		}
+		if (json_is_number(v))
+			metrics_set(res->metrics, key, json_number_value(v));
+		else if (json_is_null(v))
+			metrics_set_null(res->metrics, key);
 	}
 	snprintf(res->reason, sizeof(res->reason), "%s", reason ? reason : "");
 	res->nexamples = 0;
@@ -75,7 +72,6 @@ static int run_result_fill(struct run_result *res, const json_t *run)
 			snprintf(res->examples[res->nexamples++], sizeof(res->examples[0]), "%s",
 				 json_string_value(v));
 	}
-	return 0;
 }
 
 int doc_results(const json_t *doc, struct spec **sp, struct results **rp,
@@ -105,13 +101,8 @@ int doc_results(const json_t *doc, struct spec **sp, struct results **rp,
 		return error_into(err, elen, "the experiment's spec does not parse here: %s%s%s",
 				  serr.field, serr.field[0] ? ": " : "", serr.msg);
 	r = results_new(s);
-	res = calloc(1, sizeof(*res));
-	if (res)
-		res->metrics = metrics_new();
-	if (!r || !res || !res->metrics) {
-		error_into(err, elen, "out of memory");
-		goto fail;
-	}
+	res = xcalloc(1, sizeof(*res));
+	res->metrics = metrics_new();
 	json_array_foreach(runs, j, run) {
 		const char *status = json_string_value(json_object_get(run, "status"));
 		long i = plan_index(s, run, j);
@@ -123,11 +114,8 @@ int doc_results(const json_t *doc, struct spec **sp, struct results **rp,
 		/* Queued, running, cancelled, interrupted: not a result (yet). */
 		if (!status || (strcmp(status, "done") && strcmp(status, "failed")))
 			continue;
-		if (run_result_fill(res, run) ||
-		    results_store(r, (size_t)i, strcmp(status, "done") ? RUN_FAILED : RUN_DONE, res)) {
-			error_into(err, elen, "out of memory");
-			goto fail;
-		}
+		run_result_fill(res, run);
+		results_store(r, (size_t)i, strcmp(status, "done") ? RUN_FAILED : RUN_DONE, res);
 	}
 	metrics_free(res->metrics);
 	free(res);
@@ -135,8 +123,7 @@ int doc_results(const json_t *doc, struct spec **sp, struct results **rp,
 	*rp = r;
 	return 0;
 fail:
-	if (res)
-		metrics_free(res->metrics);
+	metrics_free(res->metrics);
 	free(res);
 	results_free(r);
 	spec_free(s);

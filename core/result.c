@@ -18,16 +18,10 @@ enum { VALUE_ABSENT, VALUE_NUMBER, VALUE_NULL };
 
 struct results *results_new(const struct spec *s)
 {
-	struct results *r = calloc(1, sizeof(*r));
+	struct results *r = xcalloc(1, sizeof(*r));
 
-	if (!r)
-		return NULL;
 	r->spec = s;
-	r->runs = calloc(s->nruns ? s->nruns : 1, sizeof(*r->runs));
-	if (!r->runs) {
-		free(r);
-		return NULL;
-	}
+	r->runs = xcalloc(s->nruns ? s->nruns : 1, sizeof(*r->runs));
 	return r;
 }
 
@@ -65,7 +59,7 @@ static long find_name(const struct results *r, const char *name, size_t hint)
 	return -1;
 }
 
-/* The index of name, added when new; -1 on OOM. */
+/* The index of name, added when new. */
 static long intern(struct results *r, const char *name, size_t hint)
 {
 	long j = find_name(r, name, hint);
@@ -73,46 +67,29 @@ static long intern(struct results *r, const char *name, size_t hint)
 	if (j >= 0)
 		return j;
 	if (r->nnames == r->capnames) {
-		size_t cap = r->capnames ? r->capnames * 2 : 64;
-		char **v = realloc(r->names, cap * sizeof(*v));
-
-		if (!v)
-			return -1;
-		r->names = v;
-		r->capnames = cap;
+		r->capnames = r->capnames ? r->capnames * 2 : 64;
+		r->names = xreallocarray(r->names, r->capnames, sizeof(*r->names));
 	}
-	r->names[r->nnames] = strdup(name);
-	if (!r->names[r->nnames])
-		return -1;
+	r->names[r->nnames] = xstrdup(name);
 	return (long)r->nnames++;
 }
 
-static int store_values(struct results *r, struct run_record *rec,
-			const struct metrics *m)
+static void store_values(struct results *r, struct run_record *rec,
+			 const struct metrics *m)
 {
 	long *idx;
 	size_t n = 0;
 
 	if (!m || !m->n)
-		return 0;
-	idx = calloc(m->n, sizeof(*idx));
-	if (!idx)
-		return -1;
+		return;
+	idx = xcalloc(m->n, sizeof(*idx));
 	for (size_t k = 0; k < m->n; k++) {
 		idx[k] = intern(r, m->v[k].name, k);
-		if (idx[k] < 0) {
-			free(idx);
-			return -1;
-		}
 		if ((size_t)idx[k] + 1 > n)
 			n = (size_t)idx[k] + 1;
 	}
-	rec->values = calloc(n, sizeof(*rec->values));
-	rec->state = calloc(n, 1);
-	if (!rec->values || !rec->state) {
-		free(idx);
-		return -1;
-	}
+	rec->values = xcalloc(n, sizeof(*rec->values));
+	rec->state = xcalloc(n, 1);
 	rec->nvalues = n;
 	for (size_t k = 0; k < m->n; k++) {
 		const struct metric *e = &m->v[k];
@@ -122,30 +99,23 @@ static int store_values(struct results *r, struct run_record *rec,
 		rec->state[idx[k]] = number ? VALUE_NUMBER : VALUE_NULL;
 	}
 	free(idx);
-	return 0;
 }
 
-static int store_examples(struct run_record *rec, const struct run_result *res)
+static void store_examples(struct run_record *rec, const struct run_result *res)
 {
 	int n = res->nexamples;
 
 	if (n <= 0)
-		return 0;
+		return;
 	if (n > RUN_EXAMPLES_MAX)
 		n = RUN_EXAMPLES_MAX;
-	rec->examples = calloc((size_t)n, sizeof(*rec->examples));
-	if (!rec->examples)
-		return -1;
-	for (int k = 0; k < n; k++) {
-		rec->examples[k] = strndup(res->examples[k], sizeof(res->examples[k]) - 1);
-		if (!rec->examples[k])
-			return -1;
-		rec->nexamples = k + 1;
-	}
-	return 0;
+	rec->examples = xcalloc((size_t)n, sizeof(*rec->examples));
+	for (int k = 0; k < n; k++)
+		rec->examples[k] = xstrndup(res->examples[k], sizeof(res->examples[k]) - 1);
+	rec->nexamples = n;
 }
 
-int results_store(struct results *r, size_t i, enum run_status status,
+void results_store(struct results *r, size_t i, enum run_status status,
 		  const struct run_result *res)
 {
 	struct run_record *rec = &r->runs[i];
@@ -158,21 +128,15 @@ int results_store(struct results *r, size_t i, enum run_status status,
 	if (status == RUN_FAILED) {
 		const char *why = res->reason[0] ? res->reason : "the target failed without a reason";
 
-		rec->reason = strndup(why, sizeof(res->reason) - 1);
-		if (!rec->reason)
-			goto oom;
+		rec->reason = xstrndup(why, sizeof(res->reason) - 1);
 	}
-	if (store_values(r, rec, res->metrics) || store_examples(rec, res))
-		goto oom;
+	store_values(r, rec, res->metrics);
+	store_examples(rec, res);
 	rec->status = status;
 	if (status == RUN_DONE)
 		r->ndone++;
 	else if (status == RUN_FAILED)
 		r->nfailed++;
-	return 0;
-oom:
-	record_clear(rec);
-	return -1;
 }
 
 int results_value(const struct results *r, size_t i, const char *name, double *v)

@@ -228,10 +228,6 @@ static int evaluate(struct rctx *c, size_t cell, int k, double x, struct point *
 	mini.collect = NULL;
 	mini.ncollect = 0;
 	r = results_new(&mini);
-	if (!r) {
-		snprintf(c->err, sizeof(c->err), "out of memory");
-		return -1;
-	}
 	if (runner_run(r, &ro, why, sizeof(why)) || r->nfailed) {
 		for (size_t i = 0; i < mini.nruns && !why[0]; i++)
 			if (r->runs[i].status == RUN_FAILED)

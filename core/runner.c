@@ -7,6 +7,7 @@
  * the jobs asked, and stderr says so.
  */
 #include "core.h"
+#include "../lib/util.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -49,18 +50,10 @@ static void run_one(struct pool *pool, size_t i)
 	enum run_status st = RUN_FAILED;
 
 	res.metrics = metrics_new();
-	if (!res.metrics)
-		snprintf(res.reason, sizeof(res.reason), "out of memory");
-	else if (run_collected(s, &req, &sink, NULL, &res) == 0)
+	if (run_collected(s, &req, &sink, NULL, &res) == 0)
 		st = RUN_DONE;
 	pthread_mutex_lock(&pool->lock);
-	if (results_store(pool->r, i, st, &res) < 0) {
-		/* Keep a failed record without metrics rather than none. */
-		struct run_result bare = {0};
-
-		snprintf(bare.reason, sizeof(bare.reason), "out of memory storing the result");
-		results_store(pool->r, i, RUN_FAILED, &bare);
-	}
+	results_store(pool->r, i, st, &res);
 	pool->done++;
 	pthread_cond_signal(&pool->changed);
 	pthread_mutex_unlock(&pool->lock);
@@ -134,11 +127,7 @@ int runner_run(struct results *r, const struct runner_opts *o,
 			"%zu runs one at a time, not %d at once\n", r->spec->target->name, total, jobs);
 		jobs = 1;
 	}
-	threads = calloc((size_t)jobs, sizeof(*threads));
-	if (!threads) {
-		snprintf(msg, mlen, "out of memory");
-		return -1;
-	}
+	threads = xcalloc((size_t)jobs, sizeof(*threads));
 	pthread_mutex_init(&pool.lock, NULL);
 	pthread_cond_init(&pool.changed, NULL);
 	for (int k = 0; k < jobs; k++) {

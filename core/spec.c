@@ -5,6 +5,7 @@
  * field and what is allowed there; nothing is run.
  */
 #include "core.h"
+#include "../lib/util.h"
 
 #include <errno.h>
 #include <math.h>
@@ -317,9 +318,7 @@ static int parse_strategies(struct spec *s, struct spec_error *err)
 		return fail(err, "strategies", "expected a list of strategy names; allowed: %s", list);
 	if (v && n == 0)
 		return fail(err, "strategies", "empty list; give at least one of: %s", list);
-	s->strategies = calloc(n, sizeof(*s->strategies));
-	if (!s->strategies)
-		return oom(err);
+	s->strategies = xcalloc(n, sizeof(*s->strategies));
 	s->nstrategies = n;
 	if (!v) {
 		/* every strategy this machine can run */
@@ -431,12 +430,10 @@ static int by_value(const void *pa, const void *pb)
  * when none) and *orig the earlier one's. Sorting keeps long sweeps fast.
  * -1 on OOM.
  */
-static int first_repeat(const double *v, size_t n, size_t *dup, size_t *orig)
+static void first_repeat(const double *v, size_t n, size_t *dup, size_t *orig)
 {
-	struct indexed *x = calloc(n, sizeof(*x));
+	struct indexed *x = xcalloc(n, sizeof(*x));
 
-	if (!x)
-		return -1;
 	for (size_t i = 0; i < n; i++)
 		x[i] = (struct indexed){v[i], i};
 	qsort(x, n, sizeof(*x), by_value);
@@ -449,7 +446,6 @@ static int first_repeat(const double *v, size_t n, size_t *dup, size_t *orig)
 		}
 	}
 	free(x);
-	return 0;
 }
 
 static int parse_axis(const struct target *t, const char *key, const json_t *v,
@@ -469,9 +465,7 @@ static int parse_axis(const struct target *t, const char *key, const json_t *v,
 	a->n = a->swept ? json_array_size(v) : 1;
 	if (a->n == 0)
 		return fail(err, field, "empty list; give a value or a non-empty list of values");
-	a->vals = calloc(a->n, sizeof(*a->vals));
-	if (!a->vals)
-		return oom(err);
+	a->vals = xcalloc(a->n, sizeof(*a->vals));
 	if (!a->swept)
 		return param_value(d, v, field, &a->vals[0], err);
 	if (a->n > SPEC_MAX_RUNS)
@@ -482,8 +476,7 @@ static int parse_axis(const struct target *t, const char *key, const json_t *v,
 		if (param_value(d, json_array_get(v, i), efield, &a->vals[i], err))
 			return -1;
 	}
-	if (first_repeat(a->vals, a->n, &dup, &orig))
-		return oom(err);
+	first_repeat(a->vals, a->n, &dup, &orig);
 	if (dup < a->n) {
 		snprintf(efield, sizeof(efield), "%s[%zu]", field, dup);
 		target_format_value(d, a->vals[dup], shown, sizeof(shown));
@@ -513,9 +506,7 @@ static int parse_params(struct spec *s, struct axis **out, size_t *nout,
 		return 0;
 	if (!json_is_object(params))
 		return fail(err, "params", "expected an object of parameter values, e.g. {\"pages\": 64}");
-	axes = calloc(json_object_size(params) + 1, sizeof(*axes));
-	if (!axes)
-		return oom(err);
+	axes = xcalloc(json_object_size(params) + 1, sizeof(*axes));
 	json_object_foreach(params, key, v) {
 		if (parse_axis(s->target, key, v, &axes[n++], err)) {
 			free_axes(axes, n);
@@ -693,16 +684,12 @@ static int expand(struct spec *s, const struct axis *axes, size_t naxes,
 		  struct spec_error *err)
 {
 	const struct target *t = s->target;
-	double *base = calloc(t->nparams, sizeof(*base));
+	double *base = xcalloc(t->nparams, sizeof(*base));
 	size_t r = 0;
 
-	s->cells = calloc(s->ncells, sizeof(*s->cells));
-	s->cell_params = calloc(s->ncells * t->nparams, sizeof(*s->cell_params));
-	s->runs = calloc(s->nruns, sizeof(*s->runs));
-	if (!base || !s->cells || !s->cell_params || !s->runs) {
-		free(base);
-		return oom(err);
-	}
+	s->cells = xcalloc(s->ncells, sizeof(*s->cells));
+	s->cell_params = xcalloc(s->ncells * t->nparams, sizeof(*s->cell_params));
+	s->runs = xcalloc(s->nruns, sizeof(*s->runs));
 	target_resolve_defaults(t, s->workload, s->preset, base);
 	for (size_t c = 0; c < s->ncells; c++) {
 		const double *p = s->cell_params + c * t->nparams;
@@ -799,11 +786,7 @@ struct spec *spec_parse(const char *buf, size_t len, struct spec_error *err)
 		fail(err, "", "spec is larger than %d bytes (1 MiB)", SPEC_MAX_BYTES);
 		return NULL;
 	}
-	s = calloc(1, sizeof(*s));
-	if (!s) {
-		oom(err);
-		return NULL;
-	}
+	s = xcalloc(1, sizeof(*s));
 	s->doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!s->doc) {
 		fail(err, "", "not JSON: line %d, column %d: %s", jerr.line, jerr.column, jerr.text);

@@ -5,6 +5,7 @@
  * missing counter is reported, never a refused spec.
  */
 #include "core.h"
+#include "../lib/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,9 +67,7 @@ int spec_parse_collect(struct spec *s, struct spec_error *err)
 			 SPEC_MAX_COLLECT);
 		return fail(err, "collect.events", msg);
 	}
-	s->collect = calloc(json_array_size(ev), sizeof(*s->collect));
-	if (!s->collect)
-		return fail(err, "", "out of memory");
+	s->collect = xcalloc(json_array_size(ev), sizeof(*s->collect));
 	json_array_foreach(ev, i, v) {
 		const char *n = json_string_value(v);
 

@@ -9,6 +9,7 @@
  * examples follow, so nothing a run said is hidden by the summary.
  */
 #include "core.h"
+#include "../lib/util.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -160,18 +161,17 @@ static size_t run_index(const struct spec *s, size_t cell, int rep, size_t k)
 	return (cell * (size_t)s->repetitions + (size_t)rep) * s->nstrategies + k;
 }
 
-static int block_alloc(struct block *b, const struct cols *cols, size_t ns)
+static void block_alloc(struct block *b, const struct cols *cols, size_t ns)
 {
 	memset(b, 0, sizeof(*b));
 	b->cols = cols;
 	b->ns = ns;
-	b->st = calloc(ns, sizeof(*b->st));
-	b->mean = calloc(ns, sizeof(*b->mean));
-	b->lo = calloc(ns, sizeof(*b->lo));
-	b->hi = calloc(ns, sizeof(*b->hi));
-	b->failed = calloc(ns, sizeof(*b->failed));
-	b->label = calloc(ns, sizeof(*b->label));
-	return b->st && b->mean && b->lo && b->hi && b->failed && b->label ? 0 : -1;
+	b->st = xcalloc(ns, sizeof(*b->st));
+	b->mean = xcalloc(ns, sizeof(*b->mean));
+	b->lo = xcalloc(ns, sizeof(*b->lo));
+	b->hi = xcalloc(ns, sizeof(*b->hi));
+	b->failed = xcalloc(ns, sizeof(*b->failed));
+	b->label = xcalloc(ns, sizeof(*b->label));
 }
 
 static void block_free(struct block *b)
@@ -523,16 +523,14 @@ static int column_reported(const struct results *r, const struct cols *cols, siz
 	return 0;
 }
 
-/* One cell's block, filled and laid out for width; -1 on OOM. */
-static int block_make(struct block *b, const struct results *r, const struct cols *cols,
-		      size_t cell, const int *visible, int width, char *ratio_head, size_t rlen)
+/* One cell's block, filled and laid out for width. */
+static void block_make(struct block *b, const struct results *r, const struct cols *cols,
+		       size_t cell, const int *visible, int width, char *ratio_head, size_t rlen)
 {
-	if (block_alloc(b, cols, r->spec->nstrategies))
-		return -1;
+	block_alloc(b, cols, r->spec->nstrategies);
 	b->visible = visible;
 	block_fill(b, r, cell, ratio_head, rlen);
 	block_ranges(b, r->spec->repetitions, width);
-	return 0;
 }
 
 /*
@@ -556,10 +554,7 @@ static int fit_columns(const struct results *r, const struct cols *cols, int wid
 		for (size_t c = 0; width && c < r->spec->ncells; c++) {
 			struct block b;
 
-			if (block_make(&b, r, cols, c, visible, width, head, sizeof(head))) {
-				block_free(&b);
-				return ndropped;
-			}
+			block_make(&b, r, cols, c, visible, width, head, sizeof(head));
 			if (block_total(&b, b.width) > widest)
 				widest = block_total(&b, b.width);
 			block_free(&b);
@@ -640,12 +635,7 @@ void result_print_table_width(FILE *f, const struct results *r, int width)
 		struct block b;
 		char ratio_head[64];
 
-		if (block_make(&b, r, &cols, c, visible, width, ratio_head, sizeof(ratio_head))) {
-			block_free(&b);
-			json_decref(cols.cmp);
-			fprintf(f, "(out of memory)\n");
-			return;
-		}
+		block_make(&b, r, &cols, c, visible, width, ratio_head, sizeof(ratio_head));
 		cell_title(f, s, c);
 		block_print(f, &b, s, ratio_head);
 		block_free(&b);

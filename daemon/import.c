@@ -407,14 +407,13 @@ static int take_sample(struct import *im, struct store *st, json_t *o, size_t i)
 	if (im->nbatch && (im->batch_run != im->run_ids[k] || im->nbatch == SAMPLE_BATCH) &&
 	    (rc = batch_flush(im, st)))
 		return rc;
-	if (!(mm = metrics_new()))
-		return refuse(im, 503, "out of memory");
-	json_object_foreach(m, name, v)
-		if (json_is_null(v) ? metrics_set_null(mm, name)
-				    : metrics_set(mm, name, json_number_value(v))) {
-			metrics_free(mm);
-			return refuse(im, 503, "out of memory");
-		}
+	mm = metrics_new();
+	json_object_foreach(m, name, v) {
+		if (json_is_null(v))
+			metrics_set_null(mm, name);
+		else
+			metrics_set(mm, name, json_number_value(v));
+	}
 	im->batch_run = im->run_ids[k];
 	im->batch[im->nbatch++] = (struct sample){(uint64_t)json_integer_value(t), mm};
 	return 0;

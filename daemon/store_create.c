@@ -192,8 +192,10 @@ static int check_metrics(const json_t *o, size_t i, struct metrics *m, char *err
 					  i, METRIC_NAME_MAX - 1);
 		if (!json_is_null(v) && !json_is_number(v))
 			return error_into(err, elen, "runs[%zu].metrics.%s: expected a number or null", i, name);
-		if (json_is_null(v) ? metrics_set_null(m, name) : metrics_set(m, name, json_number_value(v)))
-			return error_into(err, elen, "out of memory");
+		if (json_is_null(v))
+			metrics_set_null(m, name);
+		else
+			metrics_set(m, name, json_number_value(v));
 	}
 	return 0;
 }
@@ -242,8 +244,7 @@ static int check_run(const struct spec *sp, const json_t *run, size_t i, struct 
 		if (!(r->examples = json_dumps(ex, JSON_COMPACT)))
 			return error_into(err, elen, "out of memory");
 	}
-	if (!(r->m = metrics_new()))
-		return error_into(err, elen, "out of memory");
+	r->m = metrics_new();
 	return check_metrics(json_object_get(run, "metrics"), i, r->m, err, elen);
 }
 

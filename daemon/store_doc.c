@@ -54,8 +54,7 @@ static int load_runs(struct store *st, struct store_tls *t, int64_t exp, struct 
 
 	if (!s || !m)
 		return STORE_ERR;
-	if (!(res.metrics = metrics_new()))
-		return store_fail(st, STORE_ERR, "out of memory");
+	res.metrics = metrics_new();
 	sqlite3_bind_int64(s, 1, exp);
 	sqlite3_bind_int64(m, 1, exp);
 	mrow = store_rrow(st, t, m, "metrics");
@@ -89,8 +88,10 @@ static int load_runs(struct store *st, struct store_tls *t, int64_t exp, struct 
 
 				if (!name)
 					break;
-				rc = isfinite(v) ? metrics_set(res.metrics, name, v)
-				     : metrics_set_null(res.metrics, name);
+				if (isfinite(v))
+					metrics_set(res.metrics, name, v);
+				else
+					metrics_set_null(res.metrics, name);
 			}
 			if (!rc)
 				mrow = store_rrow(st, t, m, "metrics");
@@ -102,8 +103,7 @@ static int load_runs(struct store *st, struct store_tls *t, int64_t exp, struct 
 		if (f->status == 2 || f->status == 3) {
 			snprintf(res.reason, sizeof(res.reason), "%s", reason ? reason : "");
 			load_examples(&res, (const char *)sqlite3_column_text(s, 6));
-			if (results_store(r, (size_t)idx, f->status == 2 ? RUN_DONE : RUN_FAILED, &res))
-				rc = store_fail(st, STORE_ERR, "out of memory");
+			results_store(r, (size_t)idx, f->status == 2 ? RUN_DONE : RUN_FAILED, &res);
 		} else if (res.metrics->n) {
 			f->metrics = json_object();
 			for (size_t k = 0; f->metrics && k < res.metrics->n; k++) {

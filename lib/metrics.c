@@ -7,7 +7,7 @@
 
 struct metrics *metrics_new(void)
 {
-	return calloc(1, sizeof(struct metrics));
+	return xcalloc(1, sizeof(struct metrics));
 }
 
 void metrics_free(struct metrics *m)
@@ -56,26 +56,20 @@ void metrics_append(struct metrics *m, const char *name, double value, int is_nu
 	e->is_null = !!is_null;
 }
 
-int metrics_set(struct metrics *m, const char *name, double value)
+void metrics_set(struct metrics *m, const char *name, double value)
 {
 	struct metric *e = slot(m, name);
 
-	if (!e)
-		return -1;
 	e->value = value;
 	e->is_null = 0;
-	return 0;
 }
 
-int metrics_set_null(struct metrics *m, const char *name)
+void metrics_set_null(struct metrics *m, const char *name)
 {
 	struct metric *e = slot(m, name);
 
-	if (!e)
-		return -1;
 	e->value = 0;
 	e->is_null = 1;
-	return 0;
 }
 
 const struct metric *metrics_get(const struct metrics *m, const char *name)

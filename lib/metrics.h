@@ -25,13 +25,14 @@ struct metrics {
 	size_t n, cap;
 };
 
+/* An empty set (dies on OOM, like every allocation here). */
 struct metrics *metrics_new(void);
 void metrics_free(struct metrics *m);
 /* Forgets every value but keeps the storage. */
 void metrics_clear(struct metrics *m);
-/* Sets (adding when new, in insertion order) a value. Returns 0, or -1 on OOM. */
-int metrics_set(struct metrics *m, const char *name, double value);
-int metrics_set_null(struct metrics *m, const char *name);
+/* Sets (adding when new, in insertion order) a value. */
+void metrics_set(struct metrics *m, const char *name, double value);
+void metrics_set_null(struct metrics *m, const char *name);
 /*
  * Appends name without looking for it: the caller knows it is not there
  * (a report that cleared m and names each metric once). O(1), where
