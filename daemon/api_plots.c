@@ -7,7 +7,7 @@
  *   GET /api/v1/runs/ID/plots/timeseries.svg?metrics=a,b,c
  *   GET /api/v1/history/plot.svg?workload=&metric=&strategy=&... (as /history)
  *
- * comparison.svg defaults to cpu.invalidation_ns (else the first metric
+ * comparison.svg defaults to the headline metric (else the first metric
  * with values), latency.svg to cell 0, timeseries.svg to the faults, the
  * commands by opcode that ever move and dma.latency_ns.p99.
  *
@@ -28,6 +28,7 @@
 #include "http_internal.h"
 #include "plot.h"
 #include "../lib/logger.h"
+#include "../lib/vocab.h"
 
 #include <errno.h>
 #include <math.h>
@@ -441,9 +442,16 @@ static enum MHD_Result h_experiment_plot(struct request *r)
 		const json_t *m;
 		size_t i;
 
-		/* by default cpu.invalidation_ns, else the first metric with a value */
-		if (!metric && has_metric(cmp, "cpu.invalidation_ns"))
-			metric = "cpu.invalidation_ns";
+		/* by default the headline metric (the vocabulary's headline
+		 * order, cost.total_ns_per_op first, as the answer), else the
+		 * first metric with a value */
+		for (int rank = 1; !metric && rank <= (int)vocab_metric_count(); rank++)
+			for (size_t k = 0; !metric && k < vocab_metric_count(); k++) {
+				const struct metric_info *mi = vocab_metric_at(k);
+
+				if (mi->headline == rank && has_metric(cmp, mi->name))
+					metric = mi->name;
+			}
 		json_array_foreach(json_object_get(cmp, "metrics"), i, m) {
 			const char *name = json_string_value(json_object_get(m, "name"));
 

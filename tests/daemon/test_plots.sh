@@ -95,6 +95,10 @@ assert not doc.getElementsByTagName("script"), "a script element"
 }
 
 check_svg comparison "/api/v1/experiments/$id2/plots/comparison.svg" "INJECT \`touch"
+# without ?metric= the comparison is drawn on the headline metric, as the answer
+grep -q "cost.total_ns_per_op" "$tmp/comparison.svg" &&
+	ok "comparison.svg defaults to the headline metric (cost.total_ns_per_op)" ||
+	not_ok "comparison.svg defaults to the headline metric" "$(grep -o '<title>[^<]*' "$tmp/comparison.svg" | head -3 | tr '\n' ' ')"
 check_svg latency "/api/v1/experiments/$id2/plots/latency.svg?cell=1" "system("
 check_svg crossover "/api/v1/experiments/$id2/plots/crossover.svg" "INJECT"
 check_svg comparison-1d "/api/v1/experiments/$id1/plots/comparison.svg?metric=cmd.sync&baseline=notifier" "notifier"
