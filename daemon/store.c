@@ -5,6 +5,7 @@
  * in store_import.c; store_impl.h is what they share.
  */
 #include "store_impl.h"
+#include "../lib/util.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -75,13 +76,9 @@ struct store_tls *store_tls_get(struct store *st)
 
 	if (t)
 		return t;
-	t = calloc(1, sizeof(*t));
-	if (!t)
-		return NULL;
-	if (pthread_setspecific(st->key, t)) {
-		free(t);
-		return NULL;
-	}
+	t = xcalloc(1, sizeof(*t));
+	if (pthread_setspecific(st->key, t))
+		die("out of memory (pthread_setspecific)");
 	t->st = st;
 	pthread_mutex_lock(&st->tls_lock);
 	t->next = st->tls;
@@ -94,9 +91,7 @@ struct store_tls *store_tls_get(struct store *st)
 
 const char *store_error(struct store *st)
 {
-	struct store_tls *t = store_tls_get(st);
-
-	return t ? t->err : "out of memory";
+	return store_tls_get(st)->err;
 }
 
 int store_fail(struct store *st, int rc, const char *fmt, ...)
@@ -104,11 +99,9 @@ int store_fail(struct store *st, int rc, const char *fmt, ...)
 	struct store_tls *t = store_tls_get(st);
 	va_list ap;
 
-	if (t) {
-		va_start(ap, fmt);
-		vsnprintf(t->err, sizeof(t->err), fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	vsnprintf(t->err, sizeof(t->err), fmt, ap);
+	va_end(ap);
 	return rc;
 }
 
@@ -251,15 +244,12 @@ static int configure(sqlite3 *db, char *err, size_t len)
 
 struct store *store_open(const char *path, char *err, size_t len)
 {
-	struct store *st = calloc(1, sizeof(*st));
+	struct store *st = xcalloc(1, sizeof(*st));
 	sqlite3_stmt *s = NULL;
 	char *abs;
 	int rc, wal;
 
-	if (!st || !(st->path = strdup(path))) {
-		snprintf(err, len, "out of memory");
-		goto fail_early;
-	}
+	st->path = xstrdup(path);
 	if (pthread_key_create(&st->key, tls_destroy)) {
 		snprintf(err, len, "out of thread-specific keys");
 		goto fail_early;
@@ -308,8 +298,7 @@ fail:
 	store_close(st);
 	return NULL;
 fail_early:
-	if (st)
-		free(st->path);
+	free(st->path);
 	free(st);
 	return NULL;
 }

@@ -117,16 +117,16 @@ int store_create_experiment(struct store *st, const struct spec *sp, const char 
 	json_t *preset = preset_json(t, sp->preset);
 	char *spec_dump = spec_text ? NULL : json_dumps(sp->doc, JSON_COMPACT);
 	char *preset_text = preset ? json_dumps(preset, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-	char *host_text = host ? json_dumps(host, JSON_COMPACT | JSON_ENCODE_ANY) : strdup("null");
-	char **cells = calloc(sp->ncells ? sp->ncells : 1, sizeof(*cells));
+	char *host_text = host ? json_dumps(host, JSON_COMPACT | JSON_ENCODE_ANY) : xstrdup("null");
+	char **cells = xcalloc(sp->ncells ? sp->ncells : 1, sizeof(*cells));
 	int64_t now = store_now_ms(), exp = 0;
 	int rc = 0;
 
 	json_decref(preset);
-	for (size_t c = 0; cells && c < sp->ncells; c++)
+	for (size_t c = 0; c < sp->ncells; c++)
 		if (!(cells[c] = json_dumps(sp->cells[c], JSON_COMPACT)))
 			rc = STORE_ERR;
-	if (rc || !cells || !preset_text || !host_text || (!spec_text && !spec_dump)) {
+	if (rc || !preset_text || !host_text || (!spec_text && !spec_dump)) {
 		rc = store_fail(st, STORE_ERR, "out of memory");
 		goto out;
 	}
@@ -158,7 +158,7 @@ int store_create_experiment(struct store *st, const struct spec *sp, const char 
 	if (!rc)
 		snprintf(id, idlen, "e%lld", (long long)exp);
 out:
-	for (size_t c = 0; cells && c < sp->ncells; c++)
+	for (size_t c = 0; c < sp->ncells; c++)
 		free(cells[c]);
 	free(cells);
 	free(spec_dump);
@@ -339,10 +339,7 @@ static int import_prepare(const json_t *doc, struct import_prep *ip, char *err, 
 			   json_array_size(runs), sp->nruns);
 		goto bad;
 	}
-	if (!(ip->r = calloc(sp->nruns ? sp->nruns : 1, sizeof(*ip->r)))) {
-		error_into(err, elen, "out of memory");
-		goto bad;
-	}
+	ip->r = xcalloc(sp->nruns ? sp->nruns : 1, sizeof(*ip->r));
 	for (size_t i = 0; i < sp->nruns; i++) {
 		if (check_run(sp, json_array_get(runs, i), i, &ip->r[i], err, elen))
 			goto bad;
@@ -383,8 +380,7 @@ int store_import_experiments(struct store *st, const json_t *docs,
 		err[0] = 0;
 	if (!json_is_array(docs) || !n)
 		return error_into(err, elen, "expected one or more result documents");
-	if (!(ip = calloc(n, sizeof(*ip))))
-		return error_into(err, elen, "out of memory");
+	ip = xcalloc(n, sizeof(*ip));
 	for (size_t i = 0; i < n; i++) {
 		if (import_prepare(json_array_get(docs, i), &ip[i], why, sizeof(why))) {
 			if (n == 1)
@@ -440,10 +436,7 @@ int store_import_more(struct store *st, const json_t *doc, const struct import_m
 		err[0] = 0;
 	if (import_prepare(doc, &ip, err, elen))
 		return -1;
-	if (!(runs = calloc(ip.sp->nruns ? ip.sp->nruns : 1, sizeof(*runs)))) {
-		import_prep_free(&ip);
-		return error_into(err, elen, "out of memory");
-	}
+	runs = xcalloc(ip.sp->nruns ? ip.sp->nruns : 1, sizeof(*runs));
 	/* A store failure leaves err empty (store_error() has it), as above. */
 	store_wlock(st);
 	rc = store_wbegin(st);

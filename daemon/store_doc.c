@@ -185,11 +185,7 @@ static json_t *build_doc(struct store *st, struct store_tls *t, int64_t exp, int
 		goto out;
 	}
 	r = results_new(sp);
-	facts = calloc(sp->nruns ? sp->nruns : 1, sizeof(*facts));
-	if (!r || !facts) {
-		*rc = store_fail(st, STORE_ERR, "out of memory");
-		goto out;
-	}
+	facts = xcalloc(sp->nruns ? sp->nruns : 1, sizeof(*facts));
 	for (size_t i = 0; i < sp->nruns; i++)
 		facts[i].status = -1;
 	if ((*rc = load_runs(st, t, exp, r, facts)))

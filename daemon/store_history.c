@@ -153,7 +153,7 @@ static const char exps_by_workload_sql[] =
 
 static char *dup_or_null(const char *s)
 {
-	return s && *s ? strdup(s) : NULL;
+	return s && *s ? xstrdup(s) : NULL;
 }
 
 /* The experiments of the history, ranked. */
@@ -179,12 +179,9 @@ static int load_exps(struct store *st, struct store_tls *t, const struct history
 		sqlite3_bind_text(s, 2, f->workload, -1, SQLITE_STATIC);
 		sqlite3_bind_int(s, 3, f->limit);
 	}
-	h->exps = calloc((size_t)f->limit, sizeof(*h->exps));
-	h->order = calloc((size_t)f->limit, sizeof(*h->order));
-	if (!h->exps || !h->order) {
-		sqlite3_finalize(s);
-		return store_fail(st, STORE_ERR, "out of memory");
-	}
+	/* f->limit is at most HISTORY_LIMIT_MAX (history.c refuses more) */
+	h->exps = xcalloc((size_t)f->limit, sizeof(*h->exps));
+	h->order = xcalloc((size_t)f->limit, sizeof(*h->order));
 	while ((row = store_rrow(st, t, s, "history experiments")) == 1 &&
 	       h->nexps < (size_t)f->limit) {
 		/* newest first; reversed below so exps ascends by id */
@@ -203,12 +200,9 @@ static int load_exps(struct store *st, struct store_tls *t, const struct history
 			e->version = dup_or_null(json_string_value(json_object_get(k, "version")));
 			json_decref(k);
 		}
-		if ((label && *label && !(e->label = strdup(label))) ||
-		    !(e->config_id = strdup(config ? config : "")) ||
-		    !(e->config = strdup(cfg ? cfg : "null"))) {
-			row = store_fail(st, STORE_ERR, "out of memory");
-			break;
-		}
+		e->label = dup_or_null(label);
+		e->config_id = xstrdup(config ? config : "");
+		e->config = xstrdup(cfg ? cfg : "null");
 	}
 	sqlite3_finalize(s);
 	if (row < 0)
@@ -281,11 +275,9 @@ static const char rows_sql[] =
 /* "1, 2, 3" of n numbers (malloc'd). */
 static char *id_list(const int64_t *v, size_t n, size_t stride)
 {
-	char *list = malloc(n * 24 + 1);
+	char *list = xmalloc(n * 24 + 1);
 	size_t len = 0;
 
-	if (!list)
-		return NULL;
 	list[0] = '\0';
 	for (size_t i = 0; i < n; i++)
 		len += (size_t)sprintf(list + len, "%s%lld", i ? ", " : "",
@@ -309,11 +301,7 @@ static int load_values(struct store *st, struct store_tls *t, const struct histo
 	size_t seq = 0, len;
 	int code, row = 0, rc = 0;
 
-	if (!exps || !metrics ||
-	    !(sql = malloc(len = sizeof(rows_sql) + strlen(exps) + strlen(metrics)))) {
-		rc = store_fail(st, STORE_ERR, "out of memory");
-		goto out;
-	}
+	sql = xmalloc(len = sizeof(rows_sql) + strlen(exps) + strlen(metrics));
 	snprintf(sql, len, rows_sql, exps);
 	if ((code = sqlite3_prepare_v2(t->db, sql, -1, &s, NULL)) != SQLITE_OK) {
 		rc = store_sql_fail(st, t->db, code, 0, "prepare history");
@@ -333,13 +321,9 @@ static int load_values(struct store *st, struct store_tls *t, const struct histo
 		if (!raw || strcmp(raw, c)) {
 			free(raw);
 			free(canon);
-			raw = strdup(c);
+			raw = xstrdup(c);
 			canon = history_canonical_cell(c);
 			cur = NULL;
-			if (!raw) {
-				rc = store_fail(st, STORE_ERR, "out of memory");
-				break;
-			}
 		}
 		if (!canon || (f->cell && strcmp(canon, f->cell)))
 			continue;
@@ -385,12 +369,12 @@ static int by_point(const void *pa, const void *pb)
 
 /* Merges series that are one (raw cells differing in key order, or rows of
  * one configuration interleaved with another's); orders values. */
-static int settle(struct history *h)
+static void settle(struct history *h)
 {
 	size_t out = 0;
 
 	if (!h->nseries)
-		return 0;
+		return;
 	qsort(h->series, h->nseries, sizeof(*h->series), by_series);
 	for (size_t i = 0; i < h->nseries; i++) {
 		struct hseries *s = &h->series[i];
@@ -410,7 +394,6 @@ static int settle(struct history *h)
 	h->nseries = out;
 	for (size_t i = 0; i < h->nseries; i++)
 		qsort(h->series[i].v, h->series[i].n, sizeof(*h->series[i].v), by_point);
-	return 0;
 }
 
 int history_load(struct store *st, const struct history_filter *f, const int64_t *ids, size_t n,
@@ -426,8 +409,8 @@ int history_load(struct store *st, const struct history_filter *f, const int64_t
 	if (!rc && n && h->nexps)
 		rc = load_values(st, t, f, ids, n, h);
 	store_rend(st, t);
-	if (!rc && settle(h))
-		rc = store_fail(st, STORE_ERR, "out of memory");
+	if (!rc)
+		settle(h);
 	if (rc)
 		history_free(h);
 	return rc;
@@ -633,13 +616,7 @@ static int drop_stale(struct store *st, sqlite3_stmt **q, const char *config,
 		if (found || !in_ids(seen, nseen, exp))
 			continue;
 		if (ndrop == cap) {
-			int64_t *d = realloc(drop, (cap = cap ? cap * 2 : 8) * sizeof(*d));
-
-			if (!d) {
-				rc = store_fail(st, STORE_ERR, "out of memory");
-				break;
-			}
-			drop = d;
+			drop = xreallocarray(drop, cap = cap ? cap * 2 : 8, sizeof(*drop));
 		}
 		drop[ndrop++] = id;
 	}

@@ -91,7 +91,7 @@ struct store {
 	struct doc_entry *lru_head, *lru_tail;
 };
 
-/* This thread's state, created on first use; NULL when memory ran out. */
+/* This thread's state, created on first use (dies on OOM). */
 struct store_tls *store_tls_get(struct store *st);
 
 /* Records a message for store_error() on this thread; returns rc. */

@@ -60,8 +60,6 @@ struct store_tls *store_reader(struct store *st, int *rc)
 	int r;
 
 	*rc = STORE_ERR;
-	if (!t)
-		return NULL;
 	if (t->db)
 		return t;
 	r = sqlite3_open_v2(st->path, &t->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
@@ -153,19 +151,14 @@ const char *store_metric_name(struct store *st, struct store_tls *t, int64_t id,
 			continue;
 		if ((size_t)k >= t->nnames) {
 			size_t n = (size_t)k * 2 + 64;
-			char **v = realloc(t->names, n * sizeof(*v));
+			char **v = xreallocarray(t->names, n, sizeof(*v));
 
-			if (!v) {
-				sqlite3_reset(s);
-				*rc = store_fail(st, STORE_ERR, "out of memory");
-				return NULL;
-			}
 			memset(v + t->nnames, 0, (n - t->nnames) * sizeof(*v));
 			t->names = v;
 			t->nnames = n;
 		}
 		free(t->names[k]);
-		t->names[k] = strdup(name ? name : "");
+		t->names[k] = xstrdup(name ? name : "");
 		t->names_next = k + 1;
 	}
 	if (r < 0) {
@@ -531,10 +524,7 @@ static int set_of(struct store *st, struct store_tls *t, struct page_sets *ps, i
 	blob = sqlite3_column_blob(s, 0);
 	len = (size_t)sqlite3_column_bytes(s, 0) / 4 * 4;
 	k = ps->n;
-	if (!(ps->v[k].ids = malloc(len + 1))) {
-		sqlite3_reset(s);
-		return store_fail(st, STORE_ERR, "out of memory");
-	}
+	ps->v[k].ids = xmalloc(len + 1);
 	if (len)
 		memcpy(ps->v[k].ids, blob, len);
 	sqlite3_reset(s);
@@ -561,13 +551,8 @@ static int take_point(struct store *st, struct store_tls *t, struct page_sets *p
 	if (n > nvals)
 		n = nvals;
 	if (*nv + n > *cap) {
-		size_t c = (*nv + n) * 2;
-		struct pval *g = realloc(*v, c * sizeof(*g));
-
-		if (!g)
-			return store_fail(st, STORE_ERR, "out of memory");
-		*v = g;
-		*cap = c;
+		*cap = (*nv + n) * 2;
+		*v = xreallocarray(*v, *cap, sizeof(**v));
 	}
 	for (size_t k = 0; k < n; k++, (*nv)++)
 		(*v)[*nv] = (struct pval){store_sample_metric(ids, k), (uint32_t)*nv,

@@ -8,6 +8,7 @@
  * one-row-per-value tables at migration.
  */
 #include "store_impl.h"
+#include "../lib/util.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -100,8 +101,7 @@ static int64_t sset_id(struct store *st, const unsigned char *blob, size_t len)
 	if (st->nssets == STORE_SSETS)
 		store_ssets_clear(st);
 	c = &st->ssets[st->nssets];
-	if (!(c->blob = malloc(len ? len : 1)))
-		return store_fail(st, STORE_ERR, "out of memory");
+	c->blob = xmalloc(len ? len : 1);
 	memcpy(c->blob, blob, len);
 	c->len = len;
 	c->id = id;
@@ -176,13 +176,9 @@ int store_samples_add_blocks(struct store *st, int64_t run_id, const struct samp
 		return too_many(st, most);
 	if ((rc = count_samples(st, run_id, total)))
 		return rc;
-	if (!(blob = malloc(4 * most + 1)))
-		return store_fail(st, STORE_ERR, "out of memory");
+	blob = xmalloc(4 * most + 1);
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-	if (!(vals = malloc(8 * most + 1))) {
-		free(blob);
-		return store_fail(st, STORE_ERR, "out of memory");
-	}
+	vals = xmalloc(8 * most + 1);
 #endif
 	for (size_t i = 0; !rc && i < nb; i++) {
 		size_t nn = b[i].nnames;
@@ -221,9 +217,9 @@ int store_samples_add(struct store *st, int64_t run_id, const struct sample *smp
 		return too_many(st, most);
 	if ((rc = count_samples(st, run_id, n)))
 		return rc;
-	if (!(names = malloc(most * sizeof(*names) + 1)) || !(blob = malloc(4 * most + 1)) ||
-	    !(vals = malloc(8 * most + 1)))
-		rc = store_fail(st, STORE_ERR, "out of memory");
+	names = xmalloc(most * sizeof(*names) + 1);
+	blob = xmalloc(4 * most + 1);
+	vals = xmalloc(8 * most + 1);
 	for (size_t i = 0; !rc && i < n; i++) {
 		const struct metrics *m = smp[i].m;
 		size_t nn = m ? m->n : 0;
@@ -261,9 +257,9 @@ int store_insert_metrics(struct store *st, int64_t run, const struct metrics *m)
 	if (n > SAMPLE_METRICS_MAX)
 		return store_fail(st, STORE_ERR, "%zu final metrics (at most %d)", n,
 				  SAMPLE_METRICS_MAX);
-	if (!(names = malloc(n * sizeof(*names) + 1)) || !(blob = malloc(4 * n + 1)) ||
-	    !(vals = malloc(8 * n + 1)))
-		rc = store_fail(st, STORE_ERR, "out of memory");
+	names = xmalloc(n * sizeof(*names) + 1);
+	blob = xmalloc(4 * n + 1);
+	vals = xmalloc(8 * n + 1);
 	for (size_t k = 0; !rc && k < n; k++) {
 		names[k] = m->v[k].name;
 		put_f64(vals + 8 * k, m->v[k].is_null ? NAN : m->v[k].value);

@@ -7,6 +7,7 @@
  * disk leaves the database as it was, and the same call can be retried).
  */
 #include "store_impl.h"
+#include "../lib/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -231,14 +232,12 @@ static void name_place(struct name_slot *v, size_t cap, struct name_slot e)
 }
 
 /* Caches name (taken) -> id, growing the table at half full. */
-static int name_put(struct store *st, char *name, int64_t id)
+static void name_put(struct store *st, char *name, int64_t id)
 {
 	if ((st->names_n + 1) * 2 > st->names_cap) {
 		size_t cap = st->names_cap ? st->names_cap * 2 : 256;
-		struct name_slot *v = calloc(cap, sizeof(*v));
+		struct name_slot *v = xcalloc(cap, sizeof(*v));
 
-		if (!v)
-			return -1;
 		for (size_t i = 0; i < st->names_cap; i++)
 			if (st->names[i].name)
 				name_place(v, cap, st->names[i]);
@@ -248,14 +247,12 @@ static int name_put(struct store *st, char *name, int64_t id)
 	}
 	name_place(st->names, st->names_cap, (struct name_slot){name, id});
 	st->names_n++;
-	return 0;
 }
 
 int64_t store_metric_id(struct store *st, const char *name)
 {
 	int64_t id = name_find(st, name);
 	sqlite3_stmt *s;
-	char *copy;
 	int rc;
 
 	if (id)
@@ -278,11 +275,7 @@ int64_t store_metric_id(struct store *st, const char *name)
 		id = sqlite3_last_insert_rowid(st->w);
 		st->names_added = 1;
 	}
-	copy = strdup(name);
-	if (!copy || name_put(st, copy, id)) {
-		free(copy);
-		return store_fail(st, STORE_ERR, "out of memory");
-	}
+	name_put(st, xstrdup(name), id);
 	return id;
 }
 
@@ -351,13 +344,13 @@ static int claim_one(struct store *st, struct run_job *job,
 		job->run_id = sqlite3_column_int64(s, 0);
 		exp = sqlite3_column_int64(s, 1);
 		job->index = sqlite3_column_int(s, 2);
-		job->spec_text = strdup(spec ? spec : "");
+		job->spec_text = xstrdup(spec ? spec : "");
 	}
 	sqlite3_reset(s);
 	snprintf(job->exp_pub, sizeof(job->exp_pub), "e%lld", (long long)exp);
 	snprintf(job->run_pub, sizeof(job->run_pub), "e%lld-r%d", (long long)exp, job->index + 1);
-	rc = job->spec_text ? 0 : store_fail(st, STORE_ERR, "out of memory");
-	if (!rc && (s = store_wstmt(st, WS_CLAIM_RUN))) {
+	rc = 0;
+	if ((s = store_wstmt(st, WS_CLAIM_RUN))) {
 		sqlite3_bind_int64(s, 1, job->run_id);
 		sqlite3_bind_int64(s, 2, store_now_ms());
 	}
@@ -594,7 +587,7 @@ static int recover_runs(struct store *st, struct recovered *v, size_t n, int *re
 
 int store_recover(struct store *st, int *requeued)
 {
-	struct recovered *v = NULL, *grown;
+	struct recovered *v = NULL;
 	size_t n = 0, cap = 0;
 	sqlite3_stmt *s = NULL;
 	int rc;
@@ -607,12 +600,7 @@ int store_recover(struct store *st, int *requeued)
 	while (!rc && (rc = wrow(st, s, "recover")) == 1) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
-			if (!(grown = realloc(v, cap * sizeof(*v)))) {
-				sqlite3_reset(s);
-				rc = store_fail(st, STORE_ERR, "out of memory");
-				break;
-			}
-			v = grown;
+			v = xreallocarray(v, cap, sizeof(*v));
 		}
 		v[n].run = sqlite3_column_int64(s, 0);
 		v[n].exp = sqlite3_column_int64(s, 1);
@@ -634,7 +622,7 @@ int store_recover(struct store *st, int *requeued)
 
 int store_cancel_experiment(struct store *st, const char *exp_pub, int64_t **running, size_t *n)
 {
-	int64_t exp = store_parse_exp(exp_pub), *v = NULL, *grown;
+	int64_t exp = store_parse_exp(exp_pub), *v = NULL;
 	size_t cap = 0;
 	sqlite3_stmt *s = NULL;
 	int rc, k = 0;
@@ -670,12 +658,7 @@ int store_cancel_experiment(struct store *st, const char *exp_pub, int64_t **run
 	while (!rc && (rc = wrow(st, s, "running runs")) == 1) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 16;
-			if (!(grown = realloc(v, cap * sizeof(*v)))) {
-				sqlite3_reset(s);
-				rc = store_fail(st, STORE_ERR, "out of memory");
-				break;
-			}
-			v = grown;
+			v = xreallocarray(v, cap, sizeof(*v));
 		}
 		v[(*n)++] = sqlite3_column_int64(s, 0);
 		rc = 0;
