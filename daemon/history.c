@@ -509,9 +509,8 @@ static int check_config(struct store *st, const char *config, int *added)
 		cfg = json_loads(h.exps[0].config, JSON_DECODE_ANY, NULL);
 		target = json_string_value(json_object_get(cfg, "target"));
 		workload = json_string_value(json_object_get(cfg, "workload"));
-		if (!(seen = malloc(h.nexps * sizeof(*seen))))
-			rc = store_fail(st, STORE_ERR, "out of memory");
-		for (size_t i = 0; seen && i < h.nexps; i++)
+		seen = xmalloc(h.nexps * sizeof(*seen));
+		for (size_t i = 0; i < h.nexps; i++)
 			seen[i] = h.exps[i].id;
 	}
 	if (!rc && h.nexps && target && workload)

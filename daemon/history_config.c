@@ -15,6 +15,7 @@
  * test (experiments.kernel) is set here as well.
  */
 #include "history_impl.h"
+#include "../lib/util.h"
 #include "plot.h"
 #include "store_impl.h"
 #include "../lib/logger.h"
@@ -211,16 +212,9 @@ static int pending_rows(struct store *st, struct pending *p, size_t max, size_t 
 		const char *host = (const char *)sqlite3_column_text(s, 3);
 
 		p[*n].id = sqlite3_column_int64(s, 0);
-		p[*n].spec = strdup(spec ? spec : "");
-		p[*n].preset = preset ? strdup(preset) : NULL;
-		p[*n].host = host ? strdup(host) : NULL;
-		if (!p[*n].spec || (preset && !p[*n].preset) || (host && !p[*n].host)) {
-			free(p[*n].spec);
-			free(p[*n].preset);
-			free(p[*n].host);
-			rc = store_fail(st, STORE_ERR, "out of memory");
-			break;
-		}
+		p[*n].spec = xstrdup(spec ? spec : "");
+		p[*n].preset = preset ? xstrdup(preset) : NULL;
+		p[*n].host = host ? xstrdup(host) : NULL;
 		(*n)++;
 	}
 	if (!rc && row != SQLITE_ROW && row != SQLITE_DONE)

@@ -8,6 +8,7 @@
  * chunked). The answers are JSON errors as api.md shows them.
  */
 #include "http_internal.h"
+#include "../lib/util.h"
 #include "../lib/logger.h"
 
 #include <arpa/inet.h>
@@ -834,12 +835,7 @@ struct http *http_start(const struct http_ctx *ctx, char *err, size_t len)
 	lfd = listen_socket(cfg, &sa, err, len);
 	if (lfd < 0)
 		return NULL;
-	h = calloc(1, sizeof(*h));
-	if (!h) {
-		close(lfd);
-		snprintf(err, len, "out of memory");
-		return NULL;
-	}
+	h = xcalloc(1, sizeof(*h));
 	h->ctx = *ctx;
 	for (size_t i = 0; i < HTTP_STATUS_MAX; i++)
 		atomic_init(&h->requests[i], 0);

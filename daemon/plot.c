@@ -118,11 +118,7 @@ struct plotter *plotter_new(const char *dir, const struct plot_limits *lim, char
 		snprintf(err, elen, "cannot create %s: %s", dir, strerror(errno));
 		return NULL;
 	}
-	p = calloc(1, sizeof(*p));
-	if (!p) {
-		snprintf(err, elen, "out of memory");
-		return NULL;
-	}
+	p = xcalloc(1, sizeof(*p));
 	snprintf(p->dir, sizeof(p->dir), "%s", dir ? dir : "");
 	p->memory = !dir;
 	if (lim)

@@ -12,6 +12,7 @@
  * a render (plot.c).
  */
 #include "plot.h"
+#include "../lib/util.h"
 #include "../core/core.h"
 
 #include <math.h>
@@ -119,13 +120,8 @@ int plot_timeseries(struct strbuf *out, const char *run_id, const struct plot_sa
 	plot_frame_init(&f, "timeseries");
 	if (!ns || !nm)
 		return plot_frame_fail(&f, err, elen, "run %s has no samples to plot", run_id);
-	v = malloc(ns * nm * sizeof(*v));
-	panel = malloc(nm * sizeof(*panel));
-	if (!v || !panel) {
-		free(v);
-		free(panel);
-		return plot_frame_fail(&f, err, elen, "out of memory");
-	}
+	v = xmalloc(ns * nm * sizeof(*v));
+	panel = xmalloc(nm * sizeof(*panel));
 	memcpy(v, in->v, ns * nm * sizeof(*v));
 	series_rates(in, v);
 	for (size_t i = 0; i < ns; i++)
@@ -891,8 +887,7 @@ int plot_history(struct strbuf *out, const json_t *hist, char *err, size_t elen)
 	if (nseries > HISTORY_SERIES_MAX)
 		nseries = HISTORY_SERIES_MAX;
 	values_only = plot_cell_keys(series, "cell", nseries, keys, sizeof(keys));
-	if (!(x = malloc(sizeof(*x))))
-		return plot_frame_fail(&f, err, elen, "out of memory");
+	x = xmalloc(sizeof(*x));
 	xaxis_build(x, series, nseries);
 	for (size_t s = 0; s < nseries; s++)
 		json_array_foreach(json_object_get(json_array_get(series, s), "points"), i, p) {

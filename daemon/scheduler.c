@@ -373,12 +373,9 @@ static struct metrics *metrics_from_json(json_t *o)
 	const char *k;
 	json_t *v;
 
-	if (!m || !n)
+	if (!n)
 		return m;
-	if (!(m->v = calloc(n, sizeof(*m->v)))) {
-		metrics_free(m);
-		return NULL;
-	}
+	m->v = xcalloc(n, sizeof(*m->v));
 	m->cap = n;
 	json_object_foreach(o, k, v) {
 		struct metric *e = &m->v[m->n++];
@@ -420,11 +417,7 @@ static void final_names(struct wslot *w, const char *p, size_t len)
 	w->fnames = metrics_new();
 	for (size_t i = 1; i < len; i++)
 		n += p[i] == 0;
-	if (!w->fnames || !(w->fnames->v = calloc(n ? n : 1, sizeof(*w->fnames->v)))) {
-		metrics_free(w->fnames);
-		w->fnames = NULL;
-		return;
-	}
+	w->fnames->v = xcalloc(n ? n : 1, sizeof(*w->fnames->v));
 	w->fnames->cap = n;
 	for (size_t i = 1; i < len; i += strlen(p + i) + 1)
 		snprintf(w->fnames->v[w->fnames->n++].name, METRIC_NAME_MAX, "%s", p + i);
@@ -493,10 +486,8 @@ static void final_frame(struct wslot *w, const char *p, size_t len)
 	memcpy(&run, p + 1, sizeof(run));
 	if ((int64_t)run != w->job.run_id)
 		return;
-	if (!(m = metrics_new()) || !(m->v = malloc((t->n ? t->n : 1) * sizeof(*m->v)))) {
-		metrics_free(m);
-		return;
-	}
+	m = metrics_new();
+	m->v = xmalloc((t->n ? t->n : 1) * sizeof(*m->v));
 	memcpy(m->v, t->v, t->n * sizeof(*m->v));
 	m->n = m->cap = t->n;
 	for (size_t i = 0; i < t->n; i++) {
@@ -1380,14 +1371,10 @@ static void probe_thread_stop(struct scheduler *s)
 
 struct scheduler *scheduler_start(struct store *st, const struct config *c, char *err, size_t len)
 {
-	struct scheduler *s = calloc(1, sizeof(*s));
+	struct scheduler *s = xcalloc(1, sizeof(*s));
 	int64_t queued = store_count_queued(st);
 	ssize_t n;
 
-	if (!s) {
-		snprintf(err, len, "out of memory");
-		return NULL;
-	}
 	s->st = st;
 	s->cfg = c;
 	s->tasks.cfg = c;

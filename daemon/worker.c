@@ -16,6 +16,7 @@
  * at most once per worker; each result says whether libpfm4 was.
  */
 #include "daemon.h"
+#include "../lib/util.h"
 #include "../collectors/collectors.h"
 #include "task.h"
 
@@ -135,10 +136,8 @@ static void emit_final(json_int_t run, const struct metrics *m)
 	for (size_t i = 0; i < m->n; i++)
 		k += m->v[i].is_null || isfinite(m->v[i].value);
 	if (k < m->n) {
-		if (!(f = metrics_new()) || !(f->v = calloc(k ? k : 1, sizeof(*f->v)))) {
-			metrics_free(f);
-			return;
-		}
+		f = metrics_new();
+		f->v = xcalloc(k ? k : 1, sizeof(*f->v));
 		for (size_t i = 0; i < m->n; i++)
 			if (m->v[i].is_null || isfinite(m->v[i].value))
 				f->v[f->n++] = m->v[i];
