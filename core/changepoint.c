@@ -9,6 +9,7 @@
  * values per point is not held to a large-sample threshold.
  */
 #include "core.h"
+#include "../lib/util.h"
 
 #include <float.h>
 #include <math.h>
@@ -237,14 +238,10 @@ long changepoints_detect(const double *const *values, const size_t *counts, size
 	window = (size_t)p->window;
 	for (size_t k = 0; k < npoints; k++)
 		total += counts[k];
-	all = calloc(npoints, sizeof(*all));
-	valid = calloc(npoints, 1);
-	a = malloc((total ? total : 1) * sizeof(*a));
-	b = malloc((total ? total : 1) * sizeof(*b));
-	if (!all || !valid || !a || !b) {
-		found = -1;
-		goto out;
-	}
+	all = xcalloc(npoints, sizeof(*all));
+	valid = xcalloc(npoints, 1);
+	a = xmalloc((total ? total : 1) * sizeof(*a));
+	b = xmalloc((total ? total : 1) * sizeof(*b));
 	for (size_t i = 1; i < npoints; i++)
 		valid[i] = (unsigned char)test_at(values, counts, npoints, i, window, 0, 0, a, b,
 						  &all[i]);
@@ -281,7 +278,6 @@ long changepoints_detect(const double *const *values, const size_t *counts, size
 			found++;
 		}
 	}
-out:
 	free(all);
 	free(valid);
 	free(a);

@@ -461,7 +461,7 @@ void cp_defaults(struct cp_params *p);
  * counts[k] values at values[k] (NaNs are ignored). Writes at most max of
  * them to out in index order and returns how many were found (which may
  * exceed max), or -1 when p is out of range (window < 1, alpha outside
- * (0, 1), min_change negative or NaN) or memory ran out.
+ * (0, 1), min_change negative or NaN).
  */
 long changepoints_detect(const double *const *values, const size_t *counts, size_t npoints,
 			 const struct cp_params *p, struct cp_result *out, size_t max);

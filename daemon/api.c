@@ -17,6 +17,7 @@
  *   500 internal (the store failed in a way it did not expect; logged)
  */
 #include "http_internal.h"
+#include "../lib/util.h"
 #include "../lib/logger.h"
 
 #include <errno.h>
@@ -251,13 +252,8 @@ static enum MHD_Result h_experiment(struct request *r)
 		return store_failed(r, rc, "experiment", r->ids[0]);
 	if (!with_runs) {
 		/* the same shape, without the runs: {"experiment": {...}} (for polling) */
-		char *wrapped = malloc(len + 16);
+		char *wrapped = xmalloc(len + 16);
 
-		if (!wrapped) {
-			free(text);
-			return reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", NULL,
-					   "out of memory");
-		}
 		len = (size_t)sprintf(wrapped, "{\"experiment\":%s}", text);
 		free(text);
 		text = wrapped;

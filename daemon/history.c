@@ -83,18 +83,16 @@ static void points_free(struct points *p)
 }
 
 /* Groups s's values into points (one per experiment) and finds the change
- * points; 0, or -1 when memory ran out (p is freeable either way). */
+ * points; 0, or -1 when changepoints_detect fails (p is freeable either way). */
 static int points_of(const struct hseries *s, const struct cp_params *cp, struct points *p)
 {
 	long found;
 
 	memset(p, 0, sizeof(*p));
-	p->first = malloc((s->n + 1) * sizeof(*p->first));
-	p->count = malloc((s->n + 1) * sizeof(*p->count));
-	p->rows = malloc((s->n + 1) * sizeof(*p->rows));
-	p->vals = malloc((s->n + 1) * sizeof(*p->vals));
-	if (!p->first || !p->count || !p->rows || !p->vals)
-		return -1;
+	p->first = xmalloc((s->n + 1) * sizeof(*p->first));
+	p->count = xmalloc((s->n + 1) * sizeof(*p->count));
+	p->rows = xmalloc((s->n + 1) * sizeof(*p->rows));
+	p->vals = xmalloc((s->n + 1) * sizeof(*p->vals));
 	for (size_t i = 0; i < s->n; i++) {
 		p->vals[i] = s->v[i].v;
 		if (!i || s->v[i].rank != s->v[i - 1].rank) {
@@ -439,8 +437,8 @@ static struct alert_group *group_of(struct groups *g, int64_t exp, int64_t prev)
 }
 
 /* Adds the change points of series sr (metric named metric) to their groups. */
-static int add_changes(struct groups *g, const struct history *h, const struct hseries *sr,
-		       const struct points *p, const char *metric)
+static void add_changes(struct groups *g, const struct history *h, const struct hseries *sr,
+			const struct points *p, const char *metric)
 {
 	for (size_t k = 0; k < p->ncp; k++) {
 		const struct cp_result *c = &p->cps[k];
@@ -458,7 +456,6 @@ static int add_changes(struct groups *g, const struct history *h, const struct h
 		a->regression |= regression;
 		a->tentative &= c->tentative;
 	}
-	return 0;
 }
 
 /* Change points of every series of configuration config in the key
@@ -500,9 +497,10 @@ static int check_config(struct store *st, const char *config, int *added)
 		for (size_t k = 0; k < n; k++)
 			if (ids[k] == h.series[i].metric)
 				metric = found[k];
-		if (points_of(&h.series[i], &cp, &p) ||
-		    (metric && add_changes(&g, &h, &h.series[i], &p, metric)))
-			rc = store_fail(st, STORE_ERR, "out of memory");
+		if (points_of(&h.series[i], &cp, &p))
+			rc = store_fail(st, STORE_ERR, "change points: parameters out of range");
+		else if (metric)
+			add_changes(&g, &h, &h.series[i], &p, metric);
 		points_free(&p);
 	}
 	if (!rc && h.nexps) {
