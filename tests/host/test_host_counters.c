@@ -68,6 +68,18 @@ static void check(const char *wl, int range_pages, int iterations, const char *c
 		/* a handful more than the timed pages at most: nothing of the preparation */
 		snprintf(name, sizeof(name), "%s (%d pages%s): perf.faults counts the timed writes' faults only",
 			 wl, range_pages, collect[0] ? ", collect" : "");
+#ifdef __SANITIZE_ADDRESS__
+		/*
+		 * Under ASan each timed write first reads its shadow byte; a
+		 * shadow page nobody wrote maps on that read, in whichever
+		 * process (the forked child) reads it first, and counts as a
+		 * user fault: 85 extra over 2,560 in one CI run. The exact
+		 * bound holds in the plain build, which runs this too.
+		 */
+		if (faults >= expected)
+			test_skip(name, "ASan's shadow-memory faults count too; the plain build checks the bound");
+		else
+#endif
 		test_result(faults >= expected && faults <= expected * 1.02 + 20, name,
 			    "perf.faults %.0f, timed faulting writes %.0f", faults, expected);
 	} else {
