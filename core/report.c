@@ -224,6 +224,18 @@ static void ratio_ci(char *b, size_t n, const json_t *e, const char *base)
 static void other_fix(char *b, size_t n, const json_t *cmp, const json_t *cell,
 		      const char *metric, const char *const *said, size_t nsaid);
 
+/* A strategy the answer may name: correct in the cell, a fix here, with a
+ * value on metric (into *v). */
+static int candidate(const json_t *cell, const char *strategy, const char *metric, double *v)
+{
+	const json_t *e = entry(cell, strategy, metric);
+	const char *verdict = jstr(e, "verdict");
+
+	*v = jnum(json_object_get(e, "median"));
+	return !cell_broken(cell, strategy) && isfinite(*v) && !streq(verdict, "not a fix") &&
+	       !streq(verdict, "no data");
+}
+
 static void cell_answer(char *b, size_t n, const json_t *cmp, const json_t *cell,
 			const char *metric)
 {
@@ -236,12 +248,9 @@ static void cell_answer(char *b, size_t n, const json_t *cmp, const json_t *cell
 	char rc[4 * NUM], val[NUM];
 
 	for (size_t s = 0; s < ns; s++) {
-		const json_t *e = entry(cell, order[s], metric);
-		double v = jnum(json_object_get(e, "median"));
-		const char *verdict = jstr(e, "verdict");
+		double v;
 
-		if (cell_broken(cell, order[s]) || !isfinite(v) || streq(verdict, "not a fix") ||
-		    streq(verdict, "no data"))
+		if (!candidate(cell, order[s], metric, &v))
 			continue;
 		ncand++;
 		if (!best || (higher ? v > bestv : v < bestv)) {
@@ -322,14 +331,10 @@ static void other_fix(char *b, size_t n, const json_t *cmp, const json_t *cell,
 			continue;
 		for (size_t s = 0; s < ns; s++) {
 			const struct strategy_role *r = vocab_strategy(order[s]);
-			const json_t *e = entry(cell, order[s], metric);
-			double v = jnum(json_object_get(e, "median"));
-			const char *verdict = jstr(e, "verdict");
+			double v;
 
-			if (!r || !r->fix || !streq(r->fix, fixes[f]) ||
-			    cell_broken(cell, order[s]) || !isfinite(v) ||
-			    streq(verdict, "not a fix") || streq(verdict, "no data") ||
-			    streq(order[s], base))
+			if (!r || !r->fix || !streq(r->fix, fixes[f]) || streq(order[s], base) ||
+			    !candidate(cell, order[s], metric, &v))
 				continue;
 			if (!pick || (higher ? v > pickv : v < pickv)) {
 				pick = order[s];

@@ -445,13 +445,15 @@ static enum MHD_Result h_experiment_plot(struct request *r)
 		/* by default the headline metric (the vocabulary's headline
 		 * order, cost.total_ns_per_op first, as the answer), else the
 		 * first metric with a value */
-		for (int rank = 1; !metric && rank <= (int)vocab_metric_count(); rank++)
-			for (size_t k = 0; !metric && k < vocab_metric_count(); k++) {
-				const struct metric_info *mi = vocab_metric_at(k);
+		for (size_t k = 0, best = 0; k < vocab_metric_count(); k++) {
+			const struct metric_info *mi = vocab_metric_at(k);
 
-				if (mi->headline == rank && has_metric(cmp, mi->name))
-					metric = mi->name;
+			if (mi->headline > 0 && (!best || (size_t)mi->headline < best) &&
+			    has_metric(cmp, mi->name)) {
+				metric = mi->name;
+				best = (size_t)mi->headline;
 			}
+		}
 		json_array_foreach(json_object_get(cmp, "metrics"), i, m) {
 			const char *name = json_string_value(json_object_get(m, "name"));
 

@@ -31,20 +31,8 @@ static struct metric *find(const struct metrics *m, const char *name)
 	return NULL;
 }
 
-static struct metric *slot(struct metrics *m, const char *name)
-{
-	struct metric *e = find(m, name);
-
-	if (e)
-		return e;
-	m->v = xgrow(m->v, &m->cap, m->n, sizeof(*m->v));
-	e = &m->v[m->n++];
-	memset(e, 0, sizeof(*e));
-	strncpy(e->name, name, METRIC_NAME_MAX - 1);
-	return e;
-}
-
-void metrics_append(struct metrics *m, const char *name, double value, int is_null)
+/* A new, zeroed entry named name at the end. */
+static struct metric *append(struct metrics *m, const char *name)
 {
 	struct metric *e;
 
@@ -52,6 +40,20 @@ void metrics_append(struct metrics *m, const char *name, double value, int is_nu
 	e = &m->v[m->n++];
 	memset(e, 0, sizeof(*e));
 	strncpy(e->name, name, METRIC_NAME_MAX - 1);
+	return e;
+}
+
+static struct metric *slot(struct metrics *m, const char *name)
+{
+	struct metric *e = find(m, name);
+
+	return e ? e : append(m, name);
+}
+
+void metrics_append(struct metrics *m, const char *name, double value, int is_null)
+{
+	struct metric *e = append(m, name);
+
 	e->value = is_null ? 0 : value;
 	e->is_null = !!is_null;
 }

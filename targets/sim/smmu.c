@@ -675,6 +675,18 @@ static void producer_until(struct sim *s, struct cmdq *q, uint32_t ctx, uint64_t
 	q->prod[q->nprod++] = (struct producer){ctx, until};
 }
 
+/* arm_smmu_cmdq_batch_submit(): wait for the CMD_SYNC; the producer is busy until then */
+static inline uint64_t submit_end(struct sim *s, struct smmu *m, uint64_t t, uint64_t done,
+				  int sync)
+{
+	if (sync && done > t) {
+		s->c.cmdq_sync_wait_ns += done - t;
+		t = done;
+	}
+	producer_until(s, &m->q, s->ctx, t);
+	return t;
+}
+
 uint64_t cmdq_submit(struct sim *s, struct smmu *m, uint64_t t,
 		     const struct cmd *cmds, size_t n, int sync)
 {
@@ -687,13 +699,7 @@ uint64_t cmdq_submit(struct sim *s, struct smmu *m, uint64_t t,
 		t = issue_cmdlist(s, m, t, cmds + i, CMDQ_BATCH_ENTRIES, 0, contend, &done);
 	if (n - i || sync)
 		t = issue_cmdlist(s, m, t, cmds + i, n - i, sync, contend, &done);
-	/* arm_smmu_cmdq_batch_submit(): wait for the CMD_SYNC */
-	if (sync && done > t) {
-		s->c.cmdq_sync_wait_ns += done - t;
-		t = done;
-	}
-	producer_until(s, &m->q, s->ctx, t);
-	return t;
+	return submit_end(s, m, t, done, sync);
 }
 
 uint64_t cmdq_submit_pages(struct sim *s, struct smmu *m, uint64_t t, uint64_t vpn,
@@ -707,12 +713,7 @@ uint64_t cmdq_submit_pages(struct sim *s, struct smmu *m, uint64_t t, uint64_t v
 		t = issue_pages(s, m, t, vpn + i, CMDQ_BATCH_ENTRIES, 0, contend, &done);
 	if (n - i || sync)
 		t = issue_pages(s, m, t, vpn + i, n - i, sync, contend, &done);
-	if (sync && done > t) {
-		s->c.cmdq_sync_wait_ns += done - t;
-		t = done;
-	}
-	producer_until(s, &m->q, s->ctx, t);
-	return t;
+	return submit_end(s, m, t, done, sync);
 }
 
 static void apply(struct sim *s, struct smmu *m, const struct cmd *c)
