@@ -120,24 +120,22 @@ double rng_exp(struct rng *r, double mean)
 	return -mean * log(1.0 - rng_unit(r));
 }
 
-double rng_lognormal_sigma(struct rng *r, double sigma)
+/*
+ * Box-Muller draws two normal deviates: the first's multiplier is returned,
+ * the second's is computed now too (the two exp() calls overlap instead of
+ * one waiting for the next call) and kept with its deviate for the next.
+ */
+double rng_lognormal_pair(struct rng *r, double sigma)
 {
-	double u1, u2, rad, z;
+	double u1 = 1.0 - rng_unit(r), u2 = rng_unit(r);
+	double rad = sqrt(-2.0 * log(u1)), half = sigma * sigma / 2;
+	double z = rad * cos(6.283185307179586 * u2);
 
-	if (sigma <= 0)
-		return 1.0;
-	if (r->has_spare) {
-		z = r->spare;
-		r->has_spare = 0;
-	} else {
-		u1 = 1.0 - rng_unit(r);
-		u2 = rng_unit(r);
-		rad = sqrt(-2.0 * log(u1));
-		z = rad * cos(6.283185307179586 * u2);
-		r->spare = rad * sin(6.283185307179586 * u2);
-		r->has_spare = 1;
-	}
-	return exp(sigma * z - sigma * sigma / 2);
+	r->spare = rad * sin(6.283185307179586 * u2);
+	r->spare_sigma = sigma;
+	r->spare_m = exp(sigma * r->spare - half);
+	r->has_spare = 1;
+	return exp(sigma * z - half);
 }
 
 double rng_lognormal1(struct rng *r, double cv)

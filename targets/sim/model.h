@@ -13,6 +13,7 @@
 #include "sim.h"
 #include "../../lib/metrics.h"
 
+#include <math.h>
 #include <stdint.h>
 
 /* Counters, in the order they are reported; the names are api.md's. */
@@ -170,6 +171,8 @@ static inline int evq_pop(struct evq *q, struct ev *out)
 struct rng {
 	uint64_t s[4];
 	double spare;     /* Box-Muller's second normal deviate */
+	double spare_m;   /* its log-normal multiplier for spare_sigma */
+	double spare_sigma;
 	int has_spare;
 };
 
@@ -206,7 +209,16 @@ double rng_exp(struct rng *r, double mean);
 /* A log-normal multiplier with mean 1 and coefficient of variation cv. */
 double rng_lognormal1(struct rng *r, double cv);
 /* The same with sigma = sqrt(log(1 + cv^2)) computed once by the caller. */
-double rng_lognormal_sigma(struct rng *r, double sigma);
+double rng_lognormal_pair(struct rng *r, double sigma);
+static inline double rng_lognormal_sigma(struct rng *r, double sigma)
+{
+	if (sigma <= 0)
+		return 1.0;
+	if (!r->has_spare)
+		return rng_lognormal_pair(r, sigma);
+	r->has_spare = 0;
+	return sigma == r->spare_sigma ? r->spare_m : exp(sigma * r->spare - sigma * sigma / 2);
+}
 
 /*
  * Log-linear histogram: 16 sub-buckets per power of two, ~6% resolution.
