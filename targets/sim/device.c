@@ -35,6 +35,8 @@ int devices_init(struct sim *s)
 	s->txn_cursor = s->pass_wl || s->pattern == PAT_SEQUENTIAL || s->pattern == PAT_READ_THEN_WRITE;
 	s->write_fraction = s->p[P_WRITE_FRACTION];
 	s->write_all = s->write_fraction >= 1;
+	s->write_thr = rng_chance_thr(s->write_fraction);
+	s->hot_thr = rng_chance_thr(s->p[P_HOT_FRACTION]);
 
 	s->ndevs = (int)s->p[P_DEVICES];
 	s->devs = calloc((size_t)s->ndevs, sizeof(*s->devs));
@@ -143,7 +145,7 @@ static inline int next_txn(struct sim *s, struct device *dev, struct slot *sl)
 				dev->cursor = dev->lo;
 			}
 			sl->vpn = dev->cursor++;
-		} else if (pat == PAT_HOTSET && rng_unit(&s->rng) < s->p[P_HOT_FRACTION]) {
+		} else if (pat == PAT_HOTSET && rng_chance(&s->rng, s->hot_thr)) {
 			uint64_t hot = par_u(s, P_HOT_PAGES);
 
 			sl->vpn = dev->lo + rng_below(&s->rng, hot < n ? hot : n);
@@ -154,7 +156,7 @@ static inline int next_txn(struct sim *s, struct device *dev, struct slot *sl)
 			sl->write = 0;
 			sl->rtw_second = 1;
 		} else {
-			sl->write = s->write_all || rng_unit(&s->rng) < s->write_fraction;
+			sl->write = s->write_all || rng_chance(&s->rng, s->write_thr);
 		}
 	}
 	sl->start = s->now;

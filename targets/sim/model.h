@@ -156,6 +156,23 @@ static inline int evq_push(struct evq *q, uint64_t t, uint64_t seq, uint32_t typ
 	return 0;
 }
 
+/*
+ * evq_push without the look at the front: for qd, whose new events are
+ * mostly the latest (a device's link orders its transaction ends).
+ */
+static inline int evq_append(struct evq *q, uint64_t t, uint64_t seq, uint32_t type, uint32_t a, uint32_t b)
+{
+	size_t i = q->head + q->n;
+
+	if (q->heap || q->n >= EVQ_SORTED_MAX || i == q->cap)
+		return evq_push_slow(q, t, seq, type, a, b);
+	for (; i > q->head && t < q->h[i - 1].t; i--)
+		q->h[i] = q->h[i - 1];
+	q->h[i] = (struct ev){t, seq, type, a, b};
+	q->n++;
+	return 0;
+}
+
 static inline int evq_pop(struct evq *q, struct ev *out)
 {
 	if (q->heap)
@@ -203,6 +220,22 @@ static inline double rng_unit(struct rng *r)
 static inline uint64_t rng_below(struct rng *r, uint64_t n)
 {
 	return (uint64_t)(((unsigned __int128)rng_next(r) * n) >> 64);
+}
+
+/*
+ * The threshold that makes rng_chance(r, thr) the same draw as
+ * rng_unit(r) < p: k * 2^-53 < p exactly when k < ceil(p * 2^53) (for the
+ * integer k that rng_unit scales; p * 2^53 is exact for p in [0, 1]).
+ */
+static inline uint64_t rng_chance_thr(double p)
+{
+	return (uint64_t)ceil(p * 0x1.0p53);
+}
+
+/* rng_unit(r) < p without the conversion to double (thr from rng_chance_thr). */
+static inline int rng_chance(struct rng *r, uint64_t thr)
+{
+	return (rng_next(r) >> 11) < thr;
 }
 
 double rng_exp(struct rng *r, double mean);
@@ -538,6 +571,7 @@ struct sim {
 	int pattern, txn_cursor; /* the device pattern; 1: pages taken in order */
 	int write_all;       /* write_fraction >= 1 */
 	double write_fraction;
+	uint64_t write_thr, hot_thr; /* write_fraction, hot_fraction for rng_chance */
 
 	/* mm: device buffer [0, pages), CPU region, munmap region */
 	struct pte *mm;
@@ -666,7 +700,9 @@ static inline __attribute__((always_inline)) int sim_schedule(struct sim *s, uin
 {
 	if (type == EV_SAMPLE || type == EV_CPU)
 		return sim_schedule_far(s, t, type, a, b);
-	return evq_push(type == EV_DEV_DONE ? &s->qd : &s->q, t, s->seq++, type, a, b) ? sim_schedule_failed(s) : 0;
+	if (type == EV_DEV_DONE)
+		return evq_append(&s->qd, t, s->seq++, type, a, b) ? sim_schedule_failed(s) : 0;
+	return evq_push(&s->q, t, s->seq++, type, a, b) ? sim_schedule_failed(s) : 0;
 }
 void sim_example(struct sim *s, int oracle, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
