@@ -211,7 +211,9 @@ static void slot_finish(struct sim *s, struct device *dev, uint32_t k, uint64_t 
 /* A host latency with its run-to-run spread (host_jitter). */
 static uint64_t jitter(struct sim *s, int param)
 {
-	return (uint64_t)(s->p[param] * rng_lognormal_sigma(&s->rng, s->jitter_sigma));
+	if (s->jitter_sigma <= 0)
+		return par_u(s, param);
+	return (uint64_t)(s->p[param] * exp(s->jitter_sigma * rng_normal(&s->rng) - s->jitter_half));
 }
 
 static void queue_fault(struct sim *s, struct smmu *m, int pri, const struct fault_rec *f,

@@ -252,6 +252,8 @@ static int setup(struct sim *s, const struct run_req *req)
 	s->strategy = req->strategy;
 	rng_seed(&s->rng, req->seed);
 	s->jitter_sigma = p[P_HOST_JITTER] > 0 ? sqrt(log(1.0 + p[P_HOST_JITTER] * p[P_HOST_JITTER])) : 0;
+	s->jitter_half = s->jitter_sigma * s->jitter_sigma / 2;
+	rng_normal_init();
 	s->end = par_u(s, P_DURATION_US) * 1000;
 	s->max_events = par_u(s, P_MAX_EVENTS);
 	s->fx_next = UINT64_MAX;

@@ -187,10 +187,6 @@ static inline int evq_pop(struct evq *q, struct ev *out)
 
 struct rng {
 	uint64_t s[4];
-	double spare;     /* Box-Muller's second normal deviate */
-	double spare_m;   /* its log-normal multiplier for spare_sigma */
-	double spare_sigma;
-	int has_spare;
 };
 
 void rng_seed(struct rng *r, uint64_t seed);
@@ -239,18 +235,23 @@ static inline int rng_chance(struct rng *r, uint64_t thr)
 }
 
 double rng_exp(struct rng *r, double mean);
-/* A log-normal multiplier with mean 1 and coefficient of variation cv. */
-double rng_lognormal1(struct rng *r, double cv);
-/* The same with sigma = sqrt(log(1 + cv^2)) computed once by the caller. */
-double rng_lognormal_pair(struct rng *r, double sigma);
-static inline double rng_lognormal_sigma(struct rng *r, double sigma)
+
+/* The ziggurat's tables (engine.c), once per process: before rng_normal. */
+void rng_normal_init(void);
+/* The ziggurat past its first test, from the draw `bits` (engine.c). */
+double rng_normal_slow(struct rng *r, uint64_t bits);
+extern const double *const rng_zx, *const rng_zr;
+
+/* A standard normal deviate (engine.c: the ziggurat; its first test here). */
+static inline double rng_normal(struct rng *r)
 {
-	if (sigma <= 0)
-		return 1.0;
-	if (!r->has_spare)
-		return rng_lognormal_pair(r, sigma);
-	r->has_spare = 0;
-	return sigma == r->spare_sigma ? r->spare_m : exp(sigma * r->spare - sigma * sigma / 2);
+	uint64_t bits = rng_next(r);
+	unsigned i = (unsigned)(bits & 127);
+	double u = 2 * ((double)(bits >> 11) * 0x1.0p-53) - 1;
+
+	if (fabs(u) < rng_zr[i])
+		return u * rng_zx[i];
+	return rng_normal_slow(r, bits);
 }
 
 /*
@@ -553,6 +554,7 @@ struct sim {
 
 	/* derived parameters */
 	double jitter_sigma; /* host_jitter as a log-normal sigma */
+	double jitter_half;  /* sigma^2 / 2: the multiplier exp(sigma z - sigma^2 / 2) has mean 1 */
 	uint64_t cmd_ns[CMD_CFGI_CD + 1]; /* consumption per opcode (CMD_SYNC: completion) */
 	uint64_t *cmd_count[CMD_CFGI_CD + 1]; /* the cmd.* counter of each opcode */
 	uint64_t sync_busy_ns;            /* CMD_SYNC occupancy, at most its completion */
