@@ -164,7 +164,9 @@ assert want <= ch, ch
 for c in x['changes']:
     assert c['direction'] == 'regression' and c['ci'][0] <= c['change'] <= c['ci'][1], c
 m = x['magnitude']
-assert m['change'] > 0.3 and m['ci'][0] < m['change'] < m['ci'][1], m
+# a metric with no spread (pri-inv's cmdq.sync_wait_ns is the binding's CMD_SYNCs)
+# has a point CI: the magnitude may be that one
+assert m['change'] > 0.3 and m['ci'][0] <= m['change'] <= m['ci'][1], m
 assert x['configuration']['workload'] == 'rw-reuse', x"
 
 # the newest point alone jumps: tentative; the next point does not confirm it
