@@ -320,6 +320,7 @@ struct tlb_entry {
 
 struct tlb {
 	struct tlb_entry *e;
+	size_t set_bytes;    /* ways * sizeof(*e) */
 	uint32_t sets, ways, gen, clock;
 	/*
 	 * Every key inserted since the last tlb_inv_all() lies in [kmin, kmax]:
@@ -332,7 +333,7 @@ static inline struct tlb_entry *tlb_set_of(const struct tlb *t, uint64_t key)
 {
 	uint64_t h = key * 0x9e3779b97f4a7c15ULL;
 
-	return &t->e[(size_t)(((h >> 32) * t->sets) >> 32) * t->ways];
+	return (struct tlb_entry *)((char *)t->e + (size_t)(((h >> 32) * t->sets) >> 32) * t->set_bytes);
 }
 
 /* The entry for key, made the most recently used; NULL on a miss. */
@@ -472,6 +473,7 @@ struct smmu {
 	struct tlb tlb, walk;
 	uint32_t *cfg_sids;  /* configuration cache: StreamIDs, LRU order */
 	uint32_t cfg_n, cfg_cap;
+	uint32_t cfg_mru;    /* cfg_sids[0], UINT32_MAX while empty (no StreamID is) */
 	struct cmdq q;
 	struct fault_queue evtq, priq;
 	uint32_t stalls;
@@ -718,7 +720,7 @@ static inline uint64_t par_u(const struct sim *s, int i)
 static inline struct xlate smmu_translate(struct sim *s, struct smmu *m, int sid,
 					  uint64_t vpn, int write)
 {
-	uint64_t lat = (m->cfg_n && m->cfg_sids[0] == (uint32_t)sid ? 0 : cfg_lookup_slow(s, m, (uint32_t)sid)) +
+	uint64_t lat = (m->cfg_mru == (uint32_t)sid ? 0 : cfg_lookup_slow(s, m, (uint32_t)sid)) +
 		       par_u(s, P_TLB_HIT_NS);
 	struct tlb_entry *e = tlb_lookup(&m->tlb, vpn);
 

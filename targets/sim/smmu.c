@@ -16,6 +16,7 @@
 int tlb_init(struct tlb *t, uint32_t entries, uint32_t ways)
 {
 	t->ways = ways;
+	t->set_bytes = ways * sizeof(*t->e);
 	t->sets = entries / ways ? entries / ways : 1;
 	t->gen = 1;
 	t->clock = 0;
@@ -113,6 +114,7 @@ int smmu_init(struct sim *s, struct smmu *m, int id)
 		return -1;
 	m->cfg_cap = par_u(s, P_CFG_CACHE_ENTRIES);
 	m->cfg_sids = calloc(m->cfg_cap, sizeof(*m->cfg_sids));
+	m->cfg_mru = UINT32_MAX;
 	m->q.done = calloc(par_u(s, P_CMDQ_DEPTH), sizeof(*m->q.done));
 	m->q.prod_cap = 16;
 	m->q.prod = calloc(m->q.prod_cap, sizeof(*m->q.prod));
@@ -161,11 +163,11 @@ uint64_t cfg_lookup_slow(struct sim *s, struct smmu *m, uint32_t sid)
 			m->cfg_n++;
 		i = m->cfg_n - 1;
 		memmove(&m->cfg_sids[1], &m->cfg_sids[0], i * sizeof(*m->cfg_sids));
-		m->cfg_sids[0] = sid;
+		m->cfg_sids[0] = m->cfg_mru = sid;
 		return 2 * par_u(s, P_CFG_ACCESS_NS);
 	}
 	memmove(&m->cfg_sids[1], &m->cfg_sids[0], i * sizeof(*m->cfg_sids));
-	m->cfg_sids[0] = sid;
+	m->cfg_sids[0] = m->cfg_mru = sid;
 	return 0;
 }
 
