@@ -305,7 +305,7 @@ void history_query_defaults(struct history_query *q);
  *      "experiment", "previous", "label", "before", "after", "change", "ci",
  *      "p", "direction", "tentative"}]}]}
  * ordered by kernel version (or label) then time. Reads only: alerts are
- * made when experiments end (history_on_run_finished). NULL with a message
+ * made when experiments end (history_on_ended). NULL with a message
  * naming the field in err (400) or a STORE_* code in *rc. err then reads
  * "FIELD: message" (FIELD a query parameter's name).
  */
@@ -321,15 +321,22 @@ json_t *history_configs_json(struct store *st, const char *target, const char *w
 			     int limit, int *rc);
 
 /*
- * Called after each run of exp_pub is stored, and after an import: once
- * the experiment has ended (done or failed), looks for change points in
- * every series of its configuration for the key metrics (history.c), and
- * stores them as alerts, grouped per experiment, tentative at the newest
- * point. Logs its own failures; never fails the run.
+ * Called for experiments ("e12", n of them) that ended or were imported:
+ * for each configuration among those that have ended (done or failed),
+ * once, looks for change points in every series of the configuration for
+ * the key metrics (history.c), and stores them as alerts, grouped per
+ * experiment, tentative at the newest point; then records each of those
+ * experiments as analysed (experiments.alerts_pending = 0). Logs its own
+ * failures; never fails a run.
  */
-void history_on_run_finished(struct store *st, const char *exp_pub);
-/* Calls of history_on_run_finished since the start, on any thread. */
+void history_on_ended(struct store *st, const char (*exps)[32], size_t n);
+/* Experiments given to history_on_ended since the start, on any thread. */
 long long history_analyses(void);
+/* Ended experiments whose analysis has not run (a kill came first): the
+ * ids past `after`, ascending, at most max (*n of them). 0 or STORE_*. */
+int history_pending_ended(struct store *st, int64_t after, int64_t *ids, size_t max, size_t *n);
+/* Records experiments ids[0..n-1] as analysed. 0 or STORE_*. */
+int history_mark_analysed(struct store *st, const int64_t *ids, size_t n);
 
 /* The rowids of the newest done experiment of each configuration, newest
  * first, at most max (*n of them): what /metrics shows. 0 or STORE_*. */
@@ -401,7 +408,7 @@ struct scheduler_stats {
 void scheduler_stats(struct scheduler *s, struct scheduler_stats *out);
 
 /* Queues an ended or imported experiment's alert analysis
- * (history_on_run_finished) on the scheduler's history thread. */
+ * (history_on_ended) on the scheduler's history thread. */
 void scheduler_history_later(struct scheduler *s, const char *exp_pub);
 
 /*

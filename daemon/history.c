@@ -527,21 +527,47 @@ long long history_analyses(void)
 	return atomic_load(&analyses);
 }
 
-void history_on_run_finished(struct store *st, const char *exp_pub)
+void history_on_ended(struct store *st, const char (*exps)[32], size_t n)
 {
-	int64_t exp = store_parse_exp(exp_pub);
-	char config[CONFIG_ID_LEN + 1];
-	int rc, added = 0;
+	char (*config)[CONFIG_ID_LEN + 1] = xcalloc(n, sizeof(*config));
+	int64_t *id = xcalloc(n, sizeof(*id)), *done = xcalloc(n, sizeof(*done));
+	int *ok = xcalloc(n, sizeof(*ok));
+	size_t ndone = 0;
 
-	if (!exp)
-		return;
-	atomic_fetch_add(&analyses, 1);
-	rc = history_ended(st, exp, config, sizeof(config));
-	if (rc == 1)
-		rc = check_config(st, config, &added);
-	if (rc < 0)
-		log_warn("alerts after %s: %s", exp_pub, store_error(st));
-	else if (added)
-		log_info("%s: %d new alert%s", exp_pub, added,
-			 added == 1 ? "" : "s");
+	atomic_fetch_add(&analyses, (long long)n);
+	for (size_t i = 0; i < n; i++) {
+		int rc = (id[i] = store_parse_exp(exps[i])) ? history_ended(st, id[i], config[i], sizeof(config[i])) : 0;
+
+		if (rc < 0)
+			log_warn("alerts after %s: %s", exps[i], store_error(st));
+		if (rc != 1)
+			config[i][0] = 0; /* not ended (analysed when it ends), or unknown */
+	}
+	/* each configuration once: its history holds every experiment here, ended before */
+	for (size_t i = 0; i < n; i++) {
+		size_t first = 0;
+		int rc, added = 0;
+
+		if (!config[i][0])
+			continue;
+		while (strcmp(config[first], config[i]))
+			first++;
+		if (first < i) {
+			ok[i] = ok[first];
+		} else if ((rc = check_config(st, config[i], &added)) < 0) {
+			log_warn("alerts after %s: %s", exps[i], store_error(st));
+		} else {
+			ok[i] = 1;
+			if (added)
+				log_info("%s: %d new alert%s", exps[i], added, added == 1 ? "" : "s");
+		}
+		if (ok[i])
+			done[ndone++] = id[i];
+	}
+	if (history_mark_analysed(st, done, ndone))
+		log_warn("alert analyses done, not recorded: %s", store_error(st));
+	free(config);
+	free(id);
+	free(done);
+	free(ok);
 }

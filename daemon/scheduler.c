@@ -136,13 +136,13 @@ struct scheduler {
 	int64_t rate_n0;
 	double retry_at;
 	/* history bookkeeping of ended experiments, on a thread of its own so
-	 * its cost never holds runs back (history_on_run_finished) */
+	 * its cost never holds runs back (history_on_ended) */
 	pthread_t hthread;
 	pthread_cond_t hcv;     /* under mu */
 	char (*hqueue)[32];     /* experiments to look at, under mu */
 	size_t hn, hcap;
 	int hstop;
-	int hbusy;              /* the history thread is on one, under mu */
+	int hbusy;              /* experiments the history thread is on, under mu */
 	struct run_job ready[READY_MAX]; /* claimed ahead, oldest first */
 	int nready;             /* written under mu (read by cancels) */
 	struct ended *ended;    /* runs ended, not stored yet (oldest first) */
@@ -660,7 +660,7 @@ static void worker_ended(struct scheduler *s, struct wslot *w)
 
 /* ---- runs ---- */
 
-/* Queues exp for history_on_run_finished on the history thread. */
+/* Queues exp for history_on_ended on the history thread. */
 static void history_later(struct scheduler *s, const char *exp)
 {
 	pthread_mutex_lock(&s->mu);
@@ -682,11 +682,19 @@ void scheduler_history_later(struct scheduler *s, const char *exp_pub)
 	history_later(s, exp_pub);
 }
 
+/*
+ * Experiments the history thread takes at once: the backlog a drain or a
+ * run of imports leaves is checked once per configuration among them, not
+ * once per experiment.
+ */
+#define HISTORY_BATCH 256
+
 /* The history thread: takes queued experiments until stopped and drained. */
 static void *history_loop(void *arg)
 {
 	struct scheduler *s = arg;
-	char exp[32];
+	char exps[HISTORY_BATCH][32];
+	size_t n;
 
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
@@ -694,18 +702,48 @@ static void *history_loop(void *arg)
 			pthread_cond_wait(&s->hcv, &s->mu);
 		if (!s->hn)
 			break;
-		memcpy(exp, s->hqueue[0], sizeof(exp));
-		memmove(s->hqueue, s->hqueue + 1, (s->hn - 1) * sizeof(*s->hqueue));
-		s->hn--;
-		s->hbusy = 1;
+		n = s->hn < HISTORY_BATCH ? s->hn : HISTORY_BATCH;
+		memcpy(exps, s->hqueue, n * sizeof(*exps));
+		memmove(s->hqueue, s->hqueue + n, (s->hn - n) * sizeof(*s->hqueue));
+		s->hn -= n;
+		s->hbusy = (int)n;
 		pthread_mutex_unlock(&s->mu);
-		history_on_run_finished(s->st, exp);
+		history_on_ended(s->st, (const char (*)[32])exps, n);
 		pthread_mutex_lock(&s->mu);
 		s->hbusy = 0;
-		s->stats.history_analyses++;
+		s->stats.history_analyses += (long long)n;
 	}
 	pthread_mutex_unlock(&s->mu);
 	return NULL;
+}
+
+/*
+ * Queues the ended experiments whose analysis a kill interrupted or never
+ * let start (schema/006_alerts_pending.sql), oldest first, before the
+ * history thread starts.
+ */
+static void history_requeue(struct scheduler *s)
+{
+	int64_t ids[1024], after = 0;
+	size_t n, total = 0;
+
+	do {
+		if (history_pending_ended(s->st, after, ids, 1024, &n)) {
+			log_warn("pending alert analyses: %s", store_error(s->st));
+			return;
+		}
+		for (size_t i = 0; i < n; i++) {
+			char pub[32];
+
+			snprintf(pub, sizeof(pub), "e%lld", (long long)ids[i]);
+			history_later(s, pub);
+		}
+		total += n;
+		if (n)
+			after = ids[n - 1];
+	} while (n == 1024);
+	if (total)
+		log_info("%zu alert analyses left by the last run queued again", total);
 }
 
 /*
@@ -1412,6 +1450,7 @@ struct scheduler *scheduler_start(struct store *st, const struct config *c, char
 		json_decref(s->probe_failed);
 		goto fail;
 	}
+	history_requeue(s);
 	if (pthread_create(&s->hthread, NULL, history_loop, s)) {
 		snprintf(err, len, "scheduler: cannot start its history thread");
 		goto fail_probe;

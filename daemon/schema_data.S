@@ -32,4 +32,10 @@ store_schema_005:
 	.incbin "schema/005_packed_metrics.sql"
 store_schema_005_end:
 	.byte 0
+	.global store_schema_006
+	.global store_schema_006_end
+store_schema_006:
+	.incbin "schema/006_alerts_pending.sql"
+store_schema_006_end:
+	.byte 0
 	.section .note.GNU-stack,"",%progbits

@@ -19,6 +19,7 @@ extern const char store_schema_002[], store_schema_002_end[];
 extern const char store_schema_003[], store_schema_003_end[];
 extern const char store_schema_004[], store_schema_004_end[];
 extern const char store_schema_005[], store_schema_005_end[];
+extern const char store_schema_006[], store_schema_006_end[];
 
 /* after: what the SQL alone cannot do, run right after it (NULL: nothing). */
 static const struct migration {
@@ -31,6 +32,7 @@ static const struct migration {
 	{3, store_schema_003, NULL},
 	{4, store_schema_004, store_samples_migrate},
 	{5, store_schema_005, store_metrics_migrate},
+	{6, store_schema_006, NULL},
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -1026,6 +1026,54 @@ fail:
 	return NULL;
 }
 
+/* ---- alert analyses not run yet (schema/006_alerts_pending.sql) ---- */
+
+int history_pending_ended(struct store *st, int64_t after, int64_t *ids, size_t max, size_t *n)
+{
+	static const char sql[] =
+		"SELECT id FROM experiments WHERE alerts_pending = 1 AND id > ?1"
+		" AND status IN ('done', 'failed') ORDER BY id LIMIT ?2";
+	struct store_tls *t;
+	sqlite3_stmt *s = NULL;
+	int rc, row;
+
+	*n = 0;
+	if (!(t = store_reader(st, &rc)))
+		return rc;
+	if ((rc = sqlite3_prepare_v2(t->db, sql, -1, &s, NULL)) != SQLITE_OK)
+		return store_sql_fail(st, t->db, rc, 0, "prepare pending alert analyses");
+	sqlite3_bind_int64(s, 1, after);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
+	while ((row = store_rrow(st, t, s, "pending alert analyses")) == 1 && *n < max)
+		ids[(*n)++] = sqlite3_column_int64(s, 0);
+	if (row == 1)
+		sqlite3_reset(s);
+	sqlite3_finalize(s);
+	return row < 0 ? row : 0;
+}
+
+int history_mark_analysed(struct store *st, const int64_t *ids, size_t n)
+{
+	static const char sql[] = "UPDATE experiments SET alerts_pending = 0 WHERE id = ?1";
+	sqlite3_stmt *s = NULL;
+	int rc, code;
+
+	if (!n)
+		return 0;
+	store_wlock(st);
+	rc = store_wbegin(st);
+	if (!rc && (code = sqlite3_prepare_v2(st->w, sql, -1, &s, NULL)) != SQLITE_OK)
+		rc = store_sql_fail(st, st->w, code, 0, "prepare alert analyses done");
+	for (size_t i = 0; !rc && i < n; i++) {
+		sqlite3_bind_int64(s, 1, ids[i]);
+		rc = store_wrun(st, s, "alert analysis done");
+	}
+	sqlite3_finalize(s);
+	rc = store_wend(st, rc);
+	store_wunlock(st);
+	return rc;
+}
+
 /* ---- /metrics: the newest done experiment of each configuration ---- */
 
 int history_latest_per_config(struct store *st, int64_t *ids, size_t max, size_t *n)

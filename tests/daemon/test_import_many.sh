@@ -11,7 +11,11 @@
 #   svabenchd_alert_analyses_total, which counts every thread's): no answer
 #   ran one;
 # - the analyses still did their job: the series (a x2 step in two metrics
-#   from the 31st import on) has its alert, made after the answers.
+#   from the 31st import on) has its alert, made after the answers;
+# - a kill loses no analysis: after a kill -9, with every experiment made
+#   pending again and the alerts deleted in the store (a daemon killed after
+#   the imports committed, before any analysis ran), the next start queues
+#   the 40 again and the same alert comes back.
 #
 # SVABENCH: the CLI (default build/svabench); SVABENCHD: the daemon under
 # test. Needs curl, python3.
@@ -87,5 +91,47 @@ check "the queued analyses made the step's alert (a regression at nightly-031)" 
 a = d['alerts']
 assert len(a) == 1, [(x['label'], x['direction']) for x in a]
 assert a[0]['direction'] == 'regression' and a[0]['label'] == 'nightly-031', a[0]"
+
+# ---- a kill does not lose a queued analysis (schema/006_alerts_pending.sql) ----
+
+db=$tmp/var/svabench.db
+sql() { python3 -c "import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], timeout=30)
+print(c.execute(sys.argv[2]).fetchone()[0] if sys.argv[2].startswith('SELECT') else c.executescript(sys.argv[2]) and '')
+c.commit()" "$db" "$1"; }
+
+stop_daemon KILL
+pending=$(sql "SELECT count(*) FROM experiments WHERE alerts_pending = 1")
+if [ "$pending" = 0 ]; then
+	ok "every analysed experiment is recorded as analysed (alerts_pending 0 for all $n)"
+else
+	not_ok "analysed experiments recorded" "$pending of $n still pending after the queue drained"
+fi
+
+# The daemon killed after the imports committed, before any analysis ran:
+# every experiment pending, no alert yet. The next start queues them again.
+sql "UPDATE experiments SET alerts_pending = 1; DELETE FROM alert_changes; DELETE FROM alerts;" >/dev/null
+if ! start_daemon "$tmp/var"; then
+	not_ok "svabenchd starts again" "$(daemon_tail)"
+	exit 1
+fi
+if wait_analysed 120; then
+	hist=$(metric svabenchd_history_analyses_total)
+	if [ "$hist" = "$n" ] && grep -q "$n alert analyses left by the last run queued again" "$daemon_err"; then
+		ok "after a kill, the $n pending analyses run at the next start (logged)"
+	else
+		not_ok "pending analyses queued again" "history thread $hist of $n; log: $(grep -c 'queued again' "$daemon_err") lines"
+	fi
+else
+	not_ok "the requeued analyses drain" "svabenchd_history_pending: $(metric svabenchd_history_pending)"
+fi
+req GET "/api/v1/alerts?workload=rw-reuse&limit=1000"
+check "the requeued analyses made the same alert again (nightly-031, a regression)" "
+a = d['alerts']
+assert len(a) == 1, [(x['label'], x['direction']) for x in a]
+assert a[0]['direction'] == 'regression' and a[0]['label'] == 'nightly-031', a[0]"
+pending=$(sql "SELECT count(*) FROM experiments WHERE alerts_pending = 1")
+[ "$pending" = 0 ] && ok "none pending after the requeued analyses" ||
+	not_ok "none pending after the requeued analyses" "$pending still pending"
 
 stop_daemon
