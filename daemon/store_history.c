@@ -1028,11 +1028,13 @@ fail:
 
 /* ---- alert analyses not run yet (schema/006_alerts_pending.sql) ---- */
 
-int history_pending_ended(struct store *st, int64_t after, int64_t *ids, size_t max, size_t *n)
+/*
+ * The first column of sql's rows as ids, at most max (*n of them): ?1 is
+ * bound to arg, ?2 to max (a statement may use only ?2). 0 or STORE_*.
+ */
+static int read_ids(struct store *st, const char *sql, const char *what, int64_t arg,
+		    int64_t *ids, size_t max, size_t *n)
 {
-	static const char sql[] =
-		"SELECT id FROM experiments WHERE alerts_pending = 1 AND id > ?1"
-		" AND status IN ('done', 'failed') ORDER BY id LIMIT ?2";
 	struct store_tls *t;
 	sqlite3_stmt *s = NULL;
 	int rc, row;
@@ -1041,15 +1043,24 @@ int history_pending_ended(struct store *st, int64_t after, int64_t *ids, size_t 
 	if (!(t = store_reader(st, &rc)))
 		return rc;
 	if ((rc = sqlite3_prepare_v2(t->db, sql, -1, &s, NULL)) != SQLITE_OK)
-		return store_sql_fail(st, t->db, rc, 0, "prepare pending alert analyses");
-	sqlite3_bind_int64(s, 1, after);
+		return store_sql_fail(st, t->db, rc, 0, what);
+	sqlite3_bind_int64(s, 1, arg);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
-	while ((row = store_rrow(st, t, s, "pending alert analyses")) == 1 && *n < max)
+	while ((row = store_rrow(st, t, s, what)) == 1 && *n < max)
 		ids[(*n)++] = sqlite3_column_int64(s, 0);
 	if (row == 1)
 		sqlite3_reset(s);
 	sqlite3_finalize(s);
 	return row < 0 ? row : 0;
+}
+
+int history_pending_ended(struct store *st, int64_t after, int64_t *ids, size_t max, size_t *n)
+{
+	static const char sql[] =
+		"SELECT id FROM experiments WHERE alerts_pending = 1 AND id > ?1"
+		" AND status IN ('done', 'failed') ORDER BY id LIMIT ?2";
+
+	return read_ids(st, sql, "pending alert analyses", after, ids, max, n);
 }
 
 int history_mark_analysed(struct store *st, const int64_t *ids, size_t n)
@@ -1080,21 +1091,7 @@ int history_latest_per_config(struct store *st, int64_t *ids, size_t max, size_t
 {
 	static const char sql[] =
 		"SELECT max(id) FROM experiments WHERE status = 'done' AND config_id IS NOT NULL"
-		" GROUP BY config_id ORDER BY max(id) DESC LIMIT ?1";
-	struct store_tls *t;
-	sqlite3_stmt *s = NULL;
-	int rc, row;
+		" GROUP BY config_id ORDER BY max(id) DESC LIMIT ?2"; /* ?1: unused */
 
-	*n = 0;
-	if (!(t = store_reader(st, &rc)))
-		return rc;
-	if ((rc = sqlite3_prepare_v2(t->db, sql, -1, &s, NULL)) != SQLITE_OK)
-		return store_sql_fail(st, t->db, rc, 0, "prepare latest per configuration");
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)max);
-	while ((row = store_rrow(st, t, s, "latest per configuration")) == 1 && *n < max)
-		ids[(*n)++] = sqlite3_column_int64(s, 0);
-	if (row == 1)
-		sqlite3_reset(s);
-	sqlite3_finalize(s);
-	return row < 0 ? row : 0;
+	return read_ids(st, sql, "latest per configuration", 0, ids, max, n);
 }

@@ -86,11 +86,15 @@ else
 	not_ok "the analysis queue drains" "svabenchd_history_pending: $(metric svabenchd_history_pending)"
 fi
 
-req GET "/api/v1/alerts?workload=rw-reuse&limit=1000"
-check "the queued analyses made the step's alert (a regression at nightly-031)" "
+# check_alert NAME - the one alert of the series: the step, a regression at nightly-031
+check_alert() {
+	req GET "/api/v1/alerts?workload=rw-reuse&limit=1000"
+	check "$1" "
 a = d['alerts']
 assert len(a) == 1, [(x['label'], x['direction']) for x in a]
 assert a[0]['direction'] == 'regression' and a[0]['label'] == 'nightly-031', a[0]"
+}
+check_alert "the queued analyses made the step's alert (a regression at nightly-031)"
 
 # ---- a kill does not lose a queued analysis (schema/006_alerts_pending.sql) ----
 
@@ -125,11 +129,7 @@ if wait_analysed 120; then
 else
 	not_ok "the requeued analyses drain" "svabenchd_history_pending: $(metric svabenchd_history_pending)"
 fi
-req GET "/api/v1/alerts?workload=rw-reuse&limit=1000"
-check "the requeued analyses made the same alert again (nightly-031, a regression)" "
-a = d['alerts']
-assert len(a) == 1, [(x['label'], x['direction']) for x in a]
-assert a[0]['direction'] == 'regression' and a[0]['label'] == 'nightly-031', a[0]"
+check_alert "the requeued analyses made the same alert again (nightly-031, a regression)"
 pending=$(sql "SELECT count(*) FROM experiments WHERE alerts_pending = 1")
 [ "$pending" = 0 ] && ok "none pending after the requeued analyses" ||
 	not_ok "none pending after the requeued analyses" "$pending still pending"
