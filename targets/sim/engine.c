@@ -1,7 +1,8 @@
 /*
  * engine.c - the discrete-event core: one time-ordered queue (a 4-ary heap
  * ordered by time, then insertion order, so ties are deterministic), the
- * xoshiro256** PRNG, and log-linear latency histograms.
+ * xoshiro256** PRNG with its exponential and normal (ziggurat) deviates, and
+ * log-linear latency histograms.
  */
 #include "model.h"
 
