@@ -18,24 +18,23 @@ enum { OPT_SERVER = 0x100, OPT_VAR };
 int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct client_opts *o,
 	      const char **arg)
 {
-	struct option all[CLI_OPTIONS_MAX + 4] = {
-		{"server", required_argument, NULL, OPT_SERVER},
-		{"var", required_argument, NULL, OPT_VAR},
-		{"help", no_argument, NULL, 'h'},
-	};
+	struct option all[CLI_OPTIONS_MAX + 4];
 	char shorts[64];
-	size_t n = 3;
+	size_t n = 0;
 	int c, rc;
 
-	if (cmd->local) {
-		all[0] = all[2];
-		n = 1;
+	/* a local command has no --server or --var; the table ends with a zero entry */
+	if (!cmd->local) {
+		all[n++] = (struct option){"server", required_argument, NULL, OPT_SERVER};
+		all[n++] = (struct option){"var", required_argument, NULL, OPT_VAR};
 	}
+	all[n++] = (struct option){"help", no_argument, NULL, 'h'};
 	for (size_t k = 0; cmd->options && cmd->options[k].name; k++) {
 		if (n == CLI_OPTIONS_MAX + 3)
 			BUG("%s: more than %d options", cmd->name, CLI_OPTIONS_MAX);
 		all[n++] = cmd->options[k];
 	}
+	all[n] = (struct option){0};
 	/* "-": positionals in their place; ":": a missing value is ':', not '?' */
 	snprintf(shorts, sizeof(shorts), "-:h%s", cmd->shortopts ? cmd->shortopts : "");
 	*arg = NULL;

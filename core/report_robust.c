@@ -29,34 +29,6 @@ static const char *jstr(const json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-/* "k=v, k=v" of a cell (malloc'd, "" for none; NULL on OOM). */
-static char *cell_text(const json_t *cell)
-{
-	size_t len = 1, n = 0;
-	const char *k;
-	json_t *v;
-	char *out;
-
-	json_object_foreach((json_t *)cell, k, v)
-		len += strlen(k) + 64;
-	out = malloc(len);
-	if (!out)
-		return NULL;
-	out[0] = '\0';
-	json_object_foreach((json_t *)cell, k, v) {
-		char val[48];
-
-		if (json_is_string(v))
-			snprintf(val, sizeof(val), "%s", json_string_value(v));
-		else if (json_is_number(v))
-			snprintf(val, sizeof(val), "%.6g", json_number_value(v));
-		else
-			snprintf(val, sizeof(val), "%s", json_is_true(v) ? "true" : "false");
-		n += (size_t)snprintf(out + n, len - n, "%s%s=%s", n ? ", " : "", k, val);
-	}
-	return out;
-}
-
 /* "pri-inv wins unless irq_ns > 26362 (then within noise)" for one cell and input. */
 static void statement(char *b, size_t n, const json_t *cell, const char *name, const json_t *in)
 {
@@ -151,8 +123,8 @@ json_t *robustness_summary(const json_t *result)
 			if (shown >= WHERE_MAX || !json_is_object(e) || !json_is_false(json_object_get(e, "holds")))
 				continue;
 			statement(text, sizeof(text), c, f[k].name, e);
-			cell = cell_text(json_object_get(c, "cell"));
-			if (!where || !cell ||
+			cell = fmt_pairs(json_object_get(c, "cell"));
+			if (!where ||
 			    json_array_append_new(where, json_pack("{s:s, s:O, s:s}", "cell_text", cell,
 								   "cell", json_object_get(c, "cell"),
 								   "statement", text))) {

@@ -84,23 +84,13 @@ static enum MHD_Result h_index(struct request *r)
 	return reply_json(r, MHD_HTTP_OK, doc);
 }
 
-/* describe's JSON with an ETag, gzip'd for clients that take it: the
- * dashboard reads the vocabulary from it on every page load. */
-static enum MHD_Result reply_describe(struct request *r, json_t *doc)
-{
-	char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-
-	json_decref(doc);
-	return reply_json_etag(r, text, text ? strlen(text) : 0);
-}
-
 static enum MHD_Result h_targets(struct request *r)
 {
 	enum MHD_Result res;
 
 	if (no_query(r, &res))
 		return res;
-	return reply_describe(r, describe_targets_json());
+	return reply_json_v_etag(r, describe_targets_json()); /* the dashboard reads it on every load */
 }
 
 static enum MHD_Result h_target(struct request *r)
@@ -113,7 +103,7 @@ static enum MHD_Result h_target(struct request *r)
 	if (!t)
 		return reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL, "no target %s",
 				   r->ids[0]);
-	return reply_describe(r, describe_target_json(t));
+	return reply_json_v_etag(r, describe_target_json(t));
 }
 
 static enum MHD_Result h_collectors(struct request *r)

@@ -61,9 +61,8 @@ enum MHD_Result http_queue_response(struct request *r, unsigned status, struct M
 }
 
 /*
- * Queues buf (malloc'd, taken over) as the response. Responses are never
- * cached except the targets' descriptions, which change only with the
- * binary.
+ * Queues buf (malloc'd, taken over) as the response: with an ETag (set by
+ * reply_json_etag) clients revalidate it, else it is never stored.
  */
 static enum MHD_Result queue(struct request *r, unsigned status, const char *ctype, char *buf,
 			     size_t len, const char *location, const char *allow)
@@ -84,7 +83,7 @@ static enum MHD_Result queue(struct request *r, unsigned status, const char *cty
 		bad |= http_add_header(resp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
 		if (r->gzip && buf)
 			bad |= http_add_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
-	} else if (!r->route || strncmp(r->route->pattern, "/api/v1/targets", 15) || status >= 300) {
+	} else {
 		bad |= http_add_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	}
 	if (location)
@@ -226,6 +225,14 @@ enum MHD_Result reply_json_etag(struct request *r, char *text, size_t len)
 		}
 	}
 	return queue(r, MHD_HTTP_OK, "application/json", text, len, NULL, NULL);
+}
+
+enum MHD_Result reply_json_v_etag(struct request *r, json_t *v)
+{
+	size_t len = 0;
+	char *text = v ? dump_json(v, &len) : NULL;
+
+	return reply_json_etag(r, text, len);
 }
 
 enum MHD_Result reply_created(struct request *r, unsigned status, json_t *v, const char *location)

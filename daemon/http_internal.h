@@ -210,6 +210,8 @@ enum MHD_Result reply_json_text(struct request *r, unsigned status, char *text, 
  * stop changing (a finished experiment, its comparison).
  */
 enum MHD_Result reply_json_etag(struct request *r, char *text, size_t len);
+/* The same for v (taken over; NULL: out of memory), written as every JSON answer is. */
+enum MHD_Result reply_json_v_etag(struct request *r, json_t *v);
 /* text[len] gzip-compressed (malloc'd, its length in *out_len), or NULL. */
 char *gzip_text(const char *text, size_t len, size_t *out_len);
 /* 1 when the request accepts a gzip-compressed body. */

@@ -438,11 +438,7 @@ static void names_frame(struct wslot *w, const char *p, size_t len)
 	}
 	for (size_t i = 1; i < len; i++)
 		n += p[i] == 0;
-	if (w->nblocks == w->capblocks) {
-		size_t cap = w->capblocks ? w->capblocks * 2 : 4;
-		w->blocks = xreallocarray(w->blocks, cap, sizeof(*w->blocks));
-		w->capblocks = cap;
-	}
+	w->blocks = xgrow(w->blocks, &w->capblocks, w->nblocks, sizeof(*w->blocks));
 	b.names = xcalloc(n ? n : 1, sizeof(*b.names));
 	for (size_t i = 1; i < len; i += strlen(p + i) + 1)
 		b.names[b.nnames++] = xstrdup(p + i);
@@ -665,12 +661,7 @@ static void history_later(struct scheduler *s, const char *exp)
 {
 	pthread_mutex_lock(&s->mu);
 	if (!s->hn || strcmp(s->hqueue[s->hn - 1], exp)) {
-		if (s->hn == s->hcap) {
-			size_t cap = s->hcap ? s->hcap * 2 : 64;
-
-			s->hqueue = xreallocarray(s->hqueue, cap, sizeof(*s->hqueue));
-			s->hcap = cap;
-		}
+		s->hqueue = xgrow(s->hqueue, &s->hcap, s->hn, sizeof(*s->hqueue));
 		snprintf(s->hqueue[s->hn++], sizeof(*s->hqueue), "%s", exp);
 		pthread_cond_signal(&s->hcv);
 	}
@@ -1426,6 +1417,7 @@ struct scheduler *scheduler_start(struct store *st, const struct config *c, char
 		return NULL;
 	}
 	s->exe[n] = 0;
+	snprintf(s->tasks.exe, sizeof(s->tasks.exe), "%s", s->exe); /* tasks: always this binary */
 	/* tests put a misbehaving worker in its place (tests/daemon/test_pool.sh) */
 	if (getenv("SVABENCHD_WORKER_EXEC") && *getenv("SVABENCHD_WORKER_EXEC"))
 		snprintf(s->exe, sizeof(s->exe), "%s", getenv("SVABENCHD_WORKER_EXEC"));

@@ -161,7 +161,7 @@ int store_metrics_migrate(sqlite3 *db, char *err, size_t len);
 int store_sql_functions(sqlite3 *db);
 uint32_t store_sample_metric(const unsigned char *set, size_t k);
 double store_sample_value(const unsigned char *vals, size_t k);
-/* Replaces a run's final metrics with m (NULL: none); store_samples.c. */
+/* Stores a run's final metrics m (NULL: none, nothing written); store_samples.c. */
 int store_insert_metrics(struct store *st, int64_t run, const struct metrics *m);
 
 /* Prepares every writer statement (a mistake shows at open, and the error

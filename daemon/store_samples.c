@@ -249,18 +249,15 @@ int store_insert_metrics(struct store *st, int64_t run, const struct metrics *m)
 	int64_t set = 0;
 	int rc = 0;
 
-	if (!m) {
-		if ((s = store_wstmt(st, WS_METRICS_DEL)))
-			sqlite3_bind_int64(s, 1, run);
-		return store_wrun(st, s, "delete metrics");
-	}
+	if (!m)
+		return 0; /* a run without final metrics: no row */
 	if (n > SAMPLE_METRICS_MAX)
 		return store_fail(st, STORE_ERR, "%zu final metrics (at most %d)", n,
 				  SAMPLE_METRICS_MAX);
 	names = xmalloc(n * sizeof(*names) + 1);
 	blob = xmalloc(4 * n + 1);
 	vals = xmalloc(8 * n + 1);
-	for (size_t k = 0; !rc && k < n; k++) {
+	for (size_t k = 0; k < n; k++) {
 		names[k] = m->v[k].name;
 		put_f64(vals + 8 * k, m->v[k].is_null ? NAN : m->v[k].value);
 	}

@@ -565,7 +565,9 @@ static int recover_runs(struct store *st, struct recovered *v, size_t n, int *re
 			sqlite3_bind_int64(s, 1, v[i].run);
 		if ((rc = store_wrun(st, s, "drop samples")))
 			break;
-		if ((rc = store_insert_metrics(st, v[i].run, NULL)))
+		if ((s = store_wstmt(st, WS_METRICS_DEL)))
+			sqlite3_bind_int64(s, 1, v[i].run);
+		if ((rc = store_wrun(st, s, "drop metrics")))
 			break;
 		if ((s = store_wstmt(st, v[i].cancelled ? WS_RUN_CANCEL : WS_RUN_REQUEUE))) {
 			sqlite3_bind_int64(s, 1, v[i].run);
@@ -598,10 +600,7 @@ int store_recover(struct store *st, int *requeued)
 	if (!rc)
 		s = store_wstmt(st, WS_RECOVER_SELECT);
 	while (!rc && (rc = wrow(st, s, "recover")) == 1) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			v = xreallocarray(v, cap, sizeof(*v));
-		}
+		v = xgrow(v, &cap, n, sizeof(*v));
 		v[n].run = sqlite3_column_int64(s, 0);
 		v[n].exp = sqlite3_column_int64(s, 1);
 		v[n].cancelled = sqlite3_column_int(s, 2);
@@ -656,10 +655,7 @@ int store_cancel_experiment(struct store *st, const char *exp_pub, int64_t **run
 	if (!rc && (s = store_wstmt(st, WS_RUNNING_OF)))
 		sqlite3_bind_int64(s, 1, exp);
 	while (!rc && (rc = wrow(st, s, "running runs")) == 1) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			v = xreallocarray(v, cap, sizeof(*v));
-		}
+		v = xgrow(v, &cap, *n, sizeof(*v));
 		v[(*n)++] = sqlite3_column_int64(s, 0);
 		rc = 0;
 	}

@@ -87,9 +87,8 @@ int task_run(struct task_env *env, const json_t *job, const _Atomic int *cancel,
 	struct reader r = {.buf = STRBUF_INIT, .progress = progress, .ctx = ctx};
 	struct run_io io = {.data = on_data, .ctx = &r, .err_max = 0,
 			    .timeout_ms = timeout_s > 0 ? timeout_s * 1000 : 0, .cancel = cancel};
-	char exe[4096], *text;
+	char *text;
 	struct child c;
-	ssize_t n;
 	size_t len;
 
 	*answer = NULL;
@@ -97,21 +96,19 @@ int task_run(struct task_env *env, const json_t *job, const _Atomic int *cancel,
 		snprintf(err, elen, "unknown task kind");
 		return -1;
 	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	text = json_dumps(job, JSON_COMPACT);
-	if (n <= 0 || !text) {
-		snprintf(err, elen, "%s", n <= 0 ? "cannot find /proc/self/exe" : "out of memory");
+	if (!env->exe[0] || !text) {
+		snprintf(err, elen, "%s", !env->exe[0] ? "cannot find /proc/self/exe" : "out of memory");
 		free(text);
 		atomic_fetch_add(&env->failed[kind], 1);
 		return -1;
 	}
-	exe[n] = 0;
 	len = strlen(text);
 	text[len] = '\n'; /* one line; its NUL is gone, in_len says how long */
 	io.in = text;
 	io.in_len = len + 1;
 	child_init(&c, argv);
-	c.path = exe;
+	c.path = env->exe;
 	c.in = CHILD_PIPE;
 	c.out = CHILD_PIPE;
 	run_command(&c, &io); /* stderr: the daemon's (its log) */

@@ -31,6 +31,7 @@ struct config;
  * scheduler: scheduler_tasks). */
 struct task_env {
 	const struct config *cfg;  /* the worker's --var (its presets) and --run-timeout */
+	char exe[4096];            /* /proc/self/exe, read once when the daemon starts */
 	_Atomic int64_t done[TASK_KINDS], failed[TASK_KINDS]; /* tasks ended: /metrics */
 };
 
