@@ -31,17 +31,6 @@ enum { COL_ID, COL_STATUS, COL_RUNS, COL_WORKLOAD, COL_LABEL, COL_NAME, COL_CREA
 static const char *const heads[NCOL] = {"id", "status", "runs", "workload", "label", "name",
 					"created"};
 
-/* Appends "&key=value" (escaped) to the query in *q. */
-static void query_add(char **q, size_t *len, const char *key, const char *value)
-{
-	char *esc = client_escape(value), *b;
-
-	b = xrealloc(*q, *len + strlen(key) + strlen(esc) + 3);
-	*len += (size_t)sprintf(b + *len, "%c%s=%s", *len ? '&' : '?', key, esc);
-	*q = b;
-	free(esc);
-}
-
 /* At most max characters of s (whole UTF-8 sequences), "~" when cut. */
 static void clip(char *out, size_t len, const char *s, int max)
 {
@@ -199,22 +188,15 @@ static int fetch(struct client *c, const struct filter *f, size_t nf, long limit
 
 	while ((long)json_array_size(all) < limit) {
 		long want = limit - (long)json_array_size(all);
-		char *q = NULL;
-		size_t qlen = 0;
+		char *path = xstrdup("/api/v1/experiments");
 		json_t *answer, *items, *next, *exp;
 		size_t i;
 
 		snprintf(page, sizeof(page), "%ld", want < PAGE_MAX ? want : PAGE_MAX);
 		for (size_t k = 0; k < nf; k++)
-			if (f[k].value)
-				query_add(&q, &qlen, f[k].key, f[k].value);
-		query_add(&q, &qlen, "limit", page);
-		if (cursor)
-			query_add(&q, &qlen, "cursor", cursor);
-		char *path = xmalloc(qlen + 32);
-
-		sprintf(path, "/api/v1/experiments%s", q);
-		free(q);
+			client_add_query(&path, f[k].key, f[k].value);
+		client_add_query(&path, "limit", page);
+		client_add_query(&path, "cursor", cursor);
 		rc = client_call_json(c, "GET", path, NULL, 0, &answer);
 		free(path);
 		if (rc)

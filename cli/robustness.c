@@ -49,13 +49,11 @@ static int bad(const char *fmt, const char *what)
 	return -1;
 }
 
-enum { R_SERVER = 0x100, R_VAR, R_OFFLINE, R_JSON, R_BUDGET, R_TOL, R_TIMEOUT, R_JOBS, R_INPUT,
-       R_METRIC, R_BASELINE };
+enum { R_OFFLINE = CLI_OPT_ID, R_JSON, R_BUDGET, R_TOL, R_TIMEOUT, R_JOBS, R_INPUT, R_METRIC,
+       R_BASELINE };
 
+/* cli_parse adds --server, --var and --help */
 static const struct option options[] = {
-	{"help", no_argument, NULL, 'h'},
-	{"server", required_argument, NULL, R_SERVER},
-	{"var", required_argument, NULL, R_VAR},
 	{"offline", no_argument, NULL, R_OFFLINE},
 	{"json", no_argument, NULL, R_JSON},
 	{"budget", required_argument, NULL, R_BUDGET},
@@ -75,12 +73,6 @@ static int option(struct args *a, int id, const char *v)
 
 	errno = 0;
 	switch (id) {
-	case R_SERVER:
-	case R_VAR:
-		if (!v)
-			return bad("%s needs a value", id == R_SERVER ? "--server" : "--var");
-		*(id == R_SERVER ? &a->client.server : &a->client.var) = v;
-		return 0;
 	case R_OFFLINE:
 		a->offline = 1;
 		return 0;
@@ -127,36 +119,9 @@ static int option(struct args *a, int id, const char *v)
 	}
 }
 
-/* argv into a with getopt_long: 0, 1 after --help, -1 after a message. */
-static int parse(int argc, char **argv, struct args *a)
+static int robustness_option(void *ctx, int id, const char *value)
 {
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--"))
-			return bad("unknown option '%s'", argv[i]);
-	opterr = 0;
-	optind = 0; /* glibc: start afresh */
-	for (;;) {
-		int at = optind ? optind : 1, c = getopt_long(argc, argv, "-:h", options, NULL);
-
-		if (c == -1)
-			break;
-		if (c == 'h') {
-			fputs(usage, stdout);
-			return 1;
-		} else if (c == 1) {
-			if (a->arg)
-				return bad("one ID or SPEC only; '%s' is one too many", optarg);
-			a->arg = optarg;
-		} else if (c == '?') {
-			return bad("unknown option '%s'", argv[at]);
-		} else if (option(a, c == ':' ? optopt : c, c == ':' ? NULL : optarg)) {
-			return -1;
-		}
-	}
-	if (!a->arg)
-		return bad("missing %s", a->offline ? "SPEC (a file, or - for standard input)" :
-						      "ID (" CLI_ID_HINT ")");
-	return 0;
+	return option(ctx, id, value) ? CLI_OPT_USAGE : CLI_OPT_TAKEN;
 }
 
 /* The analysis as text: the answer first (robustness_summary: robust, or
@@ -370,11 +335,16 @@ out:
 int cmd_robustness(int argc, char **argv)
 {
 	struct args a = {0};
-	int rc = parse(argc, argv, &a);
+	const struct cli_cmd cmd = {.name = "robustness", .usage = usage, .arg = "ID or SPEC",
+				    .args = CLI_ARG_OPTIONAL, .options = options,
+				    .option = robustness_option, .ctx = &a};
+	int rc = cli_parse(&cmd, argc, argv, &a.client, &a.arg);
 
-	if (rc > 0)
-		return EXIT_OK;
-	if (rc < 0) {
+	if (rc != CLI_PARSED)
+		return rc;
+	if (!a.arg) {
+		bad("robustness: missing %s", a.offline ? "SPEC (a file, or - for standard input)" :
+							  "ID (" CLI_ID_HINT ")");
 		fputs(usage, stderr);
 		return EXIT_USAGE;
 	}
