@@ -411,16 +411,10 @@ static int flush_samples(struct scheduler *s, struct wslot *w)
 /* A WF_NAMES frame of stream 2: the names of the final metrics of the next runs. */
 static void final_names(struct wslot *w, const char *p, size_t len)
 {
-	size_t n = 0;
-
 	metrics_free(w->fnames);
 	w->fnames = metrics_new();
-	for (size_t i = 1; i < len; i++)
-		n += p[i] == 0;
-	w->fnames->v = xcalloc(n ? n : 1, sizeof(*w->fnames->v));
-	w->fnames->cap = n;
 	for (size_t i = 1; i < len; i += strlen(p + i) + 1)
-		snprintf(w->fnames->v[w->fnames->n++].name, METRIC_NAME_MAX, "%s", p + i);
+		metrics_append(w->fnames, p + i, 0, 1);
 }
 
 /* A WF_NAMES frame: the names of a stream's next samples. */
@@ -483,15 +477,11 @@ static void final_frame(struct wslot *w, const char *p, size_t len)
 	if ((int64_t)run != w->job.run_id)
 		return;
 	m = metrics_new();
-	m->v = xmalloc((t->n ? t->n : 1) * sizeof(*m->v));
-	memcpy(m->v, t->v, t->n * sizeof(*m->v));
-	m->n = m->cap = t->n;
 	for (size_t i = 0; i < t->n; i++) {
 		double v;
 
 		memcpy(&v, p + 1 + sizeof(run) + i * sizeof(v), sizeof(v));
-		m->v[i].is_null = isnan(v);
-		m->v[i].value = m->v[i].is_null ? 0 : v;
+		metrics_append(m, t->v[i].name, isnan(v) ? 0 : v, isnan(v));
 	}
 	metrics_free(w->final);
 	w->final = m;

@@ -131,18 +131,14 @@ static void on_counters(void *ctx, uint64_t wall_ns, const struct metrics *m)
 static void emit_final(json_int_t run, const struct metrics *m)
 {
 	struct metrics *f = NULL;
-	size_t k = 0;
 
 	for (size_t i = 0; i < m->n; i++)
-		k += m->v[i].is_null || isfinite(m->v[i].value);
-	if (k < m->n) {
-		f = metrics_new();
-		f->v = xcalloc(k ? k : 1, sizeof(*f->v));
-		for (size_t i = 0; i < m->n; i++)
-			if (m->v[i].is_null || isfinite(m->v[i].value))
-				f->v[f->n++] = m->v[i];
-		f->cap = k;
-	}
+		if (!m->v[i].is_null && !isfinite(m->v[i].value) && !f) {
+			f = metrics_new();
+			for (size_t j = 0; j < m->n; j++)
+				if (m->v[j].is_null || isfinite(m->v[j].value))
+					metrics_append(f, m->v[j].name, m->v[j].value, m->v[j].is_null);
+		}
 	emit_values(2, WF_FINAL, (uint64_t)run, f ? f : m);
 	metrics_free(f);
 }
