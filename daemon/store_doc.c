@@ -88,10 +88,8 @@ static int load_runs(struct store *st, struct store_tls *t, int64_t exp, struct 
 
 				if (!name)
 					break;
-				if (isfinite(v))
-					metrics_set(res.metrics, name, v);
-				else
-					metrics_set_null(res.metrics, name);
+				/* a set names each metric once: append, no search */
+				metrics_append(res.metrics, name, v, !isfinite(v));
 			}
 			if (!rc)
 				mrow = store_rrow(st, t, m, "metrics");
